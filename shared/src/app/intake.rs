@@ -1,0 +1,122 @@
+//! Use case: a won deal arrives from the CRM.
+//!
+//! Writes, for a deal with N projects to create, exactly N transactions: the
+//! first also claims the deal's idempotency record, the last marks it
+//! complete. A replay fails the claim (writing nothing) and answers from the
+//! record; a delivery that finds the claim still pending (a concurrent or
+//! crashed one) finishes the remaining projects, whose creation is guarded
+//! by `Guard::Create` on ids derived from the deal.
+
+use crate::domain::deal::DealWon;
+use crate::domain::intake::{self, DealAccepted, IntakeRecord, IntakeState};
+use crate::domain::template::Template;
+use crate::domain::validation::FieldError;
+use crate::ports::{Clock, Commit, CommitError, Guard, IntakeWrite, ProjectStore, ProjectWrite, StoreError};
+use std::sync::Arc;
+use thiserror::Error;
+
+use super::retry::on_contention;
+
+pub struct Intake {
+    store: Arc<dyn ProjectStore>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum IntakeOutcome {
+    /// This delivery created the projects: `201`.
+    Created(DealAccepted),
+    /// The deal was already received with this content: `200`, same body.
+    Replayed(DealAccepted),
+}
+
+#[derive(Debug, Error)]
+pub enum IntakeError {
+    #[error("the deal is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("deal {deal_id} was already received with different content")]
+    Conflict { deal_id: String },
+    #[error("the deal could not be recorded")]
+    Store(#[source] CommitError),
+}
+
+impl From<StoreError> for IntakeError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(CommitError::Store(e))
+    }
+}
+
+impl Intake {
+    pub fn new(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {
+        let now = self.clock.now();
+        deal.validate(now).map_err(IntakeError::Invalid)?;
+        let plan = intake::plan(&deal, Template::default_for, now);
+        let mut claim = plan.record;
+        let fingerprint = claim.fingerprint.clone();
+        if plan.projects.len() <= 1 {
+            // The claim and the last project land together: complete at once.
+            claim.state = IntakeState::Complete;
+        }
+        let last = plan.projects.len().saturating_sub(1);
+        let mut projects = plan.projects.into_iter().map(|(project, change)| ProjectWrite {
+            guard: Guard::Create,
+            project,
+            change,
+        });
+
+        let first = Commit { project: projects.next(), intake: Some(IntakeWrite::Claim(claim.clone())) };
+        let replayed = match self.commit(first).await {
+            Ok(()) => None,
+            Err(CommitError::IntakeExists(existing)) => {
+                let record = self.existing(&deal.deal_id, &fingerprint, existing).await?;
+                if record.state == IntakeState::Complete {
+                    return Ok(IntakeOutcome::Replayed(record.response));
+                }
+                // Pending with our content: a concurrent or interrupted
+                // delivery. The first project landed with the claim; finish the rest.
+                Some(record)
+            }
+            Err(e) => return Err(IntakeError::Store(e)),
+        };
+
+        for (i, write) in (1..).zip(projects) {
+            let intake = (i == last)
+                .then(|| IntakeWrite::Complete { deal_id: deal.deal_id.clone(), fingerprint: fingerprint.clone() });
+            match self.commit(Commit { project: Some(write), intake }).await {
+                // AlreadyExists: a concurrent delivery of the same content
+                // created it (and, on the last step, completed the record with it).
+                Ok(()) | Err(CommitError::AlreadyExists) => {}
+                Err(e) => return Err(IntakeError::Store(e)),
+            }
+        }
+        Ok(match replayed {
+            None => IntakeOutcome::Created(claim.response),
+            Some(record) => IntakeOutcome::Replayed(record.response),
+        })
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
+        on_contention(|| self.store.commit(commit.clone())).await
+    }
+
+    /// The stored record of a deal already claimed, if it has our content.
+    async fn existing(
+        &self,
+        deal_id: &str,
+        fingerprint: &str,
+        returned: Option<Box<IntakeRecord>>,
+    ) -> Result<IntakeRecord, IntakeError> {
+        let record = match returned {
+            Some(record) => *record,
+            None => self.store.intake_record(deal_id).await?.ok_or_else(|| IntakeError::Conflict { deal_id: deal_id.into() })?,
+        };
+        if record.fingerprint != fingerprint {
+            return Err(IntakeError::Conflict { deal_id: deal_id.into() });
+        }
+        Ok(record)
+    }
+}

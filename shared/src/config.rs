@@ -1,0 +1,148 @@
+//! Every environment variable the bundle reads, and the typed settings of
+//! each binary. A binary builds its settings once at start-up and stops with
+//! a clear message when one is missing or malformed.
+//!
+//! Each settings type lists the variables it reads in `VARS`, so the
+//! infrastructure template can be checked against the code.
+
+use std::fmt;
+use thiserror::Error;
+
+/// Environment variable names, defined once.
+pub mod vars {
+    pub const TABLE_NAME: &str = "TABLE_NAME";
+    pub const CRM_WEBHOOK_SECRET: &str = "CRM_WEBHOOK_SECRET";
+    /// The previous webhook secret, still accepted while the CRM rotates.
+    pub const CRM_WEBHOOK_SECRET_PREVIOUS: &str = "CRM_WEBHOOK_SECRET_PREVIOUS";
+    pub const LOCAL_JWT_SECRET: &str = "LOCAL_JWT_SECRET";
+    pub const PORT: &str = "PORT";
+    pub const DATA_DIR: &str = "DATA_DIR";
+}
+
+/// Local defaults of API.md.
+pub mod local_defaults {
+    pub const PORT: u16 = 3000;
+    pub const DATA_DIR: &str = ".local";
+    pub const SECRET: &str = "local-dev-secret";
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} must be set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// A secret value: usable, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Reads variables through `lookup`, so settings can be tested without
+/// touching the process environment.
+pub struct Env<F>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        match (self.0)(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(ConfigError::Missing(name)),
+        }
+    }
+
+    pub fn optional(&self, name: &'static str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn parsed<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
+        }
+    }
+
+    /// The webhook secrets in force: the current one, then the previous one if rotating.
+    pub fn webhook_secrets(&self) -> Result<Vec<Secret>, ConfigError> {
+        let mut secrets = vec![Secret::new(self.required(vars::CRM_WEBHOOK_SECRET)?)];
+        secrets.extend(self.optional(vars::CRM_WEBHOOK_SECRET_PREVIOUS).map(Secret::new));
+        Ok(secrets)
+    }
+}
+
+/// The process environment.
+pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
+    Env(|name: &str| std::env::var(name).ok())
+}
+
+/// Settings of the `deal-won` function.
+#[derive(Debug)]
+pub struct DealWonConfig {
+    pub table_name: String,
+    pub webhook_secrets: Vec<Secret>,
+}
+
+impl DealWonConfig {
+    pub const VARS: &[&str] = &[vars::TABLE_NAME, vars::CRM_WEBHOOK_SECRET, vars::CRM_WEBHOOK_SECRET_PREVIOUS];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self { table_name: env.required(vars::TABLE_NAME)?, webhook_secrets: env.webhook_secrets()? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Env(move |name: &str| map.get(name).cloned())
+    }
+
+    #[test]
+    fn deal_won_config_fails_fast_on_a_missing_table() {
+        let err = DealWonConfig::from_env(&env(&[("CRM_WEBHOOK_SECRET", "s")])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
+    }
+
+    #[test]
+    fn both_secrets_are_accepted_during_a_rotation() {
+        let config = DealWonConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("CRM_WEBHOOK_SECRET", "new"),
+            ("CRM_WEBHOOK_SECRET_PREVIOUS", "old"),
+        ]))
+        .unwrap();
+        assert_eq!(config.webhook_secrets, [Secret::new("new"), Secret::new("old")]);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret([redacted])");
+    }
+
+    #[test]
+    fn malformed_numbers_are_reported_with_their_variable() {
+        let err = env(&[("PORT", "eighty")]).parsed::<u16>(vars::PORT, 3000).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "PORT", .. }));
+    }
+}

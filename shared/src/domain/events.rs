@@ -1,0 +1,113 @@
+//! The events we publish (API.md, "Events we emit"): names and details.
+//!
+//! Every name lives here once; the IaC, the schemas in `events/schemas/` and
+//! the dispatcher refer to these constants.
+
+use super::deal::{Installation, Language};
+use super::ids::{OutboxId, ProjectId, TaskId};
+use super::outbox::OutboxMessage;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The EventBridge `source` of every event of this service.
+pub const SOURCE: &str = "bluerocktel.deployments";
+
+/// EventBridge detail-types, exactly as in API.md.
+pub mod detail_type {
+    pub const DEPLOYMENT_PROJECT_CREATED: &str = "DeploymentProjectCreated";
+    pub const MILESTONE_COMPLETED: &str = "MilestoneCompleted";
+    pub const TASK_BLOCKED: &str = "TaskBlocked";
+    pub const TASK_ESCALATED: &str = "TaskEscalated";
+    pub const SUBSCRIPTION_ACTIVATION_REQUESTED: &str = "SubscriptionActivationRequested";
+    pub const CUSTOMER_ACCOUNT_ACTIVATED: &str = "CustomerAccountActivated";
+    pub const HELPDESK_ACCOUNT_CONFIGURED: &str = "HelpdeskAccountConfigured";
+
+    pub const ALL: [&str; 7] = [
+        DEPLOYMENT_PROJECT_CREATED,
+        MILESTONE_COMPLETED,
+        TASK_BLOCKED,
+        TASK_ESCALATED,
+        SUBSCRIPTION_ACTIVATION_REQUESTED,
+        CUSTOMER_ACCOUNT_ACTIVATED,
+        HELPDESK_ACCOUNT_CONFIGURED,
+    ];
+}
+
+/// Something that happened to a project, as the outside world sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DomainEvent {
+    ProjectCreated(ProjectCreated),
+    MilestoneCompleted(MilestoneCompleted),
+    TaskBlocked(TaskBlocked),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectCreated {
+    pub deal_id: String,
+    pub line_id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub language: Language,
+    pub service_type: String,
+    pub service_name: String,
+    pub installation: Installation,
+    pub subscription_id: String,
+    pub owner: String,
+    pub target_go_live: NaiveDate,
+    pub template_version: u32,
+    pub milestones: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MilestoneCompleted {
+    pub account_id: String,
+    pub milestone_key: String,
+    pub position: u16,
+    pub completed_at: DateTime<Utc>,
+    pub completed_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_milestone: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TaskBlocked {
+    pub account_id: String,
+    pub task_id: TaskId,
+    pub milestone_key: String,
+    pub title: String,
+    pub assignee: String,
+    pub blocked_reason: String,
+    pub blocked_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+}
+
+impl DomainEvent {
+    pub fn detail_type(&self) -> &'static str {
+        match self {
+            Self::ProjectCreated(_) => detail_type::DEPLOYMENT_PROJECT_CREATED,
+            Self::MilestoneCompleted(_) => detail_type::MILESTONE_COMPLETED,
+            Self::TaskBlocked(_) => detail_type::TASK_BLOCKED,
+        }
+    }
+
+    /// The outbox message publishing this event; `detail` starts with the
+    /// stable `event_id` and the `project_id` every consumer relies on.
+    pub fn into_message(self, event_id: &OutboxId, project_id: &ProjectId) -> OutboxMessage {
+        let detail_type = self.detail_type().to_owned();
+        let body = match self {
+            Self::ProjectCreated(d) => serde_json::to_value(d),
+            Self::MilestoneCompleted(d) => serde_json::to_value(d),
+            Self::TaskBlocked(d) => serde_json::to_value(d),
+        };
+        let mut detail = serde_json::Map::new();
+        detail.insert("event_id".into(), Value::String(event_id.to_string()));
+        detail.insert("project_id".into(), Value::String(project_id.to_string()));
+        // Details are plain structs of strings, numbers and dates: they always serialize to objects.
+        if let Ok(Value::Object(fields)) = body {
+            detail.extend(fields);
+        }
+        OutboxMessage::Event { detail_type, detail: Value::Object(detail) }
+    }
+}

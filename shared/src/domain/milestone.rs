@@ -1,0 +1,82 @@
+//! Milestones: ordered checkpoints of a project.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MilestoneKey(String);
+
+impl MilestoneKey {
+    pub const ORDER_CONFIRMED: &str = "order_confirmed";
+    pub const EQUIPMENT_ORDERED: &str = "equipment_ordered";
+    pub const DELIVERY_CONFIRMED: &str = "delivery_confirmed";
+    pub const INSTALLATION_DONE: &str = "installation_done";
+    pub const CUSTOMER_ACCEPTANCE: &str = "customer_acceptance";
+    pub const GO_LIVE: &str = "go_live";
+
+    pub fn from_raw(raw: impl Into<String>) -> Self {
+        Self(raw.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MilestoneKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A name in the two languages of the product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    pub fr: String,
+    pub en: String,
+}
+
+/// The automatic customer mails of the product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerMail {
+    OrderConfirmed,
+    DeliveryConfirmed,
+    GoLive,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneStatus {
+    Pending,
+    Completed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Milestone {
+    pub key: MilestoneKey,
+    /// 1-based rank; milestones complete in this order.
+    pub position: u16,
+    pub name: Names,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_mail: Option<CustomerMail>,
+    #[serde(default)]
+    pub activation: bool,
+    pub expected_days: u16,
+    pub status: MilestoneStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Milestone {
+    pub fn is_completed(&self) -> bool {
+        self.status == MilestoneStatus::Completed
+    }
+}

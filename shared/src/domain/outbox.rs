@@ -1,0 +1,37 @@
+//! Outbox entries: mail and events committed with the change that caused
+//! them, delivered afterwards by the dispatcher.
+
+use super::deal::Language;
+use super::ids::{OutboxId, ProjectId};
+use super::milestone::CustomerMail;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Stable across redeliveries: the EventBridge `event_id`, the mail's Message-ID.
+    pub id: OutboxId,
+    pub project_id: ProjectId,
+    pub created_at: DateTime<Utc>,
+    pub message: OutboxMessage,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboxMessage {
+    /// An EventBridge event; `detail` already holds `event_id` and `project_id`.
+    Event { detail_type: String, detail: Value },
+    /// A customer mail; `context` is a snapshot of what the template shows,
+    /// taken when the milestone was reached.
+    Mail { template: CustomerMail, to: String, language: Language, context: Value },
+}
+
+impl OutboxEntry {
+    pub fn detail_type(&self) -> Option<&str> {
+        match &self.message {
+            OutboxMessage::Event { detail_type, .. } => Some(detail_type),
+            OutboxMessage::Mail { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! The deployment project aggregate and the changes it accepts.
+
+use super::deal::{Contact, DealWon, Language, ServiceLine};
+use super::events::{self, DomainEvent};
+use super::history::HistoryEntry;
+use super::ids::{OutboxId, ProjectId, TaskId};
+use super::milestone::{CustomerMail, Milestone, MilestoneKey, MilestoneStatus};
+use super::outbox::{OutboxEntry, OutboxMessage};
+use super::task::{Task, TaskStatus};
+use super::template::{Template, TemplateRef};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use thiserror::Error;
+
+/// The actor recorded for changes made on the CRM's behalf.
+pub const CRM_ACTOR: &str = "crm";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectStatus {
+    InProgress,
+    Live,
+}
+
+impl ProjectStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "in_progress",
+            Self::Live => "live",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub id: String,
+    pub name: String,
+    pub language: Language,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub deal_id: String,
+    pub line_id: String,
+    pub won_at: DateTime<Utc>,
+    pub account: AccountInfo,
+    pub technical_contact: Contact,
+    pub owner: String,
+    pub services: Vec<ServiceLine>,
+    pub target_go_live: NaiveDate,
+    pub status: ProjectStatus,
+    pub template: TemplateRef,
+    /// Planned installation date, given when delivery is confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; the store's optimistic concurrency guard.
+    pub version: u64,
+    pub milestones: Vec<Milestone>,
+    pub tasks: Vec<Task>,
+}
+
+/// What one change touched, to be committed atomically by the store.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Change {
+    pub milestones: Vec<MilestoneKey>,
+    pub tasks: Vec<TaskId>,
+    pub history: Vec<HistoryEntry>,
+    pub outbox: Vec<OutboxEntry>,
+}
+
+/// Collects the history and outbox of one change under the new version.
+struct Recorder<'a> {
+    project: &'a ProjectId,
+    version: u64,
+    at: DateTime<Utc>,
+    actor: &'a str,
+    change: Change,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(project: &'a ProjectId, version: u64, at: DateTime<Utc>, actor: &'a str) -> Self {
+        Self { project, version, at, actor, change: Change::default() }
+    }
+
+    fn history(&mut self, action: &str, subject: &str, before: Option<Value>, after: Option<Value>) {
+        let seq = self.change.history.len() as u16;
+        self.change.history.push(HistoryEntry {
+            version: self.version,
+            seq,
+            at: self.at,
+            actor: self.actor.to_owned(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            before,
+            after,
+        });
+    }
+
+    fn next_id(&self) -> OutboxId {
+        OutboxId::derived(self.project, self.version, self.change.outbox.len())
+    }
+
+    fn event(&mut self, event: DomainEvent) {
+        let id = self.next_id();
+        let message = event.into_message(&id, self.project);
+        self.push(id, message);
+    }
+
+    fn mail(&mut self, template: CustomerMail, to: &str, language: Language, context: Value) {
+        let id = self.next_id();
+        self.push(id, OutboxMessage::Mail { template, to: to.to_owned(), language, context });
+    }
+
+    fn push(&mut self, id: OutboxId, message: OutboxMessage) {
+        self.change.outbox.push(OutboxEntry { id, project_id: self.project.clone(), created_at: self.at, message });
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MilestoneError {
+    #[error("the project has no milestone {0}")]
+    Unknown(MilestoneKey),
+    #[error("milestone {required} must be completed first")]
+    OutOfOrder { required: MilestoneKey },
+    #[error("tasks of this milestone are not done")]
+    OpenTasks { tasks: Vec<TaskId> },
+    #[error("the activation milestone is completed by activating the project")]
+    ActivationOnly,
+    #[error("the project is live; it can no longer change")]
+    ProjectLive,
+    #[error("an installation date is given only when delivery is confirmed")]
+    InstallationDateNotApplicable,
+}
+
+/// Input of [`Project::complete_milestone`].
+#[derive(Clone, Debug, Default)]
+pub struct CompleteMilestone {
+    pub note: Option<String>,
+    pub installation_date: Option<NaiveDate>,
+}
+
+impl Project {
+    /// A new project for one service line of a won deal, with the milestones
+    /// and default tasks of `template`, at version 1.
+    pub fn open(deal: &DealWon, line: &ServiceLine, template: &Template, now: DateTime<Utc>) -> (Self, Change) {
+        let id = ProjectId::for_deal_line(&deal.deal_id, &line.line_id);
+        let milestones: Vec<Milestone> = template
+            .milestones
+            .iter()
+            .zip(1u16..)
+            .map(|(m, position)| Milestone {
+                key: m.key.clone(),
+                position,
+                name: m.name.clone(),
+                customer_mail: m.customer_mail,
+                activation: m.activation,
+                expected_days: m.expected_days,
+                status: MilestoneStatus::Pending,
+                completed_at: None,
+                completed_by: None,
+                note: None,
+            })
+            .collect();
+        let today = now.date_naive();
+        let tasks: Vec<Task> = template
+            .milestones
+            .iter()
+            .flat_map(|m| m.default_tasks.iter().map(move |t| (m, t)))
+            .enumerate()
+            .map(|(i, (m, t))| Task {
+                id: TaskId::derived(1, i),
+                milestone_key: m.key.clone(),
+                title: t.title.clone(),
+                description: None,
+                assignee: deal.owner.clone(),
+                due_date: today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today),
+                status: TaskStatus::Todo,
+                blocked_reason: None,
+                blocked_since: None,
+                blocked_seconds: 0,
+                created_at: now,
+                updated_at: now,
+            })
+            .collect();
+        let project = Self {
+            id,
+            deal_id: deal.deal_id.clone(),
+            line_id: line.line_id.clone(),
+            won_at: deal.won_at,
+            account: AccountInfo {
+                id: deal.account.id.clone(),
+                name: deal.account.name.clone(),
+                language: deal.account.language,
+            },
+            technical_contact: deal.technical_contact.clone(),
+            owner: deal.owner.clone(),
+            services: vec![line.clone()],
+            target_go_live: deal.target_go_live,
+            status: ProjectStatus::InProgress,
+            template: template.reference(),
+            installation_date: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            milestones,
+            tasks,
+        };
+        let mut rec = Recorder::new(&project.id, 1, now, CRM_ACTOR);
+        rec.history(
+            "project.created",
+            project.id.as_str(),
+            None,
+            Some(json!({ "deal_id": project.deal_id, "line_id": project.line_id, "template": project.template })),
+        );
+        rec.event(DomainEvent::ProjectCreated(events::ProjectCreated {
+            deal_id: project.deal_id.clone(),
+            line_id: line.line_id.clone(),
+            account_id: project.account.id.clone(),
+            account_name: project.account.name.clone(),
+            language: project.account.language,
+            service_type: line.service_type.clone(),
+            service_name: line.name.clone(),
+            installation: line.installation,
+            subscription_id: line.subscription_id.clone(),
+            owner: project.owner.clone(),
+            target_go_live: project.target_go_live,
+            template_version: project.template.version,
+            milestones: project.milestones.iter().map(|m| m.key.to_string()).collect(),
+            created_at: now,
+        }));
+        let mut change = rec.change;
+        change.milestones = project.milestones.iter().map(|m| m.key.clone()).collect();
+        change.tasks = project.tasks.iter().map(|t| t.id.clone()).collect();
+        (project, change)
+    }
+
+    pub fn milestone(&self, key: &str) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| m.key.as_str() == key)
+    }
+
+    /// The first milestone not yet completed: the only one that may complete.
+    pub fn next_milestone(&self) -> Option<&Milestone> {
+        self.milestones.iter().find(|m| !m.is_completed())
+    }
+
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id.as_str() == id)
+    }
+
+    /// Completes milestone `key`. `Ok(None)` when it is already completed
+    /// (a retried request must not mail the customer twice).
+    pub fn complete_milestone(
+        &mut self,
+        key: &str,
+        input: CompleteMilestone,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Change>, MilestoneError> {
+        let milestone = self.milestone(key).ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
+        if milestone.is_completed() {
+            return Ok(None);
+        }
+        if self.status == ProjectStatus::Live {
+            return Err(MilestoneError::ProjectLive);
+        }
+        if milestone.activation {
+            return Err(MilestoneError::ActivationOnly);
+        }
+        if let Some(next) = self.next_milestone()
+            && next.key.as_str() != key
+        {
+            return Err(MilestoneError::OutOfOrder { required: next.key.clone() });
+        }
+        let open: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|t| t.milestone_key.as_str() == key && t.status != TaskStatus::Done)
+            .map(|t| t.id.clone())
+            .collect();
+        if !open.is_empty() {
+            return Err(MilestoneError::OpenTasks { tasks: open });
+        }
+        let mail = milestone.customer_mail;
+        if input.installation_date.is_some() && mail != Some(CustomerMail::DeliveryConfirmed) {
+            return Err(MilestoneError::InstallationDateNotApplicable);
+        }
+
+        let version = self.version + 1;
+        let index = self.milestones.iter().position(|m| m.key.as_str() == key).unwrap_or_default();
+        let m = &mut self.milestones[index];
+        m.status = MilestoneStatus::Completed;
+        m.completed_at = Some(now);
+        m.completed_by = Some(actor.to_owned());
+        m.note = input.note.clone();
+        let (milestone_key, position) = (m.key.clone(), m.position);
+        if input.installation_date.is_some() {
+            self.installation_date = input.installation_date;
+        }
+        self.version = version;
+        self.updated_at = now;
+
+        let mut rec = Recorder::new(&self.id, version, now, actor);
+        rec.history(
+            "milestone.completed",
+            milestone_key.as_str(),
+            Some(json!({ "status": "pending" })),
+            Some(json!({ "status": "completed", "note": input.note, "installation_date": input.installation_date })),
+        );
+        rec.event(DomainEvent::MilestoneCompleted(events::MilestoneCompleted {
+            account_id: self.account.id.clone(),
+            milestone_key: milestone_key.to_string(),
+            position,
+            completed_at: now,
+            completed_by: actor.to_owned(),
+            next_milestone: self.next_milestone().map(|m| m.key.to_string()),
+        }));
+        if let Some(template) = mail {
+            rec.mail(template, &self.technical_contact.email, self.account.language, self.mail_context());
+        }
+        let mut change = rec.change;
+        change.milestones.push(milestone_key);
+        Ok(Some(change))
+    }
+
+    /// What customer mail templates show: a snapshot of the project.
+    pub fn mail_context(&self) -> Value {
+        json!({
+            "project_id": self.id,
+            "account_name": self.account.name,
+            "contact_name": self.technical_contact.name,
+            "services": self.services,
+            "installation_date": self.installation_date,
+            "target_go_live": self.target_go_live,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::deal::tests::sample;
+    use crate::domain::outbox::OutboxMessage;
+    use chrono::Duration;
+
+    pub(crate) fn now() -> DateTime<Utc> {
+        "2026-11-20T10:05:00Z".parse().unwrap()
+    }
+
+    pub(crate) fn project() -> (Project, Change) {
+        let deal = sample();
+        let line = &deal.services[0];
+        Project::open(&deal, line, &Template::default_for(&line.service_type), now())
+    }
+
+    fn with_task(project: &mut Project, milestone: &str, status: TaskStatus) -> TaskId {
+        let id = TaskId::from_raw(format!("t{}", project.tasks.len()));
+        project.tasks.push(Task {
+            id: id.clone(),
+            milestone_key: MilestoneKey::from_raw(milestone),
+            title: "Task".into(),
+            description: None,
+            assignee: "tech@bluerocktel.fr".into(),
+            due_date: now().date_naive(),
+            status,
+            blocked_reason: None,
+            blocked_since: None,
+            blocked_seconds: 0,
+            created_at: now(),
+            updated_at: now(),
+        });
+        id
+    }
+
+    #[test]
+    fn a_new_project_is_prefilled_from_the_deal_line() {
+        let (p, change) = project();
+        assert_eq!(p.id, ProjectId::for_deal_line("D-2026-0042", "L1"));
+        assert_eq!(p.account.name, "Boulangerie Martin SARL");
+        assert_eq!(p.technical_contact.email, "claire@boulangerie-martin.fr");
+        assert_eq!(p.services.len(), 1);
+        assert_eq!(p.services[0].subscription_id, "SUB-9001");
+        assert_eq!(p.target_go_live, NaiveDate::from_ymd_opt(2027, 1, 15).unwrap());
+        assert_eq!((p.status, p.version), (ProjectStatus::InProgress, 1));
+        assert!(p.milestones.iter().all(|m| m.status == MilestoneStatus::Pending));
+        assert_eq!(change.milestones.len(), 6);
+        assert_eq!(change.history.len(), 1);
+    }
+
+    #[test]
+    fn a_new_project_announces_itself_with_a_stable_event_id() {
+        let (p, change) = project();
+        assert_eq!(change.outbox.len(), 1);
+        let entry = &change.outbox[0];
+        assert_eq!(entry.detail_type(), Some(events::detail_type::DEPLOYMENT_PROJECT_CREATED));
+        let OutboxMessage::Event { detail, .. } = &entry.message else { panic!("an event") };
+        assert_eq!(detail["event_id"], entry.id.as_str());
+        assert_eq!(detail["project_id"], p.id.as_str());
+        assert_eq!(detail["subscription_id"], "SUB-9001");
+        assert_eq!(project().1.outbox[0].id, entry.id, "the same deal yields the same event id");
+    }
+
+    #[test]
+    fn default_tasks_of_the_template_get_due_dates_from_their_offsets() {
+        let deal = sample();
+        let mut template = Template::default_for("fibre_ftto");
+        template.milestones[1].default_tasks.push(crate::domain::template::TaskTemplate {
+            title: "Order the ONT".into(),
+            due_offset_days: 3,
+        });
+        let (p, change) = Project::open(&deal, &deal.services[0], &template, now());
+        assert_eq!(p.tasks.len(), 1);
+        assert_eq!(p.tasks[0].milestone_key.as_str(), "equipment_ordered");
+        assert_eq!(p.tasks[0].due_date, (now() + Duration::days(3)).date_naive());
+        assert_eq!(change.tasks, [p.tasks[0].id.clone()]);
+    }
+
+    #[test]
+    fn milestones_complete_strictly_in_order() {
+        let (mut p, _) = project();
+        let err = p.complete_milestone("delivery_confirmed", CompleteMilestone::default(), "pm", now());
+        assert_eq!(err, Err(MilestoneError::OutOfOrder { required: MilestoneKey::from_raw("order_confirmed") }));
+        assert!(p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap().is_some());
+        let err = p.complete_milestone("delivery_confirmed", CompleteMilestone::default(), "pm", now());
+        assert_eq!(err, Err(MilestoneError::OutOfOrder { required: MilestoneKey::from_raw("equipment_ordered") }));
+        assert_eq!(p.version, 2);
+    }
+
+    #[test]
+    fn a_milestone_with_open_tasks_cannot_complete() {
+        let (mut p, _) = project();
+        let open = with_task(&mut p, "order_confirmed", TaskStatus::Blocked);
+        with_task(&mut p, "order_confirmed", TaskStatus::Done);
+        with_task(&mut p, "equipment_ordered", TaskStatus::Todo);
+        let err = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
+        assert_eq!(err, Err(MilestoneError::OpenTasks { tasks: vec![open] }));
+    }
+
+    #[test]
+    fn completing_twice_is_a_no_op() {
+        let (mut p, _) = project();
+        p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
+        let again = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
+        assert_eq!(again, Ok(None));
+        assert_eq!(p.version, 2);
+    }
+
+    #[test]
+    fn key_milestones_mail_the_technical_contact() {
+        let (mut p, _) = project();
+        let change = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap().unwrap();
+        let kinds: Vec<_> = change
+            .outbox
+            .iter()
+            .map(|e| match &e.message {
+                OutboxMessage::Event { detail_type, .. } => detail_type.clone(),
+                OutboxMessage::Mail { template, to, .. } => format!("mail {template:?} to {to}"),
+            })
+            .collect();
+        assert_eq!(kinds, ["MilestoneCompleted", "mail OrderConfirmed to claire@boulangerie-martin.fr"]);
+        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now()).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 12, 10);
+        let input = CompleteMilestone { note: None, installation_date: date };
+        let change = p.complete_milestone("delivery_confirmed", input, "pm", now()).unwrap().unwrap();
+        assert_eq!(p.installation_date, date);
+        let OutboxMessage::Mail { context, .. } = &change.outbox[1].message else { panic!("a mail") };
+        assert_eq!(context["installation_date"], "2026-12-10");
+    }
+
+    #[test]
+    fn go_live_completes_only_through_activation() {
+        let (mut p, _) = project();
+        for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+            p.complete_milestone(key, CompleteMilestone::default(), "pm", now()).unwrap();
+        }
+        let err = p.complete_milestone("go_live", CompleteMilestone::default(), "pm", now());
+        assert_eq!(err, Err(MilestoneError::ActivationOnly));
+    }
+
+    #[test]
+    fn an_installation_date_belongs_to_delivery_confirmation() {
+        let (mut p, _) = project();
+        let input = CompleteMilestone { note: None, installation_date: NaiveDate::from_ymd_opt(2026, 12, 10) };
+        let err = p.complete_milestone("order_confirmed", input, "pm", now());
+        assert_eq!(err, Err(MilestoneError::InstallationDateNotApplicable));
+    }
+
+    #[test]
+    fn unknown_milestones_are_reported() {
+        let (mut p, _) = project();
+        let err = p.complete_milestone("nope", CompleteMilestone::default(), "pm", now());
+        assert_eq!(err, Err(MilestoneError::Unknown(MilestoneKey::from_raw("nope"))));
+    }
+}

@@ -1,0 +1,197 @@
+//! Tasks: work items of a milestone, assigned to a team member.
+
+use super::ids::TaskId;
+use super::milestone::MilestoneKey;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    Done,
+    Blocked,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Todo => "todo",
+            Self::InProgress => "in_progress",
+            Self::Done => "done",
+            Self::Blocked => "blocked",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub milestone_key: MilestoneKey,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub assignee: String,
+    pub due_date: NaiveDate,
+    pub status: TaskStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_since: Option<DateTime<Utc>>,
+    /// Time spent blocked over all past blocks, in seconds.
+    #[serde(default)]
+    pub blocked_seconds: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TransitionError {
+    #[error("a task cannot go from {} to {}", from.as_str(), to.as_str())]
+    NotAllowed { from: TaskStatus, to: TaskStatus },
+    #[error("a blocked task needs a non-empty blocked_reason")]
+    ReasonRequired,
+    #[error("a done task can be reopened only while its milestone is open")]
+    MilestoneCompleted,
+}
+
+impl Task {
+    /// Applies a status change; `Ok(false)` when nothing changes.
+    ///
+    /// `todo → in_progress → done`; any non-done status → `blocked` with a
+    /// reason; `blocked → todo | in_progress` adds the time spent blocked;
+    /// `done → in_progress` only while the milestone is open.
+    pub fn transition(
+        &mut self,
+        to: TaskStatus,
+        reason: Option<&str>,
+        milestone_open: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, TransitionError> {
+        use TaskStatus::*;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        match (self.status, to) {
+            (Blocked, Blocked) => {
+                // Re-blocking only refines the reason; the block keeps its start.
+                let reason = reason.ok_or(TransitionError::ReasonRequired)?;
+                if self.blocked_reason.as_deref() == Some(reason) {
+                    return Ok(false);
+                }
+                self.blocked_reason = Some(reason.to_owned());
+            }
+            (from, to) if from == to => return Ok(false),
+            (Todo | InProgress, Blocked) => {
+                let reason = reason.ok_or(TransitionError::ReasonRequired)?;
+                self.blocked_reason = Some(reason.to_owned());
+                self.blocked_since = Some(now);
+            }
+            (Blocked, Todo | InProgress) => {
+                if let Some(since) = self.blocked_since.take() {
+                    self.blocked_seconds += (now - since).num_seconds().max(0);
+                }
+                self.blocked_reason = None;
+            }
+            (Done, InProgress) if !milestone_open => return Err(TransitionError::MilestoneCompleted),
+            (Todo, InProgress) | (InProgress, Done) | (Done, InProgress) => {}
+            (from, to) => return Err(TransitionError::NotAllowed { from, to }),
+        }
+        self.status = to;
+        self.updated_at = now;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskStatus::*;
+    use chrono::Duration;
+
+    fn t0() -> DateTime<Utc> {
+        "2026-12-01T08:00:00Z".parse().unwrap()
+    }
+
+    fn task(status: TaskStatus) -> Task {
+        Task {
+            id: TaskId::from_raw("t1"),
+            milestone_key: MilestoneKey::from_raw("order_confirmed"),
+            title: "Check the order".into(),
+            description: None,
+            assignee: "tech@bluerocktel.fr".into(),
+            due_date: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+            status,
+            blocked_reason: None,
+            blocked_since: None,
+            blocked_seconds: 0,
+            created_at: t0(),
+            updated_at: t0(),
+        }
+    }
+
+    #[test]
+    fn the_happy_path_is_todo_in_progress_done() {
+        let mut t = task(Todo);
+        assert_eq!(t.transition(InProgress, None, true, t0()), Ok(true));
+        assert_eq!(t.transition(Done, None, true, t0()), Ok(true));
+        assert_eq!(t.status, Done);
+    }
+
+    #[test]
+    fn steps_cannot_be_skipped_or_reversed() {
+        assert_eq!(task(Todo).transition(Done, None, true, t0()), Err(TransitionError::NotAllowed { from: Todo, to: Done }));
+        assert_eq!(
+            task(InProgress).transition(Todo, None, true, t0()),
+            Err(TransitionError::NotAllowed { from: InProgress, to: Todo })
+        );
+        assert_eq!(
+            task(Done).transition(Blocked, Some("x"), true, t0()),
+            Err(TransitionError::NotAllowed { from: Done, to: Blocked })
+        );
+        assert_eq!(
+            task(Blocked).transition(Done, None, true, t0()),
+            Err(TransitionError::NotAllowed { from: Blocked, to: Done })
+        );
+    }
+
+    #[test]
+    fn blocking_needs_a_reason_and_records_when() {
+        for blank in [None, Some(""), Some("   ")] {
+            assert_eq!(task(Todo).transition(Blocked, blank, true, t0()), Err(TransitionError::ReasonRequired));
+        }
+        let mut t = task(InProgress);
+        t.transition(Blocked, Some(" Carrier delay "), true, t0()).unwrap();
+        assert_eq!(t.blocked_reason.as_deref(), Some("Carrier delay"));
+        assert_eq!(t.blocked_since, Some(t0()));
+    }
+
+    #[test]
+    fn unblocking_clears_the_reason_and_adds_the_time_blocked() {
+        let mut t = task(Todo);
+        t.transition(Blocked, Some("No access to site"), true, t0()).unwrap();
+        t.transition(InProgress, None, true, t0() + Duration::hours(2)).unwrap();
+        assert_eq!((t.blocked_reason.as_ref(), t.blocked_since), (None, None));
+        assert_eq!(t.blocked_seconds, 7200);
+        t.transition(Blocked, Some("Again"), true, t0() + Duration::hours(3)).unwrap();
+        t.transition(Todo, None, true, t0() + Duration::hours(4)).unwrap();
+        assert_eq!(t.blocked_seconds, 7200 + 3600);
+        assert_eq!(t.status, Todo);
+    }
+
+    #[test]
+    fn done_reopens_only_while_the_milestone_is_open() {
+        assert_eq!(task(Done).transition(InProgress, None, false, t0()), Err(TransitionError::MilestoneCompleted));
+        assert_eq!(task(Done).transition(InProgress, None, true, t0()), Ok(true));
+    }
+
+    #[test]
+    fn same_status_is_a_no_op_except_a_new_block_reason() {
+        assert_eq!(task(Todo).transition(Todo, None, true, t0()), Ok(false));
+        let mut t = task(Todo);
+        t.transition(Blocked, Some("a"), true, t0()).unwrap();
+        assert_eq!(t.transition(Blocked, Some("a"), true, t0() + Duration::hours(1)), Ok(false));
+        assert_eq!(t.transition(Blocked, Some("b"), true, t0() + Duration::hours(1)), Ok(true));
+        assert_eq!((t.blocked_reason.as_deref(), t.blocked_since), (Some("b"), Some(t0())));
+    }
+}

@@ -1,0 +1,176 @@
+//! Milestone templates per service type ("Settings → Deployment templates").
+//!
+//! A project copies its template's milestones when it is created and records
+//! which version it came from, so later edits never change running projects.
+
+use super::milestone::{CustomerMail, MilestoneKey, Names};
+use super::validation::{Errors, FieldError, MAX_NAME, is_machine_key};
+use serde::{Deserialize, Serialize};
+
+/// Version of the built-in default template; stored templates start at 1.
+pub const DEFAULT_VERSION: u32 = 0;
+/// Bounds that keep a project within one store transaction.
+pub const MAX_MILESTONES: usize = 12;
+pub const MAX_DEFAULT_TASKS: usize = 10;
+pub const MAX_EXPECTED_DAYS: u16 = 365;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub service_type: String,
+    pub version: u32,
+    pub milestones: Vec<MilestoneTemplate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneTemplate {
+    pub key: MilestoneKey,
+    pub name: Names,
+    /// The customer mail sent when this milestone is reached, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_mail: Option<CustomerMail>,
+    /// The go-live milestone: completed only by activation, always last.
+    #[serde(default)]
+    pub activation: bool,
+    pub expected_days: u16,
+    #[serde(default)]
+    pub default_tasks: Vec<TaskTemplate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskTemplate {
+    pub title: String,
+    /// Due date of the task, in days after the project's creation.
+    pub due_offset_days: u16,
+}
+
+/// Which template a project was created from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRef {
+    pub service_type: String,
+    pub version: u32,
+}
+
+impl Template {
+    /// The seed's six milestones, used by every service type without a stored template.
+    pub fn default_for(service_type: &str) -> Self {
+        let m = |key: &str, fr: &str, en: &str, mail: Option<CustomerMail>, days: u16| MilestoneTemplate {
+            key: MilestoneKey::from_raw(key),
+            name: Names { fr: fr.into(), en: en.into() },
+            customer_mail: mail,
+            activation: key == MilestoneKey::GO_LIVE,
+            expected_days: days,
+            default_tasks: Vec::new(),
+        };
+        Self {
+            service_type: service_type.to_owned(),
+            version: DEFAULT_VERSION,
+            milestones: vec![
+                m(MilestoneKey::ORDER_CONFIRMED, "Commande confirmée", "Order confirmed", Some(CustomerMail::OrderConfirmed), 2),
+                m(MilestoneKey::EQUIPMENT_ORDERED, "Équipement commandé", "Equipment ordered", None, 5),
+                m(MilestoneKey::DELIVERY_CONFIRMED, "Livraison confirmée", "Delivery confirmed", Some(CustomerMail::DeliveryConfirmed), 15),
+                m(MilestoneKey::INSTALLATION_DONE, "Installation terminée", "Installation done", None, 7),
+                m(MilestoneKey::CUSTOMER_ACCEPTANCE, "Acceptation client", "Customer acceptance", None, 5),
+                m(MilestoneKey::GO_LIVE, "Mise en service", "Go-live", Some(CustomerMail::GoLive), 2),
+            ],
+        }
+    }
+
+    pub fn reference(&self) -> TemplateRef {
+        TemplateRef { service_type: self.service_type.clone(), version: self.version }
+    }
+
+    /// The structural rules of a template, every error at once.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut e = Errors::new();
+        if !is_machine_key(&self.service_type) {
+            e.add("service_type", "must be lower-case letters, digits or _");
+        }
+        if self.milestones.len() < 2 || self.milestones.len() > MAX_MILESTONES {
+            e.add("milestones", format!("must list 2 to {MAX_MILESTONES} milestones"));
+        }
+        let activations = self.milestones.iter().filter(|m| m.activation).count();
+        if activations != 1 || !self.milestones.last().is_some_and(|m| m.activation) {
+            e.add("milestones", "must have exactly one activation milestone, and it must be last");
+        }
+        for (i, m) in self.milestones.iter().enumerate() {
+            let at = |field: &str| format!("milestones[{i}].{field}");
+            if !is_machine_key(m.key.as_str()) {
+                e.add(at("key"), "must be lower-case letters, digits or _");
+            } else if self.milestones[..i].iter().any(|other| other.key == m.key) {
+                e.add(at("key"), "must be unique within the template");
+            }
+            e.text(&at("name.fr"), &m.name.fr, MAX_NAME);
+            e.text(&at("name.en"), &m.name.en, MAX_NAME);
+            if m.customer_mail == Some(CustomerMail::GoLive) && !m.activation {
+                e.add(at("customer_mail"), "the go_live mail belongs to the activation milestone");
+            }
+            if m.expected_days > MAX_EXPECTED_DAYS {
+                e.add(at("expected_days"), format!("must be at most {MAX_EXPECTED_DAYS}"));
+            }
+            if m.default_tasks.len() > MAX_DEFAULT_TASKS {
+                e.add(at("default_tasks"), format!("must list at most {MAX_DEFAULT_TASKS} tasks"));
+            }
+            for (j, t) in m.default_tasks.iter().enumerate() {
+                e.text(&at(&format!("default_tasks[{j}].title")), &t.title, MAX_NAME);
+                if t.due_offset_days > MAX_EXPECTED_DAYS {
+                    e.add(at(&format!("default_tasks[{j}].due_offset_days")), format!("must be at most {MAX_EXPECTED_DAYS}"));
+                }
+            }
+        }
+        e.into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_template_is_the_seeds_six_milestones_in_order() {
+        let t = Template::default_for("fibre_ftto");
+        let keys: Vec<_> = t.milestones.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance", "go_live"]
+        );
+        let fr: Vec<_> = t.milestones.iter().map(|m| m.name.fr.as_str()).collect();
+        assert_eq!(
+            fr,
+            ["Commande confirmée", "Équipement commandé", "Livraison confirmée", "Installation terminée", "Acceptation client", "Mise en service"]
+        );
+        assert_eq!(t.version, DEFAULT_VERSION);
+        assert_eq!(t.validate(), Ok(()));
+    }
+
+    #[test]
+    fn default_template_mails_the_customer_at_the_three_key_milestones() {
+        let t = Template::default_for("x");
+        let mails: Vec<_> = t.milestones.iter().filter_map(|m| m.customer_mail.map(|c| (m.key.as_str(), c))).collect();
+        assert_eq!(
+            mails,
+            [
+                ("order_confirmed", CustomerMail::OrderConfirmed),
+                ("delivery_confirmed", CustomerMail::DeliveryConfirmed),
+                ("go_live", CustomerMail::GoLive)
+            ]
+        );
+    }
+
+    #[test]
+    fn activation_must_be_unique_and_last() {
+        let mut t = Template::default_for("x");
+        t.milestones.swap(4, 5);
+        assert!(t.validate().unwrap_err().iter().any(|e| e.field == "milestones"));
+        let mut t = Template::default_for("x");
+        t.milestones[0].activation = true;
+        assert!(t.validate().unwrap_err().iter().any(|e| e.field == "milestones"));
+    }
+
+    #[test]
+    fn milestone_keys_must_be_unique() {
+        let mut t = Template::default_for("x");
+        t.milestones[1].key = MilestoneKey::from_raw("order_confirmed");
+        let errors = t.validate().unwrap_err();
+        assert_eq!(errors[0].field, "milestones[1].key");
+    }
+}

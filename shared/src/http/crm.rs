@@ -1,0 +1,70 @@
+//! The CRM webhook: `POST /v1/crm/deals/won` (function `deal-won`).
+
+use super::problem::{Kind, Problem};
+use super::{body, parse_json, require_json, routes, signature, with_fallbacks};
+use crate::app::{Intake, IntakeError, IntakeOutcome};
+use crate::config::Secret;
+use crate::domain::deal::DealWon;
+use crate::ports::Clock;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct CrmState {
+    pub intake: Arc<Intake>,
+    pub secrets: Arc<[Secret]>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub fn router(state: CrmState) -> Router {
+    with_fallbacks(Router::new().route(routes::DEAL_WON, post(deal_won)))
+        .layer(DefaultBodyLimit::max(super::MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn deal_won(
+    State(state): State<CrmState>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    let raw = body(raw)?;
+    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
+    signature::verify(header, &raw, &state.secrets, state.clock.now()).map_err(|e| {
+        tracing::warn!(reason = %e, "CRM webhook rejected");
+        Problem::new(Kind::InvalidSignature).detail(e.to_string())
+    })?;
+    require_json(&headers)?;
+    let deal: DealWon = parse_json(&raw)?;
+    let deal_id = deal.deal_id.clone();
+    match state.intake.receive(deal).await {
+        Ok(IntakeOutcome::Created(accepted)) => {
+            tracing::info!(%deal_id, projects = accepted.projects.len(), "deal received, projects created");
+            Ok((StatusCode::CREATED, axum::Json(accepted)).into_response())
+        }
+        Ok(IntakeOutcome::Replayed(accepted)) => {
+            tracing::info!(%deal_id, "deal delivered again, answered from its record");
+            Ok((StatusCode::OK, axum::Json(accepted)).into_response())
+        }
+        Err(e) => Err(problem(&deal_id, e)),
+    }
+}
+
+fn problem(deal_id: &str, error: IntakeError) -> Problem {
+    match error {
+        IntakeError::Invalid(errors) => Problem::new(Kind::ValidationFailed).errors(errors),
+        IntakeError::Conflict { .. } => {
+            tracing::warn!(%deal_id, "deal delivered again with different content");
+            Problem::new(Kind::DealConflict).detail(format!("deal {deal_id} was already received with different content"))
+        }
+        IntakeError::Store(e) => {
+            tracing::error!(%deal_id, error = %e, source = ?std::error::Error::source(&e), "deal intake failed");
+            Problem::new(Kind::ServiceUnavailable).detail("please retry later")
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! HTTP: the axum routers shared by the Lambda functions and the local runner.
+//!
+//! A function serves its router through `lambda_http::run`; the local runner
+//! merges all routers and serves them with `axum::serve`. Both go through
+//! the same extractors, limits and problem documents.
+
+pub mod crm;
+pub mod problem;
+pub mod signature;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use problem::{Kind, Problem};
+use serde::de::DeserializeOwned;
+
+use crate::domain::validation::FieldError;
+
+/// Every route path, defined once (the IaC is checked against this list).
+pub mod routes {
+    pub const DEAL_WON: &str = "/v1/crm/deals/won";
+}
+
+/// Largest request body accepted by any route (API.md: 256 KiB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Problem documents for unknown paths and methods, on any router.
+pub fn with_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .fallback(|| async { Problem::new(Kind::NotFound) })
+        .method_not_allowed_fallback(|| async { Problem::new(Kind::MethodNotAllowed) })
+}
+
+/// The body, or the problem explaining why it could not be read.
+pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(Kind::PayloadTooLarge).detail(format!("at most {MAX_BODY_BYTES} bytes are accepted"))
+        } else {
+            Problem::new(Kind::MalformedJson).detail("the body could not be read")
+        }
+    })
+}
+
+/// Rejects bodies that do not declare themselves as JSON.
+pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || (mime.len() > 5 && mime[..mime.len() - 5].contains('/') && mime.to_ascii_lowercase().ends_with("+json"))
+        });
+    if is_json { Ok(()) } else { Err(Problem::new(Kind::UnsupportedMediaType)) }
+}
+
+/// Parses a JSON body into `T`: `400` when it is not JSON at all, `422`
+/// naming the field when it is JSON of the wrong shape.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Problem::new(Kind::MalformedJson).detail(format!("line {}, column {}: {}", e.line(), e.column(), e.classify_str())))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        let mut field = e.path().to_string();
+        if field == "." {
+            field.clear();
+        }
+        // Serde reports a missing field at its parent: name the field itself.
+        if let Some(name) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        }
+        Problem::new(Kind::ValidationFailed).errors(vec![FieldError { field, message }])
+    })
+}
+
+trait ClassifyStr {
+    fn classify_str(&self) -> &'static str;
+}
+
+impl ClassifyStr for serde_json::Error {
+    fn classify_str(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Eof => "unexpected end of input",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Io => "unreadable input",
+            serde_json::error::Category::Data => "unexpected data",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::deal::Account;
+
+    fn field_of(body: &str) -> String {
+        let problem = parse_json::<Account>(body.as_bytes()).unwrap_err();
+        let json = serde_json::to_value(&problem).unwrap();
+        json["errors"][0]["field"].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        let problem = parse_json::<Account>(b"{\"id\":").unwrap_err();
+        assert_eq!(problem.kind(), Some(Kind::MalformedJson));
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        assert_eq!(field_of(r#"{"id": 5, "name": "n"}"#), "id");
+        assert_eq!(field_of(r#"{"name": "n"}"#), "id");
+        assert_eq!(field_of(r#"{"id": "a", "name": "n", "language": "de"}"#), "language");
+        assert_eq!(field_of(r#"{"id": "a", "name": "n", "admin": true}"#), "admin");
+    }
+
+    #[test]
+    fn only_json_media_types_are_accepted() {
+        let mut headers = HeaderMap::new();
+        assert!(require_json(&headers).is_err());
+        for (value, ok) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("application/problem+json", true),
+            ("text/plain", false),
+            ("+json", false),
+        ] {
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            assert_eq!(require_json(&headers).is_ok(), ok, "{value}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `application/problem+json` (RFC 9457) responses with stable `type`s.
+
+use crate::domain::validation::FieldError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+const TYPE_BASE: &str = "https://bluerocktel.fr/problems/";
+
+/// Every kind of problem the API reports. The slug of each is part of the
+/// contract: clients branch on `type`, not on `title` or `detail`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    MalformedJson,
+    ValidationFailed,
+    InvalidSignature,
+    NotFound,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    DealConflict,
+    ServiceUnavailable,
+}
+
+impl Kind {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed-json",
+            Self::ValidationFailed => "validation-failed",
+            Self::InvalidSignature => "invalid-signature",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::DealConflict => "deal-conflict",
+            Self::ServiceUnavailable => "service-unavailable",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::MalformedJson => StatusCode::BAD_REQUEST,
+            Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidSignature => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::DealConflict => StatusCode::CONFLICT,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "The body is not valid JSON",
+            Self::ValidationFailed => "The request has invalid fields",
+            Self::InvalidSignature => "The request signature is missing, invalid or stale",
+            Self::NotFound => "No such resource",
+            Self::MethodNotAllowed => "Method not allowed on this resource",
+            Self::UnsupportedMediaType => "The body must be application/json",
+            Self::PayloadTooLarge => "The body is too large",
+            Self::DealConflict => "This deal was already received with different content",
+            Self::ServiceUnavailable => "The service is temporarily unavailable",
+        }
+    }
+}
+
+/// A problem document. Build one with [`Problem::new`], add detail, return it.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    type_uri: String,
+    title: &'static str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+    #[serde(skip)]
+    kind: Option<Kind>,
+}
+
+impl Problem {
+    pub fn new(kind: Kind) -> Self {
+        Self {
+            type_uri: format!("{TYPE_BASE}{}", kind.slug()),
+            title: kind.title(),
+            status: kind.status().as_u16(),
+            detail: None,
+            errors: Vec::new(),
+            kind: Some(kind),
+        }
+    }
+
+    /// A human-readable explanation. Never put internal detail here for 5xx.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn kind(&self) -> Option<Kind> {
+        self.kind
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_carry_a_stable_type_and_the_status() {
+        let p = Problem::new(Kind::DealConflict).detail("deal D-1");
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["type"], "https://bluerocktel.fr/problems/deal-conflict");
+        assert_eq!(json["status"], 409);
+        assert_eq!(json["detail"], "deal D-1");
+        assert!(json.get("errors").is_none());
+        let response = p.into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
+    }
+}

@@ -1,0 +1,31 @@
+//! BlueRockTEL Deployments: everything the Lambda functions and the local
+//! runner share.
+//!
+//! Layout, from the inside out:
+//!
+//! - [`domain`]: the pure model (project, milestones, tasks, templates,
+//!   intake) and its rules. No I/O; time is an argument.
+//! - [`ports`]: the traits through which use cases reach the outside world
+//!   (the project store, the clock).
+//! - [`app`]: one application service per use case. Each loads what it
+//!   needs, applies a domain change and commits state and outbox together.
+//! - [`store`]: the store adapters (DynamoDB single-table, embedded SQLite)
+//!   and, in [`store::keys`], every key format of the table.
+//! - [`http`]: axum routers. The same router serves a Lambda (through
+//!   `lambda_http`) and the local runner; errors are `application/problem+json`.
+//! - [`config`]: every environment variable name and the typed settings
+//!   built from them, failing fast at start-up.
+//! - `aws` (feature `aws`): the SDK configuration, with one TLS stack.
+//!
+//! Adapters are behind cargo features (`dynamodb`, `sqlite`) so that a
+//! function links only the clients it uses.
+
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod ports;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,148 @@
+//! Ports: the traits through which use cases reach the outside world.
+//!
+//! Adapters live in [`crate::store`] (DynamoDB, embedded SQLite). Every store
+//! adapter passes the same contract suite (`tests/contract.rs`).
+
+use crate::domain::history::HistoryEntry;
+use crate::domain::intake::IntakeRecord;
+use crate::domain::outbox::OutboxEntry;
+use crate::domain::project::{Change, Project};
+use crate::domain::{OutboxId, ProjectId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Mutex;
+use thiserror::Error;
+
+/// Where time comes from, so that rules depending on it can be tested.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// How a commit is guarded against concurrent writers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    /// The project must not exist yet.
+    Create,
+    /// The stored project must still be at this version.
+    Version(u64),
+}
+
+/// The project part of a commit: its new state and what changed.
+#[derive(Clone, Debug)]
+pub struct ProjectWrite {
+    pub guard: Guard,
+    pub project: Project,
+    pub change: Change,
+}
+
+/// What the idempotency record of a deal does in a commit.
+#[derive(Clone, Debug)]
+pub enum IntakeWrite {
+    /// Insert the record; fails with [`CommitError::IntakeExists`] if one exists.
+    Claim(IntakeRecord),
+    /// Mark the record complete; it must exist with this fingerprint.
+    Complete { deal_id: String, fingerprint: String },
+}
+
+/// One atomic write: all of it lands, or none of it.
+#[derive(Clone, Debug, Default)]
+pub struct Commit {
+    pub project: Option<ProjectWrite>,
+    pub intake: Option<IntakeWrite>,
+}
+
+impl Commit {
+    /// Entries that this commit adds to the outbox.
+    pub fn outbox(&self) -> &[OutboxEntry] {
+        self.project.as_ref().map_or(&[], |p| &p.change.outbox)
+    }
+
+    pub fn history(&self) -> &[HistoryEntry] {
+        self.project.as_ref().map_or(&[], |p| &p.change.history)
+    }
+}
+
+/// A store that cannot answer; the request may be retried later.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("stored item {key} cannot be read")]
+    Corrupt {
+        key: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Why a commit did not land. Nothing of it was written.
+#[derive(Debug, Error)]
+pub enum CommitError {
+    /// [`Guard::Create`] found the project already there.
+    #[error("the project already exists")]
+    AlreadyExists,
+    /// [`Guard::Version`] found another version: reload and re-apply.
+    #[error("the project changed concurrently")]
+    VersionConflict,
+    /// [`IntakeWrite::Claim`] found a record (returned as it is stored), or
+    /// [`IntakeWrite::Complete`] found none with that fingerprint.
+    #[error("the deal was already received")]
+    IntakeExists(Option<Box<IntakeRecord>>),
+    /// Another transaction held an item; retrying shortly is safe.
+    #[error("the commit collided with a concurrent transaction")]
+    Contention,
+    #[error("the commit has {items} items, more than one transaction holds")]
+    TooLarge { items: usize },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Persistence of projects, their history and outbox, and deal intake records.
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
+    /// The project with its milestones and tasks (not its history).
+    async fn load(&self, id: &ProjectId) -> Result<Option<Project>, StoreError>;
+
+    /// Writes `commit` atomically, or nothing at all.
+    async fn commit(&self, commit: Commit) -> Result<(), CommitError>;
+
+    /// The project's history, oldest first.
+    async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError>;
+
+    async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError>;
+
+    /// Entries not yet delivered, oldest first, at most `limit`.
+    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+}

@@ -1,0 +1,352 @@
+//! The DynamoDB single-table store.
+//!
+//! Loading a project is one strongly consistent Query on its partition; a
+//! commit is one TransactWriteItems whose project header is guarded by the
+//! version (or by its absence when created), and whose outbox entries and
+//! intake record are guarded by their own absence. The table never sees a Scan.
+
+use super::keys::{self, *};
+use super::{MAX_COMMIT_ITEMS, corrupt, project_header};
+use crate::domain::history::HistoryEntry;
+use crate::domain::intake::IntakeRecord;
+use crate::domain::outbox::OutboxEntry;
+use crate::domain::project::Project;
+use crate::domain::{OutboxId, ProjectId};
+use crate::ports::{Commit, CommitError, Guard, IntakeWrite, ProjectStore, StoreError};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TransactWriteItem, Update,
+};
+use serde::Serialize;
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn unavailable<E>(e: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> StoreError
+where
+    aws_sdk_dynamodb::Error: From<SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
+{
+    StoreError::Unavailable(Box::new(aws_sdk_dynamodb::Error::from(e)))
+}
+
+/// `body` as an item under the given keys.
+fn keyed(pk: String, sk: String, entity: &str, body: &impl Serialize) -> Result<Item, StoreError> {
+    let mut item: Item = to_item(body).map_err(|e| corrupt(&pk, e))?;
+    item.insert(PK.into(), s(pk));
+    item.insert(SK.into(), s(sk));
+    item.insert(ENTITY.into(), s(entity));
+    Ok(item)
+}
+
+fn read<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    let key = item.get(PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    from_item(item).map_err(|e| corrupt(&key, e))
+}
+
+/// What each item of a transaction stands for, to explain a cancellation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Header(Guard),
+    Outbox,
+    Claim,
+    Complete,
+    Other,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn put(&self, item: Item) -> Put {
+        Put::builder().table_name(&self.table).set_item(Some(item)).build().unwrap_or_else(|_| unreachable!())
+    }
+
+    fn absent(&self, item: Item) -> Put {
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .unwrap_or_else(|_| unreachable!("table and item are set"))
+    }
+
+    fn items(&self, commit: &Commit) -> Result<Vec<(Role, TransactWriteItem)>, StoreError> {
+        let mut items = Vec::new();
+        let tx = |put: Put| TransactWriteItem::builder().put(put).build();
+        if let Some(intake) = &commit.intake {
+            match intake {
+                IntakeWrite::Claim(record) => {
+                    let item = keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, record)?;
+                    let mut put = self.absent(item);
+                    put.return_values_on_condition_check_failure = Some(ReturnValuesOnConditionCheckFailure::AllOld);
+                    items.push((Role::Claim, tx(put)));
+                }
+                IntakeWrite::Complete { deal_id, fingerprint } => {
+                    let update = Update::builder()
+                        .table_name(&self.table)
+                        .key(PK, s(intake_pk(deal_id)))
+                        .key(SK, s(INTAKE_SK))
+                        .update_expression("SET #state = :complete")
+                        .condition_expression("#fp = :fp")
+                        .expression_attribute_names("#state", STATE)
+                        .expression_attribute_names("#fp", FINGERPRINT)
+                        .expression_attribute_values(":complete", s("complete"))
+                        .expression_attribute_values(":fp", s(fingerprint.as_str()))
+                        .build()
+                        .unwrap_or_else(|_| unreachable!("table, key and expression are set"));
+                    items.push((Role::Complete, TransactWriteItem::builder().update(update).build()));
+                }
+            }
+        }
+        let Some(write) = &commit.project else { return Ok(items) };
+        let project = &write.project;
+        let id = project.id.as_str();
+        let pk = project_pk(id);
+        let header = keyed(pk.clone(), PROJECT_SK.into(), ENTITY_PROJECT, &project_header(project)?)?;
+        let put = match write.guard {
+            Guard::Create => self.absent(header),
+            Guard::Version(expected) => {
+                let mut put = self.put(header);
+                put.condition_expression = Some("#v = :expected".into());
+                put.expression_attribute_names = Some(HashMap::from([("#v".into(), VERSION.into())]));
+                put.expression_attribute_values =
+                    Some(HashMap::from([(":expected".into(), AttributeValue::N(expected.to_string()))]));
+                put
+            }
+        };
+        items.push((Role::Header(write.guard), tx(put)));
+        let change = &write.change;
+        for key in &change.milestones {
+            let m = project.milestones.iter().find(|m| &m.key == key).ok_or_else(|| corrupt(id, "changed milestone missing"))?;
+            items.push((Role::Other, tx(self.put(keyed(pk.clone(), milestone_sk(m.position), ENTITY_MILESTONE, m)?))));
+        }
+        for task_id in &change.tasks {
+            let t = project.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
+            items.push((Role::Other, tx(self.put(keyed(pk.clone(), task_sk(t.id.as_str()), ENTITY_TASK, t)?))));
+        }
+        for h in &change.history {
+            let item = keyed(history_pk(id), history_sk(h.version, h.seq), ENTITY_HISTORY, h)?;
+            items.push((Role::Other, tx(self.put(item))));
+        }
+        for entry in &change.outbox {
+            let mut item = keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
+            item.insert(OUTBOX_PENDING_PK.into(), s(OUTBOX_PENDING_PARTITION));
+            item.insert(OUTBOX_PENDING_SK.into(), s(outbox_pending_sk(entry.created_at, entry.id.as_str())));
+            items.push((Role::Outbox, tx(self.absent(item))));
+        }
+        Ok(items)
+    }
+
+    /// Explains a cancelled transaction from its per-item reasons.
+    fn cancelled(roles: &[Role], reasons: &[CancellationReason]) -> CommitError {
+        let failed = |wanted: fn(Role) -> bool| {
+            roles.iter().zip(reasons).find(|(role, r)| wanted(**role) && r.code() == Some("ConditionalCheckFailed"))
+        };
+        if let Some((_, reason)) = failed(|r| r == Role::Claim) {
+            let record = reason.item().cloned().and_then(|item| read::<IntakeRecord>(item).ok());
+            return CommitError::IntakeExists(record.map(Box::new));
+        }
+        if failed(|r| r == Role::Complete).is_some() {
+            return CommitError::IntakeExists(None);
+        }
+        match failed(|r| matches!(r, Role::Header(_) | Role::Outbox)) {
+            Some((Role::Header(Guard::Version(_)), _)) => return CommitError::VersionConflict,
+            Some(_) => return CommitError::AlreadyExists,
+            None => {}
+        }
+        let retryable = ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"];
+        if reasons.iter().any(|r| r.code().is_some_and(|c| retryable.contains(&c))) {
+            return CommitError::Contention;
+        }
+        let codes: Vec<_> = reasons.iter().filter_map(|r| r.code()).collect();
+        CommitError::Store(StoreError::Unavailable(format!("transaction cancelled: {codes:?}").into()))
+    }
+
+    async fn query_all(&self, pk: String) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(pk.as_str()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl ProjectStore for DynamoStore {
+    async fn load(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        let mut header = None;
+        let (mut milestones, mut tasks) = (Vec::new(), Vec::new());
+        for item in self.query_all(project_pk(id.as_str())).await? {
+            match item.get(ENTITY).and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some(ENTITY_PROJECT) => header = Some(item),
+                Some(ENTITY_MILESTONE) => milestones.push(AttributeValue::M(item)),
+                Some(ENTITY_TASK) => tasks.push(AttributeValue::M(item)),
+                _ => {}
+            }
+        }
+        let Some(mut header) = header else { return Ok(None) };
+        // Items arrive sorted by sort key: milestones by position, tasks by id (creation order).
+        header.insert("milestones".into(), AttributeValue::L(milestones));
+        header.insert("tasks".into(), AttributeValue::L(tasks));
+        read(header).map(Some)
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
+        let (roles, items): (Vec<Role>, Vec<TransactWriteItem>) = self.items(&commit)?.into_iter().unzip();
+        if items.is_empty() {
+            return Ok(());
+        }
+        if items.len() > MAX_COMMIT_ITEMS {
+            return Err(CommitError::TooLarge { items: items.len() });
+        }
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    Err(Self::cancelled(&roles, c.cancellation_reasons()))
+                }
+                TransactWriteItemsError::TransactionInProgressException(_)
+                | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                | TransactWriteItemsError::RequestLimitExceeded(_)
+                | TransactWriteItemsError::ThrottlingException(_) => Err(CommitError::Contention),
+                _ => Err(CommitError::Store(unavailable(SdkError::ServiceError(e)))),
+            },
+            Err(e) => Err(CommitError::Store(unavailable(e))),
+        }
+    }
+
+    async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.query_all(history_pk(id.as_str())).await?.into_iter().map(read).collect()
+    }
+
+    async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
+        self.get(intake_pk(deal_id), INTAKE_SK).await?.map(read).transpose()
+    }
+
+    async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
+        self.get(outbox_pk(id.as_str()), OUTBOX_SK).await?.map(read).transpose()
+    }
+
+    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut entries = Vec::new();
+        let mut start = None;
+        while entries.len() < limit {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(OUTBOX_PENDING_INDEX)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", OUTBOX_PENDING_PK)
+                .expression_attribute_values(":p", s(OUTBOX_PENDING_PARTITION))
+                .limit(i32::try_from(limit - entries.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                entries.push(read(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(entries)
+    }
+}
+
+/// Creates the table as the IaC declares it (keys, indexes, stream): for
+/// tests and local tooling against DynamoDB Local.
+pub async fn create_table(client: &Client, table: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap_or_else(|_| unreachable!())
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder().attribute_name(name).key_type(kind).build().unwrap_or_else(|_| unreachable!())
+    };
+    let pending = GlobalSecondaryIndex::builder()
+        .index_name(keys::OUTBOX_PENDING_INDEX)
+        .key_schema(key(OUTBOX_PENDING_PK, KeyType::Hash))
+        .key_schema(key(OUTBOX_PENDING_SK, KeyType::Range))
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .unwrap_or_else(|_| unreachable!());
+    client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr(PK))
+        .attribute_definitions(attr(SK))
+        .attribute_definitions(attr(OUTBOX_PENDING_PK))
+        .attribute_definitions(attr(OUTBOX_PENDING_SK))
+        .key_schema(key(PK, KeyType::Hash))
+        .key_schema(key(SK, KeyType::Range))
+        .global_secondary_indexes(pending)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap_or_else(|_| unreachable!()),
+        )
+        .send()
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! The embedded store of the local runner: one SQLite file.
+//!
+//! SQLite (bundled through rusqlite) rather than a key-value engine such as
+//! redb: real transactions give the same all-or-nothing commit as DynamoDB's
+//! TransactWriteItems, secondary indexes serve the listing queries without
+//! hand-kept index tables, and anyone can open `.local/deployments.db` with
+//! the `sqlite3` shell to see what the bundle did.
+//!
+//! One connection behind a mutex serialises writers, which is all a local
+//! runner needs; calls run on tokio's blocking pool.
+
+use super::keys::outbox_pending_sk;
+use super::{corrupt, project_header};
+use crate::domain::history::HistoryEntry;
+use crate::domain::intake::IntakeRecord;
+use crate::domain::outbox::OutboxEntry;
+use crate::domain::project::Project;
+use crate::domain::{OutboxId, ProjectId};
+use crate::ports::{Commit, CommitError, Guard, IntakeWrite, ProjectStore, StoreError};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
+    account_id TEXT NOT NULL, created_at TEXT NOT NULL, header TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS projects_by_status ON projects (status, created_at, id);
+CREATE INDEX IF NOT EXISTS projects_by_account ON projects (account_id, created_at, id);
+CREATE TABLE IF NOT EXISTS milestones (
+    project_id TEXT NOT NULL REFERENCES projects (id), position INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (project_id, position));
+CREATE TABLE IF NOT EXISTS tasks (
+    project_id TEXT NOT NULL REFERENCES projects (id), id TEXT NOT NULL, assignee TEXT NOT NULL,
+    status TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (project_id, id));
+CREATE TABLE IF NOT EXISTS history (
+    project_id TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (project_id, version, seq));
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, pending_key TEXT NOT NULL,
+    delivered_at TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (pending_key) WHERE delivered_at IS NULL;
+CREATE TABLE IF NOT EXISTS intake (
+    deal_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, body TEXT NOT NULL);
+";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
+/// SQLite integers are signed; versions never come near the bound.
+fn sql_int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn json(key: &str, value: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| corrupt(key, e))
+}
+
+fn parse<T: DeserializeOwned>(key: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(key, e))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(unavailable)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
+        Self::with(conn)
+    }
+
+    /// A private database that lives as long as the store (tests).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::with(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn with(conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` on the connection, off the async threads.
+    async fn run<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(unavailable(e)))?
+    }
+}
+
+fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+    // Same precedence as DynamoDB's cancellation reasons: the intake record first.
+    match &commit.intake {
+        Some(IntakeWrite::Claim(record)) => {
+            let inserted = tx
+                .execute(
+                    "INSERT OR IGNORE INTO intake (deal_id, fingerprint, body) VALUES (?1, ?2, ?3)",
+                    params![record.deal_id, record.fingerprint, json(&record.deal_id, record)?],
+                )
+                .map_err(unavailable)?;
+            if inserted == 0 {
+                return Err(CommitError::IntakeExists(intake_record(&tx, &record.deal_id)?.map(Box::new)));
+            }
+        }
+        Some(IntakeWrite::Complete { deal_id, fingerprint }) => {
+            let updated = tx
+                .execute(
+                    "UPDATE intake SET body = json_set(body, '$.state', 'complete') WHERE deal_id = ?1 AND fingerprint = ?2",
+                    params![deal_id, fingerprint],
+                )
+                .map_err(unavailable)?;
+            if updated == 0 {
+                return Err(CommitError::IntakeExists(None));
+            }
+        }
+        None => {}
+    }
+    if let Some(write) = &commit.project {
+        let p = &write.project;
+        let id = p.id.as_str();
+        let header = json(id, &project_header(p)?)?;
+        let created_at = p.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let written = match write.guard {
+            Guard::Create => tx.execute(
+                "INSERT OR IGNORE INTO projects (id, version, status, account_id, created_at, header) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, sql_int(p.version), p.status.as_str(), p.account.id, created_at, header],
+            ),
+            Guard::Version(expected) => tx.execute(
+                "UPDATE projects SET version = ?2, status = ?3, header = ?4 WHERE id = ?1 AND version = ?5",
+                params![id, sql_int(p.version), p.status.as_str(), header, sql_int(expected)],
+            ),
+        }
+        .map_err(unavailable)?;
+        if written == 0 {
+            return Err(match write.guard {
+                Guard::Create => CommitError::AlreadyExists,
+                Guard::Version(_) => CommitError::VersionConflict,
+            });
+        }
+        let change = &write.change;
+        for key in &change.milestones {
+            let m = p.milestones.iter().find(|m| &m.key == key).ok_or_else(|| corrupt(id, "changed milestone missing"))?;
+            tx.execute(
+                "INSERT OR REPLACE INTO milestones (project_id, position, body) VALUES (?1, ?2, ?3)",
+                params![id, m.position, json(id, m)?],
+            )
+            .map_err(unavailable)?;
+        }
+        for task_id in &change.tasks {
+            let t = p.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
+            tx.execute(
+                "INSERT OR REPLACE INTO tasks (project_id, id, assignee, status, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, t.id.as_str(), t.assignee, t.status.as_str(), json(id, t)?],
+            )
+            .map_err(unavailable)?;
+        }
+        for h in &change.history {
+            tx.execute(
+                "INSERT INTO history (project_id, version, seq, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id, sql_int(h.version), h.seq, json(id, h)?],
+            )
+            .map_err(unavailable)?;
+        }
+        for entry in &change.outbox {
+            let inserted = tx
+                .execute(
+                    "INSERT OR IGNORE INTO outbox (id, project_id, pending_key, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        entry.id.as_str(),
+                        id,
+                        outbox_pending_sk(entry.created_at, entry.id.as_str()),
+                        json(id, entry)?
+                    ],
+                )
+                .map_err(unavailable)?;
+            if inserted == 0 {
+                return Err(CommitError::AlreadyExists);
+            }
+        }
+    }
+    tx.commit().map_err(unavailable)?;
+    Ok(())
+}
+
+fn intake_record(conn: &Connection, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM intake WHERE deal_id = ?1", [deal_id], |row| row.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    body.map(|b| parse(deal_id, &b)).transpose()
+}
+
+fn strings(conn: &Connection, sql: &str, param: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(unavailable)?;
+    let rows = stmt.query_map([param], |row| row.get(0)).map_err(unavailable)?;
+    rows.collect::<Result<_, _>>().map_err(unavailable)
+}
+
+fn load(conn: &Connection, id: &str) -> Result<Option<Project>, StoreError> {
+    let header: Option<String> = conn
+        .query_row("SELECT header FROM projects WHERE id = ?1", [id], |row| row.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    let Some(header) = header else { return Ok(None) };
+    let mut fields: serde_json::Map<String, Value> = parse(id, &header)?;
+    let list = |sql: &str| -> Result<Value, StoreError> {
+        strings(conn, sql, id)?.iter().map(|b| parse::<Value>(id, b)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+    };
+    fields.insert("milestones".into(), list("SELECT body FROM milestones WHERE project_id = ?1 ORDER BY position")?);
+    fields.insert("tasks".into(), list("SELECT body FROM tasks WHERE project_id = ?1 ORDER BY id")?);
+    serde_json::from_value(Value::Object(fields)).map(Some).map_err(|e| corrupt(id, e))
+}
+
+#[async_trait]
+impl ProjectStore for SqliteStore {
+    async fn load(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| load(conn, &id)).await
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
+        self.run(move |conn| write(conn, &commit)).await
+    }
+
+    async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            let sql = "SELECT body FROM history WHERE project_id = ?1 ORDER BY version, seq";
+            strings(conn, sql, &id)?.iter().map(|b| parse(&id, b)).collect()
+        })
+        .await
+    }
+
+    async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
+        let deal_id = deal_id.to_owned();
+        self.run(move |conn| intake_record(conn, &deal_id)).await
+    }
+
+    async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            let found = strings(conn, "SELECT body FROM outbox WHERE id = ?1", &id)?;
+            found.first().map(|b| parse(&id, b)).transpose()
+        })
+        .await
+    }
+
+    async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT id, body FROM outbox WHERE delivered_at IS NULL ORDER BY pending_key LIMIT ?1")
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+                .map_err(unavailable)?;
+            let mut entries = Vec::new();
+            for row in rows {
+                let (id, body) = row.map_err(unavailable)?;
+                entries.push(parse(&id, &body)?);
+            }
+            Ok(entries)
+        })
+        .await
+    }
+}
