@@ -1,1 +1,35 @@
-fn main() {}
+//! `deployments-local`: runs the bundle locally (see the crate docs).
+//!
+//! ```text
+//! deployments-local                 serve every route on 127.0.0.1:3000
+//! deployments-local sign <file>     print an X-Signature header for a CRM body
+//! ```
+
+use anyhow::{Context, bail};
+use shared::config::{LocalConfig, process_env};
+use shared::http::signature;
+
+const USAGE: &str = "usage: deployments-local [serve | sign <json-file>]";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = LocalConfig::from_env(&process_env())?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["serve"] => {
+            shared::telemetry::init_local();
+            deployments_local::serve(config).await
+        }
+        ["sign", path] => {
+            let body = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+            let now = chrono::Utc::now().timestamp();
+            println!("X-Signature: {}", signature::sign(&config.webhook_secrets[0], now, &body));
+            Ok(())
+        }
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
+    }
+}

@@ -25,3 +25,43 @@ pub async fn sdk_config() -> SdkConfig {
         .load()
         .await
 }
+
+/// Counts the requests a client sends, per operation (`Query`,
+/// `TransactWriteItems`, …), retries included: the measure of "round trips
+/// per command" used by tests and benchmarks.
+#[derive(Clone, Debug, Default)]
+pub struct CallCounter(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, u32>>>);
+
+impl CallCounter {
+    /// Requests sent so far, by operation name.
+    pub fn counts(&self) -> std::collections::BTreeMap<String, u32> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn total(&self) -> u32 {
+        self.counts().values().sum()
+    }
+
+    pub fn reset(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(operation).or_default() += 1;
+        Ok(())
+    }
+}

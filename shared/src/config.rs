@@ -108,6 +108,42 @@ impl DealWonConfig {
     }
 }
 
+/// Settings of the local runner (`deployments-local`), with API.md's defaults.
+#[derive(Debug)]
+pub struct LocalConfig {
+    pub port: u16,
+    pub data_dir: std::path::PathBuf,
+    pub webhook_secrets: Vec<Secret>,
+    pub jwt_secret: Secret,
+}
+
+impl LocalConfig {
+    pub const VARS: &[&str] = &[
+        vars::PORT,
+        vars::DATA_DIR,
+        vars::CRM_WEBHOOK_SECRET,
+        vars::CRM_WEBHOOK_SECRET_PREVIOUS,
+        vars::LOCAL_JWT_SECRET,
+    ];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let or_default = |name| Secret::new(env.optional(name).unwrap_or_else(|| local_defaults::SECRET.to_owned()));
+        let mut webhook_secrets = vec![or_default(vars::CRM_WEBHOOK_SECRET)];
+        webhook_secrets.extend(env.optional(vars::CRM_WEBHOOK_SECRET_PREVIOUS).map(Secret::new));
+        Ok(Self {
+            port: env.parsed(vars::PORT, local_defaults::PORT)?,
+            data_dir: env.optional(vars::DATA_DIR).unwrap_or_else(|| local_defaults::DATA_DIR.to_owned()).into(),
+            webhook_secrets,
+            jwt_secret: or_default(vars::LOCAL_JWT_SECRET),
+        })
+    }
+
+    /// The embedded database file.
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self.data_dir.join("deployments.db")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +169,17 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(config.webhook_secrets, [Secret::new("new"), Secret::new("old")]);
+    }
+
+    #[test]
+    fn the_local_runner_defaults_to_api_md() {
+        let config = LocalConfig::from_env(&env(&[])).unwrap();
+        assert_eq!(config.port, 3000);
+        assert_eq!(config.data_dir, std::path::PathBuf::from(".local"));
+        assert_eq!(config.webhook_secrets, [Secret::new("local-dev-secret")]);
+        assert_eq!(config.jwt_secret, Secret::new("local-dev-secret"));
+        let config = LocalConfig::from_env(&env(&[("PORT", "8080"), ("DATA_DIR", "/tmp/x")])).unwrap();
+        assert_eq!((config.port, config.database_path()), (8080, "/tmp/x/deployments.db".into()));
     }
 
     #[test]

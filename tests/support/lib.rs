@@ -1,1 +1,84 @@
+//! Shared helpers of the integration tests.
+//!
+//! Tests that need DynamoDB Local find it through `AWS_ENDPOINT_URL_DYNAMODB`,
+//! which `tests/run` sets after starting it; without it they fail with a
+//! message saying so, never skip. Every test gets its own table.
 
+use aws_sdk_dynamodb::Client;
+use axum::body::Body;
+use axum::http::Request;
+use shared::aws::CallCounter;
+use shared::config::Secret;
+use shared::http::signature;
+use shared::store::dynamodb::{DynamoStore, create_table};
+use shared::store::sqlite::SqliteStore;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The secret the test routers accept.
+pub const SECRET: &str = "test-webhook-secret";
+
+/// The sample deal of API.md, byte for byte as in `events/crm/deal-won.json`.
+pub fn sample_deal() -> Vec<u8> {
+    include_bytes!("../../events/crm/deal-won.json").to_vec()
+}
+
+/// The sample deal with its JSON edited by `edit`.
+pub fn edited_deal(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut deal: serde_json::Value = serde_json::from_slice(&sample_deal()).expect("sample parses");
+    edit(&mut deal);
+    serde_json::to_vec(&deal).expect("serializes")
+}
+
+/// A table or file name no other test uses.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("{prefix}-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn dynamodb_local_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+        panic!(
+            "DynamoDB Local is not running: AWS_ENDPOINT_URL_DYNAMODB is not set. \
+             Run the tests with `tests/run`, which installs and starts it."
+        )
+    })
+}
+
+/// A client for DynamoDB Local whose requests are counted.
+pub async fn dynamodb_client() -> (Client, CallCounter) {
+    dynamodb_local_endpoint();
+    let sdk = shared::aws::sdk_config().await;
+    let counter = CallCounter::default();
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+    (Client::from_conf(config), counter)
+}
+
+/// A store on a fresh table of DynamoDB Local, with its request counter.
+pub async fn dynamo_store_counted() -> (DynamoStore, CallCounter) {
+    let (client, counter) = dynamodb_client().await;
+    let table = unique_name("deployments");
+    create_table(&client, &table).await.unwrap_or_else(|e| {
+        panic!("cannot create a table on DynamoDB Local at {}: {e:?}", dynamodb_local_endpoint())
+    });
+    counter.reset();
+    (DynamoStore::new(client, table), counter)
+}
+
+pub async fn dynamo_store() -> DynamoStore {
+    dynamo_store_counted().await.0
+}
+
+/// A fresh embedded store.
+pub fn sqlite_store() -> SqliteStore {
+    SqliteStore::in_memory().expect("an in-memory SQLite database opens")
+}
+
+/// A CRM webhook request for `body`, signed at unix time `t` with `secret`.
+pub fn deal_request(body: Vec<u8>, secret: &str, t: i64) -> Request<Body> {
+    Request::post(shared::http::routes::DEAL_WON)
+        .header("content-type", "application/json")
+        .header(signature::HEADER, signature::sign(&Secret::new(secret), t, &body))
+        .body(Body::from(body))
+        .expect("a valid request")
+}

@@ -1,1 +1,26 @@
-fn main() {}
+//! Lambda `deal-won`: the CRM webhook `POST /v1/crm/deals/won`.
+//!
+//! Wiring only: settings, SDK clients and the router are built once per
+//! execution environment, outside the handler.
+
+use shared::app::Intake;
+use shared::config::{DealWonConfig, process_env};
+use shared::http::{self, crm};
+use shared::ports::SystemClock;
+use shared::store::dynamodb::DynamoStore;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init_lambda();
+    let config = DealWonConfig::from_env(&process_env())?;
+    let sdk = shared::aws::sdk_config().await;
+    let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
+    let clock = Arc::new(SystemClock);
+    let state = crm::CrmState {
+        intake: Arc::new(Intake::new(store, clock.clone())),
+        secrets: config.webhook_secrets.into(),
+        clock,
+    };
+    lambda_http::run(http::app([crm::router(state)])).await
+}

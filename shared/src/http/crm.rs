@@ -1,7 +1,7 @@
 //! The CRM webhook: `POST /v1/crm/deals/won` (function `deal-won`).
 
 use super::problem::{Kind, Problem};
-use super::{body, parse_json, require_json, routes, signature, with_fallbacks};
+use super::{body, parse_json, require_json, routes, signature};
 use crate::app::{Intake, IntakeError, IntakeOutcome};
 use crate::config::Secret;
 use crate::domain::deal::DealWon;
@@ -9,7 +9,7 @@ use crate::ports::Clock;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -22,10 +22,9 @@ pub struct CrmState {
     pub clock: Arc<dyn Clock>,
 }
 
+/// The CRM routes; serve them through [`super::app`].
 pub fn router(state: CrmState) -> Router {
-    with_fallbacks(Router::new().route(routes::DEAL_WON, post(deal_won)))
-        .layer(DefaultBodyLimit::max(super::MAX_BODY_BYTES))
-        .with_state(state)
+    Router::new().route(routes::DEAL_WON, post(deal_won)).with_state(state)
 }
 
 async fn deal_won(

@@ -10,6 +10,7 @@ pub mod signature;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use problem::{Kind, Problem};
@@ -25,11 +26,15 @@ pub mod routes {
 /// Largest request body accepted by any route (API.md: 256 KiB).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// Problem documents for unknown paths and methods, on any router.
-pub fn with_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router
+/// The application served by a function or the local runner: the given
+/// routers, the body limit, and problem documents for unknown paths and methods.
+pub fn app(routers: impl IntoIterator<Item = Router>) -> Router {
+    routers
+        .into_iter()
+        .fold(Router::new(), Router::merge)
         .fallback(|| async { Problem::new(Kind::NotFound) })
         .method_not_allowed_fallback(|| async { Problem::new(Kind::MethodNotAllowed) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
 /// The body, or the problem explaining why it could not be read.

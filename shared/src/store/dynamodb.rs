@@ -74,6 +74,11 @@ impl DynamoStore {
         Self { client, table: table.into() }
     }
 
+    /// A store on `table` with a client built from the shared SDK configuration.
+    pub fn from_config(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::new(Client::new(sdk), table)
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

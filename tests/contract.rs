@@ -1,0 +1,228 @@
+//! The store contract: the same cases run against every adapter of
+//! `ProjectStore`, DynamoDB (on DynamoDB Local) and the embedded SQLite store.
+
+use chrono::{DateTime, Utc};
+use integration_tests::{dynamo_store, sqlite_store};
+use shared::domain::DealWon;
+use shared::domain::intake::{self, IntakeRecord, IntakeState};
+use shared::domain::outbox::OutboxEntry;
+use shared::domain::project::{Change, CompleteMilestone, Project};
+use shared::domain::template::Template;
+use shared::ports::{Commit, CommitError, Guard, IntakeWrite, ProjectStore, ProjectWrite};
+use std::sync::Arc;
+
+fn now() -> DateTime<Utc> {
+    "2026-11-20T10:05:00Z".parse().unwrap()
+}
+
+fn deal() -> DealWon {
+    serde_json::from_slice(&integration_tests::sample_deal()).unwrap()
+}
+
+/// The two projects of the sample deal and its intake record.
+fn planned() -> (IntakeRecord, Vec<(Project, Change)>) {
+    let plan = intake::plan(&deal(), Template::default_for, now());
+    (plan.record, plan.projects)
+}
+
+fn create((project, change): (Project, Change)) -> Commit {
+    Commit { project: Some(ProjectWrite { guard: Guard::Create, project, change }), intake: None }
+}
+
+/// Completes the next milestone of a copy of `project`; the commit that stores it.
+fn complete_next(project: &Project, note: &str) -> Commit {
+    let mut p = project.clone();
+    let key = p.next_milestone().unwrap().key.to_string();
+    let input = CompleteMilestone { note: Some(note.into()), installation_date: None };
+    let change = p.complete_milestone(&key, input, "pm@bluerocktel.fr", now()).unwrap().unwrap();
+    Commit { project: Some(ProjectWrite { guard: Guard::Version(project.version), project: p, change }), intake: None }
+}
+
+async fn all_pending(store: &dyn ProjectStore) -> Vec<OutboxEntry> {
+    store.pending_outbox(1000).await.unwrap()
+}
+
+mod cases {
+    use super::*;
+
+    pub async fn an_unknown_project_loads_as_none(store: Arc<dyn ProjectStore>) {
+        let (_, projects) = planned();
+        assert_eq!(store.load(&projects[0].0.id).await.unwrap(), None);
+    }
+
+    pub async fn a_created_project_loads_whole(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let first = projects.remove(0);
+        let expected = first.0.clone();
+        store.commit(create(first)).await.unwrap();
+        let loaded = store.load(&expected.id).await.unwrap().expect("the project exists");
+        assert_eq!(loaded, expected);
+        assert_eq!(loaded.milestones.len(), 6);
+    }
+
+    pub async fn the_create_guard_rejects_an_existing_project_and_writes_nothing(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        store.commit(create((project.clone(), change.clone()))).await.unwrap();
+        let mut again = change.clone();
+        again.outbox[0].id = shared::domain::OutboxId::from_raw("another-entry");
+        let err = store.commit(create((project, again))).await.unwrap_err();
+        assert!(matches!(err, CommitError::AlreadyExists), "{err:?}");
+        let absent = store.outbox_entry(&shared::domain::OutboxId::from_raw("another-entry")).await.unwrap();
+        assert_eq!(absent, None, "nothing of a rejected commit lands");
+    }
+
+    pub async fn the_version_guard_takes_the_current_version_and_rejects_a_stale_one(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        store.commit(create((project.clone(), change))).await.unwrap();
+        let winner = complete_next(&project, "first");
+        let loser = complete_next(&project, "second");
+        store.commit(winner).await.unwrap();
+        let err = store.commit(loser.clone()).await.unwrap_err();
+        assert!(matches!(err, CommitError::VersionConflict), "{err:?}");
+        let stored = store.load(&project.id).await.unwrap().unwrap();
+        assert_eq!(stored.version, 2);
+        assert_eq!(stored.milestones[0].note.as_deref(), Some("first"));
+        assert_eq!(store.history(&project.id).await.unwrap().len(), 2, "the stale commit added no history");
+    }
+
+    pub async fn a_commit_lands_state_history_and_outbox_together(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        let created_entry = change.outbox[0].clone();
+        store.commit(create((project.clone(), change))).await.unwrap();
+        let update = complete_next(&project, "done");
+        let entries = update.outbox().to_vec();
+        store.commit(update).await.unwrap();
+
+        let history = store.history(&project.id).await.unwrap();
+        let actions: Vec<_> = history.iter().map(|h| (h.version, h.action.as_str())).collect();
+        assert_eq!(actions, [(1, "project.created"), (2, "milestone.completed")]);
+        assert_eq!(store.outbox_entry(&created_entry.id).await.unwrap(), Some(created_entry.clone()));
+        for entry in &entries {
+            assert_eq!(store.outbox_entry(&entry.id).await.unwrap().as_ref(), Some(entry));
+        }
+        let pending: Vec<_> = all_pending(store.as_ref()).await.into_iter().map(|e| e.id).collect();
+        let mut expected = vec![created_entry.id];
+        expected.extend(entries.into_iter().map(|e| e.id));
+        assert_eq!(pending.len(), expected.len());
+        assert!(expected.iter().all(|id| pending.contains(id)));
+    }
+
+    pub async fn an_intake_claim_is_exclusive_and_returns_the_stored_record(store: Arc<dyn ProjectStore>) {
+        let (record, _) = planned();
+        let claim = |r: IntakeRecord| Commit { project: None, intake: Some(IntakeWrite::Claim(r)) };
+        store.commit(claim(record.clone())).await.unwrap();
+        let other = IntakeRecord { fingerprint: "another".into(), ..record.clone() };
+        match store.commit(claim(other)).await.unwrap_err() {
+            CommitError::IntakeExists(Some(existing)) => assert_eq!(*existing, record),
+            e => panic!("expected the existing record, got {e:?}"),
+        }
+        assert_eq!(store.intake_record(&record.deal_id).await.unwrap(), Some(record));
+    }
+
+    pub async fn a_failed_claim_writes_none_of_its_project(store: Arc<dyn ProjectStore>) {
+        let (record, mut projects) = planned();
+        let second = projects.remove(1);
+        let first = projects.remove(0);
+        let mut commit = create(first);
+        commit.intake = Some(IntakeWrite::Claim(record.clone()));
+        store.commit(commit).await.unwrap();
+        let second_id = second.0.id.clone();
+        let second_entry = second.1.outbox[0].id.clone();
+        let mut commit = create(second);
+        commit.intake = Some(IntakeWrite::Claim(record));
+        let err = store.commit(commit).await.unwrap_err();
+        assert!(matches!(err, CommitError::IntakeExists(Some(_))), "{err:?}");
+        assert_eq!(store.load(&second_id).await.unwrap(), None);
+        assert_eq!(store.outbox_entry(&second_entry).await.unwrap(), None);
+    }
+
+    pub async fn completing_an_intake_needs_its_fingerprint(store: Arc<dyn ProjectStore>) {
+        let (record, _) = planned();
+        let deal_id = record.deal_id.clone();
+        store.commit(Commit { project: None, intake: Some(IntakeWrite::Claim(record.clone())) }).await.unwrap();
+        let complete = |fingerprint: &str| Commit {
+            project: None,
+            intake: Some(IntakeWrite::Complete { deal_id: deal_id.clone(), fingerprint: fingerprint.into() }),
+        };
+        let err = store.commit(complete("wrong")).await.unwrap_err();
+        assert!(matches!(err, CommitError::IntakeExists(None)), "{err:?}");
+        assert_eq!(store.intake_record(&deal_id).await.unwrap().unwrap().state, IntakeState::Pending);
+        store.commit(complete(&record.fingerprint)).await.unwrap();
+        assert_eq!(store.intake_record(&deal_id).await.unwrap().unwrap().state, IntakeState::Complete);
+    }
+
+    pub async fn of_concurrent_commits_on_one_version_exactly_one_lands(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        store.commit(create((project.clone(), change))).await.unwrap();
+        let attempts = (0..10).map(|i| {
+            let store = Arc::clone(&store);
+            let commit = complete_next(&project, &format!("writer {i}"));
+            tokio::spawn(async move { store.commit(commit).await })
+        });
+        let mut landed = 0;
+        for attempt in attempts.collect::<Vec<_>>() {
+            match attempt.await.unwrap() {
+                Ok(()) => landed += 1,
+                Err(CommitError::VersionConflict | CommitError::Contention) => {}
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        assert_eq!(landed, 1);
+        assert_eq!(store.load(&project.id).await.unwrap().unwrap().version, 2);
+        assert_eq!(store.history(&project.id).await.unwrap().len(), 2);
+    }
+
+    pub async fn pending_outbox_lists_oldest_first_within_the_limit(store: Arc<dyn ProjectStore>) {
+        let (_, projects) = planned();
+        let mut ids = Vec::new();
+        for (i, (project, mut change)) in projects.into_iter().enumerate() {
+            change.outbox[0].created_at = now() + chrono::Duration::seconds(10 - i as i64);
+            ids.push(change.outbox[0].id.clone());
+            store.commit(create((project, change))).await.unwrap();
+        }
+        let pending: Vec<_> = store.pending_outbox(1).await.unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(pending, [ids[1].clone()], "the younger-stamped second entry sorts first");
+        assert_eq!(store.pending_outbox(10).await.unwrap().len(), 2);
+    }
+}
+
+/// Instantiates every case for one adapter.
+macro_rules! contract_suite {
+    ($adapter:ident, $store:expr) => {
+        mod $adapter {
+            use super::*;
+
+            async fn store() -> Arc<dyn ProjectStore> {
+                Arc::new($store)
+            }
+
+            contract_suite!(@cases
+                an_unknown_project_loads_as_none,
+                a_created_project_loads_whole,
+                the_create_guard_rejects_an_existing_project_and_writes_nothing,
+                the_version_guard_takes_the_current_version_and_rejects_a_stale_one,
+                a_commit_lands_state_history_and_outbox_together,
+                an_intake_claim_is_exclusive_and_returns_the_stored_record,
+                a_failed_claim_writes_none_of_its_project,
+                completing_an_intake_needs_its_fingerprint,
+                of_concurrent_commits_on_one_version_exactly_one_lands,
+                pending_outbox_lists_oldest_first_within_the_limit,
+            );
+        }
+    };
+    (@cases $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                cases::$case(store().await).await;
+            }
+        )*
+    };
+}
+
+contract_suite!(dynamodb_local, dynamo_store().await);
+contract_suite!(embedded_sqlite, sqlite_store());
