@@ -82,3 +82,48 @@ pub fn deal_request(body: Vec<u8>, secret: &str, t: i64) -> Request<Body> {
         .body(Body::from(body))
         .expect("a valid request")
 }
+
+/// The CRM application exactly as the `deal-won` function wires it, on the
+/// given store and clock, accepting [`SECRET`].
+pub fn crm_app(
+    store: std::sync::Arc<dyn shared::ports::ProjectStore>,
+    clock: std::sync::Arc<dyn shared::ports::Clock>,
+) -> axum::Router {
+    use shared::http::crm;
+    let state = crm::CrmState {
+        intake: std::sync::Arc::new(shared::app::Intake::new(store, clock.clone())),
+        secrets: vec![Secret::new(SECRET)].into(),
+        clock,
+    };
+    shared::http::app([crm::router(state)])
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: axum::http::StatusCode,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// Sends `request` through `app` in-process.
+pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = app.clone().oneshot(request).await.expect("routers are infallible");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response.into_body().collect().await.expect("a body").to_bytes().to_vec();
+    Reply { status, content_type, body }
+}
