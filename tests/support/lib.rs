@@ -89,10 +89,18 @@ pub fn crm_app(
     store: std::sync::Arc<dyn shared::ports::ProjectStore>,
     clock: std::sync::Arc<dyn shared::ports::Clock>,
 ) -> axum::Router {
+    crm_app_with_secret(store, clock, SECRET)
+}
+
+pub fn crm_app_with_secret(
+    store: std::sync::Arc<dyn shared::ports::ProjectStore>,
+    clock: std::sync::Arc<dyn shared::ports::Clock>,
+    secret: &str,
+) -> axum::Router {
     use shared::http::crm;
     let state = crm::CrmState {
         intake: std::sync::Arc::new(shared::app::Intake::new(store, clock.clone())),
-        secrets: vec![Secret::new(SECRET)].into(),
+        secrets: vec![Secret::new(secret)].into(),
         clock,
     };
     shared::http::app([crm::router(state)])

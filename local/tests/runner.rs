@@ -1,0 +1,118 @@
+//! The README's first command, tested as a user runs it: the real
+//! `deployments-local` binary on its defaults, driven over HTTP.
+
+use serde_json::Value;
+use shared::config::{Secret, local_defaults};
+use shared::http::signature;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+const DEAL: &[u8] = include_bytes!("../../events/crm/deal-won.json");
+
+/// The runner process; stopped when the test ends, pass or fail.
+struct Runner {
+    child: Child,
+    base: String,
+    data_dir: PathBuf,
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Starts the binary with API.md's defaults, except a free port and a
+/// private data directory, and waits for its banner.
+fn start() -> Runner {
+    let data_dir = std::env::temp_dir().join(format!("deployments-local-test-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
+        .env("PORT", "0")
+        .env("DATA_DIR", &data_dir)
+        .env_remove("CRM_WEBHOOK_SECRET")
+        .env_remove("CRM_WEBHOOK_SECRET_PREVIOUS")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the runner starts");
+    // Drain stdout for the whole run: a closed pipe would kill the runner's next print.
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut banner = String::new();
+    let mut base = None;
+    while let Ok(line) = lines.recv_timeout(std::time::Duration::from_secs(30)) {
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(url) = line.trim().strip_prefix("listening on") {
+            base = Some(url.trim().to_owned());
+        }
+        if line.contains("LOCAL_JWT_SECRET") {
+            break;
+        }
+    }
+    let base = base.unwrap_or_else(|| panic!("no address in the banner:\n{banner}"));
+    assert!(base.starts_with("http://127.0.0.1:"), "listens on loopback only: {base}");
+    assert!(banner.contains("CRM_WEBHOOK_SECRET=local-dev-secret (default)"), "prints the default secrets:\n{banner}");
+    Runner { child, base, data_dir }
+}
+
+fn signature_now(body: &[u8], offset: i64) -> String {
+    let now = chrono::Utc::now().timestamp() + offset;
+    signature::sign(&Secret::new(local_defaults::SECRET), now, body)
+}
+
+async fn post(runner: &Runner, body: Vec<u8>, signature: String) -> (u16, String, Vec<u8>) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/crm/deals/won", runner.base))
+        .header("content-type", "application/json")
+        .header("x-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .expect("the runner answers");
+    let status = response.status().as_u16();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (status, content_type, response.bytes().await.expect("a body").to_vec())
+}
+
+#[tokio::test]
+async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
+    let runner = start();
+
+    let (status, _, first) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&first));
+    let body: Value = serde_json::from_slice(&first).unwrap();
+    let lines: Vec<_> = body["projects"].as_array().unwrap().iter().map(|p| p["line_id"].clone()).collect();
+    assert_eq!(lines, ["L1", "L2"]);
+
+    let (status, _, again) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
+    assert_eq!((status, again), (200, first));
+
+    let mut changed: Value = serde_json::from_slice(DEAL).unwrap();
+    changed["target_go_live"] = "2027-02-01".into();
+    let changed = serde_json::to_vec(&changed).unwrap();
+    let (status, content_type, _) = post(&runner, changed.clone(), signature_now(&changed, 0)).await;
+    assert_eq!((status, content_type.as_str()), (409, "application/problem+json"));
+
+    let wrong = signature::sign(&Secret::new("wrong-secret"), chrono::Utc::now().timestamp(), DEAL);
+    assert_eq!(post(&runner, DEAL.to_vec(), wrong).await.0, 401);
+    assert_eq!(post(&runner, DEAL.to_vec(), signature_now(DEAL, -600)).await.0, 401);
+
+    let malformed = b"{\"deal_id\": ".to_vec();
+    let (status, content_type, _) = post(&runner, malformed.clone(), signature_now(&malformed, 0)).await;
+    assert_eq!((status, content_type.as_str()), (400, "application/problem+json"));
+
+    let big = vec![b' '; 256 * 1024 + 1];
+    let (status, content_type, _) = post(&runner, big.clone(), signature_now(&big, 0)).await;
+    assert_eq!((status, content_type.as_str()), (413, "application/problem+json"));
+
+    assert!(runner.data_dir.join("deployments.db").exists(), "state lives in DATA_DIR");
+}

@@ -1,0 +1,45 @@
+//! The sample events of `events/` parse, and the API Gateway one goes through
+//! the function's router exactly as `lambda_http` hands it over.
+
+use axum::http::{Method, StatusCode};
+use chrono::{DateTime, Utc};
+use integration_tests::{crm_app_with_secret, sample_deal, send, sqlite_store};
+use shared::config::local_defaults;
+use shared::domain::DealWon;
+use shared::ports::ManualClock;
+use std::sync::Arc;
+
+const APIGW_DEAL_WON: &str = include_str!("../events/apigw/deal-won.json");
+
+/// When the API Gateway sample was signed (with the local default secret).
+fn signed_at() -> DateTime<Utc> {
+    "2026-11-20T10:05:00Z".parse().unwrap()
+}
+
+#[test]
+fn the_crm_sample_is_a_valid_deal() {
+    let deal: DealWon = serde_json::from_slice(&sample_deal()).expect("events/crm/deal-won.json parses");
+    assert_eq!(deal.deal_id, "D-2026-0042");
+    assert_eq!(deal.services.len(), 3);
+    assert_eq!(deal.validate(signed_at()), Ok(()));
+}
+
+#[test]
+fn the_api_gateway_event_wraps_the_crm_sample() {
+    let request = lambda_http::request::from_str(APIGW_DEAL_WON).expect("an API Gateway HTTP API v2 event");
+    assert_eq!(request.method(), Method::POST);
+    assert_eq!(request.uri().path(), shared::http::routes::DEAL_WON);
+    assert!(request.headers().contains_key(shared::http::signature::HEADER));
+    assert_eq!(request.body().as_ref(), sample_deal().as_slice(), "the body is the CRM sample, byte for byte");
+}
+
+#[tokio::test]
+async fn the_api_gateway_event_creates_the_projects_through_the_function_router() {
+    let request = lambda_http::request::from_str(APIGW_DEAL_WON).unwrap();
+    let (parts, body) = request.into_parts();
+    let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+    let app = crm_app_with_secret(Arc::new(sqlite_store()), Arc::new(ManualClock::new(signed_at())), local_defaults::SECRET);
+    let reply = send(&app, request).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(reply.json()["projects"].as_array().unwrap().len(), 2);
+}
