@@ -54,10 +54,9 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
         .is_some_and(|mime| {
-            let mime = mime.trim();
-            mime.eq_ignore_ascii_case("application/json")
-                || (mime.len() > 5 && mime[..mime.len() - 5].contains('/') && mime.to_ascii_lowercase().ends_with("+json"))
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
         });
     if is_json { Ok(()) } else { Err(Problem::new(Kind::UnsupportedMediaType)) }
 }
@@ -131,6 +130,7 @@ mod tests {
             ("application/problem+json", true),
             ("text/plain", false),
             ("+json", false),
+            ("text/x+json", false),
         ] {
             headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
             assert_eq!(require_json(&headers).is_ok(), ok, "{value}");

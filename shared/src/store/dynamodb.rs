@@ -54,6 +54,11 @@ fn keyed(pk: String, sk: String, entity: &str, body: &impl Serialize) -> Result<
     Ok(item)
 }
 
+/// A request the SDK refused to build: a bug here, reported as a store failure.
+fn invalid_request(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Unavailable(Box::new(e))
+}
+
 fn read<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     let key = item.get(PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
     from_item(item).map_err(|e| corrupt(&key, e))
@@ -83,18 +88,19 @@ impl DynamoStore {
         &self.client
     }
 
-    fn put(&self, item: Item) -> Put {
-        Put::builder().table_name(&self.table).set_item(Some(item)).build().unwrap_or_else(|_| unreachable!())
+    fn put(&self, item: Item) -> Result<Put, StoreError> {
+        Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(invalid_request)
     }
 
-    fn absent(&self, item: Item) -> Put {
+    /// A put that lands only if no item has this key yet.
+    fn absent(&self, item: Item) -> Result<Put, StoreError> {
         Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .build()
-            .unwrap_or_else(|_| unreachable!("table and item are set"))
+            .map_err(invalid_request)
     }
 
     fn items(&self, commit: &Commit) -> Result<Vec<(Role, TransactWriteItem)>, StoreError> {
@@ -104,7 +110,7 @@ impl DynamoStore {
             match intake {
                 IntakeWrite::Claim(record) => {
                     let item = keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, record)?;
-                    let mut put = self.absent(item);
+                    let mut put = self.absent(item)?;
                     put.return_values_on_condition_check_failure = Some(ReturnValuesOnConditionCheckFailure::AllOld);
                     items.push((Role::Claim, tx(put)));
                 }
@@ -120,7 +126,7 @@ impl DynamoStore {
                         .expression_attribute_values(":complete", s("complete"))
                         .expression_attribute_values(":fp", s(fingerprint.as_str()))
                         .build()
-                        .unwrap_or_else(|_| unreachable!("table, key and expression are set"));
+                        .map_err(invalid_request)?;
                     items.push((Role::Complete, TransactWriteItem::builder().update(update).build()));
                 }
             }
@@ -131,9 +137,9 @@ impl DynamoStore {
         let pk = project_pk(id);
         let header = keyed(pk.clone(), PROJECT_SK.into(), ENTITY_PROJECT, &project_header(project)?)?;
         let put = match write.guard {
-            Guard::Create => self.absent(header),
+            Guard::Create => self.absent(header)?,
             Guard::Version(expected) => {
-                let mut put = self.put(header);
+                let mut put = self.put(header)?;
                 put.condition_expression = Some("#v = :expected".into());
                 put.expression_attribute_names = Some(HashMap::from([("#v".into(), VERSION.into())]));
                 put.expression_attribute_values =
@@ -145,21 +151,21 @@ impl DynamoStore {
         let change = &write.change;
         for key in &change.milestones {
             let m = project.milestones.iter().find(|m| &m.key == key).ok_or_else(|| corrupt(id, "changed milestone missing"))?;
-            items.push((Role::Other, tx(self.put(keyed(pk.clone(), milestone_sk(m.position), ENTITY_MILESTONE, m)?))));
+            items.push((Role::Other, tx(self.put(keyed(pk.clone(), milestone_sk(m.position), ENTITY_MILESTONE, m)?)?)));
         }
         for task_id in &change.tasks {
             let t = project.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
-            items.push((Role::Other, tx(self.put(keyed(pk.clone(), task_sk(t.id.as_str()), ENTITY_TASK, t)?))));
+            items.push((Role::Other, tx(self.put(keyed(pk.clone(), task_sk(t.id.as_str()), ENTITY_TASK, t)?)?)));
         }
         for h in &change.history {
             let item = keyed(history_pk(id), history_sk(h.version, h.seq), ENTITY_HISTORY, h)?;
-            items.push((Role::Other, tx(self.put(item))));
+            items.push((Role::Other, tx(self.put(item)?)));
         }
         for entry in &change.outbox {
             let mut item = keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
             item.insert(OUTBOX_PENDING_PK.into(), s(OUTBOX_PENDING_PARTITION));
             item.insert(OUTBOX_PENDING_SK.into(), s(outbox_pending_sk(entry.created_at, entry.id.as_str())));
-            items.push((Role::Outbox, tx(self.absent(item))));
+            items.push((Role::Outbox, tx(self.absent(item)?)));
         }
         Ok(items)
     }
@@ -315,43 +321,31 @@ impl ProjectStore for DynamoStore {
 
 /// Creates the table as the IaC declares it (keys, indexes, stream): for
 /// tests and local tooling against DynamoDB Local.
-pub async fn create_table(client: &Client, table: &str) -> Result<(), aws_sdk_dynamodb::Error> {
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap_or_else(|_| unreachable!())
-    };
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder().attribute_name(name).key_type(kind).build().unwrap_or_else(|_| unreachable!())
-    };
+pub async fn create_table(client: &Client, table: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let attr = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
+    let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
     let pending = GlobalSecondaryIndex::builder()
         .index_name(keys::OUTBOX_PENDING_INDEX)
-        .key_schema(key(OUTBOX_PENDING_PK, KeyType::Hash))
-        .key_schema(key(OUTBOX_PENDING_SK, KeyType::Range))
+        .key_schema(key(OUTBOX_PENDING_PK, KeyType::Hash)?)
+        .key_schema(key(OUTBOX_PENDING_SK, KeyType::Range)?)
         .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .unwrap_or_else(|_| unreachable!());
+        .build()?;
     client
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr(PK))
-        .attribute_definitions(attr(SK))
-        .attribute_definitions(attr(OUTBOX_PENDING_PK))
-        .attribute_definitions(attr(OUTBOX_PENDING_SK))
-        .key_schema(key(PK, KeyType::Hash))
-        .key_schema(key(SK, KeyType::Range))
+        .attribute_definitions(attr(PK)?)
+        .attribute_definitions(attr(SK)?)
+        .attribute_definitions(attr(OUTBOX_PENDING_PK)?)
+        .attribute_definitions(attr(OUTBOX_PENDING_SK)?)
+        .key_schema(key(PK, KeyType::Hash)?)
+        .key_schema(key(SK, KeyType::Range)?)
         .global_secondary_indexes(pending)
         .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewAndOldImages)
-                .build()
-                .unwrap_or_else(|_| unreachable!()),
+            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build()?,
         )
         .send()
-        .await?;
+        .await
+        .map_err(aws_sdk_dynamodb::Error::from)?;
     Ok(())
 }
