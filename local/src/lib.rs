@@ -4,24 +4,36 @@
 //! on the embedded SQLite store under `DATA_DIR` (`.local/` by default).
 //! `src/main.rs` only parses the command line and calls [`serve`].
 
+pub mod auth;
+
 use anyhow::Context;
 use axum::Router;
-use shared::app::Intake;
+use shared::app::{Commands, Intake, Queries};
 use shared::config::{LocalConfig, local_defaults, vars};
-use shared::http::{self, crm};
+use shared::http::auth::Authenticator;
+use shared::http::staff::StaffState;
+use shared::http::{self, crm, milestones, projects, tasks};
 use shared::ports::{Clock, ProjectStore};
 use shared::store::sqlite::SqliteStore;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-/// The application of every function, on the given store and clock.
+/// The application of every function, on the given store and clock, with
+/// staff tokens verified against `LOCAL_JWT_SECRET`.
 pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &LocalConfig) -> Router {
     let crm = crm::CrmState {
-        intake: Arc::new(Intake::new(store, clock.clone())),
+        intake: Arc::new(Intake::new(store.clone(), clock.clone())),
         secrets: config.webhook_secrets.clone().into(),
-        clock,
+        clock: clock.clone(),
     };
-    http::app([crm::router(crm)])
+    let staff = StaffState { commands: Arc::new(Commands::new(store.clone(), clock)), queries: Arc::new(Queries::new(store)) };
+    let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
+    http::app([
+        crm::router(crm),
+        projects::router(staff.clone(), auth.clone()),
+        milestones::router(staff.clone(), auth.clone()),
+        tasks::router(staff, auth),
+    ])
 }
 
 /// Opens the embedded store and serves every route on `127.0.0.1:PORT`
@@ -50,6 +62,7 @@ fn print_banner(config: &LocalConfig, addr: SocketAddr) {
     println!("  {}", secret(config.webhook_secrets[0].expose(), vars::CRM_WEBHOOK_SECRET));
     println!("  {}", secret(config.jwt_secret.expose(), vars::LOCAL_JWT_SECRET));
     println!("  sign a deal:   deployments-local sign events/crm/deal-won.json");
+    println!("  staff token:   deployments-local token <email> <role>...");
 }
 
 async fn shutdown() {

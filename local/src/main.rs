@@ -3,13 +3,17 @@
 //! ```text
 //! deployments-local                 serve every route on 127.0.0.1:3000
 //! deployments-local sign <file>     print an X-Signature header for a CRM body
+//! deployments-local token <email> <role>...
+//!                                   print an Authorization header for a staff member
 //! ```
 
 use anyhow::{Context, bail};
 use shared::config::{LocalConfig, process_env};
 use shared::http::signature;
 
-const USAGE: &str = "usage: deployments-local [serve | sign <json-file>]";
+const USAGE: &str = "usage: deployments-local [serve | sign <json-file> | token <email> <admin|manager|technician>...]";
+/// Lifetime of tokens minted for local use.
+const TOKEN_HOURS: i64 = 12;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,6 +28,11 @@ async fn main() -> anyhow::Result<()> {
             let body = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
             let now = chrono::Utc::now().timestamp();
             println!("X-Signature: {}", signature::sign(&config.webhook_secrets[0], now, &body));
+            Ok(())
+        }
+        ["token", sub, roles @ ..] if !roles.is_empty() => {
+            let token = deployments_local::auth::mint(&config.jwt_secret, sub, roles, chrono::Utc::now().timestamp(), TOKEN_HOURS * 3600)?;
+            println!("Authorization: Bearer {token}");
             Ok(())
         }
         ["help" | "--help" | "-h"] => {

@@ -108,6 +108,20 @@ impl DealWonConfig {
     }
 }
 
+/// Settings of the staff functions (`projects`, `milestones`, `tasks`).
+#[derive(Debug)]
+pub struct StaffConfig {
+    pub table_name: String,
+}
+
+impl StaffConfig {
+    pub const VARS: &[&str] = &[vars::TABLE_NAME];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self { table_name: env.required(vars::TABLE_NAME)? })
+    }
+}
+
 /// Settings of the local runner (`deployments-local`), with API.md's defaults.
 #[derive(Debug)]
 pub struct LocalConfig {

@@ -16,6 +16,8 @@
 //! - [`config`]: every environment variable name and the typed settings
 //!   built from them, failing fast at start-up.
 //! - `aws` (feature `aws`): the SDK configuration, with one TLS stack.
+//! - `wiring` (features `lambda` + `dynamodb`): what a staff function's
+//!   `main` builds once per execution environment.
 //!
 //! Adapters are behind cargo features (`dynamodb`, `sqlite`) so that a
 //! function links only the clients it uses.
@@ -29,3 +31,5 @@ pub mod http;
 pub mod ports;
 pub mod store;
 pub mod telemetry;
+#[cfg(all(feature = "lambda", feature = "dynamodb"))]
+pub mod wiring;

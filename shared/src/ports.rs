@@ -6,7 +6,9 @@
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
-use crate::domain::project::{Change, Project};
+use crate::domain::project::{Change, Project, ProjectOverview, ProjectStatus};
+use crate::domain::task::{AssignedTask, TaskStatus};
+use serde::Serialize;
 use crate::domain::{OutboxId, ProjectId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -97,6 +99,8 @@ impl Commit {
 pub enum StoreError {
     #[error("the store is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the pagination cursor is not one this service issued")]
+    InvalidCursor,
     #[error("stored item {key} cannot be read")]
     Corrupt {
         key: String,
@@ -127,6 +131,35 @@ pub enum CommitError {
     Store(#[from] StoreError),
 }
 
+/// Which projects a listing shows; newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProjectFilter {
+    pub status: Option<ProjectStatus>,
+    pub account_id: Option<String>,
+}
+
+/// Which tasks a listing shows; soonest due first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskFilter {
+    Assignee { assignee: String, status: Option<TaskStatus> },
+    Status(TaskStatus),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The `next_cursor` of the previous page, if any.
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Present when more items may follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// Persistence of projects, their history and outbox, and deal intake records.
 #[async_trait]
 pub trait ProjectStore: Send + Sync {
@@ -145,4 +178,8 @@ pub trait ProjectStore: Send + Sync {
 
     /// Entries not yet delivered, oldest first, at most `limit`.
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError>;
+
+    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<AssignedTask>, StoreError>;
 }

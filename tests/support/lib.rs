@@ -135,3 +135,42 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
     let body = response.into_body().collect().await.expect("a body").to_bytes().to_vec();
     Reply { status, content_type, body }
 }
+
+/// The signing key of staff tokens in tests.
+pub const JWT_SECRET: &str = "test-jwt-secret";
+
+/// Every route of the bundle, as the local runner serves it, on the given
+/// store and clock (webhook secret [`SECRET`], token key [`JWT_SECRET`]).
+pub fn bundle_app(
+    store: std::sync::Arc<dyn shared::ports::ProjectStore>,
+    clock: std::sync::Arc<dyn shared::ports::Clock>,
+) -> axum::Router {
+    let config = shared::config::LocalConfig {
+        port: 0,
+        data_dir: std::env::temp_dir(),
+        webhook_secrets: vec![Secret::new(SECRET)],
+        jwt_secret: Secret::new(JWT_SECRET),
+    };
+    deployments_local::router(store, clock, &config)
+}
+
+/// A bearer token for `sub` with `roles`, valid for an hour from now.
+pub fn token(sub: &str, roles: &[&str]) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    deployments_local::auth::mint(&Secret::new(JWT_SECRET), sub, roles, now, 3600).expect("a token")
+}
+
+/// A staff API request, with a bearer token if given and a JSON body if given.
+pub fn staff_request(method: &str, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Request<Body> {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    match body {
+        Some(body) => request
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::to_vec(&body).expect("serializes"))),
+        None => request.body(Body::empty()),
+    }
+    .expect("a valid request")
+}

@@ -1,7 +1,11 @@
 //! Application services: one per use case. Each reads through a port,
 //! applies a domain change and commits state and outbox in one write.
 
+pub mod commands;
 pub mod intake;
+pub mod queries;
 mod retry;
 
+pub use commands::{CommandError, Commands};
 pub use intake::{Intake, IntakeError, IntakeOutcome};
+pub use queries::{Queries, QueryError};

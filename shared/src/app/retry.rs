@@ -27,7 +27,7 @@ where
 }
 
 /// Full jitter over an exponential ceiling: 10 ms, 20 ms, … capped at 320 ms.
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let ceiling = 10u64 << attempt.min(5);
     // A fresh RandomState is randomly seeded: enough entropy for jitter.
     let random = RandomState::new().hash_one(attempt);

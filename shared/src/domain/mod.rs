@@ -11,9 +11,11 @@ pub mod intake;
 pub mod milestone;
 pub mod outbox;
 pub mod project;
+pub mod staff;
 pub mod task;
 pub mod template;
 pub mod validation;
+pub mod work;
 
 pub use deal::{DealWon, Installation, Language};
 pub use ids::{OutboxId, ProjectId, TaskId};

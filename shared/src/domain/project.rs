@@ -63,6 +63,36 @@ pub struct Project {
     pub tasks: Vec<Task>,
 }
 
+/// How far a project has come, kept on its header for listings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub completed: u16,
+    pub total: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_milestone: Option<MilestoneKey>,
+}
+
+/// A project as listings show it: everything but its milestones and tasks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectOverview {
+    pub id: ProjectId,
+    pub deal_id: String,
+    pub line_id: String,
+    pub account: AccountInfo,
+    pub technical_contact: Contact,
+    pub owner: String,
+    pub services: Vec<ServiceLine>,
+    pub target_go_live: NaiveDate,
+    pub status: ProjectStatus,
+    pub template: TemplateRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+    pub progress: Progress,
+}
+
 /// What one change touched, to be committed atomically by the store.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Change {
@@ -73,7 +103,7 @@ pub struct Change {
 }
 
 /// Collects the history and outbox of one change under the new version.
-struct Recorder<'a> {
+pub(crate) struct Recorder<'a> {
     project: &'a ProjectId,
     version: u64,
     at: DateTime<Utc>,
@@ -82,11 +112,11 @@ struct Recorder<'a> {
 }
 
 impl<'a> Recorder<'a> {
-    fn new(project: &'a ProjectId, version: u64, at: DateTime<Utc>, actor: &'a str) -> Self {
+    pub(crate) fn new(project: &'a ProjectId, version: u64, at: DateTime<Utc>, actor: &'a str) -> Self {
         Self { project, version, at, actor, change: Change::default() }
     }
 
-    fn history(&mut self, action: &str, subject: &str, before: Option<Value>, after: Option<Value>) {
+    pub(crate) fn history(&mut self, action: &str, subject: &str, before: Option<Value>, after: Option<Value>) {
         let seq = self.change.history.len() as u16;
         self.change.history.push(HistoryEntry {
             version: self.version,
@@ -104,7 +134,7 @@ impl<'a> Recorder<'a> {
         OutboxId::derived(self.project, self.version, self.change.outbox.len())
     }
 
-    fn event(&mut self, event: DomainEvent) {
+    pub(crate) fn event(&mut self, event: DomainEvent) {
         let id = self.next_id();
         let message = event.into_message(&id, self.project);
         self.push(id, message);
@@ -113,6 +143,10 @@ impl<'a> Recorder<'a> {
     fn mail(&mut self, template: CustomerMail, to: &str, language: Language, context: Value) {
         let id = self.next_id();
         self.push(id, OutboxMessage::Mail { template, to: to.to_owned(), language, context });
+    }
+
+    pub(crate) fn finish(self) -> Change {
+        self.change
     }
 
     fn push(&mut self, id: OutboxId, message: OutboxMessage) {
@@ -127,13 +161,25 @@ pub enum MilestoneError {
     #[error("milestone {required} must be completed first")]
     OutOfOrder { required: MilestoneKey },
     #[error("tasks of this milestone are not done")]
-    OpenTasks { tasks: Vec<TaskId> },
+    OpenTasks { tasks: Vec<OpenTask> },
     #[error("the activation milestone is completed by activating the project")]
     ActivationOnly,
     #[error("the project is live; it can no longer change")]
     ProjectLive,
     #[error("an installation date is given only when delivery is confirmed")]
     InstallationDateNotApplicable,
+    #[error("only the last completed milestone can be reopened")]
+    NotReopenable { last_completed: Option<MilestoneKey> },
+    #[error("a reason is required")]
+    ReasonRequired,
+}
+
+/// A task that keeps its milestone from completing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpenTask {
+    pub id: TaskId,
+    pub title: String,
+    pub status: TaskStatus,
 }
 
 /// Input of [`Project::complete_milestone`].
@@ -238,6 +284,15 @@ impl Project {
         (project, change)
     }
 
+    pub fn progress(&self) -> Progress {
+        let count = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        Progress {
+            completed: count(self.milestones.iter().filter(|m| m.is_completed()).count()),
+            total: count(self.milestones.len()),
+            next_milestone: self.next_milestone().map(|m| m.key.clone()),
+        }
+    }
+
     pub fn milestone(&self, key: &str) -> Option<&Milestone> {
         self.milestones.iter().find(|m| m.key.as_str() == key)
     }
@@ -275,11 +330,11 @@ impl Project {
         {
             return Err(MilestoneError::OutOfOrder { required: next.key.clone() });
         }
-        let open: Vec<TaskId> = self
+        let open: Vec<OpenTask> = self
             .tasks
             .iter()
             .filter(|t| t.milestone_key.as_str() == key && t.status != TaskStatus::Done)
-            .map(|t| t.id.clone())
+            .map(|t| OpenTask { id: t.id.clone(), title: t.title.clone(), status: t.status })
             .collect();
         if !open.is_empty() {
             return Err(MilestoneError::OpenTasks { tasks: open });
@@ -324,6 +379,43 @@ impl Project {
         let mut change = rec.change;
         change.milestones.push(milestone_key);
         Ok(Some(change))
+    }
+
+    /// Undoes the last completion, before go-live, with a reason for the record.
+    pub fn reopen_milestone(&mut self, key: &str, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<Change, MilestoneError> {
+        let index = self
+            .milestones
+            .iter()
+            .position(|m| m.key.as_str() == key)
+            .ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
+        if self.status == ProjectStatus::Live {
+            return Err(MilestoneError::ProjectLive);
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(MilestoneError::ReasonRequired);
+        }
+        let last_completed = self.milestones.iter().rposition(Milestone::is_completed);
+        if last_completed != Some(index) {
+            return Err(MilestoneError::NotReopenable {
+                last_completed: last_completed.map(|i| self.milestones[i].key.clone()),
+            });
+        }
+        let version = self.version + 1;
+        let m = &mut self.milestones[index];
+        let before = json!({ "status": "completed", "completed_at": m.completed_at, "completed_by": m.completed_by, "note": m.note });
+        m.status = MilestoneStatus::Pending;
+        m.completed_at = None;
+        m.completed_by = None;
+        m.note = None;
+        let key = m.key.clone();
+        self.version = version;
+        self.updated_at = now;
+        let mut rec = Recorder::new(&self.id, version, now, actor);
+        rec.history("milestone.reopened", key.as_str(), Some(before), Some(json!({ "status": "pending", "reason": reason })));
+        let mut change = rec.finish();
+        change.milestones.push(key);
+        Ok(change)
     }
 
     /// What customer mail templates show: a snapshot of the project.
@@ -436,7 +528,8 @@ pub(crate) mod tests {
         with_task(&mut p, "order_confirmed", TaskStatus::Done);
         with_task(&mut p, "equipment_ordered", TaskStatus::Todo);
         let err = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
-        assert_eq!(err, Err(MilestoneError::OpenTasks { tasks: vec![open] }));
+        let expected = OpenTask { id: open, title: "Task".into(), status: TaskStatus::Blocked };
+        assert_eq!(err, Err(MilestoneError::OpenTasks { tasks: vec![expected] }));
     }
 
     #[test]
@@ -486,6 +579,23 @@ pub(crate) mod tests {
         let input = CompleteMilestone { note: None, installation_date: NaiveDate::from_ymd_opt(2026, 12, 10) };
         let err = p.complete_milestone("order_confirmed", input, "pm", now());
         assert_eq!(err, Err(MilestoneError::InstallationDateNotApplicable));
+    }
+
+    #[test]
+    fn only_the_last_completed_milestone_reopens_with_a_reason() {
+        let (mut p, _) = project();
+        let none = p.reopen_milestone("order_confirmed", "oops", "admin", now());
+        assert_eq!(none, Err(MilestoneError::NotReopenable { last_completed: None }));
+        p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
+        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now()).unwrap();
+        let err = p.reopen_milestone("order_confirmed", "oops", "admin", now());
+        assert_eq!(err, Err(MilestoneError::NotReopenable { last_completed: Some(MilestoneKey::from_raw("equipment_ordered")) }));
+        assert_eq!(p.reopen_milestone("equipment_ordered", "  ", "admin", now()), Err(MilestoneError::ReasonRequired));
+        let change = p.reopen_milestone("equipment_ordered", "Wrong supplier", "admin", now()).unwrap();
+        assert_eq!(p.next_milestone().unwrap().key.as_str(), "equipment_ordered");
+        assert_eq!(p.version, 4);
+        assert_eq!(change.history[0].action, "milestone.reopened");
+        assert!(change.outbox.is_empty());
     }
 
     #[test]

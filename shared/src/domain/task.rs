@@ -16,6 +16,8 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    pub const ALL: [Self; 4] = [Self::Todo, Self::InProgress, Self::Done, Self::Blocked];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Todo => "todo",
@@ -45,6 +47,14 @@ pub struct Task {
     pub blocked_seconds: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A task with the project it belongs to, as task lists show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignedTask {
+    pub project_id: super::ids::ProjectId,
+    #[serde(flatten)]
+    pub task: Task,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -4,9 +4,14 @@
 //! merges all routers and serves them with `axum::serve`. Both go through
 //! the same extractors, limits and problem documents.
 
+pub mod auth;
 pub mod crm;
+pub mod milestones;
 pub mod problem;
+pub mod projects;
 pub mod signature;
+pub mod staff;
+pub mod tasks;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,6 +26,13 @@ use crate::domain::validation::FieldError;
 /// Every route path, defined once (the IaC is checked against this list).
 pub mod routes {
     pub const DEAL_WON: &str = "/v1/crm/deals/won";
+    pub const PROJECTS: &str = "/v1/projects";
+    pub const PROJECT: &str = "/v1/projects/{project_id}";
+    pub const COMPLETE_MILESTONE: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/complete";
+    pub const REOPEN_MILESTONE: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/reopen";
+    pub const MILESTONE_TASKS: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/tasks";
+    pub const TASK: &str = "/v1/projects/{project_id}/tasks/{task_id}";
+    pub const TASKS: &str = "/v1/tasks";
 }
 
 /// Largest request body accepted by any route (API.md: 256 KiB).
@@ -59,6 +71,20 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
             mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
         });
     if is_json { Ok(()) } else { Err(Problem::new(Kind::UnsupportedMediaType)) }
+}
+
+/// Parses a query string into `T`, naming the offending parameter on error.
+pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let message = e.inner().to_string();
+        let field = message
+            .strip_prefix("unknown field `")
+            .or_else(|| message.strip_prefix("missing field `"))
+            .and_then(|rest| rest.split('`').next())
+            .map_or_else(|| e.path().to_string(), str::to_owned);
+        Problem::invalid(&field, message)
+    })
 }
 
 /// Parses a JSON body into `T`: `400` when it is not JSON at all, `422`

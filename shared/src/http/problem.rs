@@ -21,6 +21,17 @@ pub enum Kind {
     PayloadTooLarge,
     DealConflict,
     ServiceUnavailable,
+    Unauthenticated,
+    Forbidden,
+    MilestoneOutOfOrder,
+    OpenTasks,
+    ActivationRequired,
+    NotReopenable,
+    ProjectLive,
+    MilestoneCompleted,
+    InvalidTransition,
+    TaskLimitReached,
+    ConcurrentModification,
 }
 
 impl Kind {
@@ -35,6 +46,17 @@ impl Kind {
             Self::PayloadTooLarge => "payload-too-large",
             Self::DealConflict => "deal-conflict",
             Self::ServiceUnavailable => "service-unavailable",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::MilestoneOutOfOrder => "milestone-out-of-order",
+            Self::OpenTasks => "open-tasks",
+            Self::ActivationRequired => "activation-required",
+            Self::NotReopenable => "not-reopenable",
+            Self::ProjectLive => "project-live",
+            Self::MilestoneCompleted => "milestone-completed",
+            Self::InvalidTransition => "invalid-transition",
+            Self::TaskLimitReached => "task-limit-reached",
+            Self::ConcurrentModification => "concurrent-modification",
         }
     }
 
@@ -49,6 +71,17 @@ impl Kind {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::DealConflict => StatusCode::CONFLICT,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::MilestoneOutOfOrder
+            | Self::OpenTasks
+            | Self::ActivationRequired
+            | Self::NotReopenable
+            | Self::ProjectLive
+            | Self::MilestoneCompleted
+            | Self::InvalidTransition
+            | Self::TaskLimitReached
+            | Self::ConcurrentModification => StatusCode::CONFLICT,
         }
     }
 
@@ -63,6 +96,17 @@ impl Kind {
             Self::PayloadTooLarge => "The body is too large",
             Self::DealConflict => "This deal was already received with different content",
             Self::ServiceUnavailable => "The service is temporarily unavailable",
+            Self::Unauthenticated => "A valid bearer token is required",
+            Self::Forbidden => "Your roles do not allow this",
+            Self::MilestoneOutOfOrder => "Milestones are completed in order",
+            Self::OpenTasks => "The milestone still has tasks that are not done",
+            Self::ActivationRequired => "This milestone is completed by activating the project",
+            Self::NotReopenable => "Only the last completed milestone can be reopened",
+            Self::ProjectLive => "The project is live and can no longer change",
+            Self::MilestoneCompleted => "The milestone is completed: its tasks are frozen",
+            Self::InvalidTransition => "This status change is not allowed",
+            Self::TaskLimitReached => "The project has as many tasks as it can hold",
+            Self::ConcurrentModification => "The project kept changing; retry",
         }
     }
 }
@@ -78,6 +122,9 @@ pub struct Problem {
     detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
+    /// Members specific to the problem type (RFC 9457 extensions).
+    #[serde(flatten)]
+    extensions: serde_json::Map<String, serde_json::Value>,
     #[serde(skip)]
     kind: Option<Kind>,
 }
@@ -90,6 +137,7 @@ impl Problem {
             status: kind.status().as_u16(),
             detail: None,
             errors: Vec::new(),
+            extensions: serde_json::Map::new(),
             kind: Some(kind),
         }
     }
@@ -105,6 +153,17 @@ impl Problem {
         self
     }
 
+    /// An extension member, e.g. the milestone that must come first.
+    pub fn with(mut self, name: &str, value: impl Serialize) -> Self {
+        self.extensions.insert(name.to_owned(), serde_json::to_value(value).unwrap_or_default());
+        self
+    }
+
+    /// A `422` naming one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(Kind::ValidationFailed).errors(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
     pub fn kind(&self) -> Option<Kind> {
         self.kind
     }
@@ -116,6 +175,9 @@ impl IntoResponse for Problem {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if self.kind == Some(Kind::Unauthenticated) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
     }
 }

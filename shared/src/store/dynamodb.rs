@@ -5,14 +5,17 @@
 //! version (or by its absence when created), and whose outbox entries and
 //! intake record are guarded by their own absence. The table never sees a Scan.
 
-use super::keys::{self, *};
-use super::{MAX_COMMIT_ITEMS, corrupt, project_header};
+use super::keys::*;
+use super::{MAX_COMMIT_ITEMS, corrupt, decode_cursor, encode_cursor, project_header};
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
-use crate::domain::project::Project;
+use crate::domain::project::{Project, ProjectOverview};
+use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
-use crate::ports::{Commit, CommitError, Guard, IntakeWrite, ProjectStore, StoreError};
+use crate::ports::{
+    Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -57,6 +60,12 @@ fn keyed(pk: String, sk: String, entity: &str, body: &impl Serialize) -> Result<
 /// A request the SDK refused to build: a bug here, reported as a store failure.
 fn invalid_request(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Unavailable(Box::new(e))
+}
+
+/// Puts `item` into `index` under the given keys.
+fn index(item: &mut Item, index: Index, pk: String, sk: String) {
+    item.insert(index.pk.into(), s(pk));
+    item.insert(index.sk.into(), s(sk));
 }
 
 fn read<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
@@ -135,7 +144,11 @@ impl DynamoStore {
         let project = &write.project;
         let id = project.id.as_str();
         let pk = project_pk(id);
-        let header = keyed(pk.clone(), PROJECT_SK.into(), ENTITY_PROJECT, &project_header(project)?)?;
+        let mut header = keyed(pk.clone(), PROJECT_SK.into(), ENTITY_PROJECT, &project_header(project)?)?;
+        let listing = project_listing_sk(project.created_at, id);
+        index(&mut header, PROJECTS_ALL, PROJECTS_PARTITION.into(), listing.clone());
+        index(&mut header, PROJECTS_BY_STATUS, projects_by_status_pk(project.status.as_str()), listing.clone());
+        index(&mut header, PROJECTS_BY_ACCOUNT, projects_by_account_pk(&project.account.id), listing);
         let put = match write.guard {
             Guard::Create => self.absent(header)?,
             Guard::Version(expected) => {
@@ -155,7 +168,12 @@ impl DynamoStore {
         }
         for task_id in &change.tasks {
             let t = project.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
-            items.push((Role::Other, tx(self.put(keyed(pk.clone(), task_sk(t.id.as_str()), ENTITY_TASK, t)?)?)));
+            let mut item = keyed(pk.clone(), task_sk(t.id.as_str()), ENTITY_TASK, t)?;
+            item.insert(PROJECT_ID.into(), s(id));
+            let listing = task_listing_sk(t.due_date, id, t.id.as_str());
+            index(&mut item, TASKS_BY_ASSIGNEE, tasks_by_assignee_pk(&t.assignee), listing.clone());
+            index(&mut item, TASKS_BY_STATUS, tasks_by_status_pk(t.status.as_str()), listing);
+            items.push((Role::Other, tx(self.put(item)?)));
         }
         for h in &change.history {
             let item = keyed(history_pk(id), history_sk(h.version, h.seq), ENTITY_HISTORY, h)?;
@@ -163,8 +181,8 @@ impl DynamoStore {
         }
         for entry in &change.outbox {
             let mut item = keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
-            item.insert(OUTBOX_PENDING_PK.into(), s(OUTBOX_PENDING_PARTITION));
-            item.insert(OUTBOX_PENDING_SK.into(), s(outbox_pending_sk(entry.created_at, entry.id.as_str())));
+            let pending = outbox_pending_sk(entry.created_at, entry.id.as_str());
+            index(&mut item, OUTBOX_PENDING, OUTBOX_PENDING_PARTITION.into(), pending);
             items.push((Role::Outbox, tx(self.absent(item)?)));
         }
         Ok(items)
@@ -292,30 +310,101 @@ impl ProjectStore for DynamoStore {
 
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut entries = Vec::new();
-        let mut start = None;
+        let mut cursor = None;
         while entries.len() < limit {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(OUTBOX_PENDING_INDEX)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", OUTBOX_PENDING_PK)
-                .expression_attribute_values(":p", s(OUTBOX_PENDING_PARTITION))
-                .limit(i32::try_from(limit - entries.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                entries.push(read(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
+            let query = IndexQuery { index: OUTBOX_PENDING, partition: OUTBOX_PENDING_PARTITION.into(), forward: true, filter: None };
+            let page = self.query_index(&query, PageRequest { cursor, limit: limit - entries.len() }).await?;
+            entries.extend(page.items);
+            cursor = page.next_cursor;
+            if cursor.is_none() {
                 break;
             }
         }
         Ok(entries)
+    }
+
+    async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {
+        let query = match (&filter.account_id, filter.status) {
+            // An account has few projects: its partition, filtered by status.
+            (Some(account), status) => IndexQuery {
+                index: PROJECTS_BY_ACCOUNT,
+                partition: projects_by_account_pk(account),
+                forward: false,
+                filter: status.map(|s| ("status", s.as_str().to_owned())),
+            },
+            (None, Some(status)) => {
+                IndexQuery { index: PROJECTS_BY_STATUS, partition: projects_by_status_pk(status.as_str()), forward: false, filter: None }
+            }
+            (None, None) => IndexQuery { index: PROJECTS_ALL, partition: PROJECTS_PARTITION.into(), forward: false, filter: None },
+        };
+        self.query_index(&query, page).await
+    }
+
+    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<AssignedTask>, StoreError> {
+        let query = match filter {
+            TaskFilter::Assignee { assignee, status } => IndexQuery {
+                index: TASKS_BY_ASSIGNEE,
+                partition: tasks_by_assignee_pk(assignee),
+                forward: true,
+                filter: status.map(|s| ("status", s.as_str().to_owned())),
+            },
+            TaskFilter::Status(status) => {
+                IndexQuery { index: TASKS_BY_STATUS, partition: tasks_by_status_pk(status.as_str()), forward: true, filter: None }
+            }
+        };
+        self.query_index(&query, page).await
+    }
+}
+
+/// One page of one partition of a secondary index.
+struct IndexQuery {
+    index: Index,
+    partition: String,
+    /// Ascending sort keys when true.
+    forward: bool,
+    /// An attribute that must equal a value (applied after the key condition).
+    filter: Option<(&'static str, String)>,
+}
+
+impl DynamoStore {
+    async fn query_index<T: serde::de::DeserializeOwned>(&self, q: &IndexQuery, page: PageRequest) -> Result<Page<T>, StoreError> {
+        let start = match &page.cursor {
+            None => None,
+            Some(cursor) => {
+                let key: HashMap<String, String> = decode_cursor(cursor)?;
+                // A cursor names the page's last item: same partition, all four keys, nothing else.
+                let expected = [PK, SK, q.index.pk, q.index.sk];
+                if key.len() != 4 || !expected.iter().all(|k| key.contains_key(*k)) || key[q.index.pk] != q.partition {
+                    return Err(StoreError::InvalidCursor);
+                }
+                Some(key.into_iter().map(|(k, v)| (k, s(v))).collect())
+            }
+        };
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(q.index.name)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", q.index.pk)
+            .expression_attribute_values(":p", s(q.partition.as_str()))
+            .scan_index_forward(q.forward)
+            .limit(i32::try_from(page.limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start);
+        if let Some((attribute, value)) = &q.filter {
+            request = request
+                .filter_expression("#f = :f")
+                .expression_attribute_names("#f", *attribute)
+                .expression_attribute_values(":f", s(value.as_str()));
+        }
+        let out = request.send().await.map_err(unavailable)?;
+        let items = out.items.unwrap_or_default().into_iter().map(read).collect::<Result<Vec<T>, _>>()?;
+        let next_cursor = out.last_evaluated_key.and_then(|key| {
+            let key: HashMap<String, String> =
+                key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone()))).collect();
+            encode_cursor(&key)
+        });
+        Ok(Page { items, next_cursor })
     }
 }
 
@@ -324,28 +413,27 @@ impl ProjectStore for DynamoStore {
 pub async fn create_table(client: &Client, table: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let attr = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
     let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
-    let pending = GlobalSecondaryIndex::builder()
-        .index_name(keys::OUTBOX_PENDING_INDEX)
-        .key_schema(key(OUTBOX_PENDING_PK, KeyType::Hash)?)
-        .key_schema(key(OUTBOX_PENDING_SK, KeyType::Range)?)
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()?;
-    client
+    let mut request = client
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attr(PK)?)
         .attribute_definitions(attr(SK)?)
-        .attribute_definitions(attr(OUTBOX_PENDING_PK)?)
-        .attribute_definitions(attr(OUTBOX_PENDING_SK)?)
         .key_schema(key(PK, KeyType::Hash)?)
         .key_schema(key(SK, KeyType::Range)?)
-        .global_secondary_indexes(pending)
         .stream_specification(
             StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build()?,
-        )
-        .send()
-        .await
-        .map_err(aws_sdk_dynamodb::Error::from)?;
+        );
+    for index in INDEXES {
+        request = request.attribute_definitions(attr(index.pk)?).attribute_definitions(attr(index.sk)?).global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .key_schema(key(index.pk, KeyType::Hash)?)
+                .key_schema(key(index.sk, KeyType::Range)?)
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()?,
+        );
+    }
+    request.send().await.map_err(aws_sdk_dynamodb::Error::from)?;
     Ok(())
 }

@@ -10,10 +10,21 @@
 //! | deal intake record | `DEAL#<deal id>` | `INTAKE` |
 //!
 //! Loading a project is one Query on its `pk`; history lives in its own
-//! partition so that commands never read it. Pending outbox entries carry
-//! the sparse index [`OUTBOX_PENDING_INDEX`] attributes until delivered.
+//! partition so that commands never read it.
+//!
+//! Secondary indexes ([`INDEXES`]), each sparse: only the items that carry
+//! its two attributes appear in it.
+//!
+//! | index | on | partition | sort |
+//! |---|---|---|---|
+//! | `outbox_pending` | undelivered outbox entries | `OUTBOX#PENDING` | `<created_at>#<id>` |
+//! | `projects_all` | project headers | `PROJECTS` | `<created_at>#<id>` |
+//! | `projects_by_status` | project headers | `PROJECTS#<status>` | `<created_at>#<id>` |
+//! | `projects_by_account` | project headers | `ACCOUNT#<account id>` | `<created_at>#<id>` |
+//! | `tasks_by_assignee` | tasks | `ASSIGNEE#<email>` | `<due date>#<project id>#<task id>` |
+//! | `tasks_by_status` | tasks | `TASKS#<status>` | `<due date>#<project id>#<task id>` |
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -32,11 +43,32 @@ pub const VERSION: &str = "version";
 pub const FINGERPRINT: &str = "fingerprint";
 pub const STATE: &str = "state";
 
-/// Sparse GSI of undelivered outbox entries, oldest first.
-pub const OUTBOX_PENDING_INDEX: &str = "outbox_pending";
-pub const OUTBOX_PENDING_PK: &str = "outbox_pending_pk";
-pub const OUTBOX_PENDING_SK: &str = "outbox_pending_sk";
+/// A global secondary index: its name and key attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Index {
+    pub name: &'static str,
+    pub pk: &'static str,
+    pub sk: &'static str,
+}
+
+pub const OUTBOX_PENDING: Index = Index { name: "outbox_pending", pk: "outbox_pending_pk", sk: "outbox_pending_sk" };
+pub const PROJECTS_ALL: Index = Index { name: "projects_all", pk: "projects_all_pk", sk: "projects_all_sk" };
+pub const PROJECTS_BY_STATUS: Index =
+    Index { name: "projects_by_status", pk: "projects_by_status_pk", sk: "projects_by_status_sk" };
+pub const PROJECTS_BY_ACCOUNT: Index =
+    Index { name: "projects_by_account", pk: "projects_by_account_pk", sk: "projects_by_account_sk" };
+pub const TASKS_BY_ASSIGNEE: Index = Index { name: "tasks_by_assignee", pk: "tasks_by_assignee_pk", sk: "tasks_by_assignee_sk" };
+pub const TASKS_BY_STATUS: Index = Index { name: "tasks_by_status", pk: "tasks_by_status_pk", sk: "tasks_by_status_sk" };
+
+/// Every index of the table (the IaC declares the same).
+pub const INDEXES: [Index; 6] =
+    [OUTBOX_PENDING, PROJECTS_ALL, PROJECTS_BY_STATUS, PROJECTS_BY_ACCOUNT, TASKS_BY_ASSIGNEE, TASKS_BY_STATUS];
+
 pub const OUTBOX_PENDING_PARTITION: &str = "OUTBOX#PENDING";
+pub const PROJECTS_PARTITION: &str = "PROJECTS";
+
+/// Attribute of task items naming their project (task lists read it).
+pub const PROJECT_ID: &str = "project_id";
 
 pub const PROJECT_SK: &str = "PROJECT";
 pub const OUTBOX_SK: &str = "OUTBOX";
@@ -69,6 +101,32 @@ pub fn outbox_pk(entry_id: &str) -> String {
 /// Sorts pending entries by creation time, then id.
 pub fn outbox_pending_sk(created_at: DateTime<Utc>, entry_id: &str) -> String {
     format!("{}#{entry_id}", created_at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+pub fn projects_by_status_pk(status: &str) -> String {
+    format!("PROJECTS#{status}")
+}
+
+pub fn projects_by_account_pk(account_id: &str) -> String {
+    format!("ACCOUNT#{account_id}")
+}
+
+/// Sorts projects by creation time, then id.
+pub fn project_listing_sk(created_at: DateTime<Utc>, project_id: &str) -> String {
+    format!("{}#{project_id}", created_at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+pub fn tasks_by_assignee_pk(assignee: &str) -> String {
+    format!("ASSIGNEE#{assignee}")
+}
+
+pub fn tasks_by_status_pk(status: &str) -> String {
+    format!("TASKS#{status}")
+}
+
+/// Sorts tasks by due date, then project and id.
+pub fn task_listing_sk(due_date: NaiveDate, project_id: &str, task_id: &str) -> String {
+    format!("{due_date}#{project_id}#{task_id}")
 }
 
 pub fn intake_pk(deal_id: &str) -> String {

@@ -7,6 +7,8 @@
 //!
 //! Both are checked by the same contract suite (`tests/contract.rs`).
 
+#![cfg_attr(not(any(feature = "dynamodb", feature = "sqlite")), allow(dead_code))]
+
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod keys;
@@ -21,16 +23,29 @@ use serde_json::{Map, Value};
 pub const MAX_COMMIT_ITEMS: usize = 100;
 
 /// The fields of a project stored on its own item: everything but the
-/// milestones and tasks, which are items of their own.
+/// milestones and tasks, which are items of their own, plus its progress,
+/// so that the item reads as a [`crate::domain::project::ProjectOverview`].
 pub(crate) fn project_header(project: &Project) -> Result<Map<String, Value>, StoreError> {
-    match serde_json::to_value(project).map_err(|e| corrupt(project.id.as_str(), e))? {
+    let key = project.id.as_str();
+    match serde_json::to_value(project).map_err(|e| corrupt(key, e))? {
         Value::Object(mut fields) => {
             fields.remove("milestones");
             fields.remove("tasks");
+            fields.insert("progress".into(), serde_json::to_value(project.progress()).map_err(|e| corrupt(key, e))?);
             Ok(fields)
         }
-        _ => Err(corrupt(project.id.as_str(), "a project serializes to an object")),
+        _ => Err(corrupt(key, "a project serializes to an object")),
     }
+}
+
+/// Opaque pagination cursors: hex of a JSON value only the adapter reads.
+pub(crate) fn encode_cursor(value: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_vec(value).ok().map(hex::encode)
+}
+
+pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: &str) -> Result<T, StoreError> {
+    let bytes = hex::decode(cursor).map_err(|_| StoreError::InvalidCursor)?;
+    serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)
 }
 
 pub(crate) fn corrupt(key: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {

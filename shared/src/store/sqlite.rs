@@ -10,13 +10,16 @@
 //! runner needs; calls run on tokio's blocking pool.
 
 use super::keys::outbox_pending_sk;
-use super::{corrupt, project_header};
+use super::{corrupt, decode_cursor, encode_cursor, project_header};
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
-use crate::domain::project::Project;
+use crate::domain::project::{Project, ProjectOverview};
+use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
-use crate::ports::{Commit, CommitError, Guard, IntakeWrite, ProjectStore, StoreError};
+use crate::ports::{
+    Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
@@ -25,28 +28,48 @@ use serde_json::Value;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS projects (
-    id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
-    account_id TEXT NOT NULL, created_at TEXT NOT NULL, header TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS projects_by_status ON projects (status, created_at, id);
-CREATE INDEX IF NOT EXISTS projects_by_account ON projects (account_id, created_at, id);
-CREATE TABLE IF NOT EXISTS milestones (
-    project_id TEXT NOT NULL REFERENCES projects (id), position INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (project_id, position));
-CREATE TABLE IF NOT EXISTS tasks (
-    project_id TEXT NOT NULL REFERENCES projects (id), id TEXT NOT NULL, assignee TEXT NOT NULL,
-    status TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (project_id, id));
-CREATE TABLE IF NOT EXISTS history (
-    project_id TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (project_id, version, seq));
-CREATE TABLE IF NOT EXISTS outbox (
-    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, pending_key TEXT NOT NULL,
-    delivered_at TEXT, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (pending_key) WHERE delivered_at IS NULL;
-CREATE TABLE IF NOT EXISTS intake (
-    deal_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, body TEXT NOT NULL);
-";
+/// Schema migrations, applied in order; `PRAGMA user_version` records how
+/// many a database file has had.
+const MIGRATIONS: &[&str] = &[
+    "
+    CREATE TABLE projects (
+        id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
+        account_id TEXT NOT NULL, created_at TEXT NOT NULL, header TEXT NOT NULL);
+    CREATE INDEX projects_by_status ON projects (status, created_at, id);
+    CREATE INDEX projects_by_account ON projects (account_id, created_at, id);
+    CREATE TABLE milestones (
+        project_id TEXT NOT NULL REFERENCES projects (id), position INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (project_id, position));
+    CREATE TABLE tasks (
+        project_id TEXT NOT NULL REFERENCES projects (id), id TEXT NOT NULL, assignee TEXT NOT NULL,
+        status TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (project_id, id));
+    CREATE TABLE history (
+        project_id TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (project_id, version, seq));
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL, pending_key TEXT NOT NULL,
+        delivered_at TEXT, body TEXT NOT NULL);
+    CREATE INDEX outbox_pending ON outbox (pending_key) WHERE delivered_at IS NULL;
+    CREATE TABLE intake (deal_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, body TEXT NOT NULL);
+    ",
+    "
+    ALTER TABLE tasks ADD COLUMN due_date TEXT NOT NULL DEFAULT '';
+    UPDATE tasks SET due_date = json_extract(body, '$.due_date');
+    CREATE INDEX tasks_by_assignee ON tasks (assignee, due_date, project_id, id);
+    CREATE INDEX tasks_by_status ON tasks (status, due_date, project_id, id);
+    ",
+];
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(unavailable)?;
+    for (n, migration) in (1i64..).zip(MIGRATIONS).skip(usize::try_from(applied).unwrap_or(usize::MAX)) {
+        let tx = conn.transaction().map_err(unavailable)?;
+        tx.execute_batch(migration).map_err(unavailable)?;
+        tx.pragma_update(None, "user_version", n).map_err(unavailable)?;
+        tx.commit().map_err(unavailable)?;
+    }
+    Ok(())
+}
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -83,9 +106,9 @@ impl SqliteStore {
         Self::with(Connection::open_in_memory().map_err(unavailable)?)
     }
 
-    fn with(conn: Connection) -> Result<Self, StoreError> {
+    fn with(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        migrate(&mut conn)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -167,8 +190,8 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
         for task_id in &change.tasks {
             let t = p.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
             tx.execute(
-                "INSERT OR REPLACE INTO tasks (project_id, id, assignee, status, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, t.id.as_str(), t.assignee, t.status.as_str(), json(id, t)?],
+                "INSERT OR REPLACE INTO tasks (project_id, id, assignee, status, due_date, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, t.id.as_str(), t.assignee, t.status.as_str(), t.due_date.to_string(), json(id, t)?],
             )
             .map_err(unavailable)?;
         }
@@ -280,4 +303,88 @@ impl ProjectStore for SqliteStore {
         })
         .await
     }
+
+    async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {
+        let filter = filter.clone();
+        self.run(move |conn| {
+            // Keyset pagination, newest first: the cursor is the last row's (created_at, id).
+            let after: Option<(String, String)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
+            let (after_created, after_id) = after.unwrap_or_else(|| ("\u{10ffff}".into(), String::new()));
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT created_at, id, header FROM projects
+                     WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR account_id = ?2)
+                       AND (created_at, id) < (?3, ?4)
+                     ORDER BY created_at DESC, id DESC LIMIT ?5",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(
+                    params![filter.status.map(|s| s.as_str()), filter.account_id, after_created, after_id, sql_limit(page.limit)],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)),
+                )
+                .map_err(unavailable)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unavailable)?;
+            paged(rows, page.limit, |(created, id, header)| Ok(((created.clone(), id.clone()), parse(id, header)?)))
+        })
+        .await
+    }
+
+    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<AssignedTask>, StoreError> {
+        let (assignee, status) = match filter.clone() {
+            TaskFilter::Assignee { assignee, status } => (Some(assignee), status),
+            TaskFilter::Status(status) => (None, Some(status)),
+        };
+        self.run(move |conn| {
+            // Soonest due first; the cursor is the last row's (due_date, project_id, id).
+            let after: Option<(String, String, String)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
+            let (due, project, task) = after.unwrap_or_default();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT due_date, project_id, id, body FROM tasks
+                     WHERE (?1 IS NULL OR assignee = ?1) AND (?2 IS NULL OR status = ?2)
+                       AND (due_date, project_id, id) > (?3, ?4, ?5)
+                     ORDER BY due_date, project_id, id LIMIT ?6",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(
+                    params![assignee, status.map(|s| s.as_str()), due, project, task, sql_limit(page.limit)],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?)),
+                )
+                .map_err(unavailable)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unavailable)?;
+            paged(rows, page.limit, |(due, project, id, body)| {
+                let task = parse(id, body)?;
+                Ok(((due.clone(), project.clone(), id.clone()), AssignedTask { project_id: ProjectId::from_raw(project.clone()), task }))
+            })
+        })
+        .await
+    }
+}
+
+/// Rows fetched with one extra (see [`sql_limit`]) become a page whose
+/// cursor is the last kept row's sort key.
+fn paged<R, K: serde::Serialize, T>(
+    rows: Vec<R>,
+    limit: usize,
+    item: impl Fn(&R) -> Result<(K, T), StoreError>,
+) -> Result<Page<T>, StoreError> {
+    let more = rows.len() > limit;
+    let mut items = Vec::new();
+    let mut last = None;
+    for row in rows.iter().take(limit) {
+        let (key, value) = item(row)?;
+        items.push(value);
+        last = Some(key);
+    }
+    let next_cursor = if more { last.as_ref().and_then(encode_cursor) } else { None };
+    Ok(Page { items, next_cursor })
+}
+
+/// One row more than the page, to know whether another page follows.
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1
 }

@@ -1,0 +1,10 @@
+//! Lambda `milestones`: POST .../milestones/{key}/complete and .../reopen.
+//!
+//! Wiring only (see `shared::wiring`); the routes live in `shared::http::milestones`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init_lambda();
+    let app = shared::wiring::staff_app(shared::http::milestones::router).await?;
+    lambda_http::run(app).await
+}

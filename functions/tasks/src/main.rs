@@ -1,0 +1,10 @@
+//! Lambda `tasks`: POST .../milestones/{key}/tasks and PATCH .../tasks/{task_id}.
+//!
+//! Wiring only (see `shared::wiring`); the routes live in `shared::http::tasks`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init_lambda();
+    let app = shared::wiring::staff_app(shared::http::tasks::router).await?;
+    lambda_http::run(app).await
+}

@@ -1,0 +1,104 @@
+//! Read use cases: a project with its history, project lists, task lists.
+//! Each is served by Queries on the table or an index, never a Scan.
+
+use crate::domain::ProjectId;
+use crate::domain::history::HistoryEntry;
+use crate::domain::project::{Project, ProjectOverview};
+use crate::domain::staff::{Role, Staff};
+use crate::domain::task::{AssignedTask, TaskStatus};
+use crate::domain::validation::FieldError;
+use crate::ports::{Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter};
+use serde::Serialize;
+use std::sync::Arc;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum QueryError {
+    #[error("no such project")]
+    NotFound,
+    #[error("not allowed for this member")]
+    Forbidden,
+    #[error("the pagination cursor is not one this service issued")]
+    InvalidCursor,
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error("the store is unavailable")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for QueryError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidCursor => Self::InvalidCursor,
+            e => Self::Store(e),
+        }
+    }
+}
+
+/// A project with its milestones, tasks and history.
+#[derive(Debug, Serialize)]
+pub struct ProjectView {
+    #[serde(flatten)]
+    pub project: Project,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Whose tasks a task list shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Assignee {
+    Me,
+    Email(String),
+    /// Every assignee (managers and admins, with a status).
+    Anyone,
+}
+
+pub struct Queries {
+    store: Arc<dyn ProjectStore>,
+}
+
+impl Queries {
+    pub fn new(store: Arc<dyn ProjectStore>) -> Self {
+        Self { store }
+    }
+
+    /// A project as `staff` may see it: two Queries, the project's partition
+    /// and its history's, run concurrently.
+    pub async fn project(&self, id: &ProjectId, staff: &Staff) -> Result<ProjectView, QueryError> {
+        let (project, history) = tokio::join!(self.store.load(id), self.store.history(id));
+        let project = project?.ok_or(QueryError::NotFound)?;
+        // A technician without a task here learns nothing, not even that it exists.
+        if !staff.can_see(&project) {
+            return Err(QueryError::NotFound);
+        }
+        Ok(ProjectView { project, history: history? })
+    }
+
+    pub async fn projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, QueryError> {
+        Ok(self.store.list_projects(filter, page).await?)
+    }
+
+    /// Tasks by assignee (and status), or by status across assignees. A
+    /// technician lists only their own tasks.
+    pub async fn tasks(
+        &self,
+        assignee: Assignee,
+        status: Option<TaskStatus>,
+        staff: &Staff,
+        page: PageRequest,
+    ) -> Result<Page<AssignedTask>, QueryError> {
+        let oversees = staff.has(Role::Manager) || staff.has(Role::Admin);
+        let filter = match assignee {
+            Assignee::Me => TaskFilter::Assignee { assignee: staff.sub.clone(), status },
+            Assignee::Email(email) if oversees || email == staff.sub => TaskFilter::Assignee { assignee: email, status },
+            Assignee::Anyone if oversees => match status {
+                Some(status) => TaskFilter::Status(status),
+                None => {
+                    let message = "is required to list the tasks of every assignee".to_owned();
+                    return Err(QueryError::Invalid(vec![FieldError { field: "status".into(), message }]));
+                }
+            },
+            _ => return Err(QueryError::Forbidden),
+        };
+        Ok(self.store.list_tasks(&filter, page).await?)
+    }
+}

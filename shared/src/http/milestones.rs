@@ -1,0 +1,90 @@
+//! Milestone commands (function `milestones`): complete the next milestone,
+//! reopen the last one.
+
+use super::auth::{Authenticator, require};
+use super::problem::{Kind, Problem};
+use super::staff::{StaffState, authenticated, command_problem, milestone_key, milestone_problem, project_id, required};
+use super::{body, parse_json, require_json, routes};
+use crate::domain::project::CompleteMilestone;
+use crate::domain::staff::{Action, Staff};
+use crate::domain::validation::{Errors, MAX_TEXT};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::post;
+use axum::Router;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+pub fn router(state: StaffState, auth: Authenticator) -> Router {
+    Router::new()
+        .route(routes::COMPLETE_MILESTONE, post(complete))
+        .route(routes::REOPEN_MILESTONE, post(reopen))
+        .layer(authenticated(auth))
+        .with_state(state)
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteBody {
+    note: Option<String>,
+    /// Planned installation date, when delivery is confirmed.
+    installation_date: Option<NaiveDate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReopenBody {
+    reason: Option<String>,
+}
+
+/// An optional JSON body: empty means all defaults.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, raw: &Bytes) -> Result<T, Problem> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    require_json(headers)?;
+    parse_json(raw)
+}
+
+async fn complete(
+    State(state): State<StaffState>,
+    staff: Staff,
+    Path((id, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    require(&staff, Action::CompleteMilestone)?;
+    let (id, key) = (project_id(&id)?, milestone_key(&key)?);
+    let input: CompleteBody = optional_json(&headers, &body(raw)?)?;
+    let mut e = Errors::new();
+    e.optional_text("note", input.note.as_deref(), MAX_TEXT);
+    e.into_result().map_err(|errors| Problem::new(Kind::ValidationFailed).errors(errors))?;
+    let input = CompleteMilestone { note: input.note, installation_date: input.installation_date };
+    let project = state.commands.complete_milestone(&id, key, input, &staff).await.map_err(|e| command_problem(e, milestone_problem))?;
+    tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone completed");
+    Ok(Json(project).into_response())
+}
+
+async fn reopen(
+    State(state): State<StaffState>,
+    staff: Staff,
+    Path((id, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    require(&staff, Action::ReopenMilestone)?;
+    let (id, key) = (project_id(&id)?, milestone_key(&key)?);
+    let raw = body(raw)?;
+    require_json(&headers)?;
+    let input: ReopenBody = parse_json(&raw)?;
+    let reason = input.reason.ok_or_else(|| required("reason"))?;
+    let mut e = Errors::new();
+    e.text("reason", &reason, MAX_TEXT);
+    e.into_result().map_err(|errors| Problem::new(Kind::ValidationFailed).errors(errors))?;
+    let project = state.commands.reopen_milestone(&id, key, &reason, &staff).await.map_err(|e| command_problem(e, milestone_problem))?;
+    tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone reopened");
+    Ok(Json(project).into_response())
+}

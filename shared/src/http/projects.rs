@@ -1,0 +1,80 @@
+//! Reads of the staff API (function `projects`): `GET /v1/projects`,
+//! `GET /v1/projects/{project_id}`, `GET /v1/tasks`.
+
+use super::auth::{Authenticator, require};
+use super::parse_query;
+use super::problem::Problem;
+use super::routes;
+use super::staff::{StaffState, authenticated, page, project_id, query_problem};
+use crate::app::queries::Assignee;
+use crate::domain::project::ProjectStatus;
+use crate::domain::staff::{Action, Staff};
+use crate::domain::task::TaskStatus;
+use crate::domain::validation::{is_email, is_identifier};
+use crate::ports::ProjectFilter;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router(state: StaffState, auth: Authenticator) -> Router {
+    Router::new()
+        .route(routes::PROJECTS, get(list_projects))
+        .route(routes::PROJECT, get(get_project))
+        .route(routes::TASKS, get(list_tasks))
+        .layer(authenticated(auth))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectsQuery {
+    status: Option<ProjectStatus>,
+    account_id: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_projects(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
+    require(&staff, Action::ListProjects)?;
+    let q: ProjectsQuery = parse_query(raw.as_deref())?;
+    if q.account_id.as_deref().is_some_and(|a| !is_identifier(a)) {
+        return Err(Problem::invalid("account_id", "is not an account id"));
+    }
+    let page = page(q.cursor, q.limit)?;
+    let filter = ProjectFilter { status: q.status, account_id: q.account_id };
+    let projects = state.queries.projects(&filter, page).await.map_err(query_problem)?;
+    Ok(Json(projects).into_response())
+}
+
+async fn get_project(State(state): State<StaffState>, staff: Staff, Path(id): Path<String>) -> Result<Response, Problem> {
+    require(&staff, Action::ViewProject)?;
+    let id = project_id(&id)?;
+    let view = state.queries.project(&id, &staff).await.map_err(query_problem)?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TasksQuery {
+    /// `me` (the default), an assignee's e-mail, or `any` (with a status).
+    assignee: Option<String>,
+    status: Option<TaskStatus>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_tasks(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
+    require(&staff, Action::ListTasks)?;
+    let q: TasksQuery = parse_query(raw.as_deref())?;
+    let assignee = match q.assignee.as_deref().map(str::trim) {
+        None | Some("me") => Assignee::Me,
+        Some("any") => Assignee::Anyone,
+        Some(email) if is_email(email) => Assignee::Email(email.to_ascii_lowercase()),
+        Some(_) => return Err(Problem::invalid("assignee", "must be me, any or an e-mail address")),
+    };
+    let page = page(q.cursor, q.limit)?;
+    let tasks = state.queries.tasks(assignee, q.status, &staff, page).await.map_err(query_problem)?;
+    Ok(Json(tasks).into_response())
+}

@@ -1,0 +1,62 @@
+//! Task commands (function `tasks`): add a task to a milestone, change one.
+
+use super::auth::{Authenticator, require};
+use super::problem::Problem;
+use super::staff::{StaffState, authenticated, command_problem, milestone_key, project_id, task_id, task_problem};
+use super::{body, parse_json, require_json, routes};
+use crate::domain::staff::{Action, Staff};
+use crate::domain::work::{NewTask, TaskPatch};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{patch, post};
+use axum::Router;
+
+pub fn router(state: StaffState, auth: Authenticator) -> Router {
+    Router::new()
+        .route(routes::MILESTONE_TASKS, post(add))
+        .route(routes::TASK, patch(change))
+        .layer(authenticated(auth))
+        .with_state(state)
+}
+
+async fn add(
+    State(state): State<StaffState>,
+    staff: Staff,
+    Path((id, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    require(&staff, Action::AddTask)?;
+    let (id, key) = (project_id(&id)?, milestone_key(&key)?);
+    let raw = body(raw)?;
+    require_json(&headers)?;
+    let new: NewTask = parse_json(&raw)?;
+    let task = state.commands.add_task(&id, key, new, &staff).await.map_err(|e| command_problem(e, task_problem))?;
+    tracing::info!(project_id = %id, task_id = %task.id, "task added");
+    let location = format!("/v1/projects/{id}/tasks/{}", task.id);
+    let mut response = (StatusCode::CREATED, Json(task)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+async fn change(
+    State(state): State<StaffState>,
+    staff: Staff,
+    Path((id, task)): Path<(String, String)>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Problem> {
+    require(&staff, Action::ChangeTask)?;
+    let (id, task) = (project_id(&id)?, task_id(&task)?);
+    let raw = body(raw)?;
+    require_json(&headers)?;
+    let patch: TaskPatch = parse_json(&raw)?;
+    let task = state.commands.change_task(&id, task, patch, &staff).await.map_err(|e| command_problem(e, task_problem))?;
+    tracing::info!(project_id = %id, task_id = %task.id, status = task.status.as_str(), "task changed");
+    Ok(Json(task).into_response())
+}

@@ -1,0 +1,24 @@
+//! The dependencies of a staff function, built once per execution
+//! environment: settings, the DynamoDB store, the use cases, the router.
+
+use crate::app::{Commands, Queries};
+use crate::config::{ConfigError, StaffConfig, process_env};
+use crate::http::auth::{ApiGatewayClaims, Authenticator};
+use crate::http::staff::StaffState;
+use crate::ports::{ProjectStore, SystemClock};
+use crate::store::dynamodb::DynamoStore;
+use axum::Router;
+use std::sync::Arc;
+
+/// The application of a staff function serving `router`, with claims from
+/// API Gateway's JWT authorizer.
+pub async fn staff_app(router: fn(StaffState, Authenticator) -> Router) -> Result<Router, ConfigError> {
+    let config = StaffConfig::from_env(&process_env())?;
+    let sdk = crate::aws::sdk_config().await;
+    let store: Arc<dyn ProjectStore> = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
+    let state = StaffState {
+        commands: Arc::new(Commands::new(store.clone(), Arc::new(SystemClock))),
+        queries: Arc::new(Queries::new(store)),
+    };
+    Ok(crate::http::app([router(state, Arc::new(ApiGatewayClaims))]))
+}
