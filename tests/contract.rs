@@ -8,7 +8,12 @@ use shared::domain::intake::{self, IntakeRecord, IntakeState};
 use shared::domain::outbox::OutboxEntry;
 use shared::domain::project::{Change, CompleteMilestone, Project};
 use shared::domain::template::Template;
-use shared::ports::{Commit, CommitError, Guard, IntakeWrite, ProjectStore, ProjectWrite};
+use shared::domain::project::ProjectStatus;
+use shared::domain::task::TaskStatus;
+use shared::domain::work::NewTask;
+use shared::ports::{
+    Commit, CommitError, Guard, IntakeWrite, PageRequest, ProjectFilter, ProjectStore, ProjectWrite, StoreError, TaskFilter,
+};
 use std::sync::Arc;
 
 fn now() -> DateTime<Utc> {
@@ -40,6 +45,31 @@ fn complete_next(project: &Project, note: &str) -> Commit {
 
 async fn all_pending(store: &dyn ProjectStore) -> Vec<OutboxEntry> {
     store.pending_outbox(1000).await.unwrap()
+}
+
+/// A project of another deal and account, created `minutes` after the sample's.
+fn other_project(minutes: i64) -> (Project, Change) {
+    let mut deal = deal();
+    deal.deal_id = "D-2026-0099".into();
+    deal.account.id = "ACC-2002".into();
+    let line = deal.services[0].clone();
+    Project::open(&deal, &line, &Template::default_for(&line.service_type), now() + chrono::Duration::minutes(minutes))
+}
+
+/// Adds tasks (assignee, due in days) to a copy of a new project, in its creating change.
+fn with_tasks((mut project, mut change): (Project, Change), tasks: &[(&str, i64)]) -> (Project, Change) {
+    for (assignee, days) in tasks {
+        let new = NewTask {
+            title: format!("for {assignee}"),
+            assignee: (*assignee).into(),
+            due_date: (now() + chrono::Duration::days(*days)).date_naive(),
+            description: None,
+        };
+        let (_, added) = project.add_task("order_confirmed", new, "pm@bluerocktel.fr", now()).unwrap();
+        change.tasks.extend(added.tasks);
+    }
+    project.version = 1;
+    (project, change)
 }
 
 mod cases {
@@ -188,6 +218,60 @@ mod cases {
         assert_eq!(pending, [ids[1].clone()], "the younger-stamped second entry sorts first");
         assert_eq!(store.pending_outbox(10).await.unwrap().len(), 2);
     }
+
+    pub async fn projects_list_newest_first_by_filter_and_page(store: Arc<dyn ProjectStore>) {
+        let (_, projects) = planned();
+        for p in projects {
+            store.commit(create(p)).await.unwrap();
+        }
+        let newest = other_project(30);
+        let newest_id = newest.0.id.clone();
+        store.commit(create(newest)).await.unwrap();
+
+        let all = ProjectFilter::default();
+        let first = store.list_projects(&all, PageRequest { cursor: None, limit: 2 }).await.unwrap();
+        assert_eq!(first.items.len(), 2);
+        assert_eq!(first.items[0].id, newest_id, "newest first");
+        assert_eq!(first.items[0].progress.next_milestone.as_ref().map(|k| k.as_str()), Some("order_confirmed"));
+        let second = store.list_projects(&all, PageRequest { cursor: first.next_cursor, limit: 2 }).await.unwrap();
+        assert_eq!(second.items.len(), 1);
+        assert!(second.items.iter().all(|p| !first.items.iter().any(|q| q.id == p.id)));
+
+        let count = |filter: ProjectFilter| {
+            let store = Arc::clone(&store);
+            async move { store.list_projects(&filter, PageRequest { cursor: None, limit: 10 }).await.unwrap().items.len() }
+        };
+        let account = |id: &str| Some(id.to_owned());
+        assert_eq!(count(ProjectFilter { status: None, account_id: account("ACC-1001") }).await, 2);
+        assert_eq!(count(ProjectFilter { status: Some(ProjectStatus::InProgress), account_id: None }).await, 3);
+        assert_eq!(count(ProjectFilter { status: Some(ProjectStatus::Live), account_id: None }).await, 0);
+        assert_eq!(count(ProjectFilter { status: Some(ProjectStatus::InProgress), account_id: account("ACC-2002") }).await, 1);
+
+        let garbage = PageRequest { cursor: Some("not-a-cursor".into()), limit: 2 };
+        assert!(matches!(store.list_projects(&all, garbage).await, Err(StoreError::InvalidCursor)));
+    }
+
+    pub async fn tasks_list_soonest_due_first_by_assignee_or_status(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let a = with_tasks(projects.remove(0), &[("tech@bluerocktel.fr", 9), ("other@bluerocktel.fr", 1)]);
+        let b = with_tasks(projects.remove(0), &[("tech@bluerocktel.fr", 3), ("tech@bluerocktel.fr", 5)]);
+        store.commit(create(a)).await.unwrap();
+        store.commit(create(b)).await.unwrap();
+
+        let mine = TaskFilter::Assignee { assignee: "tech@bluerocktel.fr".into(), status: None };
+        let page = store.list_tasks(&mine, PageRequest { cursor: None, limit: 2 }).await.unwrap();
+        let due: Vec<_> = page.items.iter().map(|t| t.task.due_date).collect();
+        assert_eq!(due, [(now() + chrono::Duration::days(3)).date_naive(), (now() + chrono::Duration::days(5)).date_naive()]);
+        let rest = store.list_tasks(&mine, PageRequest { cursor: page.next_cursor, limit: 2 }).await.unwrap();
+        assert_eq!(rest.items.len(), 1);
+        assert_eq!(rest.items[0].task.due_date, (now() + chrono::Duration::days(9)).date_naive());
+
+        let todo = store.list_tasks(&TaskFilter::Status(TaskStatus::Todo), PageRequest { cursor: None, limit: 10 }).await.unwrap();
+        assert_eq!(todo.items.len(), 4);
+        assert_eq!(todo.items[0].task.assignee, "other@bluerocktel.fr");
+        let done = TaskFilter::Assignee { assignee: "tech@bluerocktel.fr".into(), status: Some(TaskStatus::Done) };
+        assert!(store.list_tasks(&done, PageRequest { cursor: None, limit: 10 }).await.unwrap().items.is_empty());
+    }
 }
 
 /// Instantiates every case for one adapter.
@@ -211,6 +295,8 @@ macro_rules! contract_suite {
                 completing_an_intake_needs_its_fingerprint,
                 of_concurrent_commits_on_one_version_exactly_one_lands,
                 pending_outbox_lists_oldest_first_within_the_limit,
+                projects_list_newest_first_by_filter_and_page,
+                tasks_list_soonest_due_first_by_assignee_or_status,
             );
         }
     };

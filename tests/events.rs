@@ -10,6 +10,7 @@ use shared::ports::ManualClock;
 use std::sync::Arc;
 
 const APIGW_DEAL_WON: &str = include_str!("../events/apigw/deal-won.json");
+const APIGW_LIST_TASKS: &str = include_str!("../events/apigw/list-tasks.json");
 
 /// When the API Gateway sample was signed (with the local default secret).
 fn signed_at() -> DateTime<Utc> {
@@ -42,4 +43,35 @@ async fn the_api_gateway_event_creates_the_projects_through_the_function_router(
     let reply = send(&app, request).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
     assert_eq!(reply.json()["projects"].as_array().unwrap().len(), 2);
+}
+
+/// A staff request as API Gateway hands it over, through a staff function's
+/// router with the claims authenticator the functions use.
+async fn list_tasks_as_lambda(event: &str) -> integration_tests::Reply {
+    use shared::app::{Commands, Queries};
+    use shared::http::{auth::ApiGatewayClaims, projects, staff::StaffState};
+    let store: Arc<dyn shared::ports::ProjectStore> = Arc::new(sqlite_store());
+    let state = StaffState {
+        commands: Arc::new(Commands::new(store.clone(), Arc::new(ManualClock::new(signed_at())))),
+        queries: Arc::new(Queries::new(store)),
+    };
+    let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims))]);
+    let (parts, body) = lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();
+    send(&app, axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()))).await
+}
+
+#[tokio::test]
+async fn staff_functions_read_the_member_from_the_jwt_authorizer_claims() {
+    let reply = list_tasks_as_lambda(APIGW_LIST_TASKS).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(reply.json()["items"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn claims_without_a_known_role_are_not_a_member() {
+    let event = APIGW_LIST_TASKS.replace("[technician]", "[visitor]");
+    assert_eq!(list_tasks_as_lambda(&event).await.status, StatusCode::UNAUTHORIZED);
+    let mut unauthorized: serde_json::Value = serde_json::from_str(APIGW_LIST_TASKS).unwrap();
+    unauthorized["requestContext"].as_object_mut().unwrap().remove("authorizer");
+    assert_eq!(list_tasks_as_lambda(&unauthorized.to_string()).await.status, StatusCode::UNAUTHORIZED);
 }

@@ -115,4 +115,21 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     assert_eq!((status, content_type.as_str()), (413, "application/problem+json"));
 
     assert!(runner.data_dir.join("deployments.db").exists(), "state lives in DATA_DIR");
+
+    // Staff routes, with a token signed by the default LOCAL_JWT_SECRET.
+    let now = chrono::Utc::now().timestamp();
+    let token = deployments_local::auth::mint(&Secret::new(local_defaults::SECRET), "sophie.durand@bluerocktel.fr", &["manager"], now, 600).unwrap();
+    let client = reqwest::Client::new();
+    let project = body["projects"][0]["id"].as_str().unwrap();
+    let response = client
+        .post(format!("{}/v1/projects/{project}/milestones/order_confirmed/complete", runner.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = client.get(format!("{}/v1/projects/{project}", runner.base)).bearer_auth(&token).send().await.unwrap();
+    let view: Value = response.json().await.unwrap();
+    assert_eq!(view["milestones"][0]["status"], "completed");
+    assert_eq!(client.get(format!("{}/v1/projects", runner.base)).send().await.unwrap().status().as_u16(), 401);
 }
