@@ -13,6 +13,8 @@
 //!   and, in [`store::keys`], every key format of the table.
 //! - [`http`]: axum routers. The same router serves a Lambda (through
 //!   `lambda_http`) and the local runner; errors are `application/problem+json`.
+//! - [`mail`]: customer mail templates (`templates/mail/`), rendered per
+//!   language and composed as multipart messages.
 //! - [`config`]: every environment variable name and the typed settings
 //!   built from them, failing fast at start-up.
 //! - `aws` (feature `aws`): the SDK configuration, with one TLS stack.
@@ -28,6 +30,7 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod ports;
 pub mod store;
 pub mod telemetry;

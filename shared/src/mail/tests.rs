@@ -1,0 +1,118 @@
+//! Rendered mails, snapshot-tested in both languages (`snapshots/`).
+
+use super::*;
+use crate::domain::deal::Language;
+use crate::domain::project::tests::project;
+
+fn context(language: Language, installation: Option<&str>) -> serde_json::Value {
+    let (mut p, _) = project();
+    p.account.language = language;
+    p.installation_date = installation.map(|d| d.parse().unwrap());
+    p.mail_context()
+}
+
+fn render(template: CustomerMail, language: Language, installation: Option<&str>) -> RenderedMail {
+    MailRenderer::new().unwrap().render(template, language, &context(language, installation)).unwrap()
+}
+
+fn snapshot(mail: &RenderedMail) -> String {
+    format!("Subject: {}\n\n{}\n----- html -----\n{}", mail.subject, mail.text, mail.html)
+}
+
+#[test]
+fn order_confirmed_fr() {
+    let mail = render(CustomerMail::OrderConfirmed, Language::Fr, None);
+    assert!(mail.text.contains("Votre commande a bien été reçue et est en cours de traitement"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn order_confirmed_en() {
+    let mail = render(CustomerMail::OrderConfirmed, Language::En, None);
+    assert!(mail.text.contains("Your order has been received and is being processed"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn delivery_confirmed_fr_names_the_installation_date() {
+    let mail = render(CustomerMail::DeliveryConfirmed, Language::Fr, Some("2026-12-10"));
+    assert!(mail.text.contains("Votre équipement a été livré. L'installation est prévue le 10 décembre 2026."));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn delivery_confirmed_fr_without_a_date_promises_a_call() {
+    let mail = render(CustomerMail::DeliveryConfirmed, Language::Fr, None);
+    assert!(mail.text.contains("Nous vous appellerons"));
+    assert!(!mail.text.contains("prévue le"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn delivery_confirmed_en_names_the_installation_date() {
+    let mail = render(CustomerMail::DeliveryConfirmed, Language::En, Some("2026-12-01"));
+    assert!(mail.text.contains("Installation is planned for 1 December 2026."));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn go_live_fr() {
+    let mail = render(CustomerMail::GoLive, Language::Fr, None);
+    assert!(mail.text.contains("Votre service est maintenant actif. Voici votre récapitulatif technique"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn go_live_en() {
+    let mail = render(CustomerMail::GoLive, Language::En, None);
+    assert!(mail.text.contains("Your service is now active. Here is your technical summary"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn customer_supplied_text_is_escaped_in_html_only() {
+    let mut ctx = context(Language::Fr, None);
+    ctx["contact_name"] = "<script>alert('x')</script> & Cie".into();
+    ctx["services"][0]["name"] = "Fibre <b>1 Gb/s</b>".into();
+    let mail = MailRenderer::new().unwrap().render(CustomerMail::OrderConfirmed, Language::Fr, &ctx).unwrap();
+    assert!(!mail.html.contains("<script>") && !mail.html.contains("<b>1"));
+    assert!(mail.html.contains("&lt;script&gt;") && mail.html.contains("&amp; Cie"));
+    assert!(mail.text.contains("<script>alert('x')</script> & Cie"), "plain text stays as typed");
+}
+
+#[test]
+fn dates_read_naturally_in_each_language() {
+    assert_eq!(long_date("2027-01-01".into(), "fr".into()), "1er janvier 2027");
+    assert_eq!(long_date("2027-01-15".into(), "fr".into()), "15 janvier 2027");
+    assert_eq!(long_date("2027-01-15".into(), "en".into()), "15 January 2027");
+    assert_eq!(long_date("soon".into(), "en".into()), "soon");
+}
+
+#[test]
+fn composed_messages_are_multipart_with_a_stable_message_id() {
+    let mail = render(CustomerMail::DeliveryConfirmed, Language::Fr, Some("2026-12-10"));
+    let envelope = Envelope {
+        entry_id: "0b9f3c1e-entry",
+        from: "BlueRockTEL Déploiements <deploiements@bluerocktel.fr>",
+        to: "claire@boulangerie-martin.fr",
+        reply_to: Some("sophie.durand@bluerocktel.fr"),
+        date: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_795_169_100),
+    };
+    let raw = String::from_utf8(compose(&envelope, &mail).unwrap()).unwrap();
+    assert!(raw.is_ascii(), "7-bit safe on the wire");
+    assert!(raw.contains("Message-ID: <0b9f3c1e-entry@deployments.bluerocktel.fr>"));
+    assert!(raw.contains("To: claire@boulangerie-martin.fr"));
+    assert!(raw.contains("Reply-To: sophie.durand@bluerocktel.fr"));
+    assert!(raw.contains("multipart/alternative"));
+    assert!(raw.contains("text/plain") && raw.contains("text/html"));
+    let again = String::from_utf8(compose(&envelope, &mail).unwrap()).unwrap();
+    let id = |m: &str| m.lines().find(|l| l.starts_with("Message-ID")).map(str::to_owned);
+    assert_eq!(id(&raw), id(&again));
+}
+
+#[test]
+fn a_bad_recipient_is_an_error_not_a_panic() {
+    let mail = render(CustomerMail::OrderConfirmed, Language::Fr, None);
+    let envelope = Envelope { entry_id: "x", from: "a@b.fr", to: "not an address", reply_to: None, date: std::time::UNIX_EPOCH };
+    assert!(matches!(compose(&envelope, &mail), Err(MailError::Address { field: "to", .. })));
+}
