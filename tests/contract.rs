@@ -12,7 +12,7 @@ use shared::domain::project::ProjectStatus;
 use shared::domain::task::TaskStatus;
 use shared::domain::work::NewTask;
 use shared::ports::{
-    Commit, CommitError, Guard, IntakeWrite, PageRequest, ProjectFilter, ProjectStore, ProjectWrite, StoreError, TaskFilter,
+    Claim, Commit, CommitError, Guard, IntakeWrite, PageRequest, ProjectFilter, ProjectStore, ProjectWrite, StoreError, TaskFilter,
 };
 use std::sync::Arc;
 
@@ -219,6 +219,65 @@ mod cases {
         assert_eq!(store.pending_outbox(10).await.unwrap().len(), 2);
     }
 
+    pub async fn an_outbox_claim_is_exclusive_until_its_lease_ends(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        let entry = change.outbox[0].clone();
+        store.commit(create((project, change))).await.unwrap();
+        let lease = chrono::Duration::seconds(60);
+        assert_eq!(store.claim_outbox(&entry.id, now(), lease).await.unwrap(), Claim::Claimed(entry.clone()));
+        assert_eq!(store.claim_outbox(&entry.id, now() + chrono::Duration::seconds(30), lease).await.unwrap(), Claim::Busy);
+        let later = now() + chrono::Duration::seconds(61);
+        assert_eq!(store.claim_outbox(&entry.id, later, lease).await.unwrap(), Claim::Claimed(entry.clone()), "an ended lease is taken over");
+        store.mark_sent(&entry.id, later).await.unwrap();
+        assert_eq!(store.claim_outbox(&entry.id, later + chrono::Duration::hours(1), lease).await.unwrap(), Claim::Done);
+        assert!(all_pending(store.as_ref()).await.is_empty(), "a sent entry leaves the pending list");
+        let unknown = shared::domain::OutboxId::from_raw("no-such-entry");
+        assert_eq!(store.claim_outbox(&unknown, now(), lease).await.unwrap(), Claim::Missing);
+    }
+
+    pub async fn a_released_entry_is_claimed_again_and_a_failed_one_never(store: Arc<dyn ProjectStore>) {
+        let (_, projects) = planned();
+        let mut entries = Vec::new();
+        for p in projects {
+            entries.push(p.1.outbox[0].id.clone());
+            store.commit(create(p)).await.unwrap();
+        }
+        let lease = chrono::Duration::seconds(60);
+        assert!(matches!(store.claim_outbox(&entries[0], now(), lease).await.unwrap(), Claim::Claimed(_)));
+        store.release_outbox(&entries[0], "SES throttled").await.unwrap();
+        assert!(matches!(store.claim_outbox(&entries[0], now(), lease).await.unwrap(), Claim::Claimed(_)));
+        assert_eq!(all_pending(store.as_ref()).await.len(), 2, "claimed entries stay pending until sent");
+
+        assert!(matches!(store.claim_outbox(&entries[1], now(), lease).await.unwrap(), Claim::Claimed(_)));
+        store.mark_failed(&entries[1], now(), "recipient rejected").await.unwrap();
+        assert_eq!(store.claim_outbox(&entries[1], now() + chrono::Duration::days(1), lease).await.unwrap(), Claim::Done);
+        let pending: Vec<_> = all_pending(store.as_ref()).await.into_iter().map(|e| e.id).collect();
+        assert_eq!(pending, [entries[0].clone()]);
+    }
+
+    pub async fn of_concurrent_claims_exactly_one_wins(store: Arc<dyn ProjectStore>) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        let id = change.outbox[0].id.clone();
+        store.commit(create((project, change))).await.unwrap();
+        let claims: Vec<_> = (0..10)
+            .map(|_| {
+                let (store, id) = (Arc::clone(&store), id.clone());
+                tokio::spawn(async move { store.claim_outbox(&id, now(), chrono::Duration::seconds(60)).await.unwrap() })
+            })
+            .collect();
+        let mut won = 0;
+        for claim in claims {
+            match claim.await.unwrap() {
+                Claim::Claimed(_) => won += 1,
+                Claim::Busy => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(won, 1);
+    }
+
     pub async fn projects_list_newest_first_by_filter_and_page(store: Arc<dyn ProjectStore>) {
         let (_, projects) = planned();
         for p in projects {
@@ -297,6 +356,9 @@ macro_rules! contract_suite {
                 pending_outbox_lists_oldest_first_within_the_limit,
                 projects_list_newest_first_by_filter_and_page,
                 tasks_list_soonest_due_first_by_assignee_or_status,
+                an_outbox_claim_is_exclusive_until_its_lease_ends,
+                a_released_entry_is_claimed_again_and_a_failed_one_never,
+                of_concurrent_claims_exactly_one_wins,
             );
         }
     };

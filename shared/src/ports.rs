@@ -160,6 +160,19 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// The outcome of trying to take an outbox entry for delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Claim {
+    /// Ours to deliver until the lease ends.
+    Claimed(OutboxEntry),
+    /// Already delivered (or given up on): nothing to do.
+    Done,
+    /// Another dispatcher holds it and its lease has not ended.
+    Busy,
+    /// No such entry.
+    Missing,
+}
+
 /// Persistence of projects, their history and outbox, and deal intake records.
 #[async_trait]
 pub trait ProjectStore: Send + Sync {
@@ -178,6 +191,20 @@ pub trait ProjectStore: Send + Sync {
 
     /// Entries not yet delivered, oldest first, at most `limit`.
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// Takes an undelivered entry (or one whose previous lease ended) for
+    /// delivery until `now + lease`; at most one dispatcher holds it.
+    async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError>;
+
+    /// Records a claimed entry as delivered: it leaves the pending index and
+    /// expires (TTL) a while later.
+    async fn mark_sent(&self, id: &OutboxId, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Gives a claimed entry back after a failed delivery, for a later retry.
+    async fn release_outbox(&self, id: &OutboxId, error: &str) -> Result<(), StoreError>;
+
+    /// Gives up on an entry that can never be delivered (kept, with the reason).
+    async fn mark_failed(&self, id: &OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError>;
 

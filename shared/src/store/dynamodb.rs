@@ -13,16 +13,18 @@ use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Project, ProjectOverview};
 use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
+use chrono::{DateTime, Utc};
 use crate::ports::{
-    Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
+    Projection, ProjectionType, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
     StreamViewType, TransactWriteItem, Update,
 };
 use serde::Serialize;
@@ -60,6 +62,10 @@ fn keyed(pk: String, sk: String, entity: &str, body: &impl Serialize) -> Result<
 /// A request the SDK refused to build: a bug here, reported as a store failure.
 fn invalid_request(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Unavailable(Box::new(e))
+}
+
+fn millis(at: DateTime<Utc>) -> AttributeValue {
+    AttributeValue::N(at.timestamp_millis().to_string())
 }
 
 /// Puts `item` into `index` under the given keys.
@@ -183,6 +189,8 @@ impl DynamoStore {
             let mut item = keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
             let pending = outbox_pending_sk(entry.created_at, entry.id.as_str());
             index(&mut item, OUTBOX_PENDING, OUTBOX_PENDING_PARTITION.into(), pending);
+            item.insert(DELIVERY.into(), s(DELIVERY_PENDING));
+            item.insert(ATTEMPTS.into(), AttributeValue::N("0".into()));
             items.push((Role::Outbox, tx(self.absent(item)?)));
         }
         Ok(items)
@@ -235,6 +243,10 @@ impl DynamoStore {
                 return Ok(items);
             }
         }
+    }
+
+    fn outbox_update(&self, id: &OutboxId) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.table).key(PK, s(outbox_pk(id.as_str()))).key(SK, s(OUTBOX_SK))
     }
 
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
@@ -321,6 +333,104 @@ impl ProjectStore for DynamoStore {
             }
         }
         Ok(entries)
+    }
+
+    async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError> {
+        let result = self
+            .outbox_update(id)
+            .update_expression("SET #d = :claimed, #until = :until ADD #attempts :one")
+            .condition_expression("attribute_exists(#pk) AND (#d = :pending OR (#d = :claimed AND #until < :now))")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#d", DELIVERY)
+            .expression_attribute_names("#until", CLAIMED_UNTIL)
+            .expression_attribute_names("#attempts", ATTEMPTS)
+            .expression_attribute_values(":claimed", s(DELIVERY_CLAIMED))
+            .expression_attribute_values(":pending", s(DELIVERY_PENDING))
+            .expression_attribute_values(":until", millis(now + lease))
+            .expression_attribute_values(":now", millis(now))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Claim::Claimed(read(out.attributes.unwrap_or_default())?)),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                // The entry as it stood explains the refusal.
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    let delivery = failed.item().and_then(|item| item.get(DELIVERY)).and_then(|d| d.as_s().ok());
+                    Ok(match delivery.map(String::as_str) {
+                        None => Claim::Missing,
+                        Some(DELIVERY_CLAIMED) => Claim::Busy,
+                        Some(_) => Claim::Done,
+                    })
+                }
+                _ => Err(unavailable(SdkError::ServiceError(e))),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn mark_sent(&self, id: &OutboxId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let expires = now + chrono::Duration::days(SENT_RETENTION_DAYS);
+        self.outbox_update(id)
+            .update_expression("SET #d = :sent, #at = :at, #exp = :exp REMOVE #until, #ipk, #isk")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#d", DELIVERY)
+            .expression_attribute_names("#at", SENT_AT)
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_names("#until", CLAIMED_UNTIL)
+            .expression_attribute_names("#ipk", OUTBOX_PENDING.pk)
+            .expression_attribute_names("#isk", OUTBOX_PENDING.sk)
+            .expression_attribute_values(":sent", s(DELIVERY_SENT))
+            .expression_attribute_values(":at", s(now.to_rfc3339()))
+            .expression_attribute_values(":exp", AttributeValue::N(expires.timestamp().to_string()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn release_outbox(&self, id: &OutboxId, error: &str) -> Result<(), StoreError> {
+        let result = self
+            .outbox_update(id)
+            .update_expression("SET #d = :pending, #err = :err REMOVE #until")
+            .condition_expression("#d = :claimed")
+            .expression_attribute_names("#d", DELIVERY)
+            .expression_attribute_names("#err", LAST_ERROR)
+            .expression_attribute_names("#until", CLAIMED_UNTIL)
+            .expression_attribute_values(":pending", s(DELIVERY_PENDING))
+            .expression_attribute_values(":claimed", s(DELIVERY_CLAIMED))
+            .expression_attribute_values(":err", s(error))
+            .send()
+            .await;
+        match result {
+            // Not ours any more (delivered by another, or never claimed): nothing to give back.
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn mark_failed(&self, id: &OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+        self.outbox_update(id)
+            .update_expression("SET #d = :failed, #err = :err, #at = :at REMOVE #until, #ipk, #isk")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#d", DELIVERY)
+            .expression_attribute_names("#err", LAST_ERROR)
+            .expression_attribute_names("#at", SENT_AT)
+            .expression_attribute_names("#until", CLAIMED_UNTIL)
+            .expression_attribute_names("#ipk", OUTBOX_PENDING.pk)
+            .expression_attribute_names("#isk", OUTBOX_PENDING.sk)
+            .expression_attribute_values(":failed", s(DELIVERY_FAILED))
+            .expression_attribute_values(":err", s(error))
+            .expression_attribute_values(":at", s(now.to_rfc3339()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
     }
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {

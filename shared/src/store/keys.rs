@@ -70,6 +70,29 @@ pub const PROJECTS_PARTITION: &str = "PROJECTS";
 /// Attribute of task items naming their project (task lists read it).
 pub const PROJECT_ID: &str = "project_id";
 
+/// Delivery state of an outbox entry: one of the `DELIVERY_*` values.
+pub const DELIVERY: &str = "delivery";
+pub const DELIVERY_PENDING: &str = "pending";
+pub const DELIVERY_CLAIMED: &str = "claimed";
+pub const DELIVERY_SENT: &str = "sent";
+pub const DELIVERY_FAILED: &str = "failed";
+/// Epoch milliseconds until which a claim holds.
+pub const CLAIMED_UNTIL: &str = "claimed_until";
+pub const ATTEMPTS: &str = "attempts";
+pub const LAST_ERROR: &str = "last_error";
+pub const SENT_AT: &str = "sent_at";
+/// The table's TTL attribute (epoch seconds): delivered entries expire.
+pub const EXPIRES_AT: &str = "expires_at";
+/// How long a delivered outbox entry is kept before it expires.
+pub const SENT_RETENTION_DAYS: i64 = 7;
+
+/// The outbox id of an outbox item's partition key.
+pub fn outbox_id_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix(OUTBOX_PREFIX).filter(|id| !id.is_empty())
+}
+
+const OUTBOX_PREFIX: &str = "OUTBOX#";
+
 pub const PROJECT_SK: &str = "PROJECT";
 pub const OUTBOX_SK: &str = "OUTBOX";
 pub const INTAKE_SK: &str = "INTAKE";
@@ -95,7 +118,7 @@ pub fn history_sk(version: u64, seq: u16) -> String {
 }
 
 pub fn outbox_pk(entry_id: &str) -> String {
-    format!("OUTBOX#{entry_id}")
+    format!("{OUTBOX_PREFIX}{entry_id}")
 }
 
 /// Sorts pending entries by creation time, then id.
@@ -142,6 +165,13 @@ mod tests {
         assert!(milestone_sk(2) < milestone_sk(10));
         assert!(history_sk(9, 0) < history_sk(10, 0));
         assert!(history_sk(10, 1) < history_sk(10, 2));
+    }
+
+    #[test]
+    fn outbox_ids_read_back_from_their_keys() {
+        assert_eq!(outbox_id_of(&outbox_pk("abc")), Some("abc"));
+        assert_eq!(outbox_id_of("PROJECT#abc"), None);
+        assert_eq!(outbox_id_of("OUTBOX#"), None);
     }
 
     #[test]

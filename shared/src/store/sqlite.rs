@@ -17,8 +17,9 @@ use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Project, ProjectOverview};
 use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
+use chrono::{DateTime, Utc};
 use crate::ports::{
-    Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -57,6 +58,12 @@ const MIGRATIONS: &[&str] = &[
     UPDATE tasks SET due_date = json_extract(body, '$.due_date');
     CREATE INDEX tasks_by_assignee ON tasks (assignee, due_date, project_id, id);
     CREATE INDEX tasks_by_status ON tasks (status, due_date, project_id, id);
+    ",
+    "
+    ALTER TABLE outbox ADD COLUMN delivery TEXT NOT NULL DEFAULT 'pending';
+    ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN last_error TEXT;
     ",
 ];
 
@@ -300,6 +307,69 @@ impl ProjectStore for SqliteStore {
                 entries.push(parse(&id, &body)?);
             }
             Ok(entries)
+        })
+        .await
+    }
+
+    async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            let claimed = conn
+                .execute(
+                    "UPDATE outbox SET delivery = 'claimed', claimed_until = ?2, attempts = attempts + 1
+                     WHERE id = ?1 AND (delivery = 'pending' OR (delivery = 'claimed' AND claimed_until < ?3))",
+                    params![id, (now + lease).timestamp_millis(), now.timestamp_millis()],
+                )
+                .map_err(unavailable)?;
+            let row: Option<(String, String)> = conn
+                .query_row("SELECT delivery, body FROM outbox WHERE id = ?1", [&id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+                .map_err(unavailable)?;
+            Ok(match row {
+                None => Claim::Missing,
+                Some((_, body)) if claimed == 1 => Claim::Claimed(parse(&id, &body)?),
+                Some((delivery, _)) if delivery == "claimed" => Claim::Busy,
+                Some(_) => Claim::Done,
+            })
+        })
+        .await
+    }
+
+    async fn mark_sent(&self, id: &OutboxId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET delivery = 'sent', delivered_at = ?2, claimed_until = NULL WHERE id = ?1",
+                params![id, now.to_rfc3339()],
+            )
+            .map(|_| ())
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn release_outbox(&self, id: &OutboxId, error: &str) -> Result<(), StoreError> {
+        let (id, error) = (id.to_string(), error.to_owned());
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET delivery = 'pending', claimed_until = NULL, last_error = ?2 WHERE id = ?1 AND delivery = 'claimed'",
+                params![id, error],
+            )
+            .map(|_| ())
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn mark_failed(&self, id: &OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+        let (id, error) = (id.to_string(), error.to_owned());
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET delivery = 'failed', delivered_at = ?2, claimed_until = NULL, last_error = ?3 WHERE id = ?1",
+                params![id, now.to_rfc3339(), error],
+            )
+            .map(|_| ())
+            .map_err(unavailable)
         })
         .await
     }
