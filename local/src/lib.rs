@@ -8,7 +8,9 @@ pub mod auth;
 
 use anyhow::Context;
 use axum::Router;
-use shared::app::{Commands, Intake, Queries};
+use shared::app::{Commands, DispatchSettings, Dispatcher, Intake, Queries};
+use shared::delivery::files::{FileEventPublisher, FileMailer};
+use shared::mail::MailRenderer;
 use shared::config::{LocalConfig, local_defaults, vars};
 use shared::http::auth::Authenticator;
 use shared::http::staff::StaffState;
@@ -36,19 +38,62 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
     ])
 }
 
+/// The outbox dispatcher of the local runner: mail to `DATA_DIR/mail/`,
+/// events to `DATA_DIR/events.jsonl`.
+pub fn dispatcher(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &LocalConfig) -> anyhow::Result<Dispatcher> {
+    let mailer = FileMailer::new(config.mail_dir()).with_context(|| format!("cannot create {}", config.mail_dir().display()))?;
+    let publisher = FileEventPublisher::new(config.events_path())?;
+    Ok(Dispatcher::new(
+        store,
+        Arc::new(mailer),
+        Arc::new(publisher),
+        clock,
+        MailRenderer::new()?,
+        DispatchSettings::new(config.mail_from.clone()),
+    ))
+}
+
+/// How often the local dispatcher looks for undelivered entries.
+pub const DISPATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Delivers outbox entries as they appear (the cloud's stream trigger and
+/// sweep in one loop), until `stop` resolves; then delivers what is left.
+pub async fn run_dispatcher(dispatcher: Arc<Dispatcher>, stop: impl Future<Output = ()>) {
+    let tick = async {
+        loop {
+            if let Err(e) = dispatcher.sweep(chrono::Duration::zero(), 100).await {
+                tracing::warn!(error = %e, "local dispatch failed");
+            }
+            tokio::time::sleep(DISPATCH_EVERY).await;
+        }
+    };
+    tokio::select! { () = tick => {}, () = stop => {} }
+    let _ = dispatcher.sweep(chrono::Duration::zero(), 1000).await;
+}
+
 /// Opens the embedded store and serves every route on `127.0.0.1:PORT`
-/// until Ctrl-C or SIGTERM.
+/// until Ctrl-C or SIGTERM, delivering mail and events in the background.
 pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let store = SqliteStore::open(&config.database_path())
-        .with_context(|| format!("cannot open {}", config.database_path().display()))?;
-    let app = router(Arc::new(store), Arc::new(shared::ports::SystemClock), &config);
+    let store: Arc<dyn ProjectStore> = Arc::new(
+        SqliteStore::open(&config.database_path()).with_context(|| format!("cannot open {}", config.database_path().display()))?,
+    );
+    let clock: Arc<dyn Clock> = Arc::new(shared::ports::SystemClock);
+    let dispatcher = Arc::new(dispatcher(store.clone(), clock.clone(), &config)?);
+    let app = router(store, clock, &config);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
     print_banner(&config, listener.local_addr()?);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    let (stopped, stop) = tokio::sync::oneshot::channel::<()>();
+    let delivery = tokio::spawn(run_dispatcher(dispatcher, async {
+        let _ = stop.await;
+    }));
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await;
+    let _ = stopped.send(());
+    let _ = delivery.await;
+    served?;
     Ok(())
 }
 

@@ -132,4 +132,73 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     let view: Value = response.json().await.unwrap();
     assert_eq!(view["milestones"][0]["status"], "completed");
     assert_eq!(client.get(format!("{}/v1/projects", runner.base)).send().await.unwrap().status().as_u16(), 401);
+
+    // Delivery: the in-process dispatcher writes each mail and event.
+    for (key, body) in [("equipment_ordered", None), ("delivery_confirmed", Some(serde_json::json!({ "installation_date": "2026-12-10" })))] {
+        let mut request = client.post(format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base)).bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        assert_eq!(request.send().await.unwrap().status().as_u16(), 200, "{key}");
+    }
+    let mails = wait_for(|| {
+        let mails = read_mails(&runner.data_dir.join("mail"));
+        (mails.len() >= 2).then_some(mails)
+    })
+    .await;
+    assert_eq!(mails.len(), 2, "exactly the two customer mails");
+    for mail in &mails {
+        assert_eq!(mail.to, "claire@boulangerie-martin.fr");
+    }
+    let order = mails.iter().find(|m| m.text.contains("Votre commande a bien été reçue et est en cours de traitement")).expect("order mail");
+    let delivery = mails.iter().find(|m| m.text.contains("Votre équipement a été livré")).expect("delivery mail");
+    assert!(delivery.text.contains("L'installation est prévue le 10 décembre 2026."), "{}", delivery.text);
+    assert_ne!(order.message_id, delivery.message_id);
+
+    let events = wait_for(|| {
+        let text = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).ok()?;
+        let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        (events.iter().filter(|e| e["detail-type"] == "MilestoneCompleted").count() >= 3).then_some(events)
+    })
+    .await;
+    let completed: Vec<_> = events
+        .iter()
+        .filter(|e| e["detail-type"] == "MilestoneCompleted")
+        .map(|e| e["detail"]["milestone_key"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(completed, ["order_confirmed", "equipment_ordered", "delivery_confirmed"]);
+    assert!(events.iter().all(|e| e["source"] == "bluerocktel.deployments" && e["detail"]["event_id"] == e["id"]));
+    assert_eq!(events.iter().filter(|e| e["detail-type"] == "DeploymentProjectCreated").count(), 2);
+}
+
+struct Mail {
+    to: String,
+    message_id: String,
+    text: String,
+}
+
+fn read_mails(dir: &std::path::Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            let raw = std::fs::read(e.path()).unwrap();
+            let parsed = mailparse::parse_mail(&raw).unwrap();
+            let header = |name: &str| parsed.headers.iter().find(|h| h.get_key() == name).map(|h| h.get_value()).unwrap_or_default();
+            let text = parsed.subparts.iter().find(|p| p.ctype.mimetype == "text/plain").unwrap().get_body().unwrap();
+            Mail { to: header("To"), message_id: header("Message-ID"), text }
+        })
+        .collect()
+}
+
+/// Polls `check` until it yields, for up to 10 s.
+async fn wait_for<T>(check: impl Fn() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(found) = check() {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for the local dispatcher");
 }

@@ -15,6 +15,10 @@ pub mod vars {
     /// The previous webhook secret, still accepted while the CRM rotates.
     pub const CRM_WEBHOOK_SECRET_PREVIOUS: &str = "CRM_WEBHOOK_SECRET_PREVIOUS";
     pub const LOCAL_JWT_SECRET: &str = "LOCAL_JWT_SECRET";
+    pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+    pub const MAIL_FROM: &str = "MAIL_FROM";
+    /// Optional SES configuration set (bounce and complaint tracking).
+    pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
     pub const PORT: &str = "PORT";
     pub const DATA_DIR: &str = "DATA_DIR";
 }
@@ -24,6 +28,7 @@ pub mod local_defaults {
     pub const PORT: u16 = 3000;
     pub const DATA_DIR: &str = ".local";
     pub const SECRET: &str = "local-dev-secret";
+    pub const MAIL_FROM: &str = "BlueRockTEL Déploiements <deploiements@bluerocktel.fr>";
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -122,6 +127,32 @@ impl StaffConfig {
     }
 }
 
+/// Settings of the `dispatch` function (outbox stream and sweep).
+#[derive(Debug)]
+pub struct DispatchConfig {
+    pub table_name: String,
+    pub event_bus_name: String,
+    pub mail_from: String,
+    pub configuration_set: Option<String>,
+}
+
+impl DispatchConfig {
+    pub const VARS: &[&str] = &[vars::TABLE_NAME, vars::EVENT_BUS_NAME, vars::MAIL_FROM, vars::SES_CONFIGURATION_SET];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let mail_from = env.required(vars::MAIL_FROM)?;
+        if !mail_from.contains('@') {
+            return Err(ConfigError::Invalid { name: vars::MAIL_FROM, reason: "must be an address such as Name <x@example.com>".into() });
+        }
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+            event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
+            mail_from,
+            configuration_set: env.optional(vars::SES_CONFIGURATION_SET),
+        })
+    }
+}
+
 /// Settings of the local runner (`deployments-local`), with API.md's defaults.
 #[derive(Debug)]
 pub struct LocalConfig {
@@ -129,12 +160,14 @@ pub struct LocalConfig {
     pub data_dir: std::path::PathBuf,
     pub webhook_secrets: Vec<Secret>,
     pub jwt_secret: Secret,
+    pub mail_from: String,
 }
 
 impl LocalConfig {
     pub const VARS: &[&str] = &[
         vars::PORT,
         vars::DATA_DIR,
+        vars::MAIL_FROM,
         vars::CRM_WEBHOOK_SECRET,
         vars::CRM_WEBHOOK_SECRET_PREVIOUS,
         vars::LOCAL_JWT_SECRET,
@@ -149,7 +182,18 @@ impl LocalConfig {
             data_dir: env.optional(vars::DATA_DIR).unwrap_or_else(|| local_defaults::DATA_DIR.to_owned()).into(),
             webhook_secrets,
             jwt_secret: or_default(vars::LOCAL_JWT_SECRET),
+            mail_from: env.optional(vars::MAIL_FROM).unwrap_or_else(|| local_defaults::MAIL_FROM.to_owned()),
         })
+    }
+
+    /// Where mails land, one `.eml` file each.
+    pub fn mail_dir(&self) -> std::path::PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    /// Where events land, one EventBridge-shaped JSON object per line.
+    pub fn events_path(&self) -> std::path::PathBuf {
+        self.data_dir.join("events.jsonl")
     }
 
     /// The embedded database file.
@@ -188,6 +232,7 @@ mod tests {
     #[test]
     fn the_local_runner_defaults_to_api_md() {
         let config = LocalConfig::from_env(&env(&[])).unwrap();
+        assert!(config.mail_from.contains("deploiements@bluerocktel.fr"));
         assert_eq!(config.port, 3000);
         assert_eq!(config.data_dir, std::path::PathBuf::from(".local"));
         assert_eq!(config.webhook_secrets, [Secret::new("local-dev-secret")]);

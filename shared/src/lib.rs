@@ -11,6 +11,8 @@
 //!   needs, applies a domain change and commits state and outbox together.
 //! - [`store`]: the store adapters (DynamoDB single-table, embedded SQLite)
 //!   and, in [`store::keys`], every key format of the table.
+//! - [`delivery`]: the mail and event adapters (SES v2, EventBridge, local
+//!   files) that the dispatcher sends outbox entries through.
 //! - [`http`]: axum routers. The same router serves a Lambda (through
 //!   `lambda_http`) and the local runner; errors are `application/problem+json`.
 //! - [`mail`]: customer mail templates (`templates/mail/`), rendered per
@@ -28,6 +30,7 @@
 pub mod aws;
 pub mod app;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod mail;

@@ -160,6 +160,59 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Why a mail or event was not delivered.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// The service asked us to slow down: back off, then retry.
+    #[error("throttled: {0}")]
+    Throttled(String),
+    /// A failure that may pass (network, 5xx): retry later.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// The message can never be delivered as it is (rejected, malformed).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// A composed customer mail, ready to hand to the mail service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// The outbox entry: also the mail's Message-ID.
+    pub entry_id: OutboxId,
+    pub from: String,
+    pub to: String,
+    /// The RFC 5322 message.
+    pub raw: Vec<u8>,
+}
+
+/// An event for the bus.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutgoingEvent {
+    pub entry_id: OutboxId,
+    pub detail_type: String,
+    /// Carries the stable `event_id` (the entry id) and `project_id`.
+    pub detail: serde_json::Value,
+    pub time: DateTime<Utc>,
+}
+
+/// Sends customer mail (SES v2 in the cloud, `.eml` files locally).
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), DeliveryError>;
+}
+
+/// Most events one publish call carries (EventBridge's PutEvents limit).
+pub const MAX_EVENTS_PER_CALL: usize = 10;
+
+/// Publishes events (EventBridge in the cloud, a JSON-lines file locally).
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publishes up to [`MAX_EVENTS_PER_CALL`] events. `Err` when the call
+    /// as a whole failed; otherwise one result per event, in order (a bus
+    /// may accept some entries of a call and refuse others).
+    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError>;
+}
+
 /// The outcome of trying to take an outbox entry for delivery.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Claim {

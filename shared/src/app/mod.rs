@@ -2,10 +2,12 @@
 //! applies a domain change and commits state and outbox in one write.
 
 pub mod commands;
+pub mod dispatch;
 pub mod intake;
 pub mod queries;
 mod retry;
 
 pub use commands::{CommandError, Commands};
+pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
 pub use intake::{Intake, IntakeError, IntakeOutcome};
 pub use queries::{Queries, QueryError};

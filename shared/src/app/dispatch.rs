@@ -1,0 +1,221 @@
+//! Use case: deliver outbox entries (mail to the mail service, events to
+//! the bus), each at most once in the normal case.
+//!
+//! Each entry is claimed with a conditional write (a lease) before it is
+//! sent and marked sent after, so duplicate or concurrent deliveries of the
+//! same stream batch, and the sweep, skip what another dispatcher holds or
+//! has sent. A failure that may pass gives the entry back for a retry (the
+//! stream retries the batch; the sweep picks up whatever is left); one that
+//! never will is recorded and given up.
+
+use super::retry::backoff;
+use crate::domain::OutboxId;
+use crate::domain::outbox::{OutboxEntry, OutboxMessage};
+use crate::mail::{Envelope, MailRenderer, compose};
+use crate::ports::{
+    Claim, Clock, DeliveryError, EventPublisher, MAX_EVENTS_PER_CALL, Mailer, OutgoingEvent, OutgoingMail, ProjectStore, StoreError,
+};
+use chrono::Duration;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// How a dispatcher behaves; the defaults suit Lambda and the local runner.
+#[derive(Clone, Debug)]
+pub struct DispatchSettings {
+    /// `From` of customer mail (`MAIL_FROM`).
+    pub mail_from: String,
+    /// How long a claim holds: longer than one delivery with its retries.
+    pub lease: Duration,
+    /// Attempts of one send within a dispatch (throttling, transient errors).
+    pub attempts: u32,
+}
+
+impl DispatchSettings {
+    pub fn new(mail_from: impl Into<String>) -> Self {
+        Self { mail_from: mail_from.into(), lease: Duration::seconds(120), attempts: 4 }
+    }
+}
+
+/// What became of the entries handed to [`Dispatcher::dispatch`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    /// Delivered by this call.
+    pub sent: Vec<OutboxId>,
+    /// Already delivered, held by another dispatcher, or unknown.
+    pub skipped: Vec<OutboxId>,
+    /// Not delivered this time; given back for a retry.
+    pub retry: Vec<OutboxId>,
+    /// Never deliverable; recorded as failed.
+    pub dead: Vec<OutboxId>,
+}
+
+enum Outcome {
+    Sent,
+    Retry(String),
+    Dead(String),
+}
+
+pub struct Dispatcher {
+    store: Arc<dyn ProjectStore>,
+    mailer: Arc<dyn Mailer>,
+    publisher: Arc<dyn EventPublisher>,
+    clock: Arc<dyn Clock>,
+    renderer: MailRenderer,
+    settings: DispatchSettings,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Arc<dyn ProjectStore>,
+        mailer: Arc<dyn Mailer>,
+        publisher: Arc<dyn EventPublisher>,
+        clock: Arc<dyn Clock>,
+        renderer: MailRenderer,
+        settings: DispatchSettings,
+    ) -> Self {
+        Self { store, mailer, publisher, clock, renderer, settings }
+    }
+
+    /// Delivers the given entries (in any state: delivered or held ones are skipped).
+    pub async fn dispatch(&self, ids: &[OutboxId]) -> DispatchReport {
+        let mut report = DispatchReport::default();
+        let mut seen = HashSet::new();
+        let (mut events, mut mails) = (Vec::new(), Vec::new());
+        for id in ids.iter().filter(|id| seen.insert(*id)) {
+            match self.store.claim_outbox(id, self.clock.now(), self.settings.lease).await {
+                Ok(Claim::Claimed(entry)) => match entry.message {
+                    OutboxMessage::Event { detail_type, detail } => {
+                        events.push(OutgoingEvent { entry_id: entry.id, detail_type, detail, time: entry.created_at });
+                    }
+                    OutboxMessage::Mail { .. } => mails.push(entry),
+                },
+                Ok(Claim::Done | Claim::Busy | Claim::Missing) => report.skipped.push(id.clone()),
+                Err(e) => {
+                    tracing::warn!(outbox_id = %id, error = %e, "cannot claim outbox entry");
+                    report.retry.push(id.clone());
+                }
+            }
+        }
+        for chunk in events.chunks(MAX_EVENTS_PER_CALL) {
+            for (event, outcome) in chunk.iter().zip(self.publish(chunk).await) {
+                self.settle(&event.entry_id, outcome, &mut report).await;
+            }
+        }
+        for entry in &mails {
+            let outcome = self.mail(entry).await;
+            self.settle(&entry.id, outcome, &mut report).await;
+        }
+        report
+    }
+
+    /// Delivers entries still pending `min_age` after they were written: the
+    /// safety net for lost stream batches and entries given back. Oldest first.
+    pub async fn sweep(&self, min_age: Duration, limit: usize) -> Result<DispatchReport, StoreError> {
+        let cutoff = self.clock.now() - min_age;
+        let due: Vec<OutboxId> =
+            self.store.pending_outbox(limit).await?.into_iter().take_while(|e| e.created_at <= cutoff).map(|e| e.id).collect();
+        Ok(self.dispatch(&due).await)
+    }
+
+    async fn settle(&self, id: &OutboxId, outcome: Outcome, report: &mut DispatchReport) {
+        let now = self.clock.now();
+        let recorded = match &outcome {
+            Outcome::Sent => self.store.mark_sent(id, now).await,
+            Outcome::Retry(error) => self.store.release_outbox(id, error).await,
+            Outcome::Dead(error) => self.store.mark_failed(id, now, error).await,
+        };
+        if let Err(e) = recorded {
+            // The lease still holds the entry; once it ends the sweep will see it again.
+            tracing::error!(outbox_id = %id, error = %e, "cannot record the delivery outcome");
+        }
+        match outcome {
+            Outcome::Sent => {
+                tracing::info!(outbox_id = %id, "delivered");
+                report.sent.push(id.clone());
+            }
+            Outcome::Retry(error) => {
+                tracing::warn!(outbox_id = %id, %error, "delivery failed, will retry");
+                report.retry.push(id.clone());
+            }
+            Outcome::Dead(error) => {
+                tracing::error!(outbox_id = %id, %error, "undeliverable, given up");
+                report.dead.push(id.clone());
+            }
+        }
+    }
+
+    /// Publishes a chunk, retrying the entries (or the call) that failed for
+    /// a reason that may pass: a partial failure is never taken for success.
+    async fn publish(&self, events: &[OutgoingEvent]) -> Vec<Outcome> {
+        let mut outcomes: Vec<Option<Outcome>> = events.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..events.len()).collect();
+        let mut last_error = String::new();
+        for attempt in 0..self.settings.attempts {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            let batch: Vec<OutgoingEvent> = pending.iter().map(|&i| events[i].clone()).collect();
+            match self.publisher.publish(&batch).await {
+                Err(DeliveryError::Permanent(e)) => {
+                    for &i in &pending {
+                        outcomes[i] = Some(Outcome::Dead(e.clone()));
+                    }
+                    pending.clear();
+                }
+                Err(e) => last_error = e.to_string(),
+                Ok(results) => {
+                    let mut still = Vec::new();
+                    for (n, &i) in pending.iter().enumerate() {
+                        match results.get(n).cloned().unwrap_or(Err(DeliveryError::Transient("no result for entry".into()))) {
+                            Ok(()) => outcomes[i] = Some(Outcome::Sent),
+                            Err(DeliveryError::Permanent(e)) => outcomes[i] = Some(Outcome::Dead(e)),
+                            Err(e) => {
+                                last_error = e.to_string();
+                                still.push(i);
+                            }
+                        }
+                    }
+                    pending = still;
+                }
+            }
+        }
+        outcomes.into_iter().map(|o| o.unwrap_or_else(|| Outcome::Retry(last_error.clone()))).collect()
+    }
+
+    async fn mail(&self, entry: &OutboxEntry) -> Outcome {
+        let OutboxMessage::Mail { template, to, language, context } = &entry.message else {
+            return Outcome::Dead("not a mail".into());
+        };
+        let rendered = match self.renderer.render(*template, *language, context) {
+            Ok(rendered) => rendered,
+            Err(e) => return Outcome::Dead(format!("{e}: {:?}", std::error::Error::source(&e))),
+        };
+        let envelope = Envelope {
+            entry_id: entry.id.as_str(),
+            from: &self.settings.mail_from,
+            to,
+            reply_to: context.get("owner").and_then(|o| o.as_str()),
+            date: entry.created_at.into(),
+        };
+        let raw = match compose(&envelope, &rendered) {
+            Ok(raw) => raw,
+            Err(e) => return Outcome::Dead(e.to_string()),
+        };
+        let mail = OutgoingMail { entry_id: entry.id.clone(), from: self.settings.mail_from.clone(), to: to.clone(), raw };
+        let mut last_error = String::new();
+        for attempt in 0..self.settings.attempts {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt + 2)).await;
+            }
+            match self.mailer.send(&mail).await {
+                Ok(()) => return Outcome::Sent,
+                Err(DeliveryError::Permanent(e)) => return Outcome::Dead(e),
+                Err(e) => last_error = e.to_string(),
+            }
+        }
+        Outcome::Retry(last_error)
+    }
+}
