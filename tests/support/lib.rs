@@ -4,6 +4,8 @@
 //! which `tests/run` sets after starting it; without it they fail with a
 //! message saying so, never skip. Every test gets its own table.
 
+pub mod moto;
+
 use aws_sdk_dynamodb::Client;
 use axum::body::Body;
 use axum::http::Request;
@@ -150,6 +152,7 @@ pub fn bundle_app(
         data_dir: std::env::temp_dir(),
         webhook_secrets: vec![Secret::new(SECRET)],
         jwt_secret: Secret::new(JWT_SECRET),
+        mail_from: shared::config::local_defaults::MAIL_FROM.to_owned(),
     };
     deployments_local::router(store, clock, &config)
 }

@@ -2,9 +2,7 @@
 //! (outbox inserts) and by a schedule (the sweep); see `handler`.
 //!
 //! Wiring only: settings, SDK clients and the dispatcher are built once per
-//! execution environment, outside the handler.
-
-mod handler;
+//! execution environment, outside the handler (`src/lib.rs`).
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::app::{DispatchSettings, Dispatcher};
@@ -30,5 +28,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         DispatchSettings::new(config.mail_from),
     );
     let dispatcher = &dispatcher;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<handler::DispatchEvent>| handler::handle(dispatcher, event.payload))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<dispatch::DispatchEvent>| dispatch::handle(dispatcher, event.payload))).await
 }

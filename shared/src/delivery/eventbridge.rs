@@ -36,6 +36,9 @@ fn entry_error(code: &str, message: &str) -> DeliveryError {
 #[async_trait]
 impl EventPublisher for EventBridgePublisher {
     async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let entries = events
             .iter()
             .map(|e| {

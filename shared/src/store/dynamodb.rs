@@ -103,6 +103,10 @@ impl DynamoStore {
         &self.client
     }
 
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
     fn put(&self, item: Item) -> Result<Put, StoreError> {
         Put::builder().table_name(&self.table).set_item(Some(item)).build().map_err(invalid_request)
     }

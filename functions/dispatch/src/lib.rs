@@ -1,3 +1,5 @@
+//! The handler of the `dispatch` function (`src/main.rs` only wires it).
+//!
 //! The two invocations of `dispatch`:
 //!
 //! - a DynamoDB Streams batch (filtered to outbox inserts by the event

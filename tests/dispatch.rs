@@ -1,0 +1,213 @@
+//! Delivery of the outbox to SES v2 and EventBridge (on moto), from records
+//! read off the table's stream (on DynamoDB Local), through the `dispatch`
+//! function's handler.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use integration_tests::moto::{EventSink, MailSink, outbox_stream_batch};
+use integration_tests::{SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, staff_request, token};
+use serde_json::{Value, json};
+use shared::app::{DispatchSettings, Dispatcher};
+use shared::delivery::eventbridge::EventBridgePublisher;
+use shared::delivery::ses::SesMailer;
+use shared::domain::ProjectId;
+use shared::mail::MailRenderer;
+use shared::ports::{
+    Clock, DeliveryError, EventPublisher, ManualClock, Mailer, OutgoingEvent, OutgoingMail, ProjectStore,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-20T10:05:00Z".parse().unwrap()
+}
+
+/// A project of the sample deal walked to `delivery_confirmed` on DynamoDB
+/// Local, with the cloud stand-ins of its delivery.
+struct World {
+    store: Arc<dyn ProjectStore>,
+    batch: Value,
+    mails: MailSink,
+    events: EventSink,
+    sdk: aws_config::SdkConfig,
+    clock: Arc<ManualClock>,
+}
+
+impl World {
+    async fn new() -> Self {
+        let dynamo = dynamo_store().await;
+        let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
+        let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
+        let clock = Arc::new(ManualClock::new(t0()));
+        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
+        assert_eq!(send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status, StatusCode::CREATED);
+        let project = ProjectId::for_deal_line("D-2026-0042", "L1");
+        let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
+        for (key, body) in [
+            ("order_confirmed", None),
+            ("equipment_ordered", None),
+            ("delivery_confirmed", Some(json!({ "installation_date": "2026-12-10" }))),
+        ] {
+            let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+            assert_eq!(send(&app, staff_request("POST", &path, Some(&pm), body)).await.status, StatusCode::OK, "{key}");
+        }
+        let batch = outbox_stream_batch(&client, &table).await;
+        let sdk = shared::aws::sdk_config().await;
+        let (mails, events) = (MailSink::new(&sdk).await, EventSink::new(&sdk).await);
+        Self { store, batch, mails, events, sdk, clock }
+    }
+
+    fn dispatcher(&self, mailer: Arc<dyn Mailer>, publisher: Arc<dyn EventPublisher>) -> Dispatcher {
+        self.dispatcher_with(mailer, publisher, DispatchSettings::new(self.mails.from.clone()))
+    }
+
+    fn dispatcher_with(&self, mailer: Arc<dyn Mailer>, publisher: Arc<dyn EventPublisher>, settings: DispatchSettings) -> Dispatcher {
+        Dispatcher::new(self.store.clone(), mailer, publisher, self.clock.clone(), MailRenderer::new().unwrap(), settings)
+    }
+
+    fn ses(&self) -> Arc<dyn Mailer> {
+        Arc::new(SesMailer::from_config(&self.sdk, None))
+    }
+
+    fn eventbridge(&self) -> Arc<dyn EventPublisher> {
+        Arc::new(EventBridgePublisher::from_config(&self.sdk, self.events.bus.clone()))
+    }
+
+    async fn handle(&self, dispatcher: &Dispatcher, event: &Value) -> Value {
+        dispatch::handle(dispatcher, serde_json::from_value(event.clone()).expect("a dispatch event")).await.expect("handled")
+    }
+
+    /// The mails and events delivered: exactly the walk's, each once.
+    async fn assert_each_delivered_once(&self) {
+        let mails = self.mails.sent().await;
+        assert_eq!(mails.len(), 2, "{mails:#?}");
+        assert!(mails.iter().all(|m| m.to == "claire@boulangerie-martin.fr"));
+        let order = mails.iter().find(|m| m.text.contains("Votre commande a bien été reçue")).expect("the order mail");
+        let delivery = mails.iter().find(|m| m.text.contains("L'installation est prévue le 10 décembre 2026.")).expect("the delivery mail");
+        assert_ne!(order.message_id, delivery.message_id);
+        assert!(order.message_id.ends_with("@deployments.bluerocktel.fr>"));
+        assert!(!delivery.html.is_empty());
+
+        let events = self.events.received().await;
+        let mut by_type: HashMap<String, usize> = HashMap::new();
+        for e in &events {
+            *by_type.entry(e["detail-type"].as_str().unwrap().to_owned()).or_default() += 1;
+            assert_eq!(e["source"], "bluerocktel.deployments");
+        }
+        assert_eq!(by_type, HashMap::from([("DeploymentProjectCreated".into(), 2), ("MilestoneCompleted".into(), 3)]));
+        let mut ids: Vec<_> = events.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), events.len(), "each event once");
+        assert!(self.store.pending_outbox(100).await.unwrap().is_empty(), "every entry marked sent");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn walking_to_delivery_sends_the_two_mails_and_the_events_once() {
+    let world = World::new().await;
+    assert_eq!(world.batch["Records"].as_array().unwrap().len(), 7, "2 created events, 3 completions, 2 mails");
+    let dispatcher = world.dispatcher(world.ses(), world.eventbridge());
+    let response = world.handle(&dispatcher, &world.batch).await;
+    assert_eq!(response["batchItemFailures"], json!([]));
+    world.assert_each_delivered_once().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stream_batch_delivered_twice_sends_nothing_the_second_time() {
+    let world = World::new().await;
+    let dispatcher = world.dispatcher(world.ses(), world.eventbridge());
+    world.handle(&dispatcher, &world.batch).await;
+    let again = world.handle(&dispatcher, &world.batch).await;
+    assert_eq!(again["batchItemFailures"], json!([]));
+    // Two dispatchers taking the same batch at once: claims keep it single.
+    let other = world.dispatcher(world.ses(), world.eventbridge());
+    let (a, b) = tokio::join!(world.handle(&dispatcher, &world.batch), world.handle(&other, &world.batch));
+    assert_eq!((a["batchItemFailures"].clone(), b["batchItemFailures"].clone()), (json!([]), json!([])));
+    world.assert_each_delivered_once().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_a_third_of_calls_failing_retries_and_the_sweep_deliver_everything_once() {
+    let world = World::new().await;
+    let mailer = Arc::new(Flaky::new(world.ses(), 7));
+    let publisher = Arc::new(Flaky::new(world.eventbridge(), 11));
+    // One attempt per invocation, so that every injected failure has to be
+    // recovered by the stream's retry or the sweep, not inside one call.
+    let mut settings = DispatchSettings::new(world.mails.from.clone());
+    settings.attempts = 1;
+    let dispatcher = world.dispatcher_with(mailer.clone() as Arc<dyn Mailer>, publisher.clone() as Arc<dyn EventPublisher>, settings);
+
+    // The stream hands the batch over once; the records reported failed are
+    // then lost (retries exhausted, say) ...
+    let response = world.handle(&dispatcher, &world.batch).await;
+    let reported = response["batchItemFailures"].as_array().unwrap().len();
+    // ... and the scheduled sweep delivers whatever is left.
+    for round in 1..=10 {
+        if world.store.pending_outbox(100).await.unwrap().is_empty() {
+            break;
+        }
+        world.clock.set(t0() + Duration::minutes(5 * round));
+        world.handle(&dispatcher, &json!({ "sweep": "outbox" })).await;
+    }
+    world.assert_each_delivered_once().await;
+    let (mail_failures, event_failures) = (mailer.injected(), publisher.injected());
+    eprintln!("injected failures: {mail_failures} mail calls, {event_failures} event calls or entries; {reported} records reported for retry");
+    assert!(mail_failures > 0 && event_failures > 0 && reported > 0, "the test must actually fail some deliveries");
+}
+
+/// Fails about a third of the calls it forwards (and, for events, a third of
+/// the entries of the calls it lets through), deterministically.
+struct Flaky<T: ?Sized> {
+    inner: Arc<T>,
+    state: Mutex<(u64, usize)>,
+}
+
+impl<T: ?Sized> Flaky<T> {
+    fn new(inner: Arc<T>, seed: u64) -> Self {
+        Self { inner, state: Mutex::new((seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, 0)) }
+    }
+
+    /// True about 30 % of the time (xorshift64).
+    fn fails(&self) -> bool {
+        let mut state = self.state.lock().unwrap();
+        let s = &mut state.0;
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        let fail = *s % 10 < 3;
+        state.1 += usize::from(fail);
+        fail
+    }
+
+    fn injected(&self) -> usize {
+        self.state.lock().unwrap().1
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for Flaky<dyn Mailer> {
+    async fn send(&self, mail: &OutgoingMail) -> Result<(), DeliveryError> {
+        if self.fails() {
+            return Err(DeliveryError::Throttled("injected: Maximum sending rate exceeded".into()));
+        }
+        self.inner.send(mail).await
+    }
+}
+
+#[async_trait::async_trait]
+impl EventPublisher for Flaky<dyn EventPublisher> {
+    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+        if self.fails() {
+            return Err(DeliveryError::Transient("injected: connection reset".into()));
+        }
+        // A partial failure: some entries refused with FailedEntryCount > 0.
+        let refused: Vec<bool> = events.iter().map(|_| self.fails()).collect();
+        let through: Vec<OutgoingEvent> = events.iter().zip(&refused).filter(|(_, r)| !**r).map(|(e, _)| e.clone()).collect();
+        let mut results = self.inner.publish(&through).await?.into_iter();
+        Ok(refused
+            .iter()
+            .map(|r| if *r { Err(DeliveryError::Transient("injected: InternalException".into())) } else { results.next().unwrap_or(Ok(())) })
+            .collect())
+    }
+}
