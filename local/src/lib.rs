@@ -14,7 +14,7 @@ use shared::mail::MailRenderer;
 use shared::config::{LocalConfig, local_defaults, vars};
 use shared::http::auth::Authenticator;
 use shared::http::staff::StaffState;
-use shared::http::{self, crm, milestones, projects, tasks};
+use shared::http::{self, activation, crm, milestones, projects, tasks};
 use shared::ports::{Clock, ProjectStore};
 use shared::store::sqlite::SqliteStore;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -34,7 +34,8 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
         crm::router(crm),
         projects::router(staff.clone(), auth.clone()),
         milestones::router(staff.clone(), auth.clone()),
-        tasks::router(staff, auth),
+        tasks::router(staff.clone(), auth.clone()),
+        activation::router(staff, auth),
     ])
 }
 

@@ -3,6 +3,7 @@
 //! Adapters live in [`crate::store`] (DynamoDB, embedded SQLite). Every store
 //! adapter passes the same contract suite (`tests/contract.rs`).
 
+use crate::domain::account::AccountRecord;
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
@@ -125,6 +126,10 @@ pub enum CommitError {
     /// Another transaction held an item; retrying shortly is safe.
     #[error("the commit collided with a concurrent transaction")]
     Contention,
+    /// The change would activate an account that another project already
+    /// activated: reload and apply again.
+    #[error("the account is already active")]
+    AccountAlreadyActive,
     #[error("the commit has {items} items, more than one transaction holds")]
     TooLarge { items: usize },
     #[error(transparent)]
@@ -239,6 +244,8 @@ pub trait ProjectStore: Send + Sync {
     async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError>;
 
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError>;
+
+    async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
 
     async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError>;
 

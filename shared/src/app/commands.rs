@@ -6,6 +6,8 @@
 //! longer fits the reloaded project fails with the domain's reason.
 
 use super::retry::backoff;
+use crate::domain::account::AccountRecord;
+use crate::domain::activation::{Activation, ActivationError};
 use crate::domain::project::{Change, CompleteMilestone, MilestoneError, Project};
 use crate::domain::staff::Staff;
 use crate::domain::task::Task;
@@ -57,16 +59,31 @@ impl Commands {
         id: &ProjectId,
         mut apply: impl FnMut(&mut Project, DateTime<Utc>) -> Result<Applied<T>, CommandError<E>>,
     ) -> Result<(Project, T), CommandError<E>> {
+        self.update_with_account(id, false, |p, _, now| apply(p, now)).await
+    }
+
+    /// [`Self::update`], also reading the project's account record when
+    /// `with_account` (one GetItem) for changes that depend on it.
+    async fn update_with_account<T, E>(
+        &self,
+        id: &ProjectId,
+        with_account: bool,
+        mut apply: impl FnMut(&mut Project, Option<&AccountRecord>, DateTime<Utc>) -> Result<Applied<T>, CommandError<E>>,
+    ) -> Result<(Project, T), CommandError<E>> {
         let store_error = |e| CommandError::Store(CommitError::Store(e));
         for attempt in 0..MAX_ATTEMPTS {
             let mut project = self.store.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
+            let account = match with_account {
+                true => self.store.account(&project.account.id).await.map_err(store_error)?,
+                false => None,
+            };
             let expected = project.version;
-            let (change, out) = apply(&mut project, self.clock.now())?;
+            let (change, out) = apply(&mut project, account.as_ref(), self.clock.now())?;
             let Some(change) = change else { return Ok((project, out)) };
             let write = ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
             match self.store.commit(Commit { project: Some(write), intake: None }).await {
                 Ok(()) => return Ok((project, out)),
-                Err(CommitError::VersionConflict | CommitError::Contention) => {
+                Err(CommitError::VersionConflict | CommitError::Contention | CommitError::AccountAlreadyActive) => {
                     tracing::debug!(project_id = %id, attempt, "concurrent change, applying again");
                     tokio::time::sleep(backoff(attempt + 1)).await;
                 }
@@ -75,6 +92,18 @@ impl Commands {
         }
         tracing::warn!(project_id = %id, "gave up after {MAX_ATTEMPTS} concurrent changes");
         Err(CommandError::Busy)
+    }
+
+    /// Takes the project live; the account is activated only by its first project.
+    pub async fn activate(&self, id: &ProjectId, input: Activation, staff: &Staff) -> Result<Project, CommandError<ActivationError>> {
+        let (project, ()) = self
+            .update_with_account(id, true, |p, account, now| {
+                let active = account.is_some_and(AccountRecord::is_active);
+                let change = p.activate(&input, active, &staff.sub, now).map_err(CommandError::Rejected)?;
+                Ok((change, ()))
+            })
+            .await?;
+        Ok(project)
     }
 
     pub async fn complete_milestone(

@@ -3,7 +3,9 @@
 //! Every name lives here once; the IaC, the schemas in `events/schemas/` and
 //! the dispatcher refer to these constants.
 
-use super::deal::{Installation, Language};
+use super::activation::ServiceSummary;
+use super::deal::{Contact, Installation, Language, Site};
+use super::project::AccountInfo;
 use super::ids::{OutboxId, ProjectId, TaskId};
 use super::outbox::OutboxMessage;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -40,6 +42,47 @@ pub enum DomainEvent {
     ProjectCreated(ProjectCreated),
     MilestoneCompleted(MilestoneCompleted),
     TaskBlocked(TaskBlocked),
+    SubscriptionActivationRequested(SubscriptionActivationRequested),
+    CustomerAccountActivated(CustomerAccountActivated),
+    HelpdeskAccountConfigured(HelpdeskAccountConfigured),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SubscriptionActivationRequested {
+    pub account_id: String,
+    pub deal_id: String,
+    pub subscription_ids: Vec<String>,
+    /// Billing starts on this day: the go-live date.
+    pub effective_date: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerAccountActivated {
+    pub account_id: String,
+    pub account_name: String,
+    pub activated_at: DateTime<Utc>,
+    pub go_live_date: NaiveDate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HelpdeskAccountConfigured {
+    pub account: AccountInfo,
+    pub technical_contact: Contact,
+    pub owner: String,
+    pub go_live_date: NaiveDate,
+    pub services: Vec<ConfiguredService>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConfiguredService {
+    pub line_id: String,
+    pub service_type: String,
+    pub name: String,
+    pub subscription_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<Site>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technical_summary: Option<ServiceSummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -89,6 +132,9 @@ impl DomainEvent {
             Self::ProjectCreated(_) => detail_type::DEPLOYMENT_PROJECT_CREATED,
             Self::MilestoneCompleted(_) => detail_type::MILESTONE_COMPLETED,
             Self::TaskBlocked(_) => detail_type::TASK_BLOCKED,
+            Self::SubscriptionActivationRequested(_) => detail_type::SUBSCRIPTION_ACTIVATION_REQUESTED,
+            Self::CustomerAccountActivated(_) => detail_type::CUSTOMER_ACCOUNT_ACTIVATED,
+            Self::HelpdeskAccountConfigured(_) => detail_type::HELPDESK_ACCOUNT_CONFIGURED,
         }
     }
 
@@ -100,6 +146,9 @@ impl DomainEvent {
             Self::ProjectCreated(d) => serde_json::to_value(d),
             Self::MilestoneCompleted(d) => serde_json::to_value(d),
             Self::TaskBlocked(d) => serde_json::to_value(d),
+            Self::SubscriptionActivationRequested(d) => serde_json::to_value(d),
+            Self::CustomerAccountActivated(d) => serde_json::to_value(d),
+            Self::HelpdeskAccountConfigured(d) => serde_json::to_value(d),
         };
         let mut detail = serde_json::Map::new();
         detail.insert("event_id".into(), Value::String(event_id.to_string()));

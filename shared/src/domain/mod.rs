@@ -3,6 +3,8 @@
 //! Nothing here performs I/O or knows about AWS, HTTP or SQL; time arrives as
 //! arguments. Every rule of the product is tested in this module tree.
 
+pub mod account;
+pub mod activation;
 pub mod deal;
 pub mod events;
 pub mod history;

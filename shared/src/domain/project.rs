@@ -1,5 +1,7 @@
 //! The deployment project aggregate and the changes it accepts.
 
+use super::account::AccountChange;
+use super::activation::ServiceSummary;
 use super::deal::{Contact, DealWon, Language, ServiceLine};
 use super::events::{self, DomainEvent};
 use super::history::HistoryEntry;
@@ -55,6 +57,12 @@ pub struct Project {
     /// Planned installation date, given when delivery is confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation_date: Option<NaiveDate>,
+    /// Set at go-live (*Mise en service*): billing starts that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_live_date: Option<NaiveDate>,
+    /// The technical configuration recorded at go-live, per service line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub technical_summary: Vec<ServiceSummary>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the store's optimistic concurrency guard.
@@ -87,6 +95,8 @@ pub struct ProjectOverview {
     pub template: TemplateRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_live_date: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -100,6 +110,7 @@ pub struct Change {
     pub tasks: Vec<TaskId>,
     pub history: Vec<HistoryEntry>,
     pub outbox: Vec<OutboxEntry>,
+    pub account: Option<AccountChange>,
 }
 
 /// Collects the history and outbox of one change under the new version.
@@ -140,7 +151,7 @@ impl<'a> Recorder<'a> {
         self.push(id, message);
     }
 
-    fn mail(&mut self, template: CustomerMail, to: &str, language: Language, context: Value) {
+    pub(crate) fn mail(&mut self, template: CustomerMail, to: &str, language: Language, context: Value) {
         let id = self.next_id();
         self.push(id, OutboxMessage::Mail { template, to: to.to_owned(), language, context });
     }
@@ -249,6 +260,8 @@ impl Project {
             status: ProjectStatus::InProgress,
             template: template.reference(),
             installation_date: None,
+            go_live_date: None,
+            technical_summary: Vec::new(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -281,6 +294,7 @@ impl Project {
         let mut change = rec.change;
         change.milestones = project.milestones.iter().map(|m| m.key.clone()).collect();
         change.tasks = project.tasks.iter().map(|t| t.id.clone()).collect();
+        change.account = Some(AccountChange::Seen { id: project.account.id.clone(), name: project.account.name.clone(), at: now });
         (project, change)
     }
 
@@ -420,14 +434,26 @@ impl Project {
 
     /// What customer mail templates show: a snapshot of the project.
     pub fn mail_context(&self) -> Value {
+        let services: Vec<Value> = self
+            .services
+            .iter()
+            .map(|s| {
+                let mut service = serde_json::to_value(s).unwrap_or_default();
+                if let Some(summary) = self.technical_summary.iter().find(|t| t.line_id == s.line_id) {
+                    service["summary"] = serde_json::to_value(summary).unwrap_or_default();
+                }
+                service
+            })
+            .collect();
         json!({
             "project_id": self.id,
             "account_name": self.account.name,
             "contact_name": self.technical_contact.name,
             "owner": self.owner,
-            "services": self.services,
+            "services": services,
             "installation_date": self.installation_date,
             "target_go_live": self.target_go_live,
+            "go_live_date": self.go_live_date,
         })
     }
 }

@@ -4,6 +4,7 @@
 //! merges all routers and serves them with `axum::serve`. Both go through
 //! the same extractors, limits and problem documents.
 
+pub mod activation;
 pub mod auth;
 pub mod crm;
 pub mod milestones;
@@ -33,6 +34,7 @@ pub mod routes {
     pub const MILESTONE_TASKS: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/tasks";
     pub const TASK: &str = "/v1/projects/{project_id}/tasks/{task_id}";
     pub const TASKS: &str = "/v1/tasks";
+    pub const ACTIVATE: &str = "/v1/projects/{project_id}/activate";
 }
 
 /// Largest request body accepted by any route (API.md: 256 KiB).

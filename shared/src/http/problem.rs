@@ -32,6 +32,7 @@ pub enum Kind {
     InvalidTransition,
     TaskLimitReached,
     ConcurrentModification,
+    MilestonesPending,
 }
 
 impl Kind {
@@ -57,6 +58,7 @@ impl Kind {
             Self::InvalidTransition => "invalid-transition",
             Self::TaskLimitReached => "task-limit-reached",
             Self::ConcurrentModification => "concurrent-modification",
+            Self::MilestonesPending => "milestones-pending",
         }
     }
 
@@ -81,7 +83,8 @@ impl Kind {
             | Self::MilestoneCompleted
             | Self::InvalidTransition
             | Self::TaskLimitReached
-            | Self::ConcurrentModification => StatusCode::CONFLICT,
+            | Self::ConcurrentModification
+            | Self::MilestonesPending => StatusCode::CONFLICT,
         }
     }
 
@@ -107,6 +110,7 @@ impl Kind {
             Self::InvalidTransition => "This status change is not allowed",
             Self::TaskLimitReached => "The project has as many tasks as it can hold",
             Self::ConcurrentModification => "The project kept changing; retry",
+            Self::MilestonesPending => "Every milestone before go-live must be completed first",
         }
     }
 }

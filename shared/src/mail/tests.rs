@@ -11,6 +11,29 @@ fn context(language: Language, installation: Option<&str>) -> serde_json::Value 
     p.mail_context()
 }
 
+/// The context of the go-live mail of the sample project, taken live.
+fn live_context(language: Language) -> serde_json::Value {
+    use crate::domain::activation::{Activation, ServiceSummary};
+    use crate::domain::project::CompleteMilestone;
+    let (mut p, _) = project();
+    p.account.language = language;
+    for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+        p.complete_milestone(key, CompleteMilestone::default(), "pm", p.created_at).unwrap();
+    }
+    let summary = ServiceSummary {
+        line_id: "L1".into(),
+        circuit_id: Some("FTTO-LYO-004211".into()),
+        ip_addressing: Some("203.0.113.16/29, passerelle 203.0.113.17".into()),
+        numbers: vec!["+33478000000".into(), "+33478000001".into()],
+        equipment: Some("Routeur Cisco C1111-4P, n° de série FGL2231".into()),
+        details: [("VLAN".to_owned(), "120".to_owned())].into(),
+    };
+    let activation = Activation { go_live_date: "2027-01-11".parse().unwrap(), technical_summary: vec![summary] };
+    let at = "2027-01-11T16:00:00Z".parse().unwrap();
+    p.activate(&activation, false, "pm", at).unwrap();
+    p.mail_context()
+}
+
 fn render(template: CustomerMail, language: Language, installation: Option<&str>) -> RenderedMail {
     MailRenderer::new().unwrap().render(template, language, &context(language, installation)).unwrap()
 }
@@ -55,17 +78,25 @@ fn delivery_confirmed_en_names_the_installation_date() {
     insta::assert_snapshot!(snapshot(&mail));
 }
 
+fn render_live(language: Language) -> RenderedMail {
+    MailRenderer::new().unwrap().render(CustomerMail::GoLive, language, &live_context(language)).unwrap()
+}
+
 #[test]
 fn go_live_fr() {
-    let mail = render(CustomerMail::GoLive, Language::Fr, None);
+    let mail = render_live(Language::Fr);
     assert!(mail.text.contains("Votre service est maintenant actif. Voici votre récapitulatif technique"));
+    assert!(mail.text.contains("Identifiant de circuit : FTTO-LYO-004211"));
+    assert!(mail.text.contains("Mise en service : 11 janvier 2027."));
     insta::assert_snapshot!(snapshot(&mail));
 }
 
 #[test]
 fn go_live_en() {
-    let mail = render(CustomerMail::GoLive, Language::En, None);
+    let mail = render_live(Language::En);
     assert!(mail.text.contains("Your service is now active. Here is your technical summary"));
+    assert!(mail.text.contains("Numbers: +33478000000, +33478000001"));
+    assert!(mail.html.contains(">VLAN</td><td>120</td>"));
     insta::assert_snapshot!(snapshot(&mail));
 }
 

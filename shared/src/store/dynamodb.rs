@@ -7,6 +7,7 @@
 
 use super::keys::*;
 use super::{MAX_COMMIT_ITEMS, corrupt, decode_cursor, encode_cursor, project_header};
+use crate::domain::account::{AccountChange, AccountRecord};
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
@@ -86,6 +87,7 @@ enum Role {
     Outbox,
     Claim,
     Complete,
+    AccountActivation,
     Other,
 }
 
@@ -189,6 +191,9 @@ impl DynamoStore {
             let item = keyed(history_pk(id), history_sk(h.version, h.seq), ENTITY_HISTORY, h)?;
             items.push((Role::Other, tx(self.put(item)?)));
         }
+        if let Some(account) = &change.account {
+            items.push(self.account_write(account)?);
+        }
         for entry in &change.outbox {
             let mut item = keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
             let pending = outbox_pending_sk(entry.created_at, entry.id.as_str());
@@ -198,6 +203,50 @@ impl DynamoStore {
             items.push((Role::Outbox, tx(self.absent(item)?)));
         }
         Ok(items)
+    }
+
+    /// The account record's part of a change: an upsert that keeps the
+    /// status, or the one-time move to active.
+    fn account_write(&self, change: &AccountChange) -> Result<(Role, TransactWriteItem), StoreError> {
+        let (id, role, update) = match change {
+            AccountChange::Seen { id, name, at } => (
+                id,
+                Role::Other,
+                Update::builder()
+                    .update_expression("SET #e = :e, #id = :id, #name = :name, #status = if_not_exists(#status, :onboarding), #first = if_not_exists(#first, :at)")
+                    .expression_attribute_values(":name", s(name.as_str()))
+                    .expression_attribute_values(":onboarding", s("onboarding"))
+                    .expression_attribute_values(":at", s(at.to_rfc3339())),
+            ),
+            AccountChange::Activated { id, at, project_id } => (
+                id,
+                Role::AccountActivation,
+                Update::builder()
+                    .update_expression("SET #e = :e, #id = :id, #name = if_not_exists(#name, :id), #status = :active, #first = if_not_exists(#first, :at), #activated = :at, #by = :project")
+                    .condition_expression("attribute_not_exists(#pk) OR #status = :onboarding")
+                    .expression_attribute_names("#pk", PK)
+                    .expression_attribute_names("#activated", "activated_at")
+                    .expression_attribute_names("#by", "activated_by")
+                    .expression_attribute_values(":active", s("active"))
+                    .expression_attribute_values(":onboarding", s("onboarding"))
+                    .expression_attribute_values(":at", s(at.to_rfc3339()))
+                    .expression_attribute_values(":project", s(project_id.as_str())),
+            ),
+        };
+        let update = update
+            .table_name(&self.table)
+            .key(PK, s(account_pk(id)))
+            .key(SK, s(ACCOUNT_SK))
+            .expression_attribute_names("#e", ENTITY)
+            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#name", "name")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#first", "first_seen_at")
+            .expression_attribute_values(":e", s(ENTITY_ACCOUNT))
+            .expression_attribute_values(":id", s(id.as_str()))
+            .build()
+            .map_err(invalid_request)?;
+        Ok((role, TransactWriteItem::builder().update(update).build()))
     }
 
     /// Explains a cancelled transaction from its per-item reasons.
@@ -211,6 +260,9 @@ impl DynamoStore {
         }
         if failed(|r| r == Role::Complete).is_some() {
             return CommitError::IntakeExists(None);
+        }
+        if failed(|r| r == Role::AccountActivation).is_some() {
+            return CommitError::AccountAlreadyActive;
         }
         match failed(|r| matches!(r, Role::Header(_) | Role::Outbox)) {
             Some((Role::Header(Guard::Version(_)), _)) => return CommitError::VersionConflict,
@@ -318,6 +370,10 @@ impl ProjectStore for DynamoStore {
 
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
         self.get(intake_pk(deal_id), INTAKE_SK).await?.map(read).transpose()
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        self.get(account_pk(id), ACCOUNT_SK).await?.map(read).transpose()
     }
 
     async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {

@@ -8,6 +8,7 @@
 //! | history entry | `PROJECT#<id>#HISTORY` | `<version:012>#<seq:04>` |
 //! | outbox entry | `OUTBOX#<id>` | `OUTBOX` |
 //! | deal intake record | `DEAL#<deal id>` | `INTAKE` |
+//! | account | `ACCOUNT#<account id>` | `ACCOUNT` |
 //!
 //! Loading a project is one Query on its `pk`; history lives in its own
 //! partition so that commands never read it.
@@ -37,6 +38,7 @@ pub const ENTITY_TASK: &str = "task";
 pub const ENTITY_HISTORY: &str = "history";
 pub const ENTITY_OUTBOX: &str = "outbox";
 pub const ENTITY_INTAKE: &str = "intake";
+pub const ENTITY_ACCOUNT: &str = "account";
 
 /// The project's version attribute, the optimistic concurrency guard.
 pub const VERSION: &str = "version";
@@ -96,6 +98,7 @@ const OUTBOX_PREFIX: &str = "OUTBOX#";
 pub const PROJECT_SK: &str = "PROJECT";
 pub const OUTBOX_SK: &str = "OUTBOX";
 pub const INTAKE_SK: &str = "INTAKE";
+pub const ACCOUNT_SK: &str = "ACCOUNT";
 
 pub fn project_pk(project_id: &str) -> String {
     format!("PROJECT#{project_id}")
@@ -150,6 +153,10 @@ pub fn tasks_by_status_pk(status: &str) -> String {
 /// Sorts tasks by due date, then project and id.
 pub fn task_listing_sk(due_date: NaiveDate, project_id: &str, task_id: &str) -> String {
     format!("{due_date}#{project_id}#{task_id}")
+}
+
+pub fn account_pk(account_id: &str) -> String {
+    format!("ACCOUNT#{account_id}")
 }
 
 pub fn intake_pk(deal_id: &str) -> String {

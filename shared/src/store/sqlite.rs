@@ -11,6 +11,7 @@
 
 use super::keys::outbox_pending_sk;
 use super::{corrupt, decode_cursor, encode_cursor, project_header};
+use crate::domain::account::{AccountChange, AccountRecord, AccountStatus};
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
@@ -64,6 +65,9 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
     ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN last_error TEXT;
+    ",
+    "
+    CREATE TABLE accounts (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL);
     ",
 ];
 
@@ -209,6 +213,9 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
             )
             .map_err(unavailable)?;
         }
+        if let Some(account) = &change.account {
+            write_account(&tx, account)?;
+        }
         for entry in &change.outbox {
             let inserted = tx
                 .execute(
@@ -227,6 +234,50 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
         }
     }
     tx.commit().map_err(unavailable)?;
+    Ok(())
+}
+
+fn write_account(tx: &rusqlite::Transaction<'_>, change: &AccountChange) -> Result<(), CommitError> {
+    match change {
+        AccountChange::Seen { id, name, at } => {
+            let record = AccountRecord {
+                id: id.clone(),
+                name: name.clone(),
+                status: AccountStatus::Onboarding,
+                first_seen_at: *at,
+                activated_at: None,
+                activated_by: None,
+            };
+            tx.execute(
+                "INSERT INTO accounts (id, status, body) VALUES (?1, 'onboarding', ?2)
+                 ON CONFLICT (id) DO UPDATE SET body = json_set(accounts.body, '$.name', ?3)",
+                params![id, json(id, &record)?, name],
+            )
+            .map_err(unavailable)?;
+        }
+        AccountChange::Activated { id, at, project_id } => {
+            let record = AccountRecord {
+                id: id.clone(),
+                name: id.clone(),
+                status: AccountStatus::Active,
+                first_seen_at: *at,
+                activated_at: Some(*at),
+                activated_by: Some(project_id.clone()),
+            };
+            let written = tx
+                .execute(
+                    "INSERT INTO accounts (id, status, body) VALUES (?1, 'active', ?2)
+                     ON CONFLICT (id) DO UPDATE SET status = 'active',
+                        body = json_set(accounts.body, '$.status', 'active', '$.activated_at', ?3, '$.activated_by', ?4)
+                     WHERE accounts.status = 'onboarding'",
+                    params![id, json(id, &record)?, at.to_rfc3339(), project_id],
+                )
+                .map_err(unavailable)?;
+            if written == 0 {
+                return Err(CommitError::AccountAlreadyActive);
+            }
+        }
+    }
     Ok(())
 }
 
@@ -282,6 +333,15 @@ impl ProjectStore for SqliteStore {
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
         let deal_id = deal_id.to_owned();
         self.run(move |conn| intake_record(conn, &deal_id)).await
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let id = id.to_owned();
+        self.run(move |conn| {
+            let found = strings(conn, "SELECT body FROM accounts WHERE id = ?1", &id)?;
+            found.first().map(|b| parse(&id, b)).transpose()
+        })
+        .await
     }
 
     async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
