@@ -225,15 +225,20 @@ mod cases {
         let entry = change.outbox[0].clone();
         store.commit(create((project, change))).await.unwrap();
         let lease = chrono::Duration::seconds(60);
-        assert_eq!(store.claim_outbox(&entry.id, now(), lease).await.unwrap(), Claim::Claimed(entry.clone()));
+        let Claim::Claimed(first) = store.claim_outbox(&entry.id, now(), lease).await.unwrap() else { panic!("claimable") };
+        assert_eq!((first.entry.clone(), first.attempts), (entry.clone(), 1));
         assert_eq!(store.claim_outbox(&entry.id, now() + chrono::Duration::seconds(30), lease).await.unwrap(), Claim::Busy);
         let later = now() + chrono::Duration::seconds(61);
-        assert_eq!(store.claim_outbox(&entry.id, later, lease).await.unwrap(), Claim::Claimed(entry.clone()), "an ended lease is taken over");
-        store.mark_sent(&entry.id, later).await.unwrap();
+        let Claim::Claimed(second) = store.claim_outbox(&entry.id, later, lease).await.unwrap() else { panic!("an ended lease is taken over") };
+        assert_eq!(second.attempts, 2);
+        assert!(!store.mark_sent(&entry.id, first.lease, later).await.unwrap(), "the first holder lost its lease");
+        assert!(!store.release_outbox(&entry.id, first.lease, "late").await.unwrap());
+        assert!(store.mark_sent(&entry.id, second.lease, later).await.unwrap());
         assert_eq!(store.claim_outbox(&entry.id, later + chrono::Duration::hours(1), lease).await.unwrap(), Claim::Done);
         assert!(all_pending(store.as_ref()).await.is_empty(), "a sent entry leaves the pending list");
         let unknown = shared::domain::OutboxId::from_raw("no-such-entry");
         assert_eq!(store.claim_outbox(&unknown, now(), lease).await.unwrap(), Claim::Missing);
+        assert!(!store.mark_sent(&unknown, second.lease, later).await.unwrap());
     }
 
     pub async fn a_released_entry_is_claimed_again_and_a_failed_one_never(store: Arc<dyn ProjectStore>) {
@@ -244,13 +249,23 @@ mod cases {
             store.commit(create(p)).await.unwrap();
         }
         let lease = chrono::Duration::seconds(60);
-        assert!(matches!(store.claim_outbox(&entries[0], now(), lease).await.unwrap(), Claim::Claimed(_)));
-        store.release_outbox(&entries[0], "SES throttled").await.unwrap();
-        assert!(matches!(store.claim_outbox(&entries[0], now(), lease).await.unwrap(), Claim::Claimed(_)));
+        let claim = |id| {
+            let store = Arc::clone(&store);
+            async move {
+                match store.claim_outbox(&id, now(), lease).await.unwrap() {
+                    Claim::Claimed(c) => c,
+                    other => panic!("expected a claim, got {other:?}"),
+                }
+            }
+        };
+        let first = claim(entries[0].clone()).await;
+        assert!(store.release_outbox(&entries[0], first.lease, "SES throttled").await.unwrap());
+        let again = claim(entries[0].clone()).await;
+        assert_eq!(again.attempts, 2);
         assert_eq!(all_pending(store.as_ref()).await.len(), 2, "claimed entries stay pending until sent");
 
-        assert!(matches!(store.claim_outbox(&entries[1], now(), lease).await.unwrap(), Claim::Claimed(_)));
-        store.mark_failed(&entries[1], now(), "recipient rejected").await.unwrap();
+        let doomed = claim(entries[1].clone()).await;
+        assert!(store.mark_failed(&entries[1], doomed.lease, now(), "recipient rejected").await.unwrap());
         assert_eq!(store.claim_outbox(&entries[1], now() + chrono::Duration::days(1), lease).await.unwrap(), Claim::Done);
         let pending: Vec<_> = all_pending(store.as_ref()).await.into_iter().map(|e| e.id).collect();
         assert_eq!(pending, [entries[0].clone()]);

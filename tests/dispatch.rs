@@ -26,6 +26,8 @@ fn t0() -> DateTime<Utc> {
 /// Local, with the cloud stand-ins of its delivery.
 struct World {
     store: Arc<dyn ProjectStore>,
+    app: axum::Router,
+    dynamo: (aws_sdk_dynamodb::Client, String),
     batch: Value,
     mails: MailSink,
     events: EventSink,
@@ -54,7 +56,28 @@ impl World {
         let batch = outbox_stream_batch(&client, &table).await;
         let sdk = shared::aws::sdk_config().await;
         let (mails, events) = (MailSink::new(&sdk).await, EventSink::new(&sdk).await);
-        Self { store, batch, mails, events, sdk, clock }
+        Self { store, app, dynamo: (client, table), batch, mails, events, sdk, clock }
+    }
+
+    /// Walks on to go-live; returns the stream's records since the walk.
+    async fn go_live(&self) -> Value {
+        let project = ProjectId::for_deal_line("D-2026-0042", "L1");
+        let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
+        for key in ["installation_done", "customer_acceptance"] {
+            let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+            assert_eq!(send(&self.app, staff_request("POST", &path, Some(&pm), None)).await.status, StatusCode::OK, "{key}");
+        }
+        self.clock.set(t0() + Duration::days(52));
+        let body = json!({
+            "go_live_date": (t0() + Duration::days(52)).date_naive(),
+            "technical_summary": [{ "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }]
+        });
+        let reply = send(&self.app, staff_request("POST", &format!("/v1/projects/{project}/activate"), Some(&pm), Some(body))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        let mut all = outbox_stream_batch(&self.dynamo.0, &self.dynamo.1).await;
+        let seen: Vec<Value> = self.batch["Records"].as_array().unwrap().iter().map(|r| r["dynamodb"]["SequenceNumber"].clone()).collect();
+        all["Records"].as_array_mut().unwrap().retain(|r| !seen.contains(&r["dynamodb"]["SequenceNumber"]));
+        all
     }
 
     fn dispatcher(&self, mailer: Arc<dyn Mailer>, publisher: Arc<dyn EventPublisher>) -> Dispatcher {
@@ -91,8 +114,10 @@ impl World {
         let events = self.events.received().await;
         let mut by_type: HashMap<String, usize> = HashMap::new();
         for e in &events {
-            *by_type.entry(e["detail-type"].as_str().unwrap().to_owned()).or_default() += 1;
+            let detail_type = e["detail-type"].as_str().unwrap();
+            *by_type.entry(detail_type.to_owned()).or_default() += 1;
             assert_eq!(e["source"], "bluerocktel.deployments");
+            integration_tests::contracts::assert_valid(detail_type, &e["detail"]);
         }
         assert_eq!(by_type, HashMap::from([("DeploymentProjectCreated".into(), 2), ("MilestoneCompleted".into(), 3)]));
         let mut ids: Vec<_> = events.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned()).collect();
@@ -111,6 +136,37 @@ async fn walking_to_delivery_sends_the_two_mails_and_the_events_once() {
     let response = world.handle(&dispatcher, &world.batch).await;
     assert_eq!(response["batchItemFailures"], json!([]));
     world.assert_each_delivered_once().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn going_live_delivers_the_three_events_and_the_go_live_mail_once() {
+    let world = World::new().await;
+    let dispatcher = world.dispatcher(world.ses(), world.eventbridge());
+    world.handle(&dispatcher, &world.batch).await;
+    world.assert_each_delivered_once().await;
+
+    let batch = world.go_live().await;
+    // Two more completions; then go_live's, billing, account, helpdesk, and the mail.
+    assert_eq!(batch["Records"].as_array().unwrap().len(), 7);
+    world.handle(&dispatcher, &batch).await;
+    world.handle(&dispatcher, &batch).await;
+    let events = world.events.received().await;
+    let of = |dt: &str| events.iter().filter(|e| e["detail-type"] == dt).map(|e| e["detail"].clone()).collect::<Vec<_>>();
+    for dt in ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"] {
+        assert_eq!(of(dt).len(), 1, "{dt} once");
+        integration_tests::contracts::assert_valid(dt, &of(dt)[0]);
+    }
+    let billing = &of("SubscriptionActivationRequested")[0];
+    assert_eq!(billing["effective_date"], (t0() + Duration::days(52)).date_naive().to_string());
+    assert_eq!(billing["subscription_ids"], json!(["SUB-9001"]));
+    assert_eq!(of("HelpdeskAccountConfigured")[0]["services"][0]["technical_summary"]["circuit_id"], "FTTO-LYO-004211");
+    let completed: Vec<_> = of("MilestoneCompleted").iter().map(|d| d["milestone_key"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(completed.len(), 3);
+    assert!(completed.contains(&"go_live".to_owned()), "go_live's own completion is announced");
+    let live: Vec<_> = world.mails.sent().await.into_iter().filter(|m| m.text.contains("Votre service est maintenant actif")).collect();
+    assert_eq!(live.len(), 1, "the go-live mail once");
+    assert_eq!(live[0].to, "claire@boulangerie-martin.fr");
+    assert!(live[0].text.contains("Identifiant de circuit : FTTO-LYO-004211"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -169,6 +169,34 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     assert_eq!(completed, ["order_confirmed", "equipment_ordered", "delivery_confirmed"]);
     assert!(events.iter().all(|e| e["source"] == "bluerocktel.deployments" && e["detail"]["event_id"] == e["id"]));
     assert_eq!(events.iter().filter(|e| e["detail-type"] == "DeploymentProjectCreated").count(), 2);
+
+    // Go-live: three events for billing, accounts and helpdesk, and the go-live mail.
+    for key in ["installation_done", "customer_acceptance"] {
+        let url = format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base);
+        assert_eq!(client.post(url).bearer_auth(&token).send().await.unwrap().status().as_u16(), 200, "{key}");
+    }
+    let activation = serde_json::json!({
+        "go_live_date": chrono::Utc::now().date_naive(),
+        "technical_summary": [{ "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }]
+    });
+    let url = format!("{}/v1/projects/{project}/activate", runner.base);
+    assert_eq!(client.post(url).bearer_auth(&token).json(&activation).send().await.unwrap().status().as_u16(), 200);
+    let events = wait_for(|| {
+        let text = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).ok()?;
+        let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        (events.iter().any(|e| e["detail-type"] == "HelpdeskAccountConfigured")).then_some(events)
+    })
+    .await;
+    for dt in ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"] {
+        assert_eq!(events.iter().filter(|e| e["detail-type"] == dt).count(), 1, "{dt}");
+    }
+    let mails = wait_for(|| {
+        let mails = read_mails(&runner.data_dir.join("mail"));
+        (mails.len() >= 3).then_some(mails)
+    })
+    .await;
+    let live = mails.iter().find(|m| m.text.contains("Votre service est maintenant actif")).expect("the go-live mail");
+    assert!(live.text.contains("Identifiant de circuit : FTTO-LYO-004211"));
 }
 
 struct Mail {

@@ -218,11 +218,24 @@ pub trait EventPublisher: Send + Sync {
     async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError>;
 }
 
+/// Proof of a claim: only its holder may settle the entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lease(pub i64);
+
+/// An entry taken for delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claimed {
+    pub entry: OutboxEntry,
+    pub lease: Lease,
+    /// Claims so far, this one included.
+    pub attempts: u32,
+}
+
 /// The outcome of trying to take an outbox entry for delivery.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Claim {
     /// Ours to deliver until the lease ends.
-    Claimed(OutboxEntry),
+    Claimed(Claimed),
     /// Already delivered (or given up on): nothing to do.
     Done,
     /// Another dispatcher holds it and its lease has not ended.
@@ -257,14 +270,17 @@ pub trait ProjectStore: Send + Sync {
     async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError>;
 
     /// Records a claimed entry as delivered: it leaves the pending index and
-    /// expires (TTL) a while later.
-    async fn mark_sent(&self, id: &OutboxId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// expires (TTL) a while later. `Ok(false)` if `lease` no longer holds
+    /// (it ended and another dispatcher took the entry).
+    async fn mark_sent(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
-    /// Gives a claimed entry back after a failed delivery, for a later retry.
-    async fn release_outbox(&self, id: &OutboxId, error: &str) -> Result<(), StoreError>;
+    /// Gives a claimed entry back after a failed delivery, for a later
+    /// retry. `Ok(false)` if `lease` no longer holds.
+    async fn release_outbox(&self, id: &OutboxId, lease: Lease, error: &str) -> Result<bool, StoreError>;
 
-    /// Gives up on an entry that can never be delivered (kept, with the reason).
-    async fn mark_failed(&self, id: &OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError>;
+    /// Gives up on an entry that can never be delivered (kept, with the
+    /// reason). `Ok(false)` if `lease` no longer holds.
+    async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError>;
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError>;
 

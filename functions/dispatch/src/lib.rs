@@ -18,15 +18,30 @@ use shared::store::keys;
 
 /// Entries younger than this are the stream's to deliver.
 pub const SWEEP_MIN_AGE: chrono::Duration = chrono::Duration::minutes(2);
-/// Most entries one sweep takes on.
-pub const SWEEP_LIMIT: usize = 500;
+/// Most entries one sweep takes on: few enough to deliver well within the
+/// function's timeout; the next run continues.
+pub const SWEEP_LIMIT: usize = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum DispatchEvent {
     Stream(StreamEvent),
-    /// The schedule's payload (`events/scheduler/outbox-sweep.json`); any object.
-    Scheduled {},
+    Scheduled(SweepRequest),
+}
+
+/// The schedule's payload: `{"sweep": "outbox"}` (`events/scheduler/outbox-sweep.json`).
+/// Anything else is refused, so that a malformed stream batch fails loudly
+/// instead of passing for a sweep.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRequest {
+    pub sweep: SweepKind,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepKind {
+    Outbox,
 }
 
 /// The outbox entry a stream record announces, if it is an outbox insert.
@@ -64,7 +79,7 @@ pub async fn handle(dispatcher: &Dispatcher, event: DispatchEvent) -> Result<Val
             response.batch_item_failures = failures;
             Ok(serde_json::to_value(response)?)
         }
-        DispatchEvent::Scheduled {} => {
+        DispatchEvent::Scheduled(SweepRequest { sweep: SweepKind::Outbox }) => {
             let report = dispatcher.sweep(SWEEP_MIN_AGE, SWEEP_LIMIT).await?;
             tracing::info!(sent = report.sent.len(), skipped = report.skipped.len(), retry = report.retry.len(), dead = report.dead.len(), "sweep done");
             Ok(json!({ "sent": report.sent.len(), "skipped": report.skipped.len(), "retry": report.retry.len(), "dead": report.dead.len() }))
@@ -133,6 +148,15 @@ mod tests {
         assert_eq!(published.len(), 1);
         assert_eq!(published[0].detail_type, "DeploymentProjectCreated");
         assert_eq!(published[0].detail["event_id"], "e5437a9d-031e-5f65-8181-f0c5342195d1");
+    }
+
+    #[test]
+    fn only_stream_batches_and_the_sweep_request_are_accepted() {
+        assert!(matches!(parse(SCHEDULE), DispatchEvent::Scheduled(_)));
+        assert!(matches!(parse(BATCH), DispatchEvent::Stream(_)));
+        assert!(serde_json::from_str::<DispatchEvent>(r#"{"Records": "garbage"}"#).is_err());
+        assert!(serde_json::from_str::<DispatchEvent>(r#"{"sweep": "everything"}"#).is_err());
+        assert!(serde_json::from_str::<DispatchEvent>("{}").is_err());
     }
 
     #[tokio::test]

@@ -19,10 +19,13 @@ use std::sync::Arc;
 use thiserror::Error;
 
 /// Attempts of a command against concurrent changes of the same project.
-/// Backoff grows to a few hundred milliseconds, so this spans seconds of
-/// sustained contention before answering `409`. (100 simultaneous writers
-/// on one project against DynamoDB Local needed at most 24: tests/staff.rs.)
+/// (100 simultaneous writers on one project against DynamoDB Local needed
+/// at most 24: tests/staff.rs.)
 pub const MAX_ATTEMPTS: u32 = 50;
+/// Time a command may spend retrying before it answers `409`: well within
+/// the staff functions' timeout (`infra/template.yaml`, 29 s), so a client
+/// always gets an answer rather than a timeout.
+pub const RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Why a command was not applied. `E` is the domain's reason.
 #[derive(Debug, Error)]
@@ -71,7 +74,11 @@ impl Commands {
         mut apply: impl FnMut(&mut Project, Option<&AccountRecord>, DateTime<Utc>) -> Result<Applied<T>, CommandError<E>>,
     ) -> Result<(Project, T), CommandError<E>> {
         let store_error = |e| CommandError::Store(CommitError::Store(e));
+        let started = std::time::Instant::now();
         for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 && started.elapsed() > RETRY_BUDGET {
+                break;
+            }
             let mut project = self.store.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
             let account = match with_account {
                 true => self.store.account(&project.account.id).await.map_err(store_error)?,
@@ -90,7 +97,7 @@ impl Commands {
                 Err(e) => return Err(CommandError::Store(e)),
             }
         }
-        tracing::warn!(project_id = %id, "gave up after {MAX_ATTEMPTS} concurrent changes");
+        tracing::warn!(project_id = %id, elapsed = ?started.elapsed(), "gave up against concurrent changes");
         Err(CommandError::Busy)
     }
 

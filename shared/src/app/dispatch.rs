@@ -13,7 +13,7 @@ use crate::domain::OutboxId;
 use crate::domain::outbox::{OutboxEntry, OutboxMessage};
 use crate::mail::{Envelope, MailRenderer, compose};
 use crate::ports::{
-    Claim, Clock, DeliveryError, EventPublisher, MAX_EVENTS_PER_CALL, Mailer, OutgoingEvent, OutgoingMail, ProjectStore, StoreError,
+    Claim, Claimed, Clock, DeliveryError, Lease, EventPublisher, MAX_EVENTS_PER_CALL, Mailer, OutgoingEvent, OutgoingMail, ProjectStore, StoreError,
 };
 use chrono::Duration;
 use std::collections::HashSet;
@@ -28,11 +28,13 @@ pub struct DispatchSettings {
     pub lease: Duration,
     /// Attempts of one send within a dispatch (throttling, transient errors).
     pub attempts: u32,
+    /// Claims of one entry before it is given up as undeliverable.
+    pub max_claims: u32,
 }
 
 impl DispatchSettings {
     pub fn new(mail_from: impl Into<String>) -> Self {
-        Self { mail_from: mail_from.into(), lease: Duration::seconds(120), attempts: 4 }
+        Self { mail_from: mail_from.into(), lease: Duration::seconds(120), attempts: 4, max_claims: 20 }
     }
 }
 
@@ -80,15 +82,23 @@ impl Dispatcher {
     pub async fn dispatch(&self, ids: &[OutboxId]) -> DispatchReport {
         let mut report = DispatchReport::default();
         let mut seen = HashSet::new();
-        let (mut events, mut mails) = (Vec::new(), Vec::new());
+        let (mut events, mut mails): (Vec<(OutgoingEvent, Lease)>, Vec<(OutboxEntry, Lease)>) = (Vec::new(), Vec::new());
         for id in ids.iter().filter(|id| seen.insert(*id)) {
             match self.store.claim_outbox(id, self.clock.now(), self.settings.lease).await {
-                Ok(Claim::Claimed(entry)) => match entry.message {
-                    OutboxMessage::Event { detail_type, detail } => {
-                        events.push(OutgoingEvent { entry_id: entry.id, detail_type, detail, time: entry.created_at });
+                Ok(Claim::Claimed(Claimed { entry, lease, attempts })) => {
+                    if attempts > self.settings.max_claims {
+                        let reason = format!("gave up after {} attempts", self.settings.max_claims);
+                        self.settle(&entry.id, lease, Outcome::Dead(reason), &mut report).await;
+                        continue;
                     }
-                    OutboxMessage::Mail { .. } => mails.push(entry),
-                },
+                    match entry.message {
+                        OutboxMessage::Event { detail_type, detail } => {
+                            let event = OutgoingEvent { entry_id: entry.id, detail_type, detail, time: entry.created_at };
+                            events.push((event, lease));
+                        }
+                        OutboxMessage::Mail { .. } => mails.push((entry, lease)),
+                    }
+                }
                 Ok(Claim::Done | Claim::Busy | Claim::Missing) => report.skipped.push(id.clone()),
                 Err(e) => {
                     tracing::warn!(outbox_id = %id, error = %e, "cannot claim outbox entry");
@@ -97,13 +107,14 @@ impl Dispatcher {
             }
         }
         for chunk in events.chunks(MAX_EVENTS_PER_CALL) {
-            for (event, outcome) in chunk.iter().zip(self.publish(chunk).await) {
-                self.settle(&event.entry_id, outcome, &mut report).await;
+            let batch: Vec<OutgoingEvent> = chunk.iter().map(|(event, _)| event.clone()).collect();
+            for ((event, lease), outcome) in chunk.iter().zip(self.publish(&batch).await) {
+                self.settle(&event.entry_id, *lease, outcome, &mut report).await;
             }
         }
-        for entry in &mails {
+        for (entry, lease) in &mails {
             let outcome = self.mail(entry).await;
-            self.settle(&entry.id, outcome, &mut report).await;
+            self.settle(&entry.id, *lease, outcome, &mut report).await;
         }
         report
     }
@@ -117,16 +128,19 @@ impl Dispatcher {
         Ok(self.dispatch(&due).await)
     }
 
-    async fn settle(&self, id: &OutboxId, outcome: Outcome, report: &mut DispatchReport) {
+    async fn settle(&self, id: &OutboxId, lease: Lease, outcome: Outcome, report: &mut DispatchReport) {
         let now = self.clock.now();
         let recorded = match &outcome {
-            Outcome::Sent => self.store.mark_sent(id, now).await,
-            Outcome::Retry(error) => self.store.release_outbox(id, error).await,
-            Outcome::Dead(error) => self.store.mark_failed(id, now, error).await,
+            Outcome::Sent => self.store.mark_sent(id, lease, now).await,
+            Outcome::Retry(error) => self.store.release_outbox(id, lease, error).await,
+            Outcome::Dead(error) => self.store.mark_failed(id, lease, now, error).await,
         };
-        if let Err(e) = recorded {
+        match recorded {
+            Ok(true) => {}
+            // Our lease ended mid-delivery and another dispatcher took the entry over.
+            Ok(false) => tracing::warn!(outbox_id = %id, "lease lost before the outcome was recorded"),
             // The lease still holds the entry; once it ends the sweep will see it again.
-            tracing::error!(outbox_id = %id, error = %e, "cannot record the delivery outcome");
+            Err(e) => tracing::error!(outbox_id = %id, error = %e, "cannot record the delivery outcome"),
         }
         match outcome {
             Outcome::Sent => {

@@ -46,6 +46,9 @@ pub struct ProjectView {
 /// Whose tasks a task list shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Assignee {
+    /// Not given: a manager or admin asking for a status sees the whole
+    /// team's tasks with it; anyone else sees their own.
+    Unspecified,
     Me,
     Email(String),
     /// Every assignee (managers and admins, with a status).
@@ -88,6 +91,10 @@ impl Queries {
     ) -> Result<Page<AssignedTask>, QueryError> {
         let oversees = staff.has(Role::Manager) || staff.has(Role::Admin);
         let filter = match assignee {
+            Assignee::Unspecified => match status {
+                Some(status) if oversees => TaskFilter::Status(status),
+                _ => TaskFilter::Assignee { assignee: staff.sub.clone(), status },
+            },
             Assignee::Me => TaskFilter::Assignee { assignee: staff.sub.clone(), status },
             Assignee::Email(email) if oversees || email == staff.sub => TaskFilter::Assignee { assignee: email, status },
             Assignee::Anyone if oversees => match status {

@@ -23,13 +23,15 @@ impl EventBridgePublisher {
     }
 }
 
-/// Entry error codes that may pass; any other code refuses the entry for good.
+/// Only a malformed entry is refused for good; any other code (throttling,
+/// internal errors, but also access or KMS problems an operator can fix) is
+/// retried, so that no event is dropped for a passing misconfiguration.
 fn entry_error(code: &str, message: &str) -> DeliveryError {
     let text = format!("{code}: {message}");
     match code {
         "ThrottlingException" => DeliveryError::Throttled(text),
-        "InternalException" | "InternalFailure" | "ServiceUnavailable" => DeliveryError::Transient(text),
-        _ => DeliveryError::Permanent(text),
+        "MalformedDetail" | "InvalidArgument" => DeliveryError::Permanent(text),
+        _ => DeliveryError::Transient(text),
     }
 }
 

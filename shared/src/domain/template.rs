@@ -12,6 +12,9 @@ pub const DEFAULT_VERSION: u32 = 0;
 /// Bounds that keep a project within one store transaction.
 pub const MAX_MILESTONES: usize = 12;
 pub const MAX_DEFAULT_TASKS: usize = 10;
+/// Default tasks of a whole template: a new project (header, milestones,
+/// tasks, history, outbox, account, intake record) must fit one transaction.
+pub const MAX_TEMPLATE_TASKS: usize = 60;
 pub const MAX_EXPECTED_DAYS: u16 = 365;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,6 +95,10 @@ impl Template {
         if activations != 1 || !self.milestones.last().is_some_and(|m| m.activation) {
             e.add("milestones", "must have exactly one activation milestone, and it must be last");
         }
+        let tasks: usize = self.milestones.iter().map(|m| m.default_tasks.len()).sum();
+        if tasks > MAX_TEMPLATE_TASKS {
+            e.add("milestones", format!("must hold at most {MAX_TEMPLATE_TASKS} default tasks in all"));
+        }
         for (i, m) in self.milestones.iter().enumerate() {
             let at = |field: &str| format!("milestones[{i}].{field}");
             if !is_machine_key(m.key.as_str()) {
@@ -164,6 +171,22 @@ mod tests {
         let mut t = Template::default_for("x");
         t.milestones[0].activation = true;
         assert!(t.validate().unwrap_err().iter().any(|e| e.field == "milestones"));
+    }
+
+    #[test]
+    fn a_new_project_of_the_largest_template_fits_one_transaction() {
+        let items = 1 + MAX_MILESTONES + MAX_TEMPLATE_TASKS + 1 + 1 + 1 + 1;
+        assert!(items <= crate::store::MAX_COMMIT_ITEMS, "{items} items");
+        let mut t = Template::default_for("x");
+        for m in &mut t.milestones {
+            m.default_tasks = vec![TaskTemplate { title: "t".into(), due_offset_days: 1 }; MAX_DEFAULT_TASKS];
+        }
+        assert_eq!(t.validate(), Ok(()), "6 × 10 = {MAX_TEMPLATE_TASKS} tasks fit");
+        let mut extra = t.milestones[0].clone();
+        extra.key = MilestoneKey::from_raw("site_survey");
+        extra.default_tasks.truncate(1);
+        t.milestones.insert(1, extra);
+        assert!(t.validate().unwrap_err().iter().any(|e| e.message.contains("default tasks in all")));
     }
 
     #[test]

@@ -62,8 +62,8 @@ fn problem(deal_id: &str, error: IntakeError) -> Problem {
             Problem::new(Kind::DealConflict).detail(format!("deal {deal_id} was already received with different content"))
         }
         IntakeError::Store(e) => {
-            tracing::error!(%deal_id, error = %e, source = ?std::error::Error::source(&e), "deal intake failed");
-            Problem::new(Kind::ServiceUnavailable).detail("please retry later")
+            tracing::error!(%deal_id, "deal intake failed");
+            super::staff::commit_failure(&e)
         }
     }
 }

@@ -33,6 +33,7 @@ pub enum Kind {
     TaskLimitReached,
     ConcurrentModification,
     MilestonesPending,
+    Internal,
 }
 
 impl Kind {
@@ -59,6 +60,7 @@ impl Kind {
             Self::TaskLimitReached => "task-limit-reached",
             Self::ConcurrentModification => "concurrent-modification",
             Self::MilestonesPending => "milestones-pending",
+            Self::Internal => "internal-error",
         }
     }
 
@@ -73,6 +75,7 @@ impl Kind {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::DealConflict => StatusCode::CONFLICT,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::MilestoneOutOfOrder
@@ -111,6 +114,7 @@ impl Kind {
             Self::TaskLimitReached => "The project has as many tasks as it can hold",
             Self::ConcurrentModification => "The project kept changing; retry",
             Self::MilestonesPending => "Every milestone before go-live must be completed first",
+            Self::Internal => "An unexpected error occurred",
         }
     }
 }

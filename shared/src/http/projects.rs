@@ -58,7 +58,9 @@ async fn get_project(State(state): State<StaffState>, staff: Staff, Path(id): Pa
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TasksQuery {
-    /// `me` (the default), an assignee's e-mail, or `any` (with a status).
+    /// `me`, an assignee's e-mail, or `any` (with a status). Absent: the
+    /// caller's own tasks, or for managers and admins filtering by status,
+    /// the team's.
     assignee: Option<String>,
     status: Option<TaskStatus>,
     cursor: Option<String>,
@@ -69,7 +71,8 @@ async fn list_tasks(State(state): State<StaffState>, staff: Staff, RawQuery(raw)
     require(&staff, Action::ListTasks)?;
     let q: TasksQuery = parse_query(raw.as_deref())?;
     let assignee = match q.assignee.as_deref().map(str::trim) {
-        None | Some("me") => Assignee::Me,
+        None => Assignee::Unspecified,
+        Some("me") => Assignee::Me,
         Some("any") => Assignee::Anyone,
         Some(email) if is_email(email) => Assignee::Email(email.to_ascii_lowercase()),
         Some(_) => return Err(Problem::invalid("assignee", "must be me, any or an e-mail address")),

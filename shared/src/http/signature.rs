@@ -65,7 +65,7 @@ pub fn verify(header: Option<&str>, body: &[u8], secrets: &[Secret], now: DateTi
         return Err(SignatureError::Malformed);
     }
     let seconds: i64 = timestamp.parse().map_err(|_| SignatureError::Malformed)?;
-    if (now.timestamp() - seconds).abs() > TOLERANCE_SECONDS {
+    if now.timestamp().abs_diff(seconds) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let expected: Vec<HmacSha256> = secrets.iter().filter_map(|s| mac(s, timestamp, body)).collect();
@@ -140,6 +140,8 @@ mod tests {
         for header in ["", "t=1", "v1=00", "t=abc,v1=00", "t=1,t=2,v1=00", "t=1,v1=zz", "garbage"] {
             assert_eq!(verify(Some(header), BODY, &secrets(), now()), Err(SignatureError::Malformed), "{header}");
         }
+        let extreme = format!("t={},v1=00", i64::MIN);
+        assert_eq!(verify(Some(&extreme), BODY, &secrets(), now()), Err(SignatureError::Stale), "no overflow");
         let many = format!("t={}{}", now().timestamp(), ",v1=00".repeat(MAX_SIGNATURES + 1));
         assert_eq!(verify(Some(&many), BODY, &secrets(), now()), Err(SignatureError::Malformed));
         assert_eq!(verify(None, BODY, &secrets(), now()), Err(SignatureError::Missing));

@@ -63,6 +63,15 @@ fn store_failure(error: &dyn std::error::Error) -> Problem {
     Problem::new(Kind::ServiceUnavailable).detail("please retry later")
 }
 
+/// A commit that failed: `503` when retrying may help, `500` when it cannot.
+pub fn commit_failure(error: &crate::ports::CommitError) -> Problem {
+    if let crate::ports::CommitError::TooLarge { items } = error {
+        tracing::error!(items, "a change exceeds one transaction");
+        return Problem::new(Kind::Internal);
+    }
+    store_failure(error)
+}
+
 pub fn query_problem(e: QueryError) -> Problem {
     match e {
         QueryError::NotFound => not_found("project"),
@@ -79,7 +88,7 @@ pub fn command_problem<E>(e: CommandError<E>, rule: impl FnOnce(E) -> Problem) -
         CommandError::Forbidden => Problem::new(Kind::Forbidden).detail("a technician changes the status of their own tasks only"),
         CommandError::Rejected(e) => rule(e),
         CommandError::Busy => Problem::new(Kind::ConcurrentModification),
-        CommandError::Store(e) => store_failure(&e),
+        CommandError::Store(e) => commit_failure(&e),
     }
 }
 

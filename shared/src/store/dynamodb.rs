@@ -6,7 +6,7 @@
 //! intake record are guarded by their own absence. The table never sees a Scan.
 
 use super::keys::*;
-use super::{MAX_COMMIT_ITEMS, corrupt, decode_cursor, encode_cursor, project_header};
+use super::{MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header};
 use crate::domain::account::{AccountChange, AccountRecord};
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
@@ -16,7 +16,7 @@ use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
 use chrono::{DateTime, Utc};
 use crate::ports::{
-    Claim, Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Claimed, Commit, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -67,6 +67,27 @@ fn invalid_request(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
 
 fn millis(at: DateTime<Utc>) -> AttributeValue {
     AttributeValue::N(at.timestamp_millis().to_string())
+}
+
+/// Runs an update of a claimed outbox entry on condition that `lease` still
+/// holds it; `Ok(false)` when it does not.
+async fn settle(
+    update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    lease: Lease,
+) -> Result<bool, StoreError> {
+    let result = update
+        .condition_expression("#d = :claimed AND #until = :lease")
+        .expression_attribute_names("#d", DELIVERY)
+        .expression_attribute_names("#until", CLAIMED_UNTIL)
+        .expression_attribute_values(":claimed", s(DELIVERY_CLAIMED))
+        .expression_attribute_values(":lease", AttributeValue::N(lease.0.to_string()))
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+        Err(e) => Err(unavailable(e)),
+    }
 }
 
 /// Puts `item` into `index` under the given keys.
@@ -341,12 +362,12 @@ impl ProjectStore for DynamoStore {
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
+        if commit_items(&commit) > MAX_COMMIT_ITEMS {
+            return Err(CommitError::TooLarge { items: commit_items(&commit) });
+        }
         let (roles, items): (Vec<Role>, Vec<TransactWriteItem>) = self.items(&commit)?.into_iter().unzip();
         if items.is_empty() {
             return Ok(());
-        }
-        if items.len() > MAX_COMMIT_ITEMS {
-            return Err(CommitError::TooLarge { items: items.len() });
         }
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
@@ -414,7 +435,12 @@ impl ProjectStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(out) => Ok(Claim::Claimed(read(out.attributes.unwrap_or_default())?)),
+            Ok(out) => {
+                let item = out.attributes.unwrap_or_default();
+                let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+                let (lease, attempts) = (Lease(number(CLAIMED_UNTIL)), u32::try_from(number(ATTEMPTS)).unwrap_or(u32::MAX));
+                Ok(Claim::Claimed(Claimed { entry: read(item)?, lease, attempts }))
+            }
             Err(SdkError::ServiceError(e)) => match e.err() {
                 // The entry as it stood explains the refusal.
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
@@ -431,66 +457,43 @@ impl ProjectStore for DynamoStore {
         }
     }
 
-    async fn mark_sent(&self, id: &OutboxId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn mark_sent(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let expires = now + chrono::Duration::days(SENT_RETENTION_DAYS);
-        self.outbox_update(id)
+        let update = self
+            .outbox_update(id)
             .update_expression("SET #d = :sent, #at = :at, #exp = :exp REMOVE #until, #ipk, #isk")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#d", DELIVERY)
             .expression_attribute_names("#at", SENT_AT)
             .expression_attribute_names("#exp", EXPIRES_AT)
-            .expression_attribute_names("#until", CLAIMED_UNTIL)
             .expression_attribute_names("#ipk", OUTBOX_PENDING.pk)
             .expression_attribute_names("#isk", OUTBOX_PENDING.sk)
             .expression_attribute_values(":sent", s(DELIVERY_SENT))
             .expression_attribute_values(":at", s(now.to_rfc3339()))
-            .expression_attribute_values(":exp", AttributeValue::N(expires.timestamp().to_string()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+            .expression_attribute_values(":exp", AttributeValue::N(expires.timestamp().to_string()));
+        settle(update, lease).await
     }
 
-    async fn release_outbox(&self, id: &OutboxId, error: &str) -> Result<(), StoreError> {
-        let result = self
+    async fn release_outbox(&self, id: &OutboxId, lease: Lease, error: &str) -> Result<bool, StoreError> {
+        let update = self
             .outbox_update(id)
             .update_expression("SET #d = :pending, #err = :err REMOVE #until")
-            .condition_expression("#d = :claimed")
-            .expression_attribute_names("#d", DELIVERY)
             .expression_attribute_names("#err", LAST_ERROR)
-            .expression_attribute_names("#until", CLAIMED_UNTIL)
             .expression_attribute_values(":pending", s(DELIVERY_PENDING))
-            .expression_attribute_values(":claimed", s(DELIVERY_CLAIMED))
-            .expression_attribute_values(":err", s(error))
-            .send()
-            .await;
-        match result {
-            // Not ours any more (delivered by another, or never claimed): nothing to give back.
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-            Err(e) => Err(unavailable(e)),
-        }
+            .expression_attribute_values(":err", s(error));
+        settle(update, lease).await
     }
 
-    async fn mark_failed(&self, id: &OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        self.outbox_update(id)
+    async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError> {
+        let update = self
+            .outbox_update(id)
             .update_expression("SET #d = :failed, #err = :err, #at = :at REMOVE #until, #ipk, #isk")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#d", DELIVERY)
             .expression_attribute_names("#err", LAST_ERROR)
             .expression_attribute_names("#at", SENT_AT)
-            .expression_attribute_names("#until", CLAIMED_UNTIL)
             .expression_attribute_names("#ipk", OUTBOX_PENDING.pk)
             .expression_attribute_names("#isk", OUTBOX_PENDING.sk)
             .expression_attribute_values(":failed", s(DELIVERY_FAILED))
             .expression_attribute_values(":err", s(error))
-            .expression_attribute_values(":at", s(now.to_rfc3339()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+            .expression_attribute_values(":at", s(now.to_rfc3339()));
+        settle(update, lease).await
     }
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {
@@ -538,7 +541,7 @@ struct IndexQuery {
 
 impl DynamoStore {
     async fn query_index<T: serde::de::DeserializeOwned>(&self, q: &IndexQuery, page: PageRequest) -> Result<Page<T>, StoreError> {
-        let start = match &page.cursor {
+        let mut start = match &page.cursor {
             None => None,
             Some(cursor) => {
                 let key: HashMap<String, String> = decode_cursor(cursor)?;
@@ -550,26 +553,44 @@ impl DynamoStore {
                 Some(key.into_iter().map(|(k, v)| (k, s(v))).collect())
             }
         };
-        let mut request = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(q.index.name)
-            .key_condition_expression("#p = :p")
-            .expression_attribute_names("#p", q.index.pk)
-            .expression_attribute_values(":p", s(q.partition.as_str()))
-            .scan_index_forward(q.forward)
-            .limit(i32::try_from(page.limit).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start);
-        if let Some((attribute, value)) = &q.filter {
-            request = request
-                .filter_expression("#f = :f")
-                .expression_attribute_names("#f", *attribute)
-                .expression_attribute_values(":f", s(value.as_str()));
+        let had_cursor = start.is_some();
+        let mut items = Vec::new();
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(q.index.name)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", q.index.pk)
+                .expression_attribute_values(":p", s(q.partition.as_str()))
+                .scan_index_forward(q.forward)
+                .limit(i32::try_from(page.limit - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start);
+            if let Some((attribute, value)) = &q.filter {
+                request = request
+                    .filter_expression("#f = :f")
+                    .expression_attribute_names("#f", *attribute)
+                    .expression_attribute_values(":f", s(value.as_str()));
+            }
+            let out = match request.send().await {
+                Ok(out) => out,
+                // Keys that pass the shape check but not DynamoDB's own.
+                Err(SdkError::ServiceError(e)) if had_cursor && e.err().meta().code() == Some("ValidationException") => {
+                    return Err(StoreError::InvalidCursor);
+                }
+                Err(e) => return Err(unavailable(e)),
+            };
+            for item in out.items.unwrap_or_default() {
+                items.push(read(item)?);
+            }
+            start = out.last_evaluated_key;
+            // Limit applies before the filter: keep reading until the page is full.
+            if start.is_none() || items.len() >= page.limit {
+                break;
+            }
         }
-        let out = request.send().await.map_err(unavailable)?;
-        let items = out.items.unwrap_or_default().into_iter().map(read).collect::<Result<Vec<T>, _>>()?;
-        let next_cursor = out.last_evaluated_key.and_then(|key| {
+        let next_cursor = start.and_then(|key| {
             let key: HashMap<String, String> =
                 key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone()))).collect();
             encode_cursor(&key)

@@ -38,6 +38,16 @@ pub(crate) fn project_header(project: &Project) -> Result<Map<String, Value>, St
     }
 }
 
+/// How many items a commit writes: the same count on every adapter, so
+/// that a commit DynamoDB would refuse is refused everywhere.
+pub(crate) fn commit_items(commit: &crate::ports::Commit) -> usize {
+    let project = commit.project.as_ref().map_or(0, |w| {
+        let c = &w.change;
+        1 + c.milestones.len() + c.tasks.len() + c.history.len() + c.outbox.len() + usize::from(c.account.is_some())
+    });
+    project + usize::from(commit.intake.is_some())
+}
+
 /// Opaque pagination cursors: hex of a JSON value only the adapter reads.
 pub(crate) fn encode_cursor(value: &impl serde::Serialize) -> Option<String> {
     serde_json::to_vec(value).ok().map(hex::encode)

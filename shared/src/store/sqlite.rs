@@ -10,7 +10,7 @@
 //! runner needs; calls run on tokio's blocking pool.
 
 use super::keys::outbox_pending_sk;
-use super::{corrupt, decode_cursor, encode_cursor, project_header};
+use super::{MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header};
 use crate::domain::account::{AccountChange, AccountRecord, AccountStatus};
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::IntakeRecord;
@@ -20,7 +20,7 @@ use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
 use chrono::{DateTime, Utc};
 use crate::ports::{
-    Claim, Commit, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Claimed, Commit, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -123,6 +123,22 @@ impl SqliteStore {
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
+    /// Updates a claimed outbox entry if `lease` still holds it (`?1` is
+    /// the id, `?2` the lease, `?3` and `?4` the given values).
+    async fn settle(&self, id: &OutboxId, lease: Lease, assignments: &'static str, third: String, fourth: Option<String>) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            let sql = format!("UPDATE outbox SET {assignments} WHERE id = ?1 AND delivery = 'claimed' AND claimed_until = ?2");
+            let updated = match fourth {
+                Some(fourth) => conn.execute(&sql, params![id, lease.0, third, fourth]),
+                None => conn.execute(&sql, params![id, lease.0, third]),
+            }
+            .map_err(unavailable)?;
+            Ok(updated == 1)
+        })
+        .await
+    }
+
     /// Runs `f` on the connection, off the async threads.
     async fn run<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
@@ -140,6 +156,10 @@ impl SqliteStore {
 }
 
 fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
+    let items = commit_items(commit);
+    if items > MAX_COMMIT_ITEMS {
+        return Err(CommitError::TooLarge { items });
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
     // Same precedence as DynamoDB's cancellation reasons: the intake record first.
     match &commit.intake {
@@ -373,65 +393,44 @@ impl ProjectStore for SqliteStore {
 
     async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError> {
         let id = id.to_string();
+        let until = (now + lease).timestamp_millis();
         self.run(move |conn| {
             let claimed = conn
                 .execute(
                     "UPDATE outbox SET delivery = 'claimed', claimed_until = ?2, attempts = attempts + 1
                      WHERE id = ?1 AND (delivery = 'pending' OR (delivery = 'claimed' AND claimed_until < ?3))",
-                    params![id, (now + lease).timestamp_millis(), now.timestamp_millis()],
+                    params![id, until, now.timestamp_millis()],
                 )
                 .map_err(unavailable)?;
-            let row: Option<(String, String)> = conn
-                .query_row("SELECT delivery, body FROM outbox WHERE id = ?1", [&id], |row| Ok((row.get(0)?, row.get(1)?)))
+            let row: Option<(String, u32, String)> = conn
+                .query_row("SELECT delivery, attempts, body FROM outbox WHERE id = ?1", [&id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()
                 .map_err(unavailable)?;
             Ok(match row {
                 None => Claim::Missing,
-                Some((_, body)) if claimed == 1 => Claim::Claimed(parse(&id, &body)?),
-                Some((delivery, _)) if delivery == "claimed" => Claim::Busy,
+                Some((_, attempts, body)) if claimed == 1 => {
+                    Claim::Claimed(Claimed { entry: parse(&id, &body)?, lease: Lease(until), attempts })
+                }
+                Some((delivery, _, _)) if delivery == "claimed" => Claim::Busy,
                 Some(_) => Claim::Done,
             })
         })
         .await
     }
 
-    async fn mark_sent(&self, id: &OutboxId, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let id = id.to_string();
-        self.run(move |conn| {
-            conn.execute(
-                "UPDATE outbox SET delivery = 'sent', delivered_at = ?2, claimed_until = NULL WHERE id = ?1",
-                params![id, now.to_rfc3339()],
-            )
-            .map(|_| ())
-            .map_err(unavailable)
-        })
-        .await
+    async fn mark_sent(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.settle(id, lease, "delivery = 'sent', delivered_at = ?3, claimed_until = NULL", now.to_rfc3339(), None).await
     }
 
-    async fn release_outbox(&self, id: &OutboxId, error: &str) -> Result<(), StoreError> {
-        let (id, error) = (id.to_string(), error.to_owned());
-        self.run(move |conn| {
-            conn.execute(
-                "UPDATE outbox SET delivery = 'pending', claimed_until = NULL, last_error = ?2 WHERE id = ?1 AND delivery = 'claimed'",
-                params![id, error],
-            )
-            .map(|_| ())
-            .map_err(unavailable)
-        })
-        .await
+    async fn release_outbox(&self, id: &OutboxId, lease: Lease, error: &str) -> Result<bool, StoreError> {
+        self.settle(id, lease, "delivery = 'pending', claimed_until = NULL, last_error = ?3", error.to_owned(), None).await
     }
 
-    async fn mark_failed(&self, id: &OutboxId, now: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        let (id, error) = (id.to_string(), error.to_owned());
-        self.run(move |conn| {
-            conn.execute(
-                "UPDATE outbox SET delivery = 'failed', delivered_at = ?2, claimed_until = NULL, last_error = ?3 WHERE id = ?1",
-                params![id, now.to_rfc3339(), error],
-            )
-            .map(|_| ())
-            .map_err(unavailable)
-        })
-        .await
+    async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError> {
+        let assignments = "delivery = 'failed', delivered_at = ?3, claimed_until = NULL, last_error = ?4";
+        self.settle(id, lease, assignments, now.to_rfc3339(), Some(error.to_owned())).await
     }
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {

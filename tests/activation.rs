@@ -1,0 +1,233 @@
+//! Go-live (*Mise en service*) end to end, on DynamoDB Local and on the
+//! embedded store: preconditions, the three events and the mail in one
+//! commit, the account activated once, the project final afterwards. Every
+//! event emitted here is checked against its schema in `events/schemas/`.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use integration_tests::contracts::assert_valid;
+use integration_tests::{Reply, SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, sqlite_store, staff_request, token};
+use serde_json::{Value, json};
+use shared::domain::ProjectId;
+use shared::domain::account::AccountStatus;
+use shared::domain::outbox::OutboxMessage;
+use shared::ports::{Clock, ManualClock, ProjectStore};
+use std::sync::Arc;
+
+const PM: &str = "sophie.durand@bluerocktel.fr";
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-20T10:05:00Z".parse().unwrap()
+}
+
+/// When the projects go live (the clock of these tests).
+fn live_at() -> DateTime<Utc> {
+    "2027-01-11T16:00:00Z".parse().unwrap()
+}
+
+struct Fixture {
+    store: Arc<dyn ProjectStore>,
+    clock: Arc<ManualClock>,
+    app: axum::Router,
+}
+
+fn project(line: &str) -> ProjectId {
+    ProjectId::for_deal_line("D-2026-0042", line)
+}
+
+fn summary(line: &str) -> Value {
+    json!({
+        "go_live_date": "2027-01-11",
+        "technical_summary": [{
+            "line_id": line,
+            "circuit_id": "FTTO-LYO-004211",
+            "ip_addressing": "203.0.113.16/29",
+            "numbers": ["+33478000000"],
+            "equipment": "Cisco C1111-4P",
+            "details": { "vlan": "120" }
+        }]
+    })
+}
+
+impl Fixture {
+    async fn new(store: Arc<dyn ProjectStore>) -> Self {
+        let clock = Arc::new(ManualClock::new(t0()));
+        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
+        assert_eq!(send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status, StatusCode::CREATED);
+        clock.set(live_at());
+        Self { store, clock, app }
+    }
+
+    async fn call(&self, method: &str, path: &str, role: &str, body: Option<Value>) -> Reply {
+        send(&self.app, staff_request(method, path, Some(&token(PM, &[role])), body)).await
+    }
+
+    async fn complete(&self, line: &str, key: &str) -> Reply {
+        self.call("POST", &format!("/v1/projects/{}/milestones/{key}/complete", project(line)), "manager", None).await
+    }
+
+    async fn ready(&self, line: &str) {
+        for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+            assert_eq!(self.complete(line, key).await.status, StatusCode::OK, "{key}");
+        }
+    }
+
+    async fn activate(&self, line: &str, body: Value) -> Reply {
+        self.call("POST", &format!("/v1/projects/{}/activate", project(line)), "manager", Some(body)).await
+    }
+
+    /// Events of the given projects, checked against their schemas.
+    async fn events(&self, lines: &[&str]) -> Vec<(String, Value)> {
+        let ids: Vec<ProjectId> = lines.iter().map(|l| project(l)).collect();
+        let mut out = Vec::new();
+        for e in self.store.pending_outbox(10_000).await.unwrap() {
+            if !ids.contains(&e.project_id) {
+                continue;
+            }
+            if let OutboxMessage::Event { detail_type, detail } = e.message {
+                assert_valid(&detail_type, &detail);
+                out.push((detail_type, detail));
+            }
+        }
+        out
+    }
+
+    async fn mails(&self, template: &str) -> usize {
+        let entries = self.store.pending_outbox(10_000).await.unwrap();
+        entries
+            .iter()
+            .filter(|e| matches!(&e.message, OutboxMessage::Mail { template: t, .. } if serde_json::to_value(t).unwrap() == template))
+            .count()
+    }
+}
+
+fn problem_type(reply: &Reply) -> String {
+    reply.json()["type"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+mod cases {
+    use super::*;
+
+    pub async fn going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk(f: Fixture) {
+        f.ready("L1").await;
+        let reply = f.activate("L1", summary("L1")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        let live = reply.json();
+        assert_eq!((live["status"].as_str(), live["go_live_date"].as_str()), (Some("live"), Some("2027-01-11")));
+        assert_eq!(live["milestones"][5]["status"], "completed");
+
+        let events = f.events(&["L1"]).await;
+        let only = |dt: &str| {
+            let found: Vec<&Value> = events.iter().filter(|(t, _)| t == dt).map(|(_, d)| d).collect();
+            assert_eq!(found.len(), 1, "{dt} exactly once");
+            found[0].clone()
+        };
+        let billing = only("SubscriptionActivationRequested");
+        assert_eq!(billing["subscription_ids"], json!(["SUB-9001"]));
+        assert_eq!(billing["effective_date"], "2027-01-11");
+        let account = only("CustomerAccountActivated");
+        assert_eq!(account["account_id"], "ACC-1001");
+        let helpdesk = only("HelpdeskAccountConfigured");
+        assert_eq!(helpdesk["services"][0]["technical_summary"]["circuit_id"], "FTTO-LYO-004211");
+        assert_eq!(helpdesk["technical_contact"]["email"], "claire@boulangerie-martin.fr");
+        assert_eq!(f.mails("go_live").await, 1);
+        assert_eq!(f.store.account("ACC-1001").await.unwrap().unwrap().status, AccountStatus::Active);
+
+        // Again: a no-op, nothing new.
+        let version = live["version"].as_u64();
+        let again = f.activate("L1", summary("L1")).await;
+        assert_eq!((again.status, again.json()["version"].as_u64()), (StatusCode::OK, version));
+        assert_eq!(f.events(&["L1"]).await.len(), events.len());
+
+        // The project is final.
+        let reopen = f.call("POST", &format!("/v1/projects/{}/milestones/customer_acceptance/reopen", project("L1")), "admin", Some(json!({ "reason": "late fault" }))).await;
+        assert_eq!((reopen.status, problem_type(&reopen)), (StatusCode::CONFLICT, "project-live".into()));
+        let task = json!({ "title": "After", "assignee": PM, "due_date": "2027-01-12" });
+        let add = f.call("POST", &format!("/v1/projects/{}/milestones/go_live/tasks", project("L1")), "manager", Some(task)).await;
+        assert_eq!((add.status, problem_type(&add)), (StatusCode::CONFLICT, "project-live".into()));
+        assert_eq!(f.complete("L1", "go_live").await.status, StatusCode::OK, "completed already: a no-op");
+    }
+
+    pub async fn go_live_checks_its_preconditions(f: Fixture) {
+        f.complete("L1", "order_confirmed").await;
+        let early = f.activate("L1", summary("L1")).await;
+        assert_eq!((early.status, problem_type(&early)), (StatusCode::CONFLICT, "milestones-pending".into()));
+        assert_eq!(early.json()["pending_milestones"][0], "equipment_ordered");
+        f.ready("L1").await;
+
+        let mut future = summary("L1");
+        future["go_live_date"] = "2027-01-12".into();
+        let mut before_deal = summary("L1");
+        before_deal["go_live_date"] = "2026-11-19".into();
+        let wrong_line = summary("L2");
+        for body in [future, before_deal, wrong_line, json!({ "go_live_date": "2027-01-11" })] {
+            let reply = f.activate("L1", body).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&reply.body));
+        }
+        for role in ["technician", "admin"] {
+            let reply = f.call("POST", &format!("/v1/projects/{}/activate", project("L1")), role, Some(summary("L1"))).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role}");
+        }
+        let anonymous = send(&f.app, staff_request("POST", &format!("/v1/projects/{}/activate", project("L1")), None, Some(summary("L1")))).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        assert!(f.events(&["L1"]).await.iter().all(|(t, _)| t != "SubscriptionActivationRequested"), "nothing half done");
+    }
+
+    pub async fn two_projects_of_one_account_activate_it_once(f: Fixture) {
+        f.ready("L1").await;
+        f.ready("L2").await;
+        // Both at once: the account's one-time activation is decided by the store.
+        let (a, b) = tokio::join!(f.activate("L1", summary("L1")), f.activate("L2", summary("L2")));
+        assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
+        let events = f.events(&["L1", "L2"]).await;
+        let count = |dt: &str| events.iter().filter(|(t, _)| t == dt).count();
+        assert_eq!(count("CustomerAccountActivated"), 1);
+        assert_eq!(count("SubscriptionActivationRequested"), 2);
+        assert_eq!(count("HelpdeskAccountConfigured"), 2);
+        let account = f.store.account("ACC-1001").await.unwrap().unwrap();
+        assert_eq!(account.status, AccountStatus::Active);
+        assert_eq!(account.name, "Boulangerie Martin SARL");
+        let _ = f.clock.now();
+    }
+
+    pub async fn every_event_of_a_project_s_life_matches_its_schema(f: Fixture) {
+        let tech = token("tech.one@bluerocktel.fr", &["technician"]);
+        let body = json!({ "title": "Survey", "assignee": "tech.one@bluerocktel.fr", "due_date": "2027-01-20" });
+        let added = f.call("POST", &format!("/v1/projects/{}/milestones/order_confirmed/tasks", project("L1")), "manager", Some(body)).await;
+        let task = added.json()["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/projects/{}/tasks/{task}", project("L1"));
+        for patch in [json!({ "status": "blocked", "blocked_reason": "No access" }), json!({ "status": "in_progress" }), json!({ "status": "done" })] {
+            assert_eq!(send(&f.app, staff_request("PATCH", &path, Some(&tech), Some(patch))).await.status, StatusCode::OK);
+        }
+        f.ready("L1").await;
+        f.activate("L1", summary("L1")).await;
+        let kinds: std::collections::BTreeSet<String> = f.events(&["L1", "L2"]).await.into_iter().map(|(t, _)| t).collect();
+        let expected = ["CustomerAccountActivated", "DeploymentProjectCreated", "HelpdeskAccountConfigured", "MilestoneCompleted", "SubscriptionActivationRequested", "TaskBlocked"];
+        assert_eq!(kinds.into_iter().collect::<Vec<_>>(), expected, "each kind emitted and valid");
+    }
+}
+
+macro_rules! suite {
+    ($adapter:ident, $store:expr) => {
+        mod $adapter {
+            use super::*;
+            suite!(@cases $store;
+                going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk,
+                go_live_checks_its_preconditions,
+                two_projects_of_one_account_activate_it_once,
+                every_event_of_a_project_s_life_matches_its_schema,
+            );
+        }
+    };
+    (@cases $store:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                cases::$case(Fixture::new(Arc::new($store)).await).await;
+            }
+        )*
+    };
+}
+
+suite!(dynamodb_local, dynamo_store().await);
+suite!(embedded_sqlite, sqlite_store());
