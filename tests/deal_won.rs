@@ -253,12 +253,14 @@ mod dynamodb_calls {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     }
 
+    /// One read of the deal's templates, then one transaction per project,
+    /// the idempotency record riding in the first and the last.
     #[tokio::test]
     async fn intake_is_one_transaction_per_project_including_the_idempotency_record() {
         let (store, counter) = dynamo_store_counted().await;
         let f = fixture(Arc::new(store));
         assert_eq!(send(&f.app, signed(sample_deal())).await.status, StatusCode::CREATED);
-        assert_eq!(counter.counts(), calls(&[("TransactWriteItems", 2)]));
+        assert_eq!(counter.counts(), calls(&[("BatchGetItem", 1), ("TransactWriteItems", 2)]));
     }
 
     #[tokio::test]
@@ -268,7 +270,7 @@ mod dynamodb_calls {
         send(&f.app, signed(sample_deal())).await;
         counter.reset();
         assert_eq!(send(&f.app, signed(sample_deal())).await.status, StatusCode::OK);
-        assert_eq!(counter.counts(), calls(&[("TransactWriteItems", 1)]));
+        assert_eq!(counter.counts(), calls(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]));
     }
 
     #[tokio::test]

@@ -8,13 +8,13 @@ pub mod auth;
 
 use anyhow::Context;
 use axum::Router;
-use shared::app::{Commands, DispatchSettings, Dispatcher, Intake, Queries};
+use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Intake, Queries, Templates};
 use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::mail::MailRenderer;
 use shared::config::{LocalConfig, local_defaults, vars};
 use shared::http::auth::Authenticator;
 use shared::http::staff::StaffState;
-use shared::http::{self, activation, crm, milestones, projects, tasks};
+use shared::http::{self, activation, crm, milestones, projects, tasks, templates};
 use shared::ports::{Clock, ProjectStore};
 use shared::store::sqlite::SqliteStore;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -28,6 +28,7 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
         secrets: config.webhook_secrets.clone().into(),
         clock: clock.clone(),
     };
+    let settings = Arc::new(Templates::new(store.clone(), clock.clone()));
     let staff = StaffState { commands: Arc::new(Commands::new(store.clone(), clock)), queries: Arc::new(Queries::new(store)) };
     let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
     http::app([
@@ -35,7 +36,8 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
         projects::router(staff.clone(), auth.clone()),
         milestones::router(staff.clone(), auth.clone()),
         tasks::router(staff.clone(), auth.clone()),
-        activation::router(staff, auth),
+        activation::router(staff, auth.clone()),
+        templates::router(settings, auth),
     ])
 }
 
@@ -52,6 +54,39 @@ pub fn dispatcher(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &
         MailRenderer::new()?,
         DispatchSettings::new(config.mail_from.clone()),
     ))
+}
+
+/// How often the local runner runs the escalation sweep (15 minutes in the cloud).
+pub const ESCALATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs the escalation sweep every [`ESCALATE_EVERY`] until `stop` resolves.
+pub async fn run_escalation(escalator: Arc<Escalator>, stop: impl Future<Output = ()>) {
+    let tick = async {
+        loop {
+            if let Err(e) = escalator.sweep().await {
+                tracing::warn!(error = %e, "local escalation sweep failed");
+            }
+            tokio::time::sleep(ESCALATE_EVERY).await;
+        }
+    };
+    tokio::select! { () = tick => {}, () = stop => {} }
+}
+
+/// One escalation sweep as if run at `at`, then the delivery of what it
+/// produced (`deployments-local escalate --at <RFC3339>`).
+pub async fn escalate_at(config: &LocalConfig, at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<shared::app::EscalationReport> {
+    let store = open_store(config)?;
+    let clock: Arc<dyn Clock> = Arc::new(shared::ports::ManualClock::new(at));
+    let report = Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone()).sweep().await?;
+    dispatcher(store, clock, config)?.sweep(chrono::Duration::zero(), 1000).await?;
+    Ok(report)
+}
+
+fn open_store(config: &LocalConfig) -> anyhow::Result<Arc<dyn ProjectStore>> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let store = SqliteStore::open(&config.database_path()).with_context(|| format!("cannot open {}", config.database_path().display()))?;
+    Ok(Arc::new(store))
 }
 
 /// How often the local dispatcher looks for undelivered entries.
@@ -75,24 +110,24 @@ pub async fn run_dispatcher(dispatcher: Arc<Dispatcher>, stop: impl Future<Outpu
 /// Opens the embedded store and serves every route on `127.0.0.1:PORT`
 /// until Ctrl-C or SIGTERM, delivering mail and events in the background.
 pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let store: Arc<dyn ProjectStore> = Arc::new(
-        SqliteStore::open(&config.database_path()).with_context(|| format!("cannot open {}", config.database_path().display()))?,
-    );
+    let store = open_store(&config)?;
     let clock: Arc<dyn Clock> = Arc::new(shared::ports::SystemClock);
     let dispatcher = Arc::new(dispatcher(store.clone(), clock.clone(), &config)?);
+    let escalator = Arc::new(Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone()));
     let app = router(store, clock, &config);
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
     print_banner(&config, listener.local_addr()?);
-    let (stopped, stop) = tokio::sync::oneshot::channel::<()>();
-    let delivery = tokio::spawn(run_dispatcher(dispatcher, async {
-        let _ = stop.await;
-    }));
+    let (stopped, stop) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    };
+    let escalation = tokio::spawn(run_escalation(escalator, until_stopped(stop.clone())));
+    let delivery = tokio::spawn(run_dispatcher(dispatcher, until_stopped(stop)));
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await;
-    let _ = stopped.send(());
+    let _ = stopped.send(true);
+    let _ = escalation.await;
     let _ = delivery.await;
     served?;
     Ok(())

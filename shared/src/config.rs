@@ -19,6 +19,8 @@ pub mod vars {
     pub const MAIL_FROM: &str = "MAIL_FROM";
     /// Optional SES configuration set (bounce and complaint tracking).
     pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
+    /// Who receives level-2 escalations of blocked tasks.
+    pub const ESCALATION_EMAIL: &str = "ESCALATION_EMAIL";
     pub const PORT: &str = "PORT";
     pub const DATA_DIR: &str = "DATA_DIR";
 }
@@ -29,6 +31,7 @@ pub mod local_defaults {
     pub const DATA_DIR: &str = ".local";
     pub const SECRET: &str = "local-dev-secret";
     pub const MAIL_FROM: &str = "BlueRockTEL Déploiements <deploiements@bluerocktel.fr>";
+    pub const ESCALATION_EMAIL: &str = "escalade.deploiements@bluerocktel.fr";
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -153,6 +156,25 @@ impl DispatchConfig {
     }
 }
 
+/// Settings of the `escalation` function.
+#[derive(Debug)]
+pub struct EscalationConfig {
+    pub table_name: String,
+    pub escalation_email: String,
+}
+
+impl EscalationConfig {
+    pub const VARS: &[&str] = &[vars::TABLE_NAME, vars::ESCALATION_EMAIL];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let escalation_email = env.required(vars::ESCALATION_EMAIL)?;
+        if !crate::domain::validation::is_email(&escalation_email) {
+            return Err(ConfigError::Invalid { name: vars::ESCALATION_EMAIL, reason: "must be an e-mail address".into() });
+        }
+        Ok(Self { table_name: env.required(vars::TABLE_NAME)?, escalation_email })
+    }
+}
+
 /// Settings of the local runner (`deployments-local`), with API.md's defaults.
 #[derive(Debug)]
 pub struct LocalConfig {
@@ -161,6 +183,7 @@ pub struct LocalConfig {
     pub webhook_secrets: Vec<Secret>,
     pub jwt_secret: Secret,
     pub mail_from: String,
+    pub escalation_email: String,
 }
 
 impl LocalConfig {
@@ -168,6 +191,7 @@ impl LocalConfig {
         vars::PORT,
         vars::DATA_DIR,
         vars::MAIL_FROM,
+        vars::ESCALATION_EMAIL,
         vars::CRM_WEBHOOK_SECRET,
         vars::CRM_WEBHOOK_SECRET_PREVIOUS,
         vars::LOCAL_JWT_SECRET,
@@ -183,6 +207,7 @@ impl LocalConfig {
             webhook_secrets,
             jwt_secret: or_default(vars::LOCAL_JWT_SECRET),
             mail_from: env.optional(vars::MAIL_FROM).unwrap_or_else(|| local_defaults::MAIL_FROM.to_owned()),
+            escalation_email: env.optional(vars::ESCALATION_EMAIL).unwrap_or_else(|| local_defaults::ESCALATION_EMAIL.to_owned()),
         })
     }
 

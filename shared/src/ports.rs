@@ -5,6 +5,7 @@
 
 use crate::domain::account::AccountRecord;
 use crate::domain::history::HistoryEntry;
+use crate::domain::template::Template;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Change, Project, ProjectOverview, ProjectStatus};
@@ -244,6 +245,15 @@ pub enum Claim {
     Missing,
 }
 
+/// Blocked tasks whose escalation is due, and what finding them cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DueEscalations {
+    pub tasks: Vec<(ProjectId, crate::domain::TaskId)>,
+    /// Index entries the store read to find them (they are all due: the
+    /// index holds only tasks with an escalation ahead, sorted by its time).
+    pub read: usize,
+}
+
 /// Persistence of projects, their history and outbox, and deal intake records.
 #[async_trait]
 pub trait ProjectStore: Send + Sync {
@@ -259,6 +269,15 @@ pub trait ProjectStore: Send + Sync {
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError>;
 
     async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
+
+    /// The current stored template of each given service type (types
+    /// without one are left out): one read for all of them.
+    async fn current_templates(&self, service_types: &[String]) -> Result<Vec<Template>, StoreError>;
+
+    /// Stores `template` as its type's new current version, kept beside the
+    /// earlier ones. Fails with [`CommitError::VersionConflict`] unless the
+    /// current version is `template.version - 1` (0: none stored yet).
+    async fn save_template(&self, template: &Template) -> Result<(), CommitError>;
 
     async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError>;
 
@@ -281,6 +300,9 @@ pub trait ProjectStore: Send + Sync {
     /// Gives up on an entry that can never be delivered (kept, with the
     /// reason). `Ok(false)` if `lease` no longer holds.
     async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError>;
+
+    /// Blocked tasks whose next escalation is at or before `now`, soonest first.
+    async fn due_escalations(&self, now: DateTime<Utc>, limit: usize) -> Result<DueEscalations, StoreError>;
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError>;
 

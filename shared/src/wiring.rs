@@ -1,7 +1,7 @@
 //! The dependencies of a staff function, built once per execution
 //! environment: settings, the DynamoDB store, the use cases, the router.
 
-use crate::app::{Commands, Queries};
+use crate::app::{Commands, Queries, Templates};
 use crate::config::{ConfigError, StaffConfig, process_env};
 use crate::http::auth::{ApiGatewayClaims, Authenticator};
 use crate::http::staff::StaffState;
@@ -10,12 +10,22 @@ use crate::store::dynamodb::DynamoStore;
 use axum::Router;
 use std::sync::Arc;
 
+async fn store() -> Result<Arc<dyn ProjectStore>, ConfigError> {
+    let config = StaffConfig::from_env(&process_env())?;
+    let sdk = crate::aws::sdk_config().await;
+    Ok(Arc::new(DynamoStore::from_config(&sdk, config.table_name)))
+}
+
+/// The application of the `templates` function.
+pub async fn templates_app() -> Result<Router, ConfigError> {
+    let templates = Templates::new(store().await?, Arc::new(SystemClock));
+    Ok(crate::http::app([crate::http::templates::router(Arc::new(templates), Arc::new(ApiGatewayClaims))]))
+}
+
 /// The application of a staff function serving `router`, with claims from
 /// API Gateway's JWT authorizer.
 pub async fn staff_app(router: fn(StaffState, Authenticator) -> Router) -> Result<Router, ConfigError> {
-    let config = StaffConfig::from_env(&process_env())?;
-    let sdk = crate::aws::sdk_config().await;
-    let store: Arc<dyn ProjectStore> = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
+    let store = store().await?;
     let state = StaffState {
         commands: Arc::new(Commands::new(store.clone(), Arc::new(SystemClock))),
         queries: Arc::new(Queries::new(store)),

@@ -154,6 +154,7 @@ pub fn bundle_app(
         webhook_secrets: vec![Secret::new(SECRET)],
         jwt_secret: Secret::new(JWT_SECRET),
         mail_from: shared::config::local_defaults::MAIL_FROM.to_owned(),
+        escalation_email: shared::config::local_defaults::ESCALATION_EMAIL.to_owned(),
     };
     deployments_local::router(store, clock, &config)
 }

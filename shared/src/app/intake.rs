@@ -1,6 +1,7 @@
 //! Use case: a won deal arrives from the CRM.
 //!
-//! Writes, for a deal with N projects to create, exactly N transactions: the
+//! Reads the current templates of the deal's service types (one read), then
+//! writes, for a deal with N projects to create, exactly N transactions: the
 //! first also claims the deal's idempotency record, the last marks it
 //! complete. A replay fails the claim (writing nothing) and answers from the
 //! record; a delivery that finds the claim still pending (a concurrent or
@@ -54,7 +55,13 @@ impl Intake {
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {
         let now = self.clock.now();
         deal.validate(now).map_err(IntakeError::Invalid)?;
-        let plan = intake::plan(&deal, Template::default_for, now);
+        // One read for the current templates of every service type of the deal.
+        let types: Vec<String> = deal.installable_lines().map(|l| l.service_type.clone()).collect();
+        let templates = if types.is_empty() { Vec::new() } else { self.store.current_templates(&types).await? };
+        let template_for = |service_type: &str| {
+            templates.iter().find(|t| t.service_type == service_type).cloned().unwrap_or_else(|| Template::default_for(service_type))
+        };
+        let plan = intake::plan(&deal, template_for, now);
         let mut claim = plan.record;
         let fingerprint = claim.fingerprint.clone();
         if plan.projects.len() <= 1 {

@@ -3,11 +3,15 @@
 
 pub mod commands;
 pub mod dispatch;
+pub mod escalation;
 pub mod intake;
 pub mod queries;
 mod retry;
+pub mod templates;
 
 pub use commands::{CommandError, Commands};
 pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
+pub use escalation::{EscalationReport, Escalator};
 pub use intake::{Intake, IntakeError, IntakeOutcome};
 pub use queries::{Queries, QueryError};
+pub use templates::{Templates, TemplatesError};

@@ -28,7 +28,12 @@ where
 
 /// Full jitter over an exponential ceiling: 10 ms, 20 ms, … capped at 320 ms.
 pub(crate) fn backoff(attempt: u32) -> Duration {
-    let ceiling = 10u64 << attempt.min(5);
+    jittered(attempt, 5)
+}
+
+/// Full jitter over 10 ms × 2^attempt, the exponent capped at `max_doubling`.
+pub(crate) fn jittered(attempt: u32, max_doubling: u32) -> Duration {
+    let ceiling = 10u64 << attempt.min(max_doubling);
     // A fresh RandomState is randomly seeded: enough entropy for jitter.
     let random = RandomState::new().hash_one(attempt);
     Duration::from_millis(1 + random % ceiling)

@@ -42,9 +42,25 @@ pub enum DomainEvent {
     ProjectCreated(ProjectCreated),
     MilestoneCompleted(MilestoneCompleted),
     TaskBlocked(TaskBlocked),
+    TaskEscalated(TaskEscalated),
     SubscriptionActivationRequested(SubscriptionActivationRequested),
     CustomerAccountActivated(CustomerAccountActivated),
     HelpdeskAccountConfigured(HelpdeskAccountConfigured),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TaskEscalated {
+    pub account_id: String,
+    pub task_id: TaskId,
+    pub milestone_key: String,
+    pub title: String,
+    pub assignee: String,
+    pub blocked_reason: String,
+    pub blocked_since: DateTime<Utc>,
+    pub due_date: NaiveDate,
+    pub level: u8,
+    pub notified: String,
+    pub escalated_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -132,6 +148,7 @@ impl DomainEvent {
             Self::ProjectCreated(_) => detail_type::DEPLOYMENT_PROJECT_CREATED,
             Self::MilestoneCompleted(_) => detail_type::MILESTONE_COMPLETED,
             Self::TaskBlocked(_) => detail_type::TASK_BLOCKED,
+            Self::TaskEscalated(_) => detail_type::TASK_ESCALATED,
             Self::SubscriptionActivationRequested(_) => detail_type::SUBSCRIPTION_ACTIVATION_REQUESTED,
             Self::CustomerAccountActivated(_) => detail_type::CUSTOMER_ACCOUNT_ACTIVATED,
             Self::HelpdeskAccountConfigured(_) => detail_type::HELPDESK_ACCOUNT_CONFIGURED,
@@ -146,6 +163,7 @@ impl DomainEvent {
             Self::ProjectCreated(d) => serde_json::to_value(d),
             Self::MilestoneCompleted(d) => serde_json::to_value(d),
             Self::TaskBlocked(d) => serde_json::to_value(d),
+            Self::TaskEscalated(d) => serde_json::to_value(d),
             Self::SubscriptionActivationRequested(d) => serde_json::to_value(d),
             Self::CustomerAccountActivated(d) => serde_json::to_value(d),
             Self::HelpdeskAccountConfigured(d) => serde_json::to_value(d),

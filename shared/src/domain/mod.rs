@@ -6,6 +6,7 @@
 pub mod account;
 pub mod activation;
 pub mod deal;
+pub mod escalation;
 pub mod events;
 pub mod history;
 pub mod ids;

@@ -4,6 +4,39 @@
 use super::deal::Language;
 use super::ids::{OutboxId, ProjectId};
 use super::milestone::CustomerMail;
+
+/// Every mail the module sends: the customer mails of milestones, and the
+/// internal escalation mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTemplate {
+    OrderConfirmed,
+    DeliveryConfirmed,
+    GoLive,
+    TaskEscalated,
+}
+
+impl MailTemplate {
+    /// The file-name stem of the template (`templates/mail/<slug>.<lang>.*`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::OrderConfirmed => "order_confirmed",
+            Self::DeliveryConfirmed => "delivery_confirmed",
+            Self::GoLive => "go_live",
+            Self::TaskEscalated => "task_escalated",
+        }
+    }
+}
+
+impl From<CustomerMail> for MailTemplate {
+    fn from(mail: CustomerMail) -> Self {
+        match mail {
+            CustomerMail::OrderConfirmed => Self::OrderConfirmed,
+            CustomerMail::DeliveryConfirmed => Self::DeliveryConfirmed,
+            CustomerMail::GoLive => Self::GoLive,
+        }
+    }
+}
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -24,7 +57,7 @@ pub enum OutboxMessage {
     Event { detail_type: String, detail: Value },
     /// A customer mail; `context` is a snapshot of what the template shows,
     /// taken when the milestone was reached.
-    Mail { template: CustomerMail, to: String, language: Language, context: Value },
+    Mail { template: MailTemplate, to: String, language: Language, context: Value },
 }
 
 impl OutboxEntry {

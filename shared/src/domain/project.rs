@@ -7,7 +7,7 @@ use super::events::{self, DomainEvent};
 use super::history::HistoryEntry;
 use super::ids::{OutboxId, ProjectId, TaskId};
 use super::milestone::{CustomerMail, Milestone, MilestoneKey, MilestoneStatus};
-use super::outbox::{OutboxEntry, OutboxMessage};
+use super::outbox::{MailTemplate, OutboxEntry, OutboxMessage};
 use super::task::{Task, TaskStatus};
 use super::template::{Template, TemplateRef};
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -151,9 +151,9 @@ impl<'a> Recorder<'a> {
         self.push(id, message);
     }
 
-    pub(crate) fn mail(&mut self, template: CustomerMail, to: &str, language: Language, context: Value) {
+    pub(crate) fn mail(&mut self, template: impl Into<MailTemplate>, to: &str, language: Language, context: Value) {
         let id = self.next_id();
-        self.push(id, OutboxMessage::Mail { template, to: to.to_owned(), language, context });
+        self.push(id, OutboxMessage::Mail { template: template.into(), to: to.to_owned(), language, context });
     }
 
     pub(crate) fn finish(self) -> Change {
@@ -239,6 +239,8 @@ impl Project {
                 blocked_reason: None,
                 blocked_since: None,
                 blocked_seconds: 0,
+                escalation_level: 0,
+                next_escalation_at: None,
                 created_at: now,
                 updated_at: now,
             })
@@ -488,6 +490,8 @@ pub(crate) mod tests {
             blocked_reason: None,
             blocked_since: None,
             blocked_seconds: 0,
+            escalation_level: 0,
+            next_escalation_at: None,
             created_at: now(),
             updated_at: now(),
         });

@@ -45,8 +45,46 @@ pub struct Task {
     /// Time spent blocked over all past blocks, in seconds.
     #[serde(default)]
     pub blocked_seconds: i64,
+    /// Escalations so far of the current block (0 to [`EscalationPolicy::MAX_LEVEL`]).
+    #[serde(default)]
+    pub escalation_level: u8,
+    /// When the next escalation is due; set only while blocked and not at the last level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_escalation_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// When blocked tasks escalate: when overdue (the day after the due date)
+/// or once blocked longer than the threshold, whichever comes first, to the
+/// project owner (level 1); if still blocked a while later, to the
+/// escalation contact (level 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EscalationPolicy {
+    pub blocked_threshold: chrono::Duration,
+    pub level_two_after: chrono::Duration,
+}
+
+impl EscalationPolicy {
+    pub const MAX_LEVEL: u8 = 2;
+    pub const STANDARD: Self =
+        Self { blocked_threshold: chrono::Duration::hours(48), level_two_after: chrono::Duration::hours(24) };
+}
+
+impl Task {
+    /// The first moment the task counts as overdue.
+    pub fn overdue_from(&self) -> DateTime<Utc> {
+        let next_day = self.due_date.succ_opt().unwrap_or(self.due_date);
+        next_day.and_hms_opt(0, 0, 0).map_or(self.created_at, |t| t.and_utc())
+    }
+
+    /// Schedules the first escalation of a block that has not escalated yet.
+    pub fn schedule_escalation(&mut self, policy: &EscalationPolicy) {
+        if self.status == TaskStatus::Blocked && self.escalation_level == 0 {
+            let threshold = self.blocked_since.map(|since| since + policy.blocked_threshold);
+            self.next_escalation_at = Some(threshold.map_or(self.overdue_from(), |t| t.min(self.overdue_from())));
+        }
+    }
 }
 
 /// A task with the project it belongs to, as task lists show it.
@@ -96,12 +134,18 @@ impl Task {
                 let reason = reason.ok_or(TransitionError::ReasonRequired)?;
                 self.blocked_reason = Some(reason.to_owned());
                 self.blocked_since = Some(now);
+                self.status = to;
+                self.escalation_level = 0;
+                self.schedule_escalation(&EscalationPolicy::STANDARD);
             }
             (Blocked, Todo | InProgress) => {
                 if let Some(since) = self.blocked_since.take() {
                     self.blocked_seconds += (now - since).num_seconds().max(0);
                 }
                 self.blocked_reason = None;
+                // Unblocking clears any escalation in progress.
+                self.escalation_level = 0;
+                self.next_escalation_at = None;
             }
             (Done, InProgress) if !milestone_open => return Err(TransitionError::MilestoneCompleted),
             (Todo, InProgress) | (InProgress, Done) | (Done, InProgress) => {}
@@ -135,6 +179,8 @@ mod tests {
             blocked_reason: None,
             blocked_since: None,
             blocked_seconds: 0,
+            escalation_level: 0,
+            next_escalation_at: None,
             created_at: t0(),
             updated_at: t0(),
         }
@@ -187,6 +233,21 @@ mod tests {
         t.transition(Todo, None, true, t0() + Duration::hours(4)).unwrap();
         assert_eq!(t.blocked_seconds, 7200 + 3600);
         assert_eq!(t.status, Todo);
+    }
+
+    #[test]
+    fn a_block_schedules_its_escalation_at_the_earlier_of_overdue_and_threshold() {
+        // Due 2026-12-05, blocked 2026-12-01 08:00: the 48 h threshold comes first.
+        let mut t = task(Todo);
+        t.transition(Blocked, Some("x"), true, t0()).unwrap();
+        assert_eq!(t.next_escalation_at, Some(t0() + Duration::hours(48)));
+        // Blocked on the 4th: overdue from the 6th at midnight comes first.
+        let mut t = task(Todo);
+        let late = t0() + Duration::days(3);
+        t.transition(Blocked, Some("x"), true, late).unwrap();
+        assert_eq!(t.next_escalation_at, Some("2026-12-06T00:00:00Z".parse().unwrap()));
+        t.transition(InProgress, None, true, late + Duration::hours(1)).unwrap();
+        assert_eq!((t.next_escalation_at, t.escalation_level), (None, 0), "unblocking clears it");
     }
 
     #[test]

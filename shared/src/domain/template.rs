@@ -22,9 +22,32 @@ pub struct Template {
     pub service_type: String,
     pub version: u32,
     pub milestones: Vec<MilestoneTemplate>,
+    /// When and by whom this version was saved (absent for the built-in default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+}
+
+/// A template as a client sends it: the milestones, plus the server-owned
+/// fields of a previous `GET`, which may come back unchanged or be left out.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    #[serde(default)]
+    pub service_type: Option<String>,
+    /// The version the edit started from: a stale one is a conflict.
+    #[serde(default)]
+    pub version: Option<u32>,
+    pub milestones: Vec<MilestoneTemplate>,
+    #[serde(default)]
+    pub updated_at: Option<serde_json::Value>,
+    #[serde(default)]
+    pub updated_by: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MilestoneTemplate {
     pub key: MilestoneKey,
     pub name: Names,
@@ -40,10 +63,19 @@ pub struct MilestoneTemplate {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskTemplate {
     pub title: String,
     /// Due date of the task, in days after the project's creation.
     pub due_offset_days: u16,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TemplateError {
+    #[error("the template changed since it was read (now at version {current})")]
+    Stale { current: u32 },
+    #[error("the template is invalid")]
+    Invalid(Vec<FieldError>),
 }
 
 /// Which template a project was created from.
@@ -75,7 +107,37 @@ impl Template {
                 m(MilestoneKey::CUSTOMER_ACCEPTANCE, "Acceptation client", "Customer acceptance", None, 5),
                 m(MilestoneKey::GO_LIVE, "Mise en service", "Go-live", Some(CustomerMail::GoLive), 2),
             ],
+            updated_at: None,
+            updated_by: None,
         }
+    }
+
+    /// The next version of `current` (stored or default) edited as `input`.
+    pub fn edited(
+        current: &Template,
+        input: TemplateInput,
+        actor: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Template, TemplateError> {
+        if let Some(version) = input.version
+            && version != current.version
+        {
+            return Err(TemplateError::Stale { current: current.version });
+        }
+        let mut e = Errors::new();
+        if input.service_type.as_deref().is_some_and(|t| t != current.service_type) {
+            e.add("service_type", "must be the service type of the URL");
+        }
+        e.into_result().map_err(TemplateError::Invalid)?;
+        let next = Template {
+            service_type: current.service_type.clone(),
+            version: current.version + 1,
+            milestones: input.milestones,
+            updated_at: Some(now),
+            updated_by: Some(actor.to_owned()),
+        };
+        next.validate().map_err(TemplateError::Invalid)?;
+        Ok(next)
     }
 
     pub fn reference(&self) -> TemplateRef {
@@ -187,6 +249,25 @@ mod tests {
         extra.default_tasks.truncate(1);
         t.milestones.insert(1, extra);
         assert!(t.validate().unwrap_err().iter().any(|e| e.message.contains("default tasks in all")));
+    }
+
+    #[test]
+    fn an_edit_makes_the_next_version_and_refuses_a_stale_base() {
+        let current = Template::default_for("sip_trunk");
+        let input = TemplateInput {
+            service_type: None,
+            version: Some(0),
+            milestones: current.milestones[1..].to_vec(),
+            updated_at: None,
+            updated_by: None,
+        };
+        let now = "2026-11-28T09:00:00Z".parse().unwrap();
+        let next = Template::edited(&current, input.clone(), "admin@bluerocktel.fr", now).unwrap();
+        assert_eq!((next.version, next.milestones.len(), next.updated_by.as_deref()), (1, 5, Some("admin@bluerocktel.fr")));
+        let stale = Template::edited(&next, input.clone(), "admin", now);
+        assert_eq!(stale, Err(TemplateError::Stale { current: 1 }));
+        let other = TemplateInput { service_type: Some("fibre_ftto".into()), version: None, ..input };
+        assert!(matches!(Template::edited(&current, other, "admin", now), Err(TemplateError::Invalid(_))));
     }
 
     #[test]

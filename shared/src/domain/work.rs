@@ -4,7 +4,7 @@ use super::events::{self, DomainEvent};
 use super::ids::TaskId;
 use super::milestone::MilestoneKey;
 use super::project::{Change, Project, ProjectStatus, Recorder};
-use super::task::{Task, TaskStatus, TransitionError};
+use super::task::{EscalationPolicy, Task, TaskStatus, TransitionError};
 use super::validation::{Errors, FieldError, MAX_NAME, MAX_TEXT};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Deserialize;
@@ -109,6 +109,8 @@ impl Project {
             blocked_reason: None,
             blocked_since: None,
             blocked_seconds: 0,
+            escalation_level: 0,
+            next_escalation_at: None,
             created_at: now,
             updated_at: now,
         };
@@ -170,6 +172,8 @@ impl Project {
             && due != task.due_date
         {
             task.due_date = due;
+            // A new due date moves an escalation that has not happened yet.
+            task.schedule_escalation(&EscalationPolicy::STANDARD);
             changed = true;
         }
         if !changed {
@@ -206,7 +210,7 @@ impl Project {
 
 /// The fields that differ between two versions of a task, before and after.
 fn diff(before: &Task, after: &Task) -> (Value, Value) {
-    let fields = ["status", "blocked_reason", "blocked_since", "blocked_seconds", "assignee", "due_date"];
+    let fields = ["status", "blocked_reason", "blocked_since", "blocked_seconds", "assignee", "due_date", "escalation_level", "next_escalation_at"];
     let (b, a) = (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
     let (mut old, mut new) = (Map::new(), Map::new());
     for field in fields {

@@ -13,6 +13,7 @@ pub mod projects;
 pub mod signature;
 pub mod staff;
 pub mod tasks;
+pub mod templates;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -35,6 +36,7 @@ pub mod routes {
     pub const TASK: &str = "/v1/projects/{project_id}/tasks/{task_id}";
     pub const TASKS: &str = "/v1/tasks";
     pub const ACTIVATE: &str = "/v1/projects/{project_id}/activate";
+    pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
 }
 
 /// Largest request body accepted by any route (API.md: 256 KiB).

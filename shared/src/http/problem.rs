@@ -33,6 +33,7 @@ pub enum Kind {
     TaskLimitReached,
     ConcurrentModification,
     MilestonesPending,
+    TemplateVersionConflict,
     Internal,
 }
 
@@ -60,6 +61,7 @@ impl Kind {
             Self::TaskLimitReached => "task-limit-reached",
             Self::ConcurrentModification => "concurrent-modification",
             Self::MilestonesPending => "milestones-pending",
+            Self::TemplateVersionConflict => "template-version-conflict",
             Self::Internal => "internal-error",
         }
     }
@@ -87,7 +89,8 @@ impl Kind {
             | Self::InvalidTransition
             | Self::TaskLimitReached
             | Self::ConcurrentModification
-            | Self::MilestonesPending => StatusCode::CONFLICT,
+            | Self::MilestonesPending
+            | Self::TemplateVersionConflict => StatusCode::CONFLICT,
         }
     }
 
@@ -114,6 +117,7 @@ impl Kind {
             Self::TaskLimitReached => "The project has as many tasks as it can hold",
             Self::ConcurrentModification => "The project kept changing; retry",
             Self::MilestonesPending => "Every milestone before go-live must be completed first",
+            Self::TemplateVersionConflict => "The template changed since you read it",
             Self::Internal => "An unexpected error occurred",
         }
     }

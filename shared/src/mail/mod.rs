@@ -8,7 +8,7 @@
 //! reached, so a mail says what was true then.
 
 use crate::domain::deal::Language;
-use crate::domain::milestone::CustomerMail;
+use crate::domain::outbox::MailTemplate;
 use chrono::{Datelike, NaiveDate};
 use lettre::message::{Mailbox, MultiPart};
 use minijinja::{Environment, Value, syntax::SyntaxConfig};
@@ -64,6 +64,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "go_live.fr.html",
     "go_live.en.txt",
     "go_live.en.html",
+    "task_escalated.fr.txt",
+    "task_escalated.fr.html",
+    "task_escalated.en.txt",
+    "task_escalated.en.html",
 );
 
 const MONTHS_FR: [&str; 12] =
@@ -77,14 +81,6 @@ fn long_date(value: String, lang: String) -> String {
     let months = if lang == "en" { &MONTHS_EN } else { &MONTHS_FR };
     let day = if lang != "en" && date.day() == 1 { "1er".to_owned() } else { date.day().to_string() };
     format!("{day} {} {}", months[date.month0() as usize], date.year())
-}
-
-fn slug(template: CustomerMail) -> &'static str {
-    match template {
-        CustomerMail::OrderConfirmed => "order_confirmed",
-        CustomerMail::DeliveryConfirmed => "delivery_confirmed",
-        CustomerMail::GoLive => "go_live",
-    }
 }
 
 fn lang(language: Language) -> &'static str {
@@ -116,8 +112,8 @@ impl MailRenderer {
     }
 
     /// Renders `template` in `language` over a context snapshot.
-    pub fn render(&self, template: CustomerMail, language: Language, context: &serde_json::Value) -> Result<RenderedMail, MailError> {
-        let (slug, lang) = (slug(template), lang(language));
+    pub fn render(&self, template: impl Into<MailTemplate>, language: Language, context: &serde_json::Value) -> Result<RenderedMail, MailError> {
+        let (slug, lang) = (template.into().slug(), lang(language));
         let base = Value::from(minijinja::value::Serde(context));
 
         let text_name = format!("{slug}.{lang}.txt");

@@ -1,6 +1,7 @@
 //! Rendered mails, snapshot-tested in both languages (`snapshots/`).
 
 use super::*;
+use crate::domain::milestone::CustomerMail;
 use crate::domain::deal::Language;
 use crate::domain::project::tests::project;
 

@@ -9,6 +9,7 @@ use super::keys::*;
 use super::{MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header};
 use crate::domain::account::{AccountChange, AccountRecord};
 use crate::domain::history::HistoryEntry;
+use crate::domain::template::Template;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Project, ProjectOverview};
@@ -16,7 +17,7 @@ use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
 use chrono::{DateTime, Utc};
 use crate::ports::{
-    Claim, Claimed, Commit, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Claimed, Commit, DueEscalations, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -25,6 +26,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    KeysAndAttributes,
     Projection, ProjectionType, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
     StreamViewType, TransactWriteItem, Update,
 };
@@ -206,6 +208,9 @@ impl DynamoStore {
             let listing = task_listing_sk(t.due_date, id, t.id.as_str());
             index(&mut item, TASKS_BY_ASSIGNEE, tasks_by_assignee_pk(&t.assignee), listing.clone());
             index(&mut item, TASKS_BY_STATUS, tasks_by_status_pk(t.status.as_str()), listing);
+            if let Some(at) = t.next_escalation_at {
+                index(&mut item, ESCALATION_DUE, ESCALATION_PARTITION.into(), escalation_due_sk(at, id, t.id.as_str()));
+            }
             items.push((Role::Other, tx(self.put(item)?)));
         }
         for h in &change.history {
@@ -397,6 +402,71 @@ impl ProjectStore for DynamoStore {
         self.get(account_pk(id), ACCOUNT_SK).await?.map(read).transpose()
     }
 
+    async fn current_templates(&self, service_types: &[String]) -> Result<Vec<Template>, StoreError> {
+        let mut types: Vec<&String> = service_types.iter().collect();
+        types.sort();
+        types.dedup();
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<Item> = types
+            .iter()
+            .map(|t| HashMap::from([(PK.to_owned(), s(template_pk(t))), (SK.to_owned(), s(TEMPLATE_CURRENT_SK))]))
+            .collect();
+        let mut request = Some(
+            KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(invalid_request)?,
+        );
+        let mut templates = Vec::new();
+        // Keys the service could not read this time come back to ask again.
+        for attempt in 0..5 {
+            let Some(keys) = request.take() else { break };
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+            let out = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(unavailable)?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                templates.push(read(item)?);
+            }
+            request = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys().is_empty());
+        }
+        if request.is_some() {
+            return Err(StoreError::Unavailable("templates could not all be read".into()));
+        }
+        Ok(templates)
+    }
+
+    async fn save_template(&self, template: &Template) -> Result<(), CommitError> {
+        let pk = template_pk(&template.service_type);
+        let current = keyed(pk.clone(), TEMPLATE_CURRENT_SK.into(), ENTITY_TEMPLATE, template)?;
+        let mut guard = self.put(current)?;
+        if template.version <= 1 {
+            guard.condition_expression = Some("attribute_not_exists(#pk)".into());
+            guard.expression_attribute_names = Some(HashMap::from([("#pk".into(), PK.into())]));
+        } else {
+            guard.condition_expression = Some("#v = :previous".into());
+            guard.expression_attribute_names = Some(HashMap::from([("#v".into(), VERSION.into())]));
+            guard.expression_attribute_values =
+                Some(HashMap::from([(":previous".into(), AttributeValue::N((template.version - 1).to_string()))]));
+        }
+        let version = self.absent(keyed(pk, template_version_sk(template.version), ENTITY_TEMPLATE, template)?)?;
+        let items = vec![TransactWriteItem::builder().put(guard).build(), TransactWriteItem::builder().put(version).build()];
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    let codes: Vec<_> = c.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+                    if codes.contains(&"ConditionalCheckFailed") {
+                        Err(CommitError::VersionConflict)
+                    } else {
+                        Err(CommitError::Contention)
+                    }
+                }
+                _ => Err(CommitError::Store(unavailable(SdkError::ServiceError(e)))),
+            },
+            Err(e) => Err(CommitError::Store(unavailable(e))),
+        }
+    }
+
     async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
         self.get(outbox_pk(id.as_str()), OUTBOX_SK).await?.map(read).transpose()
     }
@@ -494,6 +564,40 @@ impl ProjectStore for DynamoStore {
             .expression_attribute_values(":err", s(error))
             .expression_attribute_values(":at", s(now.to_rfc3339()));
         settle(update, lease).await
+    }
+
+    async fn due_escalations(&self, now: DateTime<Utc>, limit: usize) -> Result<DueEscalations, StoreError> {
+        let mut due = DueEscalations::default();
+        let mut start = None;
+        while due.tasks.len() < limit {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(ESCALATION_DUE.name)
+                .key_condition_expression("#p = :p AND #s <= :now")
+                .expression_attribute_names("#p", ESCALATION_DUE.pk)
+                .expression_attribute_names("#s", ESCALATION_DUE.sk)
+                .expression_attribute_values(":p", s(ESCALATION_PARTITION))
+                .expression_attribute_values(":now", s(escalation_due_bound(now)))
+                .limit(i32::try_from(limit - due.tasks.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            due.read += usize::try_from(out.scanned_count).unwrap_or_default();
+            for item in out.items.unwrap_or_default() {
+                let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let (pk, sk) = (key(PK), key(SK));
+                let (project, task) = task_of_keys(&pk, &sk).ok_or_else(|| corrupt(&pk, "an escalation entry that is not a task"))?;
+                due.tasks.push((ProjectId::from_raw(project), crate::domain::TaskId::from_raw(task)));
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(due)
     }
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {
@@ -616,12 +720,13 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Box<dyn st
             StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build()?,
         );
     for index in INDEXES {
+        let projection = if index == ESCALATION_DUE { ProjectionType::KeysOnly } else { ProjectionType::All };
         request = request.attribute_definitions(attr(index.pk)?).attribute_definitions(attr(index.sk)?).global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
                 .key_schema(key(index.pk, KeyType::Hash)?)
                 .key_schema(key(index.sk, KeyType::Range)?)
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(Projection::builder().projection_type(projection).build())
                 .build()?,
         );
     }

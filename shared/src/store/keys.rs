@@ -9,6 +9,8 @@
 //! | outbox entry | `OUTBOX#<id>` | `OUTBOX` |
 //! | deal intake record | `DEAL#<deal id>` | `INTAKE` |
 //! | account | `ACCOUNT#<account id>` | `ACCOUNT` |
+//! | template, current version | `TEMPLATE#<service type>` | `CURRENT` |
+//! | template, each version | `TEMPLATE#<service type>` | `VERSION#<version:06>` |
 //!
 //! Loading a project is one Query on its `pk`; history lives in its own
 //! partition so that commands never read it.
@@ -24,6 +26,7 @@
 //! | `projects_by_account` | project headers | `ACCOUNT#<account id>` | `<created_at>#<id>` |
 //! | `tasks_by_assignee` | tasks | `ASSIGNEE#<email>` | `<due date>#<project id>#<task id>` |
 //! | `tasks_by_status` | tasks | `TASKS#<status>` | `<due date>#<project id>#<task id>` |
+//! | `escalation_due` | blocked tasks with an escalation ahead | `ESCALATION` | `<next escalation at>#<project id>#<task id>` |
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
@@ -39,6 +42,7 @@ pub const ENTITY_HISTORY: &str = "history";
 pub const ENTITY_OUTBOX: &str = "outbox";
 pub const ENTITY_INTAKE: &str = "intake";
 pub const ENTITY_ACCOUNT: &str = "account";
+pub const ENTITY_TEMPLATE: &str = "template";
 
 /// The project's version attribute, the optimistic concurrency guard.
 pub const VERSION: &str = "version";
@@ -61,10 +65,30 @@ pub const PROJECTS_BY_ACCOUNT: Index =
     Index { name: "projects_by_account", pk: "projects_by_account_pk", sk: "projects_by_account_sk" };
 pub const TASKS_BY_ASSIGNEE: Index = Index { name: "tasks_by_assignee", pk: "tasks_by_assignee_pk", sk: "tasks_by_assignee_sk" };
 pub const TASKS_BY_STATUS: Index = Index { name: "tasks_by_status", pk: "tasks_by_status_pk", sk: "tasks_by_status_sk" };
+/// Keys only: the sweep reads which tasks are due, then loads their projects.
+pub const ESCALATION_DUE: Index = Index { name: "escalation_due", pk: "escalation_due_pk", sk: "escalation_due_sk" };
 
 /// Every index of the table (the IaC declares the same).
-pub const INDEXES: [Index; 6] =
-    [OUTBOX_PENDING, PROJECTS_ALL, PROJECTS_BY_STATUS, PROJECTS_BY_ACCOUNT, TASKS_BY_ASSIGNEE, TASKS_BY_STATUS];
+pub const INDEXES: [Index; 7] =
+    [OUTBOX_PENDING, PROJECTS_ALL, PROJECTS_BY_STATUS, PROJECTS_BY_ACCOUNT, TASKS_BY_ASSIGNEE, TASKS_BY_STATUS, ESCALATION_DUE];
+
+pub const ESCALATION_PARTITION: &str = "ESCALATION";
+
+/// Sorts escalations by due time, then project and task.
+pub fn escalation_due_sk(at: DateTime<Utc>, project_id: &str, task_id: &str) -> String {
+    format!("{}#{project_id}#{task_id}", at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// The upper bound of the escalation keys due at `now`: `~` sorts after
+/// every id character.
+pub fn escalation_due_bound(now: DateTime<Utc>) -> String {
+    format!("{}#~", now.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// The project and task ids of a task item's keys.
+pub fn task_of_keys<'a>(pk: &'a str, sk: &'a str) -> Option<(&'a str, &'a str)> {
+    Some((pk.strip_prefix("PROJECT#")?, sk.strip_prefix("TASK#")?))
+}
 
 pub const OUTBOX_PENDING_PARTITION: &str = "OUTBOX#PENDING";
 pub const PROJECTS_PARTITION: &str = "PROJECTS";
@@ -99,6 +123,7 @@ pub const PROJECT_SK: &str = "PROJECT";
 pub const OUTBOX_SK: &str = "OUTBOX";
 pub const INTAKE_SK: &str = "INTAKE";
 pub const ACCOUNT_SK: &str = "ACCOUNT";
+pub const TEMPLATE_CURRENT_SK: &str = "CURRENT";
 
 pub fn project_pk(project_id: &str) -> String {
     format!("PROJECT#{project_id}")
@@ -159,6 +184,14 @@ pub fn account_pk(account_id: &str) -> String {
     format!("ACCOUNT#{account_id}")
 }
 
+pub fn template_pk(service_type: &str) -> String {
+    format!("TEMPLATE#{service_type}")
+}
+
+pub fn template_version_sk(version: u32) -> String {
+    format!("VERSION#{version:06}")
+}
+
 pub fn intake_pk(deal_id: &str) -> String {
     format!("DEAL#{deal_id}")
 }
@@ -179,6 +212,15 @@ mod tests {
         assert_eq!(outbox_id_of(&outbox_pk("abc")), Some("abc"));
         assert_eq!(outbox_id_of("PROJECT#abc"), None);
         assert_eq!(outbox_id_of("OUTBOX#"), None);
+    }
+
+    #[test]
+    fn escalation_keys_order_by_time_and_stay_under_their_bound() {
+        let at: DateTime<Utc> = "2026-12-06T00:00:00Z".parse().unwrap();
+        let key = escalation_due_sk(at, "ffffffff-ffff-5fff-bfff-ffffffffffff", "T-999999-99");
+        assert!(key <= escalation_due_bound(at));
+        assert!(key > escalation_due_bound(at - chrono::Duration::milliseconds(1)));
+        assert_eq!(task_of_keys(&project_pk("p"), &task_sk("T-1")), Some(("p", "T-1")));
     }
 
     #[test]

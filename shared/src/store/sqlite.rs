@@ -13,6 +13,7 @@ use super::keys::outbox_pending_sk;
 use super::{MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header};
 use crate::domain::account::{AccountChange, AccountRecord, AccountStatus};
 use crate::domain::history::HistoryEntry;
+use crate::domain::template::Template;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Project, ProjectOverview};
@@ -20,7 +21,7 @@ use crate::domain::task::AssignedTask;
 use crate::domain::{OutboxId, ProjectId};
 use chrono::{DateTime, Utc};
 use crate::ports::{
-    Claim, Claimed, Commit, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Claimed, Commit, DueEscalations, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -69,6 +70,14 @@ const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE accounts (id TEXT PRIMARY KEY, status TEXT NOT NULL, body TEXT NOT NULL);
     ",
+    "
+    CREATE TABLE templates (
+        service_type TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (service_type, version));
+    ",
+    "
+    ALTER TABLE tasks ADD COLUMN next_escalation_at TEXT;
+    CREATE INDEX escalation_due ON tasks (next_escalation_at) WHERE next_escalation_at IS NOT NULL;
+    ",
 ];
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -109,6 +118,8 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(unavailable)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
+        // The runner and a one-off command (`escalate --at`) may share the file.
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(unavailable)?;
         Self::with(conn)
     }
 
@@ -221,8 +232,17 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
         for task_id in &change.tasks {
             let t = p.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
             tx.execute(
-                "INSERT OR REPLACE INTO tasks (project_id, id, assignee, status, due_date, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, t.id.as_str(), t.assignee, t.status.as_str(), t.due_date.to_string(), json(id, t)?],
+                "INSERT OR REPLACE INTO tasks (project_id, id, assignee, status, due_date, next_escalation_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    t.id.as_str(),
+                    t.assignee,
+                    t.status.as_str(),
+                    t.due_date.to_string(),
+                    t.next_escalation_at.map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                    json(id, t)?
+                ],
             )
             .map_err(unavailable)?;
         }
@@ -364,6 +384,45 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
+    async fn current_templates(&self, service_types: &[String]) -> Result<Vec<Template>, StoreError> {
+        let types = service_types.to_vec();
+        self.run(move |conn| {
+            let mut templates: Vec<Template> = Vec::new();
+            for t in types {
+                if templates.iter().any(|known| known.service_type == t) {
+                    continue;
+                }
+                let sql = "SELECT body FROM templates WHERE service_type = ?1 ORDER BY version DESC LIMIT 1";
+                if let Some(body) = strings(conn, sql, &t)?.first() {
+                    templates.push(parse(&t, body)?);
+                }
+            }
+            Ok(templates)
+        })
+        .await
+    }
+
+    async fn save_template(&self, template: &Template) -> Result<(), CommitError> {
+        let template = template.clone();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let current: i64 = tx
+                .query_row("SELECT COALESCE(MAX(version), 0) FROM templates WHERE service_type = ?1", [&template.service_type], |r| r.get(0))
+                .map_err(unavailable)?;
+            if current != i64::from(template.version) - 1 {
+                return Err(CommitError::VersionConflict);
+            }
+            tx.execute(
+                "INSERT INTO templates (service_type, version, body) VALUES (?1, ?2, ?3)",
+                params![template.service_type, template.version, json(&template.service_type, &template)?],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
         let id = id.to_string();
         self.run(move |conn| {
@@ -431,6 +490,27 @@ impl ProjectStore for SqliteStore {
     async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError> {
         let assignments = "delivery = 'failed', delivered_at = ?3, claimed_until = NULL, last_error = ?4";
         self.settle(id, lease, assignments, now.to_rfc3339(), Some(error.to_owned())).await
+    }
+
+    async fn due_escalations(&self, now: DateTime<Utc>, limit: usize) -> Result<DueEscalations, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT project_id, id FROM tasks WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?1
+                     ORDER BY next_escalation_at, project_id, id LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let tasks: Vec<(ProjectId, crate::domain::TaskId)> = stmt
+                .query_map(params![now, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    Ok((ProjectId::from_raw(row.get::<_, String>(0)?), crate::domain::TaskId::from_raw(row.get::<_, String>(1)?)))
+                })
+                .map_err(unavailable)?
+                .collect::<Result<_, _>>()
+                .map_err(unavailable)?;
+            Ok(DueEscalations { read: tasks.len(), tasks })
+        })
+        .await
     }
 
     async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {

@@ -1,0 +1,28 @@
+//! Lambda `escalation`: run by a schedule (every 15 minutes), escalates the
+//! blocked tasks whose escalation is due (`shared::app::escalation`).
+//!
+//! Wiring only: settings, the store and the escalator are built once per
+//! execution environment, outside the handler.
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use shared::app::Escalator;
+use shared::config::{EscalationConfig, process_env};
+use shared::ports::SystemClock;
+use shared::store::dynamodb::DynamoStore;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init_lambda();
+    let config = EscalationConfig::from_env(&process_env())?;
+    let sdk = shared::aws::sdk_config().await;
+    let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
+    let escalator = Escalator::new(store, Arc::new(SystemClock), config.escalation_email);
+    let escalator = &escalator;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+        let report = escalator.sweep().await?;
+        Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}

@@ -1,0 +1,239 @@
+//! The escalation sweep, with a clock the tests move, on DynamoDB Local and
+//! on the embedded store; and its cost on a table of 10,000 tasks.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use integration_tests::contracts::assert_valid;
+use integration_tests::{SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, sqlite_store, staff_request, token};
+use serde_json::json;
+use shared::app::Escalator;
+use shared::domain::outbox::{MailTemplate, OutboxMessage};
+use shared::domain::{ProjectId, TaskId};
+use shared::ports::{Clock, ManualClock, ProjectStore};
+use std::sync::Arc;
+
+const CONTACT: &str = "escalade@bluerocktel.fr";
+const OWNER: &str = "sophie.durand@bluerocktel.fr";
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-20T10:05:00Z".parse().unwrap()
+}
+
+struct Fixture {
+    store: Arc<dyn ProjectStore>,
+    clock: Arc<ManualClock>,
+    app: axum::Router,
+    project: ProjectId,
+    task: TaskId,
+}
+
+impl Fixture {
+    /// The L1 project with one task, due the day after `t0`, blocked at `t0`.
+    async fn new(store: Arc<dyn ProjectStore>) -> Self {
+        let clock = Arc::new(ManualClock::new(t0()));
+        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
+        assert_eq!(send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status, StatusCode::CREATED);
+        let project = ProjectId::for_deal_line("D-2026-0042", "L1");
+        let body = json!({ "title": "Survey the site", "assignee": "tech.one@bluerocktel.fr", "due_date": "2026-11-21" });
+        let path = format!("/v1/projects/{project}/milestones/order_confirmed/tasks");
+        let reply = send(&app, staff_request("POST", &path, Some(&token(OWNER, &["manager"])), Some(body))).await;
+        let task = TaskId::from_raw(reply.json()["id"].as_str().unwrap());
+        let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
+        let path = format!("/v1/projects/{project}/tasks/{task}");
+        let reply = send(&app, staff_request("PATCH", &path, Some(&token("tech.one@bluerocktel.fr", &["technician"])), Some(block))).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        Self { store, clock, app, project, task }
+    }
+
+    fn escalator(&self) -> Escalator {
+        Escalator::new(self.store.clone(), self.clock.clone(), CONTACT)
+    }
+
+    /// (level, notified) of each escalation event so far, checked against the schema.
+    async fn escalations(&self) -> Vec<(u64, String)> {
+        let mut found = Vec::new();
+        for e in self.store.pending_outbox(1000).await.unwrap() {
+            if let OutboxMessage::Event { detail_type, detail } = &e.message
+                && detail_type == "TaskEscalated"
+            {
+                assert_valid(detail_type, detail);
+                found.push((detail["level"].as_u64().unwrap(), detail["notified"].as_str().unwrap().to_owned()));
+            }
+        }
+        found.sort();
+        found
+    }
+
+    async fn escalation_mails(&self) -> Vec<String> {
+        let mut to: Vec<String> = self
+            .store
+            .pending_outbox(1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.message {
+                OutboxMessage::Mail { template: MailTemplate::TaskEscalated, to, .. } => Some(to),
+                _ => None,
+            })
+            .collect();
+        to.sort();
+        to
+    }
+}
+
+mod cases {
+    use super::*;
+
+    pub async fn an_overdue_blocked_task_escalates_once_per_level_then_stops(f: Fixture) {
+        let escalator = f.escalator();
+        f.clock.set("2026-11-21T23:00:00Z".parse().unwrap());
+        assert!(escalator.sweep().await.unwrap().escalated.is_empty(), "still on time");
+
+        // Overdue since midnight: level 1, to the project owner.
+        f.clock.set("2026-11-22T00:15:00Z".parse().unwrap());
+        let first = escalator.sweep().await.unwrap();
+        assert_eq!(first.escalated, [(f.project.clone(), f.task.clone(), 1)]);
+        assert!(escalator.sweep().await.unwrap().escalated.is_empty(), "one level per sweep");
+
+        // A day later, still blocked: level 2, to the escalation contact.
+        f.clock.set("2026-11-23T00:30:00Z".parse().unwrap());
+        assert_eq!(escalator.sweep().await.unwrap().escalated, [(f.project.clone(), f.task.clone(), 2)]);
+        f.clock.set("2026-12-31T00:00:00Z".parse().unwrap());
+        let after = escalator.sweep().await.unwrap();
+        assert!(after.escalated.is_empty() && after.read == 0, "nothing after the last level");
+
+        assert_eq!(f.escalations().await, [(1, OWNER.to_owned()), (2, CONTACT.to_owned())]);
+        assert_eq!(f.escalation_mails().await, [CONTACT.to_owned(), OWNER.to_owned()]);
+        let view = send(&f.app, staff_request("GET", &format!("/v1/projects/{}", f.project), Some(&token(OWNER, &["manager"])), None)).await.json();
+        assert_eq!(view["tasks"][0]["escalation_level"], 2);
+        assert_eq!(view["history"].as_array().unwrap().iter().filter(|h| h["action"] == "task.escalated").count(), 2);
+    }
+
+    pub async fn two_concurrent_sweeps_escalate_each_level_once(f: Fixture) {
+        let (a, b) = (f.escalator(), f.escalator());
+        for (at, level) in [("2026-11-22T00:15:00Z", 1), ("2026-11-23T01:00:00Z", 2)] {
+            f.clock.set(at.parse().unwrap());
+            let (ra, rb) = tokio::join!(a.sweep(), b.sweep());
+            let made = ra.unwrap().escalated.len() + rb.unwrap().escalated.len();
+            assert_eq!(made, 1, "level {level} exactly once");
+        }
+        assert_eq!(f.escalations().await.len(), 2);
+        assert_eq!(f.escalation_mails().await.len(), 2);
+    }
+
+    pub async fn unblocking_stops_the_escalation(f: Fixture) {
+        let escalator = f.escalator();
+        f.clock.set("2026-11-22T00:15:00Z".parse().unwrap());
+        escalator.sweep().await.unwrap();
+        let path = format!("/v1/projects/{}/tasks/{}", f.project, f.task);
+        let reply = send(&f.app, staff_request("PATCH", &path, Some(&token("tech.one@bluerocktel.fr", &["technician"])), Some(json!({ "status": "in_progress" })))).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        f.clock.set("2026-11-30T00:00:00Z".parse().unwrap());
+        assert!(escalator.sweep().await.unwrap().escalated.is_empty());
+        assert_eq!(f.escalations().await, [(1, OWNER.to_owned())]);
+    }
+}
+
+macro_rules! suite {
+    ($adapter:ident, $store:expr) => {
+        mod $adapter {
+            use super::*;
+            suite!(@cases $store;
+                an_overdue_blocked_task_escalates_once_per_level_then_stops,
+                two_concurrent_sweeps_escalate_each_level_once,
+                unblocking_stops_the_escalation,
+            );
+        }
+    };
+    (@cases $store:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                cases::$case(Fixture::new(Arc::new($store)).await).await;
+            }
+        )*
+    };
+}
+
+suite!(dynamodb_local, dynamo_store().await);
+suite!(embedded_sqlite, sqlite_store());
+
+/// The sweep's cost grows with the tasks due, not with the table.
+mod at_scale {
+    use super::*;
+    use integration_tests::dynamo_store_counted;
+    use shared::domain::DealWon;
+    use shared::domain::intake;
+    use shared::domain::project::{Change, Project};
+    use shared::domain::template::Template;
+    use shared::domain::work::{NewTask, TaskPatch};
+    use shared::ports::{Commit, Guard, ProjectWrite};
+
+    const PROJECTS: usize = 125;
+    const TASKS_PER_PROJECT: usize = 80;
+
+    /// A project of its own deal with 80 tasks; `blocked` of them blocked at
+    /// `t0`, due `due_in_days` after it.
+    fn project_with_tasks(n: usize, blocked: usize, due_in_days: i64) -> (Project, Change) {
+        let mut deal: DealWon = serde_json::from_slice(&sample_deal()).unwrap();
+        deal.deal_id = format!("D-SCALE-{n:04}");
+        let mut plan = intake::plan(&deal, Template::default_for, t0());
+        let (mut project, mut change) = plan.projects.remove(0);
+        for i in 0..TASKS_PER_PROJECT {
+            let due = if i < blocked { t0() + Duration::days(due_in_days) } else { t0() + Duration::days(30) };
+            let new = NewTask { title: format!("Task {i}"), assignee: "tech.one@bluerocktel.fr".into(), due_date: due.date_naive(), description: None };
+            let (id, added) = project.add_task("order_confirmed", new, OWNER, t0()).unwrap();
+            change.tasks.extend(added.tasks);
+            if i < blocked {
+                let patch = TaskPatch { status: Some(shared::domain::TaskStatus::Blocked), blocked_reason: Some("Carrier delay".into()), ..TaskPatch::default() };
+                project.change_task(id.as_str(), patch, "tech.one@bluerocktel.fr", t0()).unwrap();
+            }
+        }
+        project.version = 1;
+        (project, change)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_sweep_over_ten_thousand_tasks_reads_only_the_five_due() {
+        let (store, counter) = dynamo_store_counted().await;
+        let store: Arc<dyn ProjectStore> = Arc::new(store);
+        let started = std::time::Instant::now();
+        // Four writers at a time: DynamoDB Local runs on the same two cores.
+        let projects: Vec<usize> = (0..PROJECTS).collect();
+        for batch in projects.chunks(4) {
+            let writes: Vec<_> = batch
+                .iter()
+                .map(|&n| {
+                    // Project 0 holds the 5 due tasks; projects 1-4 hold 20 blocked ones not yet due.
+                    let (project, change) = match n {
+                        0 => project_with_tasks(n, 5, 0),
+                        1..=4 => project_with_tasks(n, 5, 20),
+                        _ => project_with_tasks(n, 0, 0),
+                    };
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        let write = ProjectWrite { guard: Guard::Create, project, change };
+                        store.commit(Commit { project: Some(write), intake: None }).await
+                    })
+                })
+                .collect();
+            for w in writes {
+                w.await.unwrap().unwrap();
+            }
+        }
+        eprintln!("{} tasks written in {:?}", PROJECTS * TASKS_PER_PROJECT, started.elapsed());
+
+        // Overdue since midnight for project 0's five; 48 h threshold not yet reached for the others.
+        let now = t0() + Duration::hours(30);
+        counter.reset();
+        let due = store.due_escalations(now, 200).await.unwrap();
+        assert_eq!(due.tasks.len(), 5);
+        assert_eq!(due.read, 5, "only the due entries are read");
+        assert_eq!(counter.counts().get("Query"), Some(&1));
+        assert_eq!(counter.total(), 1, "one request: {:?}", counter.counts());
+
+        let escalator = Escalator::new(store.clone(), Arc::new(ManualClock::new(now)), CONTACT);
+        let report = escalator.sweep().await.unwrap();
+        assert_eq!((report.escalated.len(), report.read, report.failed), (5, 5, 0));
+    }
+}
