@@ -27,8 +27,8 @@ impl Drop for Runner {
 
 /// Starts the binary with API.md's defaults, except a free port and a
 /// private data directory, and waits for its banner.
-fn start() -> Runner {
-    let data_dir = std::env::temp_dir().join(format!("deployments-local-test-{}", std::process::id()));
+fn start(name: &str) -> Runner {
+    let data_dir = std::env::temp_dir().join(format!("deployments-local-{name}-{}", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
         .env("PORT", "0")
         .env("DATA_DIR", &data_dir)
@@ -85,7 +85,7 @@ async fn post(runner: &Runner, body: Vec<u8>, signature: String) -> (u16, String
 
 #[tokio::test]
 async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
-    let runner = start();
+    let runner = start("contract");
 
     let (status, _, first) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&first));
@@ -229,4 +229,54 @@ async fn wait_for<T>(check: impl Fn() -> Option<T>) -> T {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("timed out waiting for the local dispatcher");
+}
+
+#[tokio::test]
+async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
+    let runner = start("escalation");
+    let (status, _, body) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
+    assert_eq!(status, 201);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let project = body["projects"][0]["id"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now();
+    let secret = Secret::new(local_defaults::SECRET);
+    let manager = deployments_local::auth::mint(&secret, "sophie.durand@bluerocktel.fr", &["manager"], now.timestamp(), 600).unwrap();
+    let tech = deployments_local::auth::mint(&secret, "tech.one@bluerocktel.fr", &["technician"], now.timestamp(), 600).unwrap();
+    let client = reqwest::Client::new();
+    let task = serde_json::json!({ "title": "Survey the site", "assignee": "tech.one@bluerocktel.fr", "due_date": now.date_naive() });
+    let added: Value = client
+        .post(format!("{}/v1/projects/{project}/milestones/order_confirmed/tasks", runner.base))
+        .bearer_auth(&manager)
+        .json(&task)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let task_id = added["id"].as_str().unwrap();
+    let block = serde_json::json!({ "status": "blocked", "blocked_reason": "No access to the building" });
+    let response = client.patch(format!("{}/v1/projects/{project}/tasks/{task_id}", runner.base)).bearer_auth(&tech).json(&block).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+
+    // Two days after the due date, as an operator would run it.
+    let at = (now.date_naive() + chrono::Days::new(2)).and_hms_opt(9, 0, 0).unwrap().and_utc().to_rfc3339();
+    let output = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
+        .args(["escalate", "--at", &at])
+        .env("DATA_DIR", &runner.data_dir)
+        .output()
+        .expect("escalate runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(&format!("escalated task {task_id} of project {project} to level 1")), "{stdout}");
+
+    let mails = read_mails(&runner.data_dir.join("mail"));
+    let escalation = mails.iter().find(|m| m.text.contains("demande votre attention")).expect("the escalation mail");
+    assert_eq!(escalation.to, "sophie.durand@bluerocktel.fr");
+    assert!(escalation.text.contains("No access to the building"));
+    let events = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).unwrap();
+    let escalated: Vec<Value> =
+        events.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|e| e["detail-type"] == "TaskEscalated").collect();
+    assert_eq!(escalated.len(), 1);
+    assert_eq!((escalated[0]["detail"]["level"].as_u64(), escalated[0]["detail"]["task_id"].as_str()), (Some(1), Some(task_id)));
 }

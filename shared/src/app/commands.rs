@@ -44,7 +44,13 @@ pub enum CommandError<E> {
 pub struct Commands {
     store: Arc<dyn ProjectStore>,
     clock: Arc<dyn Clock>,
+    /// Commands on one project within this process take turns (striped by
+    /// project id), so they do not race each other through the store; the
+    /// version guard still arbitrates between processes (Lambda instances).
+    turns: [tokio::sync::Mutex<()>; TURN_STRIPES],
 }
+
+const TURN_STRIPES: usize = 64;
 
 /// The result of a domain change: what to commit (nothing for a no-op) and
 /// what the caller gets back.
@@ -52,7 +58,14 @@ type Applied<T> = (Option<Change>, T);
 
 impl Commands {
     pub fn new(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self { store, clock, turns: std::array::from_fn(|_| tokio::sync::Mutex::new(())) }
+    }
+
+    fn turn(&self, id: &ProjectId) -> &tokio::sync::Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        id.hash(&mut hasher);
+        &self.turns[hasher.finish() as usize % TURN_STRIPES]
     }
 
     /// Load, apply, commit; again from the load on a version conflict.
@@ -74,6 +87,7 @@ impl Commands {
     ) -> Result<(Project, T), CommandError<E>> {
         let store_error = |e| CommandError::Store(CommitError::Store(e));
         let started = std::time::Instant::now();
+        let _turn = self.turn(id).lock().await;
         for attempt in 0..MAX_ATTEMPTS {
             if attempt > 0 && started.elapsed() > RETRY_BUDGET {
                 break;
