@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use integration_tests::contracts::assert_valid;
-use integration_tests::{Reply, SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, sqlite_store, staff_request, token};
+use integration_tests::{Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::domain::account::AccountStatus;
@@ -207,27 +207,9 @@ mod cases {
     }
 }
 
-macro_rules! suite {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-            suite!(@cases $store;
-                going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk,
-                go_live_checks_its_preconditions,
-                two_projects_of_one_account_activate_it_once,
-                every_event_of_a_project_s_life_matches_its_schema,
-            );
-        }
-    };
-    (@cases $store:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                cases::$case(Fixture::new(Arc::new($store)).await).await;
-            }
-        )*
-    };
-}
-
-suite!(dynamodb_local, dynamo_store().await);
-suite!(embedded_sqlite, sqlite_store());
+integration_tests::suite_per_store!(|store| Fixture::new(store).await;
+    going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk,
+    go_live_checks_its_preconditions,
+    two_projects_of_one_account_activate_it_once,
+    every_event_of_a_project_s_life_matches_its_schema,
+);

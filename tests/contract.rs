@@ -2,7 +2,6 @@
 //! `ProjectStore`, DynamoDB (on DynamoDB Local) and the embedded SQLite store.
 
 use chrono::{DateTime, Utc};
-use integration_tests::{dynamo_store, sqlite_store};
 use shared::domain::DealWon;
 use shared::domain::intake::{self, IntakeRecord, IntakeState};
 use shared::domain::outbox::OutboxEntry;
@@ -348,44 +347,20 @@ mod cases {
     }
 }
 
-/// Instantiates every case for one adapter.
-macro_rules! contract_suite {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-
-            async fn store() -> Arc<dyn ProjectStore> {
-                Arc::new($store)
-            }
-
-            contract_suite!(@cases
-                an_unknown_project_loads_as_none,
-                a_created_project_loads_whole,
-                the_create_guard_rejects_an_existing_project_and_writes_nothing,
-                the_version_guard_takes_the_current_version_and_rejects_a_stale_one,
-                a_commit_lands_state_history_and_outbox_together,
-                an_intake_claim_is_exclusive_and_returns_the_stored_record,
-                a_failed_claim_writes_none_of_its_project,
-                completing_an_intake_needs_its_fingerprint,
-                of_concurrent_commits_on_one_version_exactly_one_lands,
-                pending_outbox_lists_oldest_first_within_the_limit,
-                projects_list_newest_first_by_filter_and_page,
-                tasks_list_soonest_due_first_by_assignee_or_status,
-                an_outbox_claim_is_exclusive_until_its_lease_ends,
-                a_released_entry_is_claimed_again_and_a_failed_one_never,
-                of_concurrent_claims_exactly_one_wins,
-            );
-        }
-    };
-    (@cases $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                cases::$case(store().await).await;
-            }
-        )*
-    };
-}
-
-contract_suite!(dynamodb_local, dynamo_store().await);
-contract_suite!(embedded_sqlite, sqlite_store());
+integration_tests::suite_per_store!(|store| store;
+    an_unknown_project_loads_as_none,
+    a_created_project_loads_whole,
+    the_create_guard_rejects_an_existing_project_and_writes_nothing,
+    the_version_guard_takes_the_current_version_and_rejects_a_stale_one,
+    a_commit_lands_state_history_and_outbox_together,
+    an_intake_claim_is_exclusive_and_returns_the_stored_record,
+    a_failed_claim_writes_none_of_its_project,
+    completing_an_intake_needs_its_fingerprint,
+    of_concurrent_commits_on_one_version_exactly_one_lands,
+    pending_outbox_lists_oldest_first_within_the_limit,
+    projects_list_newest_first_by_filter_and_page,
+    tasks_list_soonest_due_first_by_assignee_or_status,
+    an_outbox_claim_is_exclusive_until_its_lease_ends,
+    a_released_entry_is_claimed_again_and_a_failed_one_never,
+    of_concurrent_claims_exactly_one_wins,
+);

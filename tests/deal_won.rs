@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
-use integration_tests::{SECRET, crm_app, deal_request, dynamo_store, edited_deal, sample_deal, send, sqlite_store};
+use integration_tests::{SECRET, crm_app, deal_request, edited_deal, sample_deal, send};
 use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
 use shared::domain::intake::IntakeState;
@@ -211,37 +211,19 @@ mod cases {
     }
 }
 
-macro_rules! suite {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-            suite!(@cases $store;
-                the_sample_deal_creates_the_projects_of_l1_and_l2,
-                a_replayed_deal_answers_200_with_the_same_body_and_writes_nothing,
-                the_same_deal_id_with_a_different_body_is_a_409,
-                bad_signatures_and_stale_timestamps_are_401,
-                malformed_json_is_a_400_problem,
-                a_body_over_256_kib_is_a_413,
-                invalid_fields_are_a_422_naming_each_field,
-                other_media_types_paths_and_methods_are_problems,
-                a_deal_without_installations_creates_no_project,
-                fifty_concurrent_deliveries_create_one_set_of_projects,
-                an_interrupted_delivery_is_finished_by_the_next,
-            );
-        }
-    };
-    (@cases $store:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                cases::$case(fixture(Arc::new($store))).await;
-            }
-        )*
-    };
-}
-
-suite!(dynamodb_local, dynamo_store().await);
-suite!(embedded_sqlite, sqlite_store());
+integration_tests::suite_per_store!(|store| fixture(store);
+    the_sample_deal_creates_the_projects_of_l1_and_l2,
+    a_replayed_deal_answers_200_with_the_same_body_and_writes_nothing,
+    the_same_deal_id_with_a_different_body_is_a_409,
+    bad_signatures_and_stale_timestamps_are_401,
+    malformed_json_is_a_400_problem,
+    a_body_over_256_kib_is_a_413,
+    invalid_fields_are_a_422_naming_each_field,
+    other_media_types_paths_and_methods_are_problems,
+    a_deal_without_installations_creates_no_project,
+    fifty_concurrent_deliveries_create_one_set_of_projects,
+    an_interrupted_delivery_is_finished_by_the_next,
+);
 
 /// Round trips to DynamoDB per use case, counted by an SDK interceptor.
 mod dynamodb_calls {

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::contracts::assert_valid;
-use integration_tests::{SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, sqlite_store, staff_request, token};
+use integration_tests::{SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
 use serde_json::json;
 use shared::app::Escalator;
 use shared::domain::outbox::{MailTemplate, OutboxMessage};
@@ -134,29 +134,11 @@ mod cases {
     }
 }
 
-macro_rules! suite {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-            suite!(@cases $store;
-                an_overdue_blocked_task_escalates_once_per_level_then_stops,
-                two_concurrent_sweeps_escalate_each_level_once,
-                unblocking_stops_the_escalation,
-            );
-        }
-    };
-    (@cases $store:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                cases::$case(Fixture::new(Arc::new($store)).await).await;
-            }
-        )*
-    };
-}
-
-suite!(dynamodb_local, dynamo_store().await);
-suite!(embedded_sqlite, sqlite_store());
+integration_tests::suite_per_store!(|store| Fixture::new(store).await;
+    an_overdue_blocked_task_escalates_once_per_level_then_stops,
+    two_concurrent_sweeps_escalate_each_level_once,
+    unblocking_stops_the_escalation,
+);
 
 /// The sweep's cost grows with the tasks due, not with the table.
 mod at_scale {

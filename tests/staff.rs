@@ -4,9 +4,7 @@
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::{
-    Reply, SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, sqlite_store, staff_request, token,
-};
+use integration_tests::{Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
@@ -356,28 +354,10 @@ mod cases {
     }
 }
 
-macro_rules! suite {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-            suite!(@cases $store;
-                a_project_walks_through_milestones_one_to_five,
-                a_hundred_concurrent_patches_to_different_tasks_all_land,
-                the_role_matrix_holds_on_every_staff_route,
-                task_lists_page_by_assignee_and_status,
-                project_lists_filter_by_status_and_account,
-            );
-        }
-    };
-    (@cases $store:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                cases::$case(Fixture::new(Arc::new($store)).await).await;
-            }
-        )*
-    };
-}
-
-suite!(dynamodb_local, dynamo_store().await);
-suite!(embedded_sqlite, sqlite_store());
+integration_tests::suite_per_store!(|store| Fixture::new(store).await;
+    a_project_walks_through_milestones_one_to_five,
+    a_hundred_concurrent_patches_to_different_tasks_all_land,
+    the_role_matrix_holds_on_every_staff_route,
+    task_lists_page_by_assignee_and_status,
+    project_lists_filter_by_status_and_account,
+);

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use integration_tests::{Reply, SECRET, bundle_app, deal_request, dynamo_store, edited_deal, sample_deal, send, sqlite_store, staff_request, token};
+use integration_tests::{Reply, SECRET, bundle_app, deal_request, edited_deal, sample_deal, send, staff_request, token};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::ports::{Clock, ManualClock, ProjectStore};
@@ -133,26 +133,8 @@ mod cases {
     }
 }
 
-macro_rules! suite {
-    ($adapter:ident, $store:expr) => {
-        mod $adapter {
-            use super::*;
-            suite!(@cases $store;
-                a_saved_template_shapes_new_projects_and_spares_earlier_ones,
-                edits_are_validated_and_stale_ones_refused,
-                only_admins_change_templates_and_managers_read_them,
-            );
-        }
-    };
-    (@cases $store:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                cases::$case(Fixture::new(Arc::new($store))).await;
-            }
-        )*
-    };
-}
-
-suite!(dynamodb_local, dynamo_store().await);
-suite!(embedded_sqlite, sqlite_store());
+integration_tests::suite_per_store!(|store| Fixture::new(store);
+    a_saved_template_shapes_new_projects_and_spares_earlier_ones,
+    edits_are_validated_and_stale_ones_refused,
+    only_admins_change_templates_and_managers_read_them,
+);

@@ -179,3 +179,31 @@ pub fn staff_request(method: &str, path: &str, token: Option<&str>, body: Option
     }
     .expect("a valid request")
 }
+
+/// Runs each case of a test file against both store adapters: a module
+/// `dynamodb_local` (a fresh table on DynamoDB Local) and a module
+/// `embedded_sqlite` (a fresh in-memory database). `|store| fixture` turns
+/// the `Arc<dyn ProjectStore>` into what the cases take; each case is
+/// `cases::<name>(fixture)`.
+#[macro_export]
+macro_rules! suite_per_store {
+    (|$store:ident| $fixture:expr; $($case:ident),* $(,)?) => {
+        mod dynamodb_local {
+            use super::*;
+            $crate::suite_per_store!(@cases $crate::dynamo_store().await, |$store| $fixture; $($case),*);
+        }
+        mod embedded_sqlite {
+            use super::*;
+            $crate::suite_per_store!(@cases $crate::sqlite_store(), |$store| $fixture; $($case),*);
+        }
+    };
+    (@cases $make:expr, |$store:ident| $fixture:expr; $($case:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let $store: ::std::sync::Arc<dyn ::shared::ports::ProjectStore> = ::std::sync::Arc::new($make);
+                cases::$case($fixture).await;
+            }
+        )*
+    };
+}

@@ -228,21 +228,9 @@ impl Project {
             .iter()
             .flat_map(|m| m.default_tasks.iter().map(move |t| (m, t)))
             .enumerate()
-            .map(|(i, (m, t))| Task {
-                id: TaskId::derived(1, i),
-                milestone_key: m.key.clone(),
-                title: t.title.clone(),
-                description: None,
-                assignee: deal.owner.trim().to_ascii_lowercase(),
-                due_date: today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today),
-                status: TaskStatus::Todo,
-                blocked_reason: None,
-                blocked_since: None,
-                blocked_seconds: 0,
-                escalation_level: 0,
-                next_escalation_at: None,
-                created_at: now,
-                updated_at: now,
+            .map(|(i, (m, t))| {
+                let due = today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today);
+                Task::new(TaskId::derived(1, i), m.key.clone(), &t.title, None, &deal.owner, due, now)
             })
             .collect();
         let project = Self {

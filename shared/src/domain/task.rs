@@ -72,6 +72,34 @@ impl EscalationPolicy {
 }
 
 impl Task {
+    /// A new task, to do. Titles and descriptions are trimmed, assignees lower-cased.
+    pub fn new(
+        id: TaskId,
+        milestone_key: MilestoneKey,
+        title: &str,
+        description: Option<&str>,
+        assignee: &str,
+        due_date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            milestone_key,
+            title: title.trim().to_owned(),
+            description: description.map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned),
+            assignee: assignee.trim().to_ascii_lowercase(),
+            due_date,
+            status: TaskStatus::Todo,
+            blocked_reason: None,
+            blocked_since: None,
+            blocked_seconds: 0,
+            escalation_level: 0,
+            next_escalation_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// The first moment the task counts as overdue.
     pub fn overdue_from(&self) -> DateTime<Utc> {
         let next_day = self.due_date.succ_opt().unwrap_or(self.due_date);

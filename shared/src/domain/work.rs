@@ -98,22 +98,7 @@ impl Project {
         }
 
         let version = self.version + 1;
-        let task = Task {
-            id: TaskId::derived(version, 0),
-            milestone_key: key.clone(),
-            title: new.title.trim().to_owned(),
-            description: new.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
-            assignee: new.assignee.trim().to_ascii_lowercase(),
-            due_date: new.due_date,
-            status: TaskStatus::Todo,
-            blocked_reason: None,
-            blocked_since: None,
-            blocked_seconds: 0,
-            escalation_level: 0,
-            next_escalation_at: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let task = Task::new(TaskId::derived(version, 0), key, &new.title, new.description.as_deref(), &new.assignee, new.due_date, now);
         let id = task.id.clone();
         let mut rec = Recorder::new(&self.id, version, now, actor);
         rec.history("task.added", id.as_str(), None, serde_json::to_value(&task).ok());

@@ -3,7 +3,7 @@
 use super::auth::{Authenticator, require};
 use super::problem::{Kind, Problem};
 use super::staff::{StaffState, authenticated, command_problem, project_id};
-use super::{body, parse_json, require_json, routes};
+use super::{json_body, routes};
 use crate::domain::activation::{Activation, ActivationError};
 use crate::domain::staff::{Action, Staff};
 use axum::Router;
@@ -23,7 +23,7 @@ fn activation_problem(e: ActivationError) -> Problem {
         ActivationError::MilestonesPending { pending } => {
             Problem::new(Kind::MilestonesPending).detail(pending_detail(&pending)).with("pending_milestones", pending)
         }
-        ActivationError::Invalid(errors) => Problem::new(Kind::ValidationFailed).errors(errors),
+        ActivationError::Invalid(errors) => Problem::from(errors),
     }
 }
 
@@ -41,9 +41,7 @@ async fn activate(
 ) -> Result<Response, Problem> {
     require(&staff, Action::Activate)?;
     let id = project_id(&id)?;
-    let raw = body(raw)?;
-    require_json(&headers)?;
-    let input: Activation = parse_json(&raw)?;
+    let input: Activation = json_body(&headers, raw)?;
     let project = state.commands.activate(&id, input, &staff).await.map_err(|e| command_problem(e, activation_problem))?;
     tracing::info!(project_id = %id, go_live_date = ?project.go_live_date, "project live");
     Ok(Json(project).into_response())

@@ -56,7 +56,7 @@ async fn deal_won(
 
 fn problem(deal_id: &str, error: IntakeError) -> Problem {
     match error {
-        IntakeError::Invalid(errors) => Problem::new(Kind::ValidationFailed).errors(errors),
+        IntakeError::Invalid(errors) => Problem::from(errors),
         IntakeError::Conflict { .. } => {
             tracing::warn!(%deal_id, "deal delivered again with different content");
             Problem::new(Kind::DealConflict).detail(format!("deal {deal_id} was already received with different content"))

@@ -2,9 +2,9 @@
 //! reopen the last one.
 
 use super::auth::{Authenticator, require};
-use super::problem::{Kind, Problem};
-use super::staff::{StaffState, authenticated, command_problem, milestone_key, milestone_problem, project_id, required};
-use super::{body, parse_json, require_json, routes};
+use super::problem::Problem;
+use super::staff::{StaffState, authenticated, command_problem, milestone_key, milestone_problem, project_id};
+use super::{body, json_body, parse_json, require_json, routes};
 use crate::domain::project::CompleteMilestone;
 use crate::domain::staff::{Action, Staff};
 use crate::domain::validation::{Errors, MAX_TEXT};
@@ -61,7 +61,7 @@ async fn complete(
     let input: CompleteBody = optional_json(&headers, &body(raw)?)?;
     let mut e = Errors::new();
     e.optional_text("note", input.note.as_deref(), MAX_TEXT);
-    e.into_result().map_err(|errors| Problem::new(Kind::ValidationFailed).errors(errors))?;
+    e.into_result().map_err(Problem::from)?;
     let input = CompleteMilestone { note: input.note, installation_date: input.installation_date };
     let project = state.commands.complete_milestone(&id, key, input, &staff).await.map_err(|e| command_problem(e, milestone_problem))?;
     tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone completed");
@@ -77,13 +77,11 @@ async fn reopen(
 ) -> Result<Response, Problem> {
     require(&staff, Action::ReopenMilestone)?;
     let (id, key) = (project_id(&id)?, milestone_key(&key)?);
-    let raw = body(raw)?;
-    require_json(&headers)?;
-    let input: ReopenBody = parse_json(&raw)?;
-    let reason = input.reason.ok_or_else(|| required("reason"))?;
+    let input: ReopenBody = json_body(&headers, raw)?;
+    let reason = input.reason.ok_or_else(|| Problem::invalid("reason", "is required"))?;
     let mut e = Errors::new();
     e.text("reason", &reason, MAX_TEXT);
-    e.into_result().map_err(|errors| Problem::new(Kind::ValidationFailed).errors(errors))?;
+    e.into_result().map_err(Problem::from)?;
     let project = state.commands.reopen_milestone(&id, key, &reason, &staff).await.map_err(|e| command_problem(e, milestone_problem))?;
     tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone reopened");
     Ok(Json(project).into_response())

@@ -77,6 +77,13 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
     if is_json { Ok(()) } else { Err(Problem::new(Kind::UnsupportedMediaType)) }
 }
 
+/// A JSON request body read, checked as JSON and parsed into `T`.
+pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, raw: Result<Bytes, BytesRejection>) -> Result<T, Problem> {
+    let raw = body(raw)?;
+    require_json(headers)?;
+    parse_json(&raw)
+}
+
 /// Parses a query string into `T`, naming the offending parameter on error.
 pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem> {
     let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()));

@@ -181,6 +181,13 @@ impl Problem {
     }
 }
 
+/// A `422` listing every invalid field.
+impl From<Vec<FieldError>> for Problem {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Problem::new(Kind::ValidationFailed).errors(errors)
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -6,7 +6,7 @@ use super::problem::{Kind, Problem};
 use crate::app::{CommandError, Commands, Queries, QueryError};
 use crate::domain::project::MilestoneError;
 use crate::domain::task::TransitionError;
-use crate::domain::validation::{FieldError, is_machine_key};
+use crate::domain::validation::is_machine_key;
 use crate::domain::work::TaskError;
 use crate::domain::{ProjectId, TaskId};
 use crate::ports::PageRequest;
@@ -77,7 +77,7 @@ pub fn query_problem(e: QueryError) -> Problem {
         QueryError::NotFound => not_found("project"),
         QueryError::Forbidden => Problem::new(Kind::Forbidden),
         QueryError::InvalidCursor => Problem::invalid("cursor", "is not a cursor this service issued"),
-        QueryError::Invalid(errors) => Problem::new(Kind::ValidationFailed).errors(errors),
+        QueryError::Invalid(errors) => Problem::from(errors),
         QueryError::Store(e) => store_failure(&e),
     }
 }
@@ -122,11 +122,6 @@ pub fn task_problem(e: TaskError) -> Problem {
         TaskError::Transition(TransitionError::NotAllowed { from, to }) => {
             Problem::new(Kind::InvalidTransition).detail(detail).with("from", from).with("to", to)
         }
-        TaskError::Invalid(errors) => Problem::new(Kind::ValidationFailed).errors(errors),
+        TaskError::Invalid(errors) => Problem::from(errors),
     }
-}
-
-/// A `422` for a body field that must be present and non-blank.
-pub fn required(field: &str) -> Problem {
-    Problem::new(Kind::ValidationFailed).errors(vec![FieldError { field: field.into(), message: "is required".into() }])
 }

@@ -3,7 +3,7 @@
 use super::auth::{Authenticator, require};
 use super::problem::Problem;
 use super::staff::{StaffState, authenticated, command_problem, milestone_key, project_id, task_id, task_problem};
-use super::{body, parse_json, require_json, routes};
+use super::{json_body, routes};
 use crate::domain::staff::{Action, Staff};
 use crate::domain::work::{NewTask, TaskPatch};
 use axum::body::Bytes;
@@ -31,9 +31,7 @@ async fn add(
 ) -> Result<Response, Problem> {
     require(&staff, Action::AddTask)?;
     let (id, key) = (project_id(&id)?, milestone_key(&key)?);
-    let raw = body(raw)?;
-    require_json(&headers)?;
-    let new: NewTask = parse_json(&raw)?;
+    let new: NewTask = json_body(&headers, raw)?;
     let task = state.commands.add_task(&id, key, new, &staff).await.map_err(|e| command_problem(e, task_problem))?;
     tracing::info!(project_id = %id, task_id = %task.id, "task added");
     let location = format!("/v1/projects/{id}/tasks/{}", task.id);
@@ -53,9 +51,7 @@ async fn change(
 ) -> Result<Response, Problem> {
     require(&staff, Action::ChangeTask)?;
     let (id, task) = (project_id(&id)?, task_id(&task)?);
-    let raw = body(raw)?;
-    require_json(&headers)?;
-    let patch: TaskPatch = parse_json(&raw)?;
+    let patch: TaskPatch = json_body(&headers, raw)?;
     let task = state.commands.change_task(&id, task, patch, &staff).await.map_err(|e| command_problem(e, task_problem))?;
     tracing::info!(project_id = %id, task_id = %task.id, status = task.status.as_str(), "task changed");
     Ok(Json(task).into_response())

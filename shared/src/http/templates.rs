@@ -4,7 +4,7 @@
 use super::auth::{Authenticator, require};
 use super::problem::{Kind, Problem};
 use super::staff::{authenticated, commit_failure};
-use super::{body, parse_json, require_json, routes};
+use super::{json_body, routes};
 use crate::app::{Templates, TemplatesError};
 use crate::domain::staff::{Action, Staff};
 use crate::domain::template::{TemplateError, TemplateInput};
@@ -34,7 +34,7 @@ fn problem(e: TemplatesError) -> Problem {
         TemplatesError::Rejected(TemplateError::Stale { current }) => {
             Problem::new(Kind::TemplateVersionConflict).detail(e.to_string()).with("current_version", current)
         }
-        TemplatesError::Rejected(TemplateError::Invalid(errors)) => Problem::new(Kind::ValidationFailed).errors(errors),
+        TemplatesError::Rejected(TemplateError::Invalid(errors)) => Problem::from(errors),
         TemplatesError::Store(e) => commit_failure(&e),
     }
 }
@@ -54,9 +54,7 @@ async fn replace(
 ) -> Result<Response, Problem> {
     require(&staff, Action::WriteTemplates)?;
     let service_type = service_type(&raw)?;
-    let bytes = body(bytes)?;
-    require_json(&headers)?;
-    let input: TemplateInput = parse_json(&bytes)?;
+    let input: TemplateInput = json_body(&headers, bytes)?;
     let saved = templates.replace(service_type, input, &staff).await.map_err(problem)?;
     tracing::info!(service_type, version = saved.version, "deployment template saved");
     Ok(Json(saved).into_response())
