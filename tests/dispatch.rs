@@ -267,3 +267,39 @@ impl EventPublisher for Flaky<dyn EventPublisher> {
             .collect())
     }
 }
+
+/// The deployed `deal-won` reads its webhook secrets from Secrets Manager
+/// (moto here) and picks up a rotation without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
+    use shared::ports::WebhookSecrets;
+    use shared::secrets::SecretsManagerSecrets;
+    let sdk = shared::aws::sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let name = integration_tests::unique_name("crm-webhook");
+    client.create_secret().name(&name).secret_string(r#"{"current": "first-secret", "previous": ""}"#).send().await.unwrap();
+    let secrets = Arc::new(SecretsManagerSecrets::from_config(&sdk, &name).with_min_refresh(std::time::Duration::ZERO));
+    let store: Arc<dyn ProjectStore> = Arc::new(integration_tests::sqlite_store());
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
+    let state = shared::http::crm::CrmState {
+        intake: Arc::new(shared::app::Intake::new(store, clock.clone())),
+        secrets: secrets.clone() as Arc<dyn WebhookSecrets>,
+        clock,
+    };
+    let app = shared::http::app([shared::http::crm::router(state)]);
+    let deal = |id: &str| integration_tests::edited_deal(|d| d["deal_id"] = id.into());
+
+    assert_eq!(send(&app, deal_request(deal("D-SM-1"), "first-secret", t0().timestamp())).await.status, StatusCode::CREATED);
+    // The CRM rotates: new current, old previous.
+    client
+        .put_secret_value()
+        .secret_id(&name)
+        .secret_string(r#"{"current": "second-secret", "previous": "first-secret"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(send(&app, deal_request(deal("D-SM-2"), "second-secret", t0().timestamp())).await.status, StatusCode::CREATED);
+    assert_eq!(send(&app, deal_request(deal("D-SM-3"), "first-secret", t0().timestamp())).await.status, StatusCode::CREATED);
+    assert_eq!(send(&app, deal_request(deal("D-SM-4"), "never-a-secret", t0().timestamp())).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(secrets.current().await.unwrap().len(), 2);
+}

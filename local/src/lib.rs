@@ -25,7 +25,7 @@ use std::sync::Arc;
 pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &LocalConfig) -> Router {
     let crm = crm::CrmState {
         intake: Arc::new(Intake::new(store.clone(), clock.clone())),
-        secrets: config.webhook_secrets.clone().into(),
+        secrets: Arc::new(shared::ports::FixedSecrets(config.webhook_secrets.clone())),
         clock: clock.clone(),
     };
     let settings = Arc::new(Templates::new(store.clone(), clock.clone()));

@@ -2,8 +2,8 @@
 //! each binary. A binary builds its settings once at start-up and stops with
 //! a clear message when one is missing or malformed.
 //!
-//! Each settings type lists the variables it reads in `VARS`, so the
-//! infrastructure template can be checked against the code.
+//! Each settings type lists the variables it reads (`REQUIRED`, `OPTIONAL`),
+//! so the infrastructure template can be checked against the code.
 
 use std::fmt;
 use thiserror::Error;
@@ -14,6 +14,9 @@ pub mod vars {
     pub const CRM_WEBHOOK_SECRET: &str = "CRM_WEBHOOK_SECRET";
     /// The previous webhook secret, still accepted while the CRM rotates.
     pub const CRM_WEBHOOK_SECRET_PREVIOUS: &str = "CRM_WEBHOOK_SECRET_PREVIOUS";
+    /// In AWS: the Secrets Manager secret holding the webhook secrets
+    /// (`{"current": ..., "previous": ...}`), instead of the two above.
+    pub const CRM_WEBHOOK_SECRET_ID: &str = "CRM_WEBHOOK_SECRET_ID";
     pub const LOCAL_JWT_SECRET: &str = "LOCAL_JWT_SECRET";
     pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
     pub const MAIL_FROM: &str = "MAIL_FROM";
@@ -101,18 +104,33 @@ pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
     Env(|name: &str| std::env::var(name).ok())
 }
 
+/// Where the webhook secrets come from.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WebhookSecretSource {
+    /// Given in the environment (local runs, tests).
+    Fixed(Vec<Secret>),
+    /// Read from Secrets Manager (deployed functions): the secret's id.
+    SecretsManager(String),
+}
+
 /// Settings of the `deal-won` function.
 #[derive(Debug)]
 pub struct DealWonConfig {
     pub table_name: String,
-    pub webhook_secrets: Vec<Secret>,
+    pub webhook_secrets: WebhookSecretSource,
 }
 
 impl DealWonConfig {
-    pub const VARS: &[&str] = &[vars::TABLE_NAME, vars::CRM_WEBHOOK_SECRET, vars::CRM_WEBHOOK_SECRET_PREVIOUS];
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME];
+    /// One of the first two (secret in the environment) or the third.
+    pub const OPTIONAL: &[&str] = &[vars::CRM_WEBHOOK_SECRET, vars::CRM_WEBHOOK_SECRET_PREVIOUS, vars::CRM_WEBHOOK_SECRET_ID];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self { table_name: env.required(vars::TABLE_NAME)?, webhook_secrets: env.webhook_secrets()? })
+        let webhook_secrets = match env.optional(vars::CRM_WEBHOOK_SECRET_ID) {
+            Some(id) => WebhookSecretSource::SecretsManager(id),
+            None => WebhookSecretSource::Fixed(env.webhook_secrets()?),
+        };
+        Ok(Self { table_name: env.required(vars::TABLE_NAME)?, webhook_secrets })
     }
 }
 
@@ -123,7 +141,8 @@ pub struct StaffConfig {
 }
 
 impl StaffConfig {
-    pub const VARS: &[&str] = &[vars::TABLE_NAME];
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME];
+    pub const OPTIONAL: &[&str] = &[];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self { table_name: env.required(vars::TABLE_NAME)? })
@@ -140,7 +159,8 @@ pub struct DispatchConfig {
 }
 
 impl DispatchConfig {
-    pub const VARS: &[&str] = &[vars::TABLE_NAME, vars::EVENT_BUS_NAME, vars::MAIL_FROM, vars::SES_CONFIGURATION_SET];
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME, vars::EVENT_BUS_NAME, vars::MAIL_FROM];
+    pub const OPTIONAL: &[&str] = &[vars::SES_CONFIGURATION_SET];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let mail_from = env.required(vars::MAIL_FROM)?;
@@ -164,7 +184,8 @@ pub struct EscalationConfig {
 }
 
 impl EscalationConfig {
-    pub const VARS: &[&str] = &[vars::TABLE_NAME, vars::ESCALATION_EMAIL];
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME, vars::ESCALATION_EMAIL];
+    pub const OPTIONAL: &[&str] = &[];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let escalation_email = env.required(vars::ESCALATION_EMAIL)?;
@@ -187,7 +208,8 @@ pub struct LocalConfig {
 }
 
 impl LocalConfig {
-    pub const VARS: &[&str] = &[
+    /// Every one has a default.
+    pub const OPTIONAL: &[&str] = &[
         vars::PORT,
         vars::DATA_DIR,
         vars::MAIL_FROM,
@@ -238,9 +260,11 @@ mod tests {
     }
 
     #[test]
-    fn deal_won_config_fails_fast_on_a_missing_table() {
+    fn deal_won_config_fails_fast_on_a_missing_table_or_secret() {
         let err = DealWonConfig::from_env(&env(&[("CRM_WEBHOOK_SECRET", "s")])).unwrap_err();
         assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
+        let err = DealWonConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("CRM_WEBHOOK_SECRET"));
     }
 
     #[test]
@@ -251,7 +275,13 @@ mod tests {
             ("CRM_WEBHOOK_SECRET_PREVIOUS", "old"),
         ]))
         .unwrap();
-        assert_eq!(config.webhook_secrets, [Secret::new("new"), Secret::new("old")]);
+        assert_eq!(config.webhook_secrets, WebhookSecretSource::Fixed(vec![Secret::new("new"), Secret::new("old")]));
+    }
+
+    #[test]
+    fn deployed_functions_read_the_secret_from_secrets_manager() {
+        let config = DealWonConfig::from_env(&env(&[("TABLE_NAME", "t"), ("CRM_WEBHOOK_SECRET_ID", "bluerocktel/crm")])).unwrap();
+        assert_eq!(config.webhook_secrets, WebhookSecretSource::SecretsManager("bluerocktel/crm".into()));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub mod domain;
 pub mod http;
 pub mod mail;
 pub mod ports;
+#[cfg(feature = "secretsmanager")]
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 #[cfg(all(feature = "lambda", feature = "dynamodb"))]

@@ -166,6 +166,31 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// The secrets the CRM signs its webhooks with (several while rotating).
+#[async_trait]
+pub trait WebhookSecrets: Send + Sync {
+    /// The secrets in force, as last read.
+    async fn current(&self) -> Result<Vec<crate::config::Secret>, StoreError>;
+
+    /// Reads the secrets again if the last read is old enough to be stale
+    /// (a rotation since); `true` if they were read again.
+    async fn refresh(&self) -> bool;
+}
+
+/// Secrets fixed at start-up (the local runner, tests).
+pub struct FixedSecrets(pub Vec<crate::config::Secret>);
+
+#[async_trait]
+impl WebhookSecrets for FixedSecrets {
+    async fn current(&self) -> Result<Vec<crate::config::Secret>, StoreError> {
+        Ok(self.0.clone())
+    }
+
+    async fn refresh(&self) -> bool {
+        false
+    }
+}
+
 /// Why a mail or event was not delivered.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum DeliveryError {

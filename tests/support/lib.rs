@@ -103,7 +103,7 @@ pub fn crm_app_with_secret(
     use shared::http::crm;
     let state = crm::CrmState {
         intake: std::sync::Arc::new(shared::app::Intake::new(store, clock.clone())),
-        secrets: vec![Secret::new(secret)].into(),
+        secrets: std::sync::Arc::new(shared::ports::FixedSecrets(vec![Secret::new(secret)])),
         clock,
     };
     shared::http::app([crm::router(state)])

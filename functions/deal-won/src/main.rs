@@ -4,9 +4,10 @@
 //! execution environment, outside the handler.
 
 use shared::app::Intake;
-use shared::config::{DealWonConfig, process_env};
+use shared::config::{DealWonConfig, WebhookSecretSource, process_env};
 use shared::http::{self, crm};
-use shared::ports::SystemClock;
+use shared::ports::{FixedSecrets, SystemClock, WebhookSecrets};
+use shared::secrets::SecretsManagerSecrets;
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
@@ -17,10 +18,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = shared::aws::sdk_config().await;
     let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
     let clock = Arc::new(SystemClock);
-    let state = crm::CrmState {
-        intake: Arc::new(Intake::new(store, clock.clone())),
-        secrets: config.webhook_secrets.into(),
-        clock,
+    let secrets: Arc<dyn WebhookSecrets> = match config.webhook_secrets {
+        WebhookSecretSource::SecretsManager(id) => Arc::new(SecretsManagerSecrets::from_config(&sdk, id)),
+        WebhookSecretSource::Fixed(secrets) => Arc::new(FixedSecrets(secrets)),
     };
+    let state = crm::CrmState { intake: Arc::new(Intake::new(store, clock.clone())), secrets, clock };
     lambda_http::run(http::app([crm::router(state)])).await
 }

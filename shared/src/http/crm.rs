@@ -3,9 +3,8 @@
 use super::problem::{Kind, Problem};
 use super::{body, parse_json, require_json, routes, signature};
 use crate::app::{Intake, IntakeError, IntakeOutcome};
-use crate::config::Secret;
 use crate::domain::deal::DealWon;
-use crate::ports::Clock;
+use crate::ports::{Clock, WebhookSecrets};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -18,7 +17,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CrmState {
     pub intake: Arc<Intake>,
-    pub secrets: Arc<[Secret]>,
+    pub secrets: Arc<dyn WebhookSecrets>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -34,10 +33,7 @@ async fn deal_won(
 ) -> Result<Response, Problem> {
     let raw = body(raw)?;
     let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
-    signature::verify(header, &raw, &state.secrets, state.clock.now()).map_err(|e| {
-        tracing::warn!(reason = %e, "CRM webhook rejected");
-        Problem::new(Kind::InvalidSignature).detail(e.to_string())
-    })?;
+    verify_signature(&state, header, &raw).await?;
     require_json(&headers)?;
     let deal: DealWon = parse_json(&raw)?;
     let deal_id = deal.deal_id.clone();
@@ -52,6 +48,24 @@ async fn deal_won(
         }
         Err(e) => Err(problem(&deal_id, e)),
     }
+}
+
+/// Checks the signature; on a mismatch, reads the secrets again once (a
+/// rotation may have happened since they were read) before refusing.
+async fn verify_signature(state: &CrmState, header: Option<&str>, raw: &[u8]) -> Result<(), Problem> {
+    let unavailable = |e: crate::ports::StoreError| {
+        tracing::error!(error = %e, "cannot read the webhook secrets");
+        Problem::new(Kind::ServiceUnavailable).detail("please retry later")
+    };
+    let now = state.clock.now();
+    let mut result = signature::verify(header, raw, &state.secrets.current().await.map_err(unavailable)?, now);
+    if result == Err(signature::SignatureError::Mismatch) && state.secrets.refresh().await {
+        result = signature::verify(header, raw, &state.secrets.current().await.map_err(unavailable)?, now);
+    }
+    result.map_err(|e| {
+        tracing::warn!(reason = %e, "CRM webhook rejected");
+        Problem::new(Kind::InvalidSignature).detail(e.to_string())
+    })
 }
 
 fn problem(deal_id: &str, error: IntakeError) -> Problem {
