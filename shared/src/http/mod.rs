@@ -37,6 +37,35 @@ pub mod routes {
     pub const TASKS: &str = "/v1/tasks";
     pub const ACTIVATE: &str = "/v1/projects/{project_id}/activate";
     pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
+
+    /// A route and the function (binary) that serves it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Served {
+        pub function: &'static str,
+        pub method: &'static str,
+        pub path: &'static str,
+    }
+
+    const fn served(function: &'static str, method: &'static str, path: &'static str) -> Served {
+        Served { function, method, path }
+    }
+
+    /// Every route of the bundle, by function: the SAM template must
+    /// declare exactly these (tests/infra.rs), and each function's router
+    /// serves exactly its own.
+    pub const SERVED: &[Served] = &[
+        served("deal-won", "POST", DEAL_WON),
+        served("projects", "GET", PROJECTS),
+        served("projects", "GET", PROJECT),
+        served("projects", "GET", TASKS),
+        served("milestones", "POST", COMPLETE_MILESTONE),
+        served("milestones", "POST", REOPEN_MILESTONE),
+        served("tasks", "POST", MILESTONE_TASKS),
+        served("tasks", "PATCH", TASK),
+        served("activation", "POST", ACTIVATE),
+        served("templates", "GET", TEMPLATE),
+        served("templates", "PUT", TEMPLATE),
+    ];
 }
 
 /// Largest request body accepted by any route (API.md: 256 KiB).
