@@ -36,7 +36,7 @@ impl From<StoreError> for QueryError {
 }
 
 /// A project with its milestones, tasks and history.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
     #[serde(flatten)]
     pub project: Project,

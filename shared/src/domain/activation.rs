@@ -19,7 +19,7 @@ pub const MAX_DETAILS: usize = 30;
 pub const MAX_NUMBERS: usize = 100;
 
 /// The technical configuration of one service line, as installed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSummary {
     pub line_id: String,
@@ -37,7 +37,7 @@ pub struct ServiceSummary {
 }
 
 /// Input of [`Project::activate`].
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Activation {
     pub go_live_date: NaiveDate,

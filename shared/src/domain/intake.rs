@@ -34,13 +34,13 @@ pub enum IntakeState {
 }
 
 /// The response body of `POST /v1/crm/deals/won`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DealAccepted {
     pub deal_id: String,
     pub projects: Vec<ProjectSummary>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProjectSummary {
     pub id: ProjectId,
     pub line_id: String,

@@ -18,7 +18,7 @@ use thiserror::Error;
 /// The actor recorded for changes made on the CRM's behalf.
 pub const CRM_ACTOR: &str = "crm";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectStatus {
     InProgress,
@@ -34,14 +34,14 @@ impl ProjectStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AccountInfo {
     pub id: String,
     pub name: String,
     pub language: Language,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Project {
     pub id: ProjectId,
     pub deal_id: String,
@@ -72,7 +72,7 @@ pub struct Project {
 }
 
 /// How far a project has come, kept on its header for listings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Progress {
     pub completed: u16,
     pub total: u16,
@@ -81,7 +81,7 @@ pub struct Progress {
 }
 
 /// A project as listings show it: everything but its milestones and tasks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProjectOverview {
     pub id: ProjectId,
     pub deal_id: String,
@@ -186,7 +186,7 @@ pub enum MilestoneError {
 }
 
 /// A task that keeps its milestone from completing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OpenTask {
     pub id: TaskId,
     pub title: String,

@@ -17,7 +17,7 @@ pub const MAX_DEFAULT_TASKS: usize = 10;
 pub const MAX_TEMPLATE_TASKS: usize = 60;
 pub const MAX_EXPECTED_DAYS: u16 = 365;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Template {
     pub service_type: String,
     pub version: u32,
@@ -31,7 +31,7 @@ pub struct Template {
 
 /// A template as a client sends it: the milestones, plus the server-owned
 /// fields of a previous `GET`, which may come back unchanged or be left out.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateInput {
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct TemplateInput {
     pub updated_by: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneTemplate {
     pub key: MilestoneKey,
@@ -62,7 +62,7 @@ pub struct MilestoneTemplate {
     pub default_tasks: Vec<TaskTemplate>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskTemplate {
     pub title: String,
@@ -79,7 +79,7 @@ pub enum TemplateError {
 }
 
 /// Which template a project was created from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TemplateRef {
     pub service_type: String,
     pub version: u32,

@@ -16,7 +16,7 @@ pub const MAX_TASKS: usize = 200;
 /// How far after the deal a due date may lie.
 const MAX_DUE_DAYS: u64 = 5 * 366;
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
     pub title: String,
@@ -27,7 +27,7 @@ pub struct NewTask {
 }
 
 /// A partial change of a task; absent fields stay as they are.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskPatch {
     #[serde(default)]

@@ -32,7 +32,18 @@ fn pending_detail(pending: &[crate::domain::milestone::MilestoneKey]) -> String 
     format!("complete {} first", keys.join(", "))
 }
 
-async fn activate(
+/// Go-live (*Mise en service*): completes go_live, starts billing from the
+/// go-live date, activates the account (the first time), briefs the helpdesk.
+#[utoipa::path(
+    post,
+    path = "/v1/projects/{project_id}/activate",
+    tag = "projects",
+    params(("project_id" = String, Path)),
+    request_body(content = Activation, content_type = "application/json"),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The live project", body = crate::domain::project::Project), super::openapi::Conflicts, super::openapi::StaffProblems)
+)]
+pub(crate) async fn activate(
     State(state): State<StaffState>,
     staff: Staff,
     Path(id): Path<String>,

@@ -26,7 +26,23 @@ pub fn router(state: CrmState) -> Router {
     Router::new().route(routes::DEAL_WON, post(deal_won)).with_state(state)
 }
 
-async fn deal_won(
+/// The CRM reports a won deal: one project per service line that needs an
+/// installation. Exactly once: the same body again answers `200` with the
+/// same body; another body under the same `deal_id` is a `409`.
+#[utoipa::path(
+    post,
+    path = "/v1/crm/deals/won",
+    tag = "crm",
+    request_body(content = DealWon, content_type = "application/json"),
+    security(("crm_signature" = [])),
+    responses(
+        (status = 201, description = "Projects created", body = crate::domain::intake::DealAccepted),
+        (status = 200, description = "Delivered again: the first answer", body = crate::domain::intake::DealAccepted),
+        (status = 409, description = "Same deal_id, different content", body = Problem, content_type = "application/problem+json"),
+        super::openapi::StaffProblems,
+    )
+)]
+pub(crate) async fn deal_won(
     State(state): State<CrmState>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,

@@ -26,17 +26,17 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
         .with_state(state)
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CompleteBody {
+pub(crate) struct CompleteBody {
     note: Option<String>,
     /// Planned installation date, when delivery is confirmed.
     installation_date: Option<NaiveDate>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReopenBody {
+pub(crate) struct ReopenBody {
     reason: Option<String>,
 }
 
@@ -49,7 +49,17 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, 
     parse_json(raw)
 }
 
-async fn complete(
+/// Completes the next milestone (managers). Completing a completed one is a no-op.
+#[utoipa::path(
+    post,
+    path = "/v1/projects/{project_id}/milestones/{milestone_key}/complete",
+    tag = "projects",
+    params(("project_id" = String, Path), ("milestone_key" = String, Path)),
+    request_body(content = Option<CompleteBody>, content_type = "application/json"),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The project", body = crate::domain::project::Project), super::openapi::Conflicts, super::openapi::StaffProblems)
+)]
+pub(crate) async fn complete(
     State(state): State<StaffState>,
     staff: Staff,
     Path((id, key)): Path<(String, String)>,
@@ -68,7 +78,17 @@ async fn complete(
     Ok(Json(project).into_response())
 }
 
-async fn reopen(
+/// Undoes the last completion before go-live (admins; a reason is required).
+#[utoipa::path(
+    post,
+    path = "/v1/projects/{project_id}/milestones/{milestone_key}/reopen",
+    tag = "projects",
+    params(("project_id" = String, Path), ("milestone_key" = String, Path)),
+    request_body(content = ReopenBody, content_type = "application/json"),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The project", body = crate::domain::project::Project), super::openapi::Conflicts, super::openapi::StaffProblems)
+)]
+pub(crate) async fn reopen(
     State(state): State<StaffState>,
     staff: Staff,
     Path((id, key)): Path<(String, String)>,

@@ -8,6 +8,7 @@ pub mod activation;
 pub mod auth;
 pub mod crm;
 pub mod milestones;
+pub mod openapi;
 pub mod problem;
 pub mod projects;
 pub mod signature;
@@ -37,6 +38,7 @@ pub mod routes {
     pub const TASKS: &str = "/v1/tasks";
     pub const ACTIVATE: &str = "/v1/projects/{project_id}/activate";
     pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
+    pub const OPENAPI: &str = "/v1/openapi.json";
 
     /// A route and the function (binary) that serves it.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,6 +60,7 @@ pub mod routes {
         served("projects", "GET", PROJECTS),
         served("projects", "GET", PROJECT),
         served("projects", "GET", TASKS),
+        served("projects", "GET", OPENAPI),
         served("milestones", "POST", COMPLETE_MILESTONE),
         served("milestones", "POST", REOPEN_MILESTONE),
         served("tasks", "POST", MILESTONE_TASKS),

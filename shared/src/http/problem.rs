@@ -124,7 +124,7 @@ impl Kind {
 }
 
 /// A problem document. Build one with [`Problem::new`], add detail, return it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     type_uri: String,

@@ -11,7 +11,9 @@ use crate::domain::project::ProjectStatus;
 use crate::domain::staff::{Action, Staff};
 use crate::domain::task::TaskStatus;
 use crate::domain::validation::{is_email, is_identifier};
-use crate::ports::ProjectFilter;
+use crate::domain::project::ProjectOverview;
+use crate::domain::task::AssignedTask;
+use crate::ports::{Page, ProjectFilter};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
@@ -24,11 +26,21 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
         .route(routes::PROJECT, get(get_project))
         .route(routes::TASKS, get(list_tasks))
         .layer(authenticated(auth))
+        .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
 }
 
-#[derive(Deserialize)]
+/// This document: the OpenAPI 3.1 description of the API (anyone).
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "projects", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub(crate) async fn openapi_json() -> Response {
+    static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let spec = SPEC.get_or_init(|| super::openapi::spec().to_json().unwrap_or_default());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], spec.clone()).into_response()
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ProjectsQuery {
     status: Option<ProjectStatus>,
     account_id: Option<String>,
@@ -36,7 +48,16 @@ struct ProjectsQuery {
     limit: Option<usize>,
 }
 
-async fn list_projects(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
+/// Projects, newest first (managers, admins).
+#[utoipa::path(
+    get,
+    path = "/v1/projects",
+    tag = "projects",
+    params(ProjectsQuery),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "A page of projects", body = Page<ProjectOverview>), super::openapi::StaffProblems)
+)]
+pub(crate) async fn list_projects(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
     require(&staff, Action::ListProjects)?;
     let q: ProjectsQuery = parse_query(raw.as_deref())?;
     if q.account_id.as_deref().is_some_and(|a| !is_identifier(a)) {
@@ -48,15 +69,25 @@ async fn list_projects(State(state): State<StaffState>, staff: Staff, RawQuery(r
     Ok(Json(projects).into_response())
 }
 
-async fn get_project(State(state): State<StaffState>, staff: Staff, Path(id): Path<String>) -> Result<Response, Problem> {
+/// A project with its milestones, tasks and history.
+#[utoipa::path(
+    get,
+    path = "/v1/projects/{project_id}",
+    tag = "projects",
+    params(("project_id" = String, Path, description = "The project's id")),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The project", body = crate::app::queries::ProjectView), super::openapi::StaffProblems)
+)]
+pub(crate) async fn get_project(State(state): State<StaffState>, staff: Staff, Path(id): Path<String>) -> Result<Response, Problem> {
     require(&staff, Action::ViewProject)?;
     let id = project_id(&id)?;
     let view = state.queries.project(&id, &staff).await.map_err(query_problem)?;
     Ok(Json(view).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct TasksQuery {
     /// `me`, an assignee's e-mail, or `any` (with a status). Absent: the
     /// caller's own tasks, or for managers and admins filtering by status,
@@ -67,7 +98,16 @@ struct TasksQuery {
     limit: Option<usize>,
 }
 
-async fn list_tasks(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
+/// Tasks, soonest due first.
+#[utoipa::path(
+    get,
+    path = "/v1/tasks",
+    tag = "tasks",
+    params(TasksQuery),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "A page of tasks", body = Page<AssignedTask>), super::openapi::StaffProblems)
+)]
+pub(crate) async fn list_tasks(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
     require(&staff, Action::ListTasks)?;
     let q: TasksQuery = parse_query(raw.as_deref())?;
     let assignee = match q.assignee.as_deref().map(str::trim) {

@@ -22,7 +22,21 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
         .with_state(state)
 }
 
-async fn add(
+/// Adds a task to an open milestone (managers).
+#[utoipa::path(
+    post,
+    path = "/v1/projects/{project_id}/milestones/{milestone_key}/tasks",
+    tag = "tasks",
+    params(("project_id" = String, Path), ("milestone_key" = String, Path)),
+    request_body(content = NewTask, content_type = "application/json"),
+    security(("staff_jwt" = [])),
+    responses(
+        (status = 201, description = "The task", body = crate::domain::task::Task, headers(("Location" = String, description = "The task's URL"))),
+        super::openapi::Conflicts,
+        super::openapi::StaffProblems
+    )
+)]
+pub(crate) async fn add(
     State(state): State<StaffState>,
     staff: Staff,
     Path((id, key)): Path<(String, String)>,
@@ -42,7 +56,18 @@ async fn add(
     Ok(response)
 }
 
-async fn change(
+/// Changes a task's status, assignee or due date (managers; a technician,
+/// the status of their own tasks).
+#[utoipa::path(
+    patch,
+    path = "/v1/projects/{project_id}/tasks/{task_id}",
+    tag = "tasks",
+    params(("project_id" = String, Path), ("task_id" = String, Path)),
+    request_body(content = TaskPatch, content_type = "application/json"),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The task", body = crate::domain::task::Task), super::openapi::Conflicts, super::openapi::StaffProblems)
+)]
+pub(crate) async fn change(
     State(state): State<StaffState>,
     staff: Staff,
     Path((id, task)): Path<(String, String)>,

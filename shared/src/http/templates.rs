@@ -39,13 +39,32 @@ fn problem(e: TemplatesError) -> Problem {
     }
 }
 
-async fn read(State(templates): State<Arc<Templates>>, staff: Staff, Path(raw): Path<String>) -> Result<Response, Problem> {
+/// The current template of a service type (the default if none was saved).
+#[utoipa::path(
+    get,
+    path = "/v1/settings/deployment-templates/{service_type}",
+    tag = "settings",
+    params(("service_type" = String, Path)),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The template", body = crate::domain::template::Template), super::openapi::StaffProblems)
+)]
+pub(crate) async fn read(State(templates): State<Arc<Templates>>, staff: Staff, Path(raw): Path<String>) -> Result<Response, Problem> {
     require(&staff, Action::ReadTemplates)?;
     let template = templates.current(service_type(&raw)?).await.map_err(problem)?;
     Ok(Json(template).into_response())
 }
 
-async fn replace(
+/// Saves the next version of a service type's template (admins).
+#[utoipa::path(
+    put,
+    path = "/v1/settings/deployment-templates/{service_type}",
+    tag = "settings",
+    params(("service_type" = String, Path)),
+    request_body(content = TemplateInput, content_type = "application/json"),
+    security(("staff_jwt" = [])),
+    responses((status = 200, description = "The saved template", body = crate::domain::template::Template), super::openapi::Conflicts, super::openapi::StaffProblems)
+)]
+pub(crate) async fn replace(
     State(templates): State<Arc<Templates>>,
     staff: Staff,
     Path(raw): Path<String>,

@@ -1,0 +1,93 @@
+//! The OpenAPI 3.1 description of the API, generated from the handlers and
+//! types (utoipa) and served at `GET /v1/openapi.json`.
+
+use super::problem::Problem;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Problems any authenticated staff route may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum StaffProblems {
+    #[response(status = 400, description = "The body is not JSON", content_type = "application/problem+json")]
+    MalformedJson(Problem),
+    #[response(status = 401, description = "No valid bearer token", content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    #[response(status = 403, description = "The member's roles do not allow this", content_type = "application/problem+json")]
+    Forbidden(Problem),
+    #[response(status = 404, description = "No such resource (or not visible to this member)", content_type = "application/problem+json")]
+    NotFound(Problem),
+    #[response(status = 413, description = "Body over 256 KiB", content_type = "application/problem+json")]
+    TooLarge(Problem),
+    #[response(status = 415, description = "The body is not application/json", content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    #[response(status = 422, description = "Invalid fields, each named", content_type = "application/problem+json")]
+    Invalid(Problem),
+    #[response(status = 500, description = "Unexpected error", content_type = "application/problem+json")]
+    Internal(Problem),
+    #[response(status = 503, description = "Temporarily unavailable; retry", content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// Rule violations of commands.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum Conflicts {
+    #[response(status = 409, description = "The command does not fit the project's state (see `type`)", content_type = "application/problem+json")]
+    Conflict(Problem),
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "staff_jwt",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "crm_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Signature",
+                "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")> (several v1 while rotating)",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "BlueRockTEL Deployments",
+        version = "1.0.0",
+        description = "Won deals become installation projects: milestones, tasks, customer mail, go-live. Errors are application/problem+json with a stable `type`."
+    ),
+    paths(
+        super::crm::deal_won,
+        super::projects::list_projects,
+        super::projects::get_project,
+        super::projects::list_tasks,
+        super::projects::openapi_json,
+        super::milestones::complete,
+        super::milestones::reopen,
+        super::tasks::add,
+        super::tasks::change,
+        super::activation::activate,
+        super::templates::read,
+        super::templates::replace,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "crm", description = "Called by the CRM"),
+        (name = "projects", description = "Deployment projects, milestones and go-live"),
+        (name = "tasks", description = "Tasks of milestones"),
+        (name = "settings", description = "Deployment templates per service type"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, as served.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
