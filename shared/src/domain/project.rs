@@ -179,6 +179,8 @@ pub enum MilestoneError {
     ProjectLive,
     #[error("an installation date is given only when delivery is confirmed")]
     InstallationDateNotApplicable,
+    #[error("the installation date must fall between the deal and two years after it")]
+    InstallationDateOutOfRange,
     #[error("only the last completed milestone can be reopened")]
     NotReopenable { last_completed: Option<MilestoneKey> },
     #[error("a reason is required")]
@@ -344,8 +346,14 @@ impl Project {
             return Err(MilestoneError::OpenTasks { tasks: open });
         }
         let mail = milestone.customer_mail;
-        if input.installation_date.is_some() && mail != Some(CustomerMail::DeliveryConfirmed) {
-            return Err(MilestoneError::InstallationDateNotApplicable);
+        if let Some(date) = input.installation_date {
+            if mail != Some(CustomerMail::DeliveryConfirmed) {
+                return Err(MilestoneError::InstallationDateNotApplicable);
+            }
+            let won = self.won_at.date_naive();
+            if date < won || date > won + Days::new(2 * 366) {
+                return Err(MilestoneError::InstallationDateOutOfRange);
+            }
         }
 
         let version = self.version + 1;
@@ -615,6 +623,17 @@ pub(crate) mod tests {
         assert_eq!(p.version, 4);
         assert_eq!(change.history[0].action, "milestone.reopened");
         assert!(change.outbox.is_empty());
+    }
+
+    #[test]
+    fn an_installation_date_lies_between_the_deal_and_two_years_after() {
+        let (mut p, _) = project();
+        p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
+        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now()).unwrap();
+        for date in ["2026-11-19", "2029-01-01"] {
+            let input = CompleteMilestone { note: None, installation_date: date.parse().ok() };
+            assert_eq!(p.complete_milestone("delivery_confirmed", input, "pm", now()), Err(MilestoneError::InstallationDateOutOfRange));
+        }
     }
 
     #[test]

@@ -102,7 +102,9 @@ pub fn milestone_problem(e: MilestoneError) -> Problem {
         MilestoneError::OpenTasks { tasks } => Problem::new(Kind::OpenTasks).detail(detail).with("open_tasks", tasks),
         MilestoneError::ActivationOnly => Problem::new(Kind::ActivationRequired).detail(detail),
         MilestoneError::ProjectLive => Problem::new(Kind::ProjectLive),
-        MilestoneError::InstallationDateNotApplicable => Problem::invalid("installation_date", detail),
+        MilestoneError::InstallationDateNotApplicable | MilestoneError::InstallationDateOutOfRange => {
+            Problem::invalid("installation_date", detail)
+        }
         MilestoneError::NotReopenable { last_completed } => {
             Problem::new(Kind::NotReopenable).detail(detail).with("last_completed_milestone", last_completed)
         }
