@@ -83,6 +83,24 @@ pub fn app(routers: impl IntoIterator<Item = Router>) -> Router {
         .fallback(|| async { Problem::new(Kind::NotFound) })
         .method_not_allowed_fallback(|| async { Problem::new(Kind::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(problems_everywhere))
+}
+
+/// Error responses made by the framework itself (an undecodable path, say)
+/// become problem documents too; no detail of theirs is passed on.
+async fn problems_everywhere(response: axum::response::Response) -> axum::response::Response {
+    let status = response.status();
+    let is_problem = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == problem::CONTENT_TYPE.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut replaced = axum::response::IntoResponse::into_response(Problem::new(problem::kind_for(status)));
+    *replaced.status_mut() = status;
+    if let Some(allow) = allow {
+        replaced.headers_mut().insert(header::ALLOW, allow);
+    }
+    replaced
 }
 
 /// The body, or the problem explaining why it could not be read.
@@ -187,6 +205,17 @@ mod tests {
         assert_eq!(field_of(r#"{"name": "n"}"#), "id");
         assert_eq!(field_of(r#"{"id": "a", "name": "n", "language": "de"}"#), "language");
         assert_eq!(field_of(r#"{"id": "a", "name": "n", "admin": true}"#), "admin");
+    }
+
+    #[tokio::test]
+    async fn framework_errors_become_problem_documents() {
+        use tower::ServiceExt;
+        let router = app([Router::new().route("/v1/projects/{id}", axum::routing::get(|_: axum::extract::Path<String>| async { "ok" }))]);
+        // A path segment that is not UTF-8 once decoded: axum's own 400.
+        let request = axum::http::Request::get("/v1/projects/%FF").body(axum::body::Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], problem::CONTENT_TYPE);
     }
 
     #[test]

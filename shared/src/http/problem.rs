@@ -34,6 +34,7 @@ pub enum Kind {
     ConcurrentModification,
     MilestonesPending,
     TemplateVersionConflict,
+    BadRequest,
     Internal,
 }
 
@@ -62,13 +63,14 @@ impl Kind {
             Self::ConcurrentModification => "concurrent-modification",
             Self::MilestonesPending => "milestones-pending",
             Self::TemplateVersionConflict => "template-version-conflict",
+            Self::BadRequest => "bad-request",
             Self::Internal => "internal-error",
         }
     }
 
     pub fn status(self) -> StatusCode {
         match self {
-            Self::MalformedJson => StatusCode::BAD_REQUEST,
+            Self::MalformedJson | Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
             Self::InvalidSignature => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -118,6 +120,7 @@ impl Kind {
             Self::ConcurrentModification => "The project kept changing; retry",
             Self::MilestonesPending => "Every milestone before go-live must be completed first",
             Self::TemplateVersionConflict => "The template changed since you read it",
+            Self::BadRequest => "The request is malformed",
             Self::Internal => "An unexpected error occurred",
         }
     }
@@ -178,6 +181,23 @@ impl Problem {
 
     pub fn kind(&self) -> Option<Kind> {
         self.kind
+    }
+}
+
+/// The problem kind standing for a bare error status (one that a framework
+/// layer produced without a problem document).
+pub fn kind_for(status: StatusCode) -> Kind {
+    match status {
+        StatusCode::NOT_FOUND => Kind::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Kind::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => Kind::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Kind::UnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => Kind::ValidationFailed,
+        StatusCode::UNAUTHORIZED => Kind::Unauthenticated,
+        StatusCode::FORBIDDEN => Kind::Forbidden,
+        StatusCode::SERVICE_UNAVAILABLE => Kind::ServiceUnavailable,
+        s if s.is_client_error() => Kind::BadRequest,
+        _ => Kind::Internal,
     }
 }
 
