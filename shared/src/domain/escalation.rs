@@ -69,13 +69,8 @@ impl Project {
         });
         // Internal mail: in French, the team's language.
         rec.mail(MailTemplate::TaskEscalated, &notified, Language::Fr, context);
-        let task_id = task.id.clone();
-        self.tasks[index] = task;
-        self.version = version;
-        self.updated_at = now;
-        let mut change = rec.finish();
-        change.tasks.push(task_id);
-        Some(change)
+        let change = rec.finish();
+        Some(self.replace_task(index, task, version, now, change))
     }
 }
 

@@ -183,13 +183,18 @@ impl Project {
                 due_date: task.due_date,
             }));
         }
-        let task_id = task.id.clone();
+        let change = rec.finish();
+        Ok(Some(self.replace_task(index, task, version, now, change)))
+    }
+
+    /// Stores a changed task as part of the project's new `version`; the
+    /// change to commit, with that task in it.
+    pub(crate) fn replace_task(&mut self, index: usize, task: Task, version: u64, now: DateTime<Utc>, mut change: Change) -> Change {
+        change.tasks.push(task.id.clone());
         self.tasks[index] = task;
         self.version = version;
         self.updated_at = now;
-        let mut change = rec.finish();
-        change.tasks.push(task_id);
-        Ok(Some(change))
+        change
     }
 }
 
