@@ -90,10 +90,6 @@ impl Commit {
     pub fn outbox(&self) -> &[OutboxEntry] {
         self.project.as_ref().map_or(&[], |p| &p.change.outbox)
     }
-
-    pub fn history(&self) -> &[HistoryEntry] {
-        self.project.as_ref().map_or(&[], |p| &p.change.history)
-    }
 }
 
 /// A store that cannot answer; the request may be retried later.

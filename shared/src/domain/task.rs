@@ -16,8 +16,6 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
-    pub const ALL: [Self; 4] = [Self::Todo, Self::InProgress, Self::Done, Self::Blocked];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Todo => "todo",

@@ -152,7 +152,7 @@ pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem>
 /// naming the field when it is JSON of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| Problem::new(Kind::MalformedJson).detail(format!("line {}, column {}: {}", e.line(), e.column(), e.classify_str())))?;
+        .map_err(|e| Problem::new(Kind::MalformedJson).detail(format!("line {}, column {}: {}", e.line(), e.column(), json_error_category(&e))))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let message = e.inner().to_string();
         let mut field = e.path().to_string();
@@ -167,18 +167,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     })
 }
 
-trait ClassifyStr {
-    fn classify_str(&self) -> &'static str;
-}
-
-impl ClassifyStr for serde_json::Error {
-    fn classify_str(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Eof => "unexpected end of input",
-            serde_json::error::Category::Syntax => "syntax error",
-            serde_json::error::Category::Io => "unreadable input",
-            serde_json::error::Category::Data => "unexpected data",
-        }
+fn json_error_category(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "unexpected end of input",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Io => "unreadable input",
+        serde_json::error::Category::Data => "unexpected data",
     }
 }
 
@@ -196,7 +190,7 @@ mod tests {
     #[test]
     fn malformed_json_is_a_400() {
         let problem = parse_json::<Account>(b"{\"id\":").unwrap_err();
-        assert_eq!(problem.kind(), Some(Kind::MalformedJson));
+        assert_eq!(problem.kind(), Kind::MalformedJson);
     }
 
     #[test]

@@ -141,7 +141,7 @@ pub struct Problem {
     #[serde(flatten)]
     extensions: serde_json::Map<String, serde_json::Value>,
     #[serde(skip)]
-    kind: Option<Kind>,
+    kind: Kind,
 }
 
 impl Problem {
@@ -153,7 +153,7 @@ impl Problem {
             detail: None,
             errors: Vec::new(),
             extensions: serde_json::Map::new(),
-            kind: Some(kind),
+            kind,
         }
     }
 
@@ -179,7 +179,7 @@ impl Problem {
         Self::new(Kind::ValidationFailed).errors(vec![FieldError { field: field.into(), message: message.into() }])
     }
 
-    pub fn kind(&self) -> Option<Kind> {
+    pub fn kind(&self) -> Kind {
         self.kind
     }
 }
@@ -210,11 +210,11 @@ impl From<Vec<FieldError>> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = self.kind.status();
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-        if self.kind == Some(Kind::Unauthenticated) {
+        if self.kind == Kind::Unauthenticated {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response

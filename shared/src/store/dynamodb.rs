@@ -367,8 +367,9 @@ impl ProjectStore for DynamoStore {
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
-        if commit_items(&commit) > MAX_COMMIT_ITEMS {
-            return Err(CommitError::TooLarge { items: commit_items(&commit) });
+        let count = commit_items(&commit);
+        if count > MAX_COMMIT_ITEMS {
+            return Err(CommitError::TooLarge { items: count });
         }
         let (roles, items): (Vec<Role>, Vec<TransactWriteItem>) = self.items(&commit)?.into_iter().unzip();
         if items.is_empty() {
