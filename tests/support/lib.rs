@@ -6,6 +6,8 @@
 
 pub mod contracts;
 pub mod moto;
+pub mod scenario;
+pub mod snapshots;
 
 use aws_sdk_dynamodb::Client;
 use axum::body::Body;
@@ -114,6 +116,7 @@ pub fn crm_app_with_secret(
 pub struct Reply {
     pub status: axum::http::StatusCode,
     pub content_type: String,
+    pub headers: axum::http::HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -129,6 +132,7 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
     use tower::ServiceExt;
     let response = app.clone().oneshot(request).await.expect("routers are infallible");
     let status = response.status();
+    let headers = response.headers().clone();
     let content_type = response
         .headers()
         .get("content-type")
@@ -136,7 +140,7 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
         .unwrap_or_default()
         .to_owned();
     let body = response.into_body().collect().await.expect("a body").to_bytes().to_vec();
-    Reply { status, content_type, body }
+    Reply { status, content_type, headers, body }
 }
 
 /// The signing key of staff tokens in tests.
