@@ -6,7 +6,9 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use integration_tests::contracts::assert_valid;
-use integration_tests::{Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
+use integration_tests::{
+    Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
+};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::domain::account::AccountStatus;
@@ -53,7 +55,10 @@ impl Fixture {
     async fn new(store: Arc<dyn ProjectStore>) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        assert_eq!(send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status, StatusCode::CREATED);
+        assert_eq!(
+            send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status,
+            StatusCode::CREATED
+        );
         clock.set(live_at());
         Self { store, clock, app }
     }
@@ -63,17 +68,35 @@ impl Fixture {
     }
 
     async fn complete(&self, line: &str, key: &str) -> Reply {
-        self.call("POST", &format!("/v1/projects/{}/milestones/{key}/complete", project(line)), "manager", None).await
+        self.call(
+            "POST",
+            &format!("/v1/projects/{}/milestones/{key}/complete", project(line)),
+            "manager",
+            None,
+        )
+        .await
     }
 
     async fn ready(&self, line: &str) {
-        for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+        for key in [
+            "order_confirmed",
+            "equipment_ordered",
+            "delivery_confirmed",
+            "installation_done",
+            "customer_acceptance",
+        ] {
             assert_eq!(self.complete(line, key).await.status, StatusCode::OK, "{key}");
         }
     }
 
     async fn activate(&self, line: &str, body: Value) -> Reply {
-        self.call("POST", &format!("/v1/projects/{}/activate", project(line)), "manager", Some(body)).await
+        self.call(
+            "POST",
+            &format!("/v1/projects/{}/activate", project(line)),
+            "manager",
+            Some(body),
+        )
+        .await
     }
 
     /// Events of the given projects, checked against their schemas.
@@ -102,23 +125,35 @@ impl Fixture {
 }
 
 fn problem_type(reply: &Reply) -> String {
-    reply.json()["type"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned()
+    reply.json()["type"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 mod cases {
     use super::*;
 
-    pub async fn going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk(f: Fixture) {
+    pub async fn going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk(
+        f: Fixture,
+    ) {
         f.ready("L1").await;
         let reply = f.activate("L1", summary("L1")).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         let live = reply.json();
-        assert_eq!((live["status"].as_str(), live["go_live_date"].as_str()), (Some("live"), Some("2027-01-11")));
+        assert_eq!(
+            (live["status"].as_str(), live["go_live_date"].as_str()),
+            (Some("live"), Some("2027-01-11"))
+        );
         assert_eq!(live["milestones"][5]["status"], "completed");
 
         let events = f.events(&["L1"]).await;
         let only = |dt: &str| {
-            let found: Vec<&Value> = events.iter().filter(|(t, _)| t == dt).map(|(_, d)| d).collect();
+            let found: Vec<&Value> =
+                events.iter().filter(|(t, _)| t == dt).map(|(_, d)| d).collect();
             assert_eq!(found.len(), 1, "{dt} exactly once");
             found[0].clone()
         };
@@ -131,7 +166,10 @@ mod cases {
         assert_eq!(helpdesk["services"][0]["technical_summary"]["circuit_id"], "FTTO-LYO-004211");
         assert_eq!(helpdesk["technical_contact"]["email"], "claire@boulangerie-martin.fr");
         assert_eq!(f.mails("go_live").await, 1);
-        assert_eq!(f.store.account("ACC-1001").await.unwrap().unwrap().status, AccountStatus::Active);
+        assert_eq!(
+            f.store.account("ACC-1001").await.unwrap().unwrap().status,
+            AccountStatus::Active
+        );
 
         // Again: a no-op, nothing new.
         let version = live["version"].as_u64();
@@ -140,18 +178,42 @@ mod cases {
         assert_eq!(f.events(&["L1"]).await.len(), events.len());
 
         // The project is final.
-        let reopen = f.call("POST", &format!("/v1/projects/{}/milestones/customer_acceptance/reopen", project("L1")), "admin", Some(json!({ "reason": "late fault" }))).await;
-        assert_eq!((reopen.status, problem_type(&reopen)), (StatusCode::CONFLICT, "project-live".into()));
+        let reopen = f
+            .call(
+                "POST",
+                &format!("/v1/projects/{}/milestones/customer_acceptance/reopen", project("L1")),
+                "admin",
+                Some(json!({ "reason": "late fault" })),
+            )
+            .await;
+        assert_eq!(
+            (reopen.status, problem_type(&reopen)),
+            (StatusCode::CONFLICT, "project-live".into())
+        );
         let task = json!({ "title": "After", "assignee": PM, "due_date": "2027-01-12" });
-        let add = f.call("POST", &format!("/v1/projects/{}/milestones/go_live/tasks", project("L1")), "manager", Some(task)).await;
+        let add = f
+            .call(
+                "POST",
+                &format!("/v1/projects/{}/milestones/go_live/tasks", project("L1")),
+                "manager",
+                Some(task),
+            )
+            .await;
         assert_eq!((add.status, problem_type(&add)), (StatusCode::CONFLICT, "project-live".into()));
-        assert_eq!(f.complete("L1", "go_live").await.status, StatusCode::OK, "completed already: a no-op");
+        assert_eq!(
+            f.complete("L1", "go_live").await.status,
+            StatusCode::OK,
+            "completed already: a no-op"
+        );
     }
 
     pub async fn go_live_checks_its_preconditions(f: Fixture) {
         f.complete("L1", "order_confirmed").await;
         let early = f.activate("L1", summary("L1")).await;
-        assert_eq!((early.status, problem_type(&early)), (StatusCode::CONFLICT, "milestones-pending".into()));
+        assert_eq!(
+            (early.status, problem_type(&early)),
+            (StatusCode::CONFLICT, "milestones-pending".into())
+        );
         assert_eq!(early.json()["pending_milestones"][0], "equipment_ordered");
         f.ready("L1").await;
 
@@ -162,15 +224,39 @@ mod cases {
         let wrong_line = summary("L2");
         for body in [future, before_deal, wrong_line, json!({ "go_live_date": "2027-01-11" })] {
             let reply = f.activate("L1", body).await;
-            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&reply.body));
+            assert_eq!(
+                reply.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                String::from_utf8_lossy(&reply.body)
+            );
         }
         for role in ["technician", "admin"] {
-            let reply = f.call("POST", &format!("/v1/projects/{}/activate", project("L1")), role, Some(summary("L1"))).await;
+            let reply = f
+                .call(
+                    "POST",
+                    &format!("/v1/projects/{}/activate", project("L1")),
+                    role,
+                    Some(summary("L1")),
+                )
+                .await;
             assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role}");
         }
-        let anonymous = send(&f.app, staff_request("POST", &format!("/v1/projects/{}/activate", project("L1")), None, Some(summary("L1")))).await;
+        let anonymous = send(
+            &f.app,
+            staff_request(
+                "POST",
+                &format!("/v1/projects/{}/activate", project("L1")),
+                None,
+                Some(summary("L1")),
+            ),
+        )
+        .await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-        assert!(f.events(&["L1"]).await.iter().all(|(t, _)| t != "SubscriptionActivationRequested"), "nothing half done");
+        assert!(
+            f.events(&["L1"]).await.iter().all(|(t, _)| t != "SubscriptionActivationRequested"),
+            "nothing half done"
+        );
     }
 
     pub async fn two_projects_of_one_account_activate_it_once(f: Fixture) {
@@ -193,16 +279,38 @@ mod cases {
     pub async fn every_event_of_a_project_s_life_matches_its_schema(f: Fixture) {
         let tech = token("tech.one@bluerocktel.fr", &["technician"]);
         let body = json!({ "title": "Survey", "assignee": "tech.one@bluerocktel.fr", "due_date": "2027-01-20" });
-        let added = f.call("POST", &format!("/v1/projects/{}/milestones/order_confirmed/tasks", project("L1")), "manager", Some(body)).await;
+        let added = f
+            .call(
+                "POST",
+                &format!("/v1/projects/{}/milestones/order_confirmed/tasks", project("L1")),
+                "manager",
+                Some(body),
+            )
+            .await;
         let task = added.json()["id"].as_str().unwrap().to_owned();
         let path = format!("/v1/projects/{}/tasks/{task}", project("L1"));
-        for patch in [json!({ "status": "blocked", "blocked_reason": "No access" }), json!({ "status": "in_progress" }), json!({ "status": "done" })] {
-            assert_eq!(send(&f.app, staff_request("PATCH", &path, Some(&tech), Some(patch))).await.status, StatusCode::OK);
+        for patch in [
+            json!({ "status": "blocked", "blocked_reason": "No access" }),
+            json!({ "status": "in_progress" }),
+            json!({ "status": "done" }),
+        ] {
+            assert_eq!(
+                send(&f.app, staff_request("PATCH", &path, Some(&tech), Some(patch))).await.status,
+                StatusCode::OK
+            );
         }
         f.ready("L1").await;
         f.activate("L1", summary("L1")).await;
-        let kinds: std::collections::BTreeSet<String> = f.events(&["L1", "L2"]).await.into_iter().map(|(t, _)| t).collect();
-        let expected = ["CustomerAccountActivated", "DeploymentProjectCreated", "HelpdeskAccountConfigured", "MilestoneCompleted", "SubscriptionActivationRequested", "TaskBlocked"];
+        let kinds: std::collections::BTreeSet<String> =
+            f.events(&["L1", "L2"]).await.into_iter().map(|(t, _)| t).collect();
+        let expected = [
+            "CustomerAccountActivated",
+            "DeploymentProjectCreated",
+            "HelpdeskAccountConfigured",
+            "MilestoneCompleted",
+            "SubscriptionActivationRequested",
+            "TaskBlocked",
+        ];
         assert_eq!(kinds.into_iter().collect::<Vec<_>>(), expected, "each kind emitted and valid");
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! A renamed field anywhere between the domain and the wire fails here.
 
-use integration_tests::scenario::{walk, t0};
+use integration_tests::scenario::{t0, walk};
 use integration_tests::snapshots::{indent_json, reply_text};
 use integration_tests::{bundle_app, dynamo_store, sqlite_store};
 use shared::app::{DispatchSettings, Dispatcher};
@@ -43,7 +43,10 @@ async fn published_events(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_by_key(|line| {
         let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-        (v["time"].as_str().unwrap_or_default().to_owned(), v["id"].as_str().unwrap_or_default().to_owned())
+        (
+            v["time"].as_str().unwrap_or_default().to_owned(),
+            v["id"].as_str().unwrap_or_default().to_owned(),
+        )
     });
     lines.iter().map(|line| indent_json(line)).collect::<Vec<_>>().join("\n")
 }
@@ -56,7 +59,11 @@ async fn contracts_hold(store: Arc<dyn ProjectStore>) {
         without_cursor(&mut reply);
         insta::assert_snapshot!(name, reply_text(&reply));
     }
-    let problems: Vec<String> = walk.problems.iter().map(|(name, reply)| format!("## {name}\n{}", reply_text(reply))).collect();
+    let problems: Vec<String> = walk
+        .problems
+        .iter()
+        .map(|(name, reply)| format!("## {name}\n{}", reply_text(reply)))
+        .collect();
     insta::assert_snapshot!("problems", problems.join("\n\n"));
     insta::assert_snapshot!("events", published_events(store, clock).await);
 }

@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use shared::domain::DealWon;
 use shared::domain::intake::{self, IntakeRecord, IntakeState};
 use shared::domain::outbox::OutboxEntry;
-use shared::domain::project::{Change, CompleteMilestone, Project};
-use shared::domain::template::Template;
 use shared::domain::project::ProjectStatus;
+use shared::domain::project::{Change, CompleteMilestone, Project};
 use shared::domain::task::TaskStatus;
+use shared::domain::template::Template;
 use shared::domain::work::NewTask;
 use shared::ports::{
-    Claim, Commit, CommitError, Guard, IntakeWrite, PageRequest, ProjectFilter, ProjectStore, ProjectWrite, StoreError, TaskFilter,
+    Claim, Commit, CommitError, Guard, IntakeWrite, PageRequest, ProjectFilter, ProjectStore,
+    ProjectWrite, StoreError, TaskFilter,
 };
 use std::sync::Arc;
 
@@ -39,7 +40,10 @@ fn complete_next(project: &Project, note: &str) -> Commit {
     let key = p.next_milestone().unwrap().key.to_string();
     let input = CompleteMilestone { note: Some(note.into()), installation_date: None };
     let change = p.complete_milestone(&key, input, "pm@bluerocktel.fr", now()).unwrap().unwrap();
-    Commit { project: Some(ProjectWrite { guard: Guard::Version(project.version), project: p, change }), intake: None }
+    Commit {
+        project: Some(ProjectWrite { guard: Guard::Version(project.version), project: p, change }),
+        intake: None,
+    }
 }
 
 async fn all_pending(store: &dyn ProjectStore) -> Vec<OutboxEntry> {
@@ -52,11 +56,19 @@ fn other_project(minutes: i64) -> (Project, Change) {
     deal.deal_id = "D-2026-0099".into();
     deal.account.id = "ACC-2002".into();
     let line = deal.services[0].clone();
-    Project::open(&deal, &line, &Template::default_for(&line.service_type), now() + chrono::Duration::minutes(minutes))
+    Project::open(
+        &deal,
+        &line,
+        &Template::default_for(&line.service_type),
+        now() + chrono::Duration::minutes(minutes),
+    )
 }
 
 /// Adds tasks (assignee, due in days) to a copy of a new project, in its creating change.
-fn with_tasks((mut project, mut change): (Project, Change), tasks: &[(&str, i64)]) -> (Project, Change) {
+fn with_tasks(
+    (mut project, mut change): (Project, Change),
+    tasks: &[(&str, i64)],
+) -> (Project, Change) {
     for (assignee, days) in tasks {
         let new = NewTask {
             title: format!("for {assignee}"),
@@ -64,7 +76,8 @@ fn with_tasks((mut project, mut change): (Project, Change), tasks: &[(&str, i64)
             due_date: (now() + chrono::Duration::days(*days)).date_naive(),
             description: None,
         };
-        let (_, added) = project.add_task("order_confirmed", new, "pm@bluerocktel.fr", now()).unwrap();
+        let (_, added) =
+            project.add_task("order_confirmed", new, "pm@bluerocktel.fr", now()).unwrap();
         change.tasks.extend(added.tasks);
     }
     project.version = 1;
@@ -89,7 +102,9 @@ mod cases {
         assert_eq!(loaded.milestones.len(), 6);
     }
 
-    pub async fn the_create_guard_rejects_an_existing_project_and_writes_nothing(store: Arc<dyn ProjectStore>) {
+    pub async fn the_create_guard_rejects_an_existing_project_and_writes_nothing(
+        store: Arc<dyn ProjectStore>,
+    ) {
         let (_, mut projects) = planned();
         let (project, change) = projects.remove(0);
         store.commit(create((project.clone(), change.clone()))).await.unwrap();
@@ -97,11 +112,14 @@ mod cases {
         again.outbox[0].id = shared::domain::OutboxId::from_raw("another-entry");
         let err = store.commit(create((project, again))).await.unwrap_err();
         assert!(matches!(err, CommitError::AlreadyExists), "{err:?}");
-        let absent = store.outbox_entry(&shared::domain::OutboxId::from_raw("another-entry")).await.unwrap();
+        let absent =
+            store.outbox_entry(&shared::domain::OutboxId::from_raw("another-entry")).await.unwrap();
         assert_eq!(absent, None, "nothing of a rejected commit lands");
     }
 
-    pub async fn the_version_guard_takes_the_current_version_and_rejects_a_stale_one(store: Arc<dyn ProjectStore>) {
+    pub async fn the_version_guard_takes_the_current_version_and_rejects_a_stale_one(
+        store: Arc<dyn ProjectStore>,
+    ) {
         let (_, mut projects) = planned();
         let (project, change) = projects.remove(0);
         store.commit(create((project.clone(), change))).await.unwrap();
@@ -113,7 +131,11 @@ mod cases {
         let stored = store.load(&project.id).await.unwrap().unwrap();
         assert_eq!(stored.version, 2);
         assert_eq!(stored.milestones[0].note.as_deref(), Some("first"));
-        assert_eq!(store.history(&project.id).await.unwrap().len(), 2, "the stale commit added no history");
+        assert_eq!(
+            store.history(&project.id).await.unwrap().len(),
+            2,
+            "the stale commit added no history"
+        );
     }
 
     pub async fn a_commit_lands_state_history_and_outbox_together(store: Arc<dyn ProjectStore>) {
@@ -128,7 +150,10 @@ mod cases {
         let history = store.history(&project.id).await.unwrap();
         let actions: Vec<_> = history.iter().map(|h| (h.version, h.action.as_str())).collect();
         assert_eq!(actions, [(1, "project.created"), (2, "milestone.completed")]);
-        assert_eq!(store.outbox_entry(&created_entry.id).await.unwrap(), Some(created_entry.clone()));
+        assert_eq!(
+            store.outbox_entry(&created_entry.id).await.unwrap(),
+            Some(created_entry.clone())
+        );
         for entry in &entries {
             assert_eq!(store.outbox_entry(&entry.id).await.unwrap().as_ref(), Some(entry));
         }
@@ -139,7 +164,9 @@ mod cases {
         assert!(expected.iter().all(|id| pending.contains(id)));
     }
 
-    pub async fn an_intake_claim_is_exclusive_and_returns_the_stored_record(store: Arc<dyn ProjectStore>) {
+    pub async fn an_intake_claim_is_exclusive_and_returns_the_stored_record(
+        store: Arc<dyn ProjectStore>,
+    ) {
         let (record, _) = planned();
         let claim = |r: IntakeRecord| Commit { project: None, intake: Some(IntakeWrite::Claim(r)) };
         store.commit(claim(record.clone())).await.unwrap();
@@ -171,19 +198,33 @@ mod cases {
     pub async fn completing_an_intake_needs_its_fingerprint(store: Arc<dyn ProjectStore>) {
         let (record, _) = planned();
         let deal_id = record.deal_id.clone();
-        store.commit(Commit { project: None, intake: Some(IntakeWrite::Claim(record.clone())) }).await.unwrap();
+        store
+            .commit(Commit { project: None, intake: Some(IntakeWrite::Claim(record.clone())) })
+            .await
+            .unwrap();
         let complete = |fingerprint: &str| Commit {
             project: None,
-            intake: Some(IntakeWrite::Complete { deal_id: deal_id.clone(), fingerprint: fingerprint.into() }),
+            intake: Some(IntakeWrite::Complete {
+                deal_id: deal_id.clone(),
+                fingerprint: fingerprint.into(),
+            }),
         };
         let err = store.commit(complete("wrong")).await.unwrap_err();
         assert!(matches!(err, CommitError::IntakeExists(None)), "{err:?}");
-        assert_eq!(store.intake_record(&deal_id).await.unwrap().unwrap().state, IntakeState::Pending);
+        assert_eq!(
+            store.intake_record(&deal_id).await.unwrap().unwrap().state,
+            IntakeState::Pending
+        );
         store.commit(complete(&record.fingerprint)).await.unwrap();
-        assert_eq!(store.intake_record(&deal_id).await.unwrap().unwrap().state, IntakeState::Complete);
+        assert_eq!(
+            store.intake_record(&deal_id).await.unwrap().unwrap().state,
+            IntakeState::Complete
+        );
     }
 
-    pub async fn of_concurrent_commits_on_one_version_exactly_one_lands(store: Arc<dyn ProjectStore>) {
+    pub async fn of_concurrent_commits_on_one_version_exactly_one_lands(
+        store: Arc<dyn ProjectStore>,
+    ) {
         let (_, mut projects) = planned();
         let (project, change) = projects.remove(0);
         store.commit(create((project.clone(), change))).await.unwrap();
@@ -213,7 +254,8 @@ mod cases {
             ids.push(change.outbox[0].id.clone());
             store.commit(create((project, change))).await.unwrap();
         }
-        let pending: Vec<_> = store.pending_outbox(1).await.unwrap().into_iter().map(|e| e.id).collect();
+        let pending: Vec<_> =
+            store.pending_outbox(1).await.unwrap().into_iter().map(|e| e.id).collect();
         assert_eq!(pending, [ids[1].clone()], "the younger-stamped second entry sorts first");
         assert_eq!(store.pending_outbox(10).await.unwrap().len(), 2);
     }
@@ -224,23 +266,46 @@ mod cases {
         let entry = change.outbox[0].clone();
         store.commit(create((project, change))).await.unwrap();
         let lease = chrono::Duration::seconds(60);
-        let Claim::Claimed(first) = store.claim_outbox(&entry.id, now(), lease).await.unwrap() else { panic!("claimable") };
+        let Claim::Claimed(first) = store.claim_outbox(&entry.id, now(), lease).await.unwrap()
+        else {
+            panic!("claimable")
+        };
         assert_eq!((first.entry.clone(), first.attempts), (entry.clone(), 1));
-        assert_eq!(store.claim_outbox(&entry.id, now() + chrono::Duration::seconds(30), lease).await.unwrap(), Claim::Busy);
+        assert_eq!(
+            store
+                .claim_outbox(&entry.id, now() + chrono::Duration::seconds(30), lease)
+                .await
+                .unwrap(),
+            Claim::Busy
+        );
         let later = now() + chrono::Duration::seconds(61);
-        let Claim::Claimed(second) = store.claim_outbox(&entry.id, later, lease).await.unwrap() else { panic!("an ended lease is taken over") };
+        let Claim::Claimed(second) = store.claim_outbox(&entry.id, later, lease).await.unwrap()
+        else {
+            panic!("an ended lease is taken over")
+        };
         assert_eq!(second.attempts, 2);
-        assert!(!store.mark_sent(&entry.id, first.lease, later).await.unwrap(), "the first holder lost its lease");
+        assert!(
+            !store.mark_sent(&entry.id, first.lease, later).await.unwrap(),
+            "the first holder lost its lease"
+        );
         assert!(!store.release_outbox(&entry.id, first.lease, "late").await.unwrap());
         assert!(store.mark_sent(&entry.id, second.lease, later).await.unwrap());
-        assert_eq!(store.claim_outbox(&entry.id, later + chrono::Duration::hours(1), lease).await.unwrap(), Claim::Done);
-        assert!(all_pending(store.as_ref()).await.is_empty(), "a sent entry leaves the pending list");
+        assert_eq!(
+            store.claim_outbox(&entry.id, later + chrono::Duration::hours(1), lease).await.unwrap(),
+            Claim::Done
+        );
+        assert!(
+            all_pending(store.as_ref()).await.is_empty(),
+            "a sent entry leaves the pending list"
+        );
         let unknown = shared::domain::OutboxId::from_raw("no-such-entry");
         assert_eq!(store.claim_outbox(&unknown, now(), lease).await.unwrap(), Claim::Missing);
         assert!(!store.mark_sent(&unknown, second.lease, later).await.unwrap());
     }
 
-    pub async fn a_released_entry_is_claimed_again_and_a_failed_one_never(store: Arc<dyn ProjectStore>) {
+    pub async fn a_released_entry_is_claimed_again_and_a_failed_one_never(
+        store: Arc<dyn ProjectStore>,
+    ) {
         let (_, projects) = planned();
         let mut entries = Vec::new();
         for p in projects {
@@ -261,11 +326,26 @@ mod cases {
         assert!(store.release_outbox(&entries[0], first.lease, "SES throttled").await.unwrap());
         let again = claim(entries[0].clone()).await;
         assert_eq!(again.attempts, 2);
-        assert_eq!(all_pending(store.as_ref()).await.len(), 2, "claimed entries stay pending until sent");
+        assert_eq!(
+            all_pending(store.as_ref()).await.len(),
+            2,
+            "claimed entries stay pending until sent"
+        );
 
         let doomed = claim(entries[1].clone()).await;
-        assert!(store.mark_failed(&entries[1], doomed.lease, now(), "recipient rejected").await.unwrap());
-        assert_eq!(store.claim_outbox(&entries[1], now() + chrono::Duration::days(1), lease).await.unwrap(), Claim::Done);
+        assert!(
+            store
+                .mark_failed(&entries[1], doomed.lease, now(), "recipient rejected")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store
+                .claim_outbox(&entries[1], now() + chrono::Duration::days(1), lease)
+                .await
+                .unwrap(),
+            Claim::Done
+        );
         let pending: Vec<_> = all_pending(store.as_ref()).await.into_iter().map(|e| e.id).collect();
         assert_eq!(pending, [entries[0].clone()]);
     }
@@ -278,7 +358,9 @@ mod cases {
         let claims: Vec<_> = (0..10)
             .map(|_| {
                 let (store, id) = (Arc::clone(&store), id.clone());
-                tokio::spawn(async move { store.claim_outbox(&id, now(), chrono::Duration::seconds(60)).await.unwrap() })
+                tokio::spawn(async move {
+                    store.claim_outbox(&id, now(), chrono::Duration::seconds(60)).await.unwrap()
+                })
             })
             .collect();
         let mut won = 0;
@@ -302,23 +384,51 @@ mod cases {
         store.commit(create(newest)).await.unwrap();
 
         let all = ProjectFilter::default();
-        let first = store.list_projects(&all, PageRequest { cursor: None, limit: 2 }).await.unwrap();
+        let first =
+            store.list_projects(&all, PageRequest { cursor: None, limit: 2 }).await.unwrap();
         assert_eq!(first.items.len(), 2);
         assert_eq!(first.items[0].id, newest_id, "newest first");
-        assert_eq!(first.items[0].progress.next_milestone.as_ref().map(|k| k.as_str()), Some("order_confirmed"));
-        let second = store.list_projects(&all, PageRequest { cursor: first.next_cursor, limit: 2 }).await.unwrap();
+        assert_eq!(
+            first.items[0].progress.next_milestone.as_ref().map(|k| k.as_str()),
+            Some("order_confirmed")
+        );
+        let second = store
+            .list_projects(&all, PageRequest { cursor: first.next_cursor, limit: 2 })
+            .await
+            .unwrap();
         assert_eq!(second.items.len(), 1);
         assert!(second.items.iter().all(|p| !first.items.iter().any(|q| q.id == p.id)));
 
         let count = |filter: ProjectFilter| {
             let store = Arc::clone(&store);
-            async move { store.list_projects(&filter, PageRequest { cursor: None, limit: 10 }).await.unwrap().items.len() }
+            async move {
+                store
+                    .list_projects(&filter, PageRequest { cursor: None, limit: 10 })
+                    .await
+                    .unwrap()
+                    .items
+                    .len()
+            }
         };
         let account = |id: &str| Some(id.to_owned());
         assert_eq!(count(ProjectFilter { status: None, account_id: account("ACC-1001") }).await, 2);
-        assert_eq!(count(ProjectFilter { status: Some(ProjectStatus::InProgress), account_id: None }).await, 3);
-        assert_eq!(count(ProjectFilter { status: Some(ProjectStatus::Live), account_id: None }).await, 0);
-        assert_eq!(count(ProjectFilter { status: Some(ProjectStatus::InProgress), account_id: account("ACC-2002") }).await, 1);
+        assert_eq!(
+            count(ProjectFilter { status: Some(ProjectStatus::InProgress), account_id: None })
+                .await,
+            3
+        );
+        assert_eq!(
+            count(ProjectFilter { status: Some(ProjectStatus::Live), account_id: None }).await,
+            0
+        );
+        assert_eq!(
+            count(ProjectFilter {
+                status: Some(ProjectStatus::InProgress),
+                account_id: account("ACC-2002")
+            })
+            .await,
+            1
+        );
 
         let garbage = PageRequest { cursor: Some("not-a-cursor".into()), limit: 2 };
         assert!(matches!(store.list_projects(&all, garbage).await, Err(StoreError::InvalidCursor)));
@@ -326,24 +436,55 @@ mod cases {
 
     pub async fn tasks_list_soonest_due_first_by_assignee_or_status(store: Arc<dyn ProjectStore>) {
         let (_, mut projects) = planned();
-        let a = with_tasks(projects.remove(0), &[("tech@bluerocktel.fr", 9), ("other@bluerocktel.fr", 1)]);
-        let b = with_tasks(projects.remove(0), &[("tech@bluerocktel.fr", 3), ("tech@bluerocktel.fr", 5)]);
+        let a = with_tasks(
+            projects.remove(0),
+            &[("tech@bluerocktel.fr", 9), ("other@bluerocktel.fr", 1)],
+        );
+        let b = with_tasks(
+            projects.remove(0),
+            &[("tech@bluerocktel.fr", 3), ("tech@bluerocktel.fr", 5)],
+        );
         store.commit(create(a)).await.unwrap();
         store.commit(create(b)).await.unwrap();
 
         let mine = TaskFilter::Assignee { assignee: "tech@bluerocktel.fr".into(), status: None };
         let page = store.list_tasks(&mine, PageRequest { cursor: None, limit: 2 }).await.unwrap();
         let due: Vec<_> = page.items.iter().map(|t| t.task.due_date).collect();
-        assert_eq!(due, [(now() + chrono::Duration::days(3)).date_naive(), (now() + chrono::Duration::days(5)).date_naive()]);
-        let rest = store.list_tasks(&mine, PageRequest { cursor: page.next_cursor, limit: 2 }).await.unwrap();
+        assert_eq!(
+            due,
+            [
+                (now() + chrono::Duration::days(3)).date_naive(),
+                (now() + chrono::Duration::days(5)).date_naive()
+            ]
+        );
+        let rest = store
+            .list_tasks(&mine, PageRequest { cursor: page.next_cursor, limit: 2 })
+            .await
+            .unwrap();
         assert_eq!(rest.items.len(), 1);
         assert_eq!(rest.items[0].task.due_date, (now() + chrono::Duration::days(9)).date_naive());
 
-        let todo = store.list_tasks(&TaskFilter::Status(TaskStatus::Todo), PageRequest { cursor: None, limit: 10 }).await.unwrap();
+        let todo = store
+            .list_tasks(
+                &TaskFilter::Status(TaskStatus::Todo),
+                PageRequest { cursor: None, limit: 10 },
+            )
+            .await
+            .unwrap();
         assert_eq!(todo.items.len(), 4);
         assert_eq!(todo.items[0].task.assignee, "other@bluerocktel.fr");
-        let done = TaskFilter::Assignee { assignee: "tech@bluerocktel.fr".into(), status: Some(TaskStatus::Done) };
-        assert!(store.list_tasks(&done, PageRequest { cursor: None, limit: 10 }).await.unwrap().items.is_empty());
+        let done = TaskFilter::Assignee {
+            assignee: "tech@bluerocktel.fr".into(),
+            status: Some(TaskStatus::Done),
+        };
+        assert!(
+            store
+                .list_tasks(&done, PageRequest { cursor: None, limit: 10 })
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
     }
 }
 

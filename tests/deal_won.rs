@@ -57,7 +57,8 @@ mod cases {
         assert_eq!(reply.content_type, "application/json");
         let body = reply.json();
         assert_eq!(body["deal_id"], "D-2026-0042");
-        let lines: Vec<_> = body["projects"].as_array().unwrap().iter().map(|p| p["line_id"].clone()).collect();
+        let lines: Vec<_> =
+            body["projects"].as_array().unwrap().iter().map(|p| p["line_id"].clone()).collect();
         assert_eq!(lines, ["L1", "L2"]);
         assert_eq!(body["projects"][0]["id"], project("L1").as_str());
         for line in ["L1", "L2"] {
@@ -65,7 +66,11 @@ mod cases {
             assert_eq!(p.technical_contact.email, "claire@boulangerie-martin.fr");
             assert_eq!(p.milestones.len(), 6);
         }
-        assert_eq!(f.store.load(&project("L3")).await.unwrap(), None, "no installation, no project");
+        assert_eq!(
+            f.store.load(&project("L3")).await.unwrap(),
+            None,
+            "no installation, no project"
+        );
         let mut expected = vec![project("L1").to_string(), project("L2").to_string()];
         expected.sort();
         assert_eq!(created_events(f.store.as_ref()).await, expected);
@@ -81,7 +86,10 @@ mod cases {
         assert_eq!(created_events(f.store.as_ref()).await.len(), 2);
         assert_eq!(f.store.history(&project("L1")).await.unwrap().len(), 1);
         // Whitespace and key order do not make a different deal.
-        let reformatted = serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(&sample_deal()).unwrap()).unwrap();
+        let reformatted = serde_json::to_vec_pretty(
+            &serde_json::from_slice::<serde_json::Value>(&sample_deal()).unwrap(),
+        )
+        .unwrap();
         assert_eq!(send(&f.app, signed(reformatted)).await.status, StatusCode::OK);
     }
 
@@ -134,7 +142,8 @@ mod cases {
         let reply = send(&f.app, signed(bad)).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(reply.content_type, PROBLEM);
-        let fields: Vec<_> = reply.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].clone()).collect();
+        let fields: Vec<_> =
+            reply.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].clone()).collect();
         assert_eq!(fields, ["technical_contact.email", "services[1].line_id"]);
 
         let wrong_type = edited_deal(|d| d["services"][0]["installation"] = "remote".into());
@@ -144,16 +153,28 @@ mod cases {
 
         let extra = edited_deal(|d| d["account"]["status"] = "active".into());
         let reply = send(&f.app, signed(extra)).await;
-        assert_eq!(reply.json()["errors"][0]["field"], "account.status", "unknown fields are refused");
-        assert_eq!(f.store.intake_record("D-2026-0042").await.unwrap(), None, "nothing half written");
+        assert_eq!(
+            reply.json()["errors"][0]["field"],
+            "account.status",
+            "unknown fields are refused"
+        );
+        assert_eq!(
+            f.store.intake_record("D-2026-0042").await.unwrap(),
+            None,
+            "nothing half written"
+        );
     }
 
     pub async fn other_media_types_paths_and_methods_are_problems(f: Fixture) {
         let mut request = signed(sample_deal());
         request.headers_mut().insert("content-type", "text/plain".parse().unwrap());
         assert_eq!(send(&f.app, request).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        let reply = send(&f.app, Request::get("/v1/crm/deals/won").body(Body::empty()).unwrap()).await;
-        assert_eq!((reply.status, reply.content_type.as_str()), (StatusCode::METHOD_NOT_ALLOWED, PROBLEM));
+        let reply =
+            send(&f.app, Request::get("/v1/crm/deals/won").body(Body::empty()).unwrap()).await;
+        assert_eq!(
+            (reply.status, reply.content_type.as_str()),
+            (StatusCode::METHOD_NOT_ALLOWED, PROBLEM)
+        );
         let reply = send(&f.app, Request::get("/v1/nowhere").body(Body::empty()).unwrap()).await;
         assert_eq!((reply.status, reply.content_type.as_str()), (StatusCode::NOT_FOUND, PROBLEM));
     }
@@ -181,13 +202,28 @@ mod cases {
         }
         let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
         let replayed = replies.iter().filter(|r| r.status == StatusCode::OK).count();
-        assert_eq!((created, replayed), (1, 49), "statuses: {:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
-        assert!(replies.iter().all(|r| r.body == replies[0].body), "every delivery gets the same body");
-        assert_eq!(created_events(f.store.as_ref()).await.len(), 2, "exactly 2 DeploymentProjectCreated entries");
+        assert_eq!(
+            (created, replayed),
+            (1, 49),
+            "statuses: {:?}",
+            replies.iter().map(|r| r.status).collect::<Vec<_>>()
+        );
+        assert!(
+            replies.iter().all(|r| r.body == replies[0].body),
+            "every delivery gets the same body"
+        );
+        assert_eq!(
+            created_events(f.store.as_ref()).await.len(),
+            2,
+            "exactly 2 DeploymentProjectCreated entries"
+        );
         for line in ["L1", "L2"] {
             assert_eq!(f.store.load(&project(line)).await.unwrap().unwrap().version, 1);
         }
-        assert_eq!(f.store.intake_record("D-2026-0042").await.unwrap().unwrap().state, IntakeState::Complete);
+        assert_eq!(
+            f.store.intake_record("D-2026-0042").await.unwrap().unwrap().state,
+            IntakeState::Complete
+        );
     }
 
     pub async fn an_interrupted_delivery_is_finished_by_the_next(f: Fixture) {
@@ -199,15 +235,24 @@ mod cases {
         let mut plan = intake::plan(&deal, Template::default_for, now());
         let (project_l1, change) = plan.projects.remove(0);
         let write = ProjectWrite { guard: Guard::Create, project: project_l1, change };
-        f.store.commit(Commit { project: Some(write), intake: Some(IntakeWrite::Claim(plan.record)) }).await.unwrap();
+        f.store
+            .commit(Commit { project: Some(write), intake: Some(IntakeWrite::Claim(plan.record)) })
+            .await
+            .unwrap();
         assert_eq!(f.store.load(&project("L2")).await.unwrap(), None);
 
         let reply = send(&f.app, signed(sample_deal())).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         assert_eq!(reply.json()["projects"].as_array().unwrap().len(), 2);
-        assert!(f.store.load(&project("L2")).await.unwrap().is_some(), "the retry finished the deal");
+        assert!(
+            f.store.load(&project("L2")).await.unwrap().is_some(),
+            "the retry finished the deal"
+        );
         assert_eq!(created_events(f.store.as_ref()).await.len(), 2);
-        assert_eq!(f.store.intake_record("D-2026-0042").await.unwrap().unwrap().state, IntakeState::Complete);
+        assert_eq!(
+            f.store.intake_record("D-2026-0042").await.unwrap().unwrap().state,
+            IntakeState::Complete
+        );
     }
 }
 

@@ -5,7 +5,9 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::moto::{EventSink, MailSink, outbox_stream_batch};
-use integration_tests::{SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, staff_request, token};
+use integration_tests::{
+    SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, staff_request, token,
+};
 use serde_json::{Value, json};
 use shared::app::{DispatchSettings, Dispatcher};
 use shared::delivery::eventbridge::EventBridgePublisher;
@@ -13,7 +15,8 @@ use shared::delivery::ses::SesMailer;
 use shared::domain::ProjectId;
 use shared::mail::MailRenderer;
 use shared::ports::{
-    Clock, DeliveryError, EventPublisher, ManualClock, Mailer, OutgoingEvent, OutgoingMail, ProjectStore,
+    Clock, DeliveryError, EventPublisher, Mailer, ManualClock, OutgoingEvent, OutgoingMail,
+    ProjectStore,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -42,7 +45,10 @@ impl World {
         let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        assert_eq!(send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status, StatusCode::CREATED);
+        assert_eq!(
+            send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status,
+            StatusCode::CREATED
+        );
         let project = ProjectId::for_deal_line("D-2026-0042", "L1");
         let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
         for (key, body) in [
@@ -51,7 +57,11 @@ impl World {
             ("delivery_confirmed", Some(json!({ "installation_date": "2026-12-10" }))),
         ] {
             let path = format!("/v1/projects/{project}/milestones/{key}/complete");
-            assert_eq!(send(&app, staff_request("POST", &path, Some(&pm), body)).await.status, StatusCode::OK, "{key}");
+            assert_eq!(
+                send(&app, staff_request("POST", &path, Some(&pm), body)).await.status,
+                StatusCode::OK,
+                "{key}"
+            );
         }
         let batch = outbox_stream_batch(&client, &table).await;
         let sdk = shared::aws::sdk_config().await;
@@ -65,27 +75,64 @@ impl World {
         let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
         for key in ["installation_done", "customer_acceptance"] {
             let path = format!("/v1/projects/{project}/milestones/{key}/complete");
-            assert_eq!(send(&self.app, staff_request("POST", &path, Some(&pm), None)).await.status, StatusCode::OK, "{key}");
+            assert_eq!(
+                send(&self.app, staff_request("POST", &path, Some(&pm), None)).await.status,
+                StatusCode::OK,
+                "{key}"
+            );
         }
         self.clock.set(t0() + Duration::days(52));
         let body = json!({
             "go_live_date": (t0() + Duration::days(52)).date_naive(),
             "technical_summary": [{ "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }]
         });
-        let reply = send(&self.app, staff_request("POST", &format!("/v1/projects/{project}/activate"), Some(&pm), Some(body))).await;
+        let reply = send(
+            &self.app,
+            staff_request(
+                "POST",
+                &format!("/v1/projects/{project}/activate"),
+                Some(&pm),
+                Some(body),
+            ),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         let mut all = outbox_stream_batch(&self.dynamo.0, &self.dynamo.1).await;
-        let seen: Vec<Value> = self.batch["Records"].as_array().unwrap().iter().map(|r| r["dynamodb"]["SequenceNumber"].clone()).collect();
-        all["Records"].as_array_mut().unwrap().retain(|r| !seen.contains(&r["dynamodb"]["SequenceNumber"]));
+        let seen: Vec<Value> = self.batch["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["dynamodb"]["SequenceNumber"].clone())
+            .collect();
+        all["Records"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| !seen.contains(&r["dynamodb"]["SequenceNumber"]));
         all
     }
 
-    fn dispatcher(&self, mailer: Arc<dyn Mailer>, publisher: Arc<dyn EventPublisher>) -> Dispatcher {
+    fn dispatcher(
+        &self,
+        mailer: Arc<dyn Mailer>,
+        publisher: Arc<dyn EventPublisher>,
+    ) -> Dispatcher {
         self.dispatcher_with(mailer, publisher, DispatchSettings::new(self.mails.from.clone()))
     }
 
-    fn dispatcher_with(&self, mailer: Arc<dyn Mailer>, publisher: Arc<dyn EventPublisher>, settings: DispatchSettings) -> Dispatcher {
-        Dispatcher::new(self.store.clone(), mailer, publisher, self.clock.clone(), MailRenderer::new().unwrap(), settings)
+    fn dispatcher_with(
+        &self,
+        mailer: Arc<dyn Mailer>,
+        publisher: Arc<dyn EventPublisher>,
+        settings: DispatchSettings,
+    ) -> Dispatcher {
+        Dispatcher::new(
+            self.store.clone(),
+            mailer,
+            publisher,
+            self.clock.clone(),
+            MailRenderer::new().unwrap(),
+            settings,
+        )
     }
 
     fn ses(&self) -> Arc<dyn Mailer> {
@@ -97,7 +144,12 @@ impl World {
     }
 
     async fn handle(&self, dispatcher: &Dispatcher, event: &Value) -> Value {
-        dispatch::handle(dispatcher, serde_json::from_value(event.clone()).expect("a dispatch event")).await.expect("handled")
+        dispatch::handle(
+            dispatcher,
+            serde_json::from_value(event.clone()).expect("a dispatch event"),
+        )
+        .await
+        .expect("handled")
     }
 
     /// The mails and events delivered: exactly the walk's, each once.
@@ -105,8 +157,14 @@ impl World {
         let mails = self.mails.sent().await;
         assert_eq!(mails.len(), 2, "{mails:#?}");
         assert!(mails.iter().all(|m| m.to == "claire@boulangerie-martin.fr"));
-        let order = mails.iter().find(|m| m.text.contains("Votre commande a bien été reçue")).expect("the order mail");
-        let delivery = mails.iter().find(|m| m.text.contains("L'installation est prévue le 10 décembre 2026.")).expect("the delivery mail");
+        let order = mails
+            .iter()
+            .find(|m| m.text.contains("Votre commande a bien été reçue"))
+            .expect("the order mail");
+        let delivery = mails
+            .iter()
+            .find(|m| m.text.contains("L'installation est prévue le 10 décembre 2026."))
+            .expect("the delivery mail");
         assert_ne!(order.message_id, delivery.message_id);
         assert!(order.message_id.ends_with("@deployments.bluerocktel.fr>"));
         assert!(!delivery.html.is_empty());
@@ -119,19 +177,33 @@ impl World {
             assert_eq!(e["source"], "bluerocktel.deployments");
             integration_tests::contracts::assert_valid(detail_type, &e["detail"]);
         }
-        assert_eq!(by_type, HashMap::from([("DeploymentProjectCreated".into(), 2), ("MilestoneCompleted".into(), 3)]));
-        let mut ids: Vec<_> = events.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(
+            by_type,
+            HashMap::from([
+                ("DeploymentProjectCreated".into(), 2),
+                ("MilestoneCompleted".into(), 3)
+            ])
+        );
+        let mut ids: Vec<_> =
+            events.iter().map(|e| e["detail"]["event_id"].as_str().unwrap().to_owned()).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), events.len(), "each event once");
-        assert!(self.store.pending_outbox(100).await.unwrap().is_empty(), "every entry marked sent");
+        assert!(
+            self.store.pending_outbox(100).await.unwrap().is_empty(),
+            "every entry marked sent"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn walking_to_delivery_sends_the_two_mails_and_the_events_once() {
     let world = World::new().await;
-    assert_eq!(world.batch["Records"].as_array().unwrap().len(), 7, "2 created events, 3 completions, 2 mails");
+    assert_eq!(
+        world.batch["Records"].as_array().unwrap().len(),
+        7,
+        "2 created events, 3 completions, 2 mails"
+    );
     let dispatcher = world.dispatcher(world.ses(), world.eventbridge());
     let response = world.handle(&dispatcher, &world.batch).await;
     assert_eq!(response["batchItemFailures"], json!([]));
@@ -151,19 +223,39 @@ async fn going_live_delivers_the_three_events_and_the_go_live_mail_once() {
     world.handle(&dispatcher, &batch).await;
     world.handle(&dispatcher, &batch).await;
     let events = world.events.received().await;
-    let of = |dt: &str| events.iter().filter(|e| e["detail-type"] == dt).map(|e| e["detail"].clone()).collect::<Vec<_>>();
-    for dt in ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"] {
+    let of = |dt: &str| {
+        events
+            .iter()
+            .filter(|e| e["detail-type"] == dt)
+            .map(|e| e["detail"].clone())
+            .collect::<Vec<_>>()
+    };
+    for dt in
+        ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"]
+    {
         assert_eq!(of(dt).len(), 1, "{dt} once");
         integration_tests::contracts::assert_valid(dt, &of(dt)[0]);
     }
     let billing = &of("SubscriptionActivationRequested")[0];
     assert_eq!(billing["effective_date"], (t0() + Duration::days(52)).date_naive().to_string());
     assert_eq!(billing["subscription_ids"], json!(["SUB-9001"]));
-    assert_eq!(of("HelpdeskAccountConfigured")[0]["services"][0]["technical_summary"]["circuit_id"], "FTTO-LYO-004211");
-    let completed: Vec<_> = of("MilestoneCompleted").iter().map(|d| d["milestone_key"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        of("HelpdeskAccountConfigured")[0]["services"][0]["technical_summary"]["circuit_id"],
+        "FTTO-LYO-004211"
+    );
+    let completed: Vec<_> = of("MilestoneCompleted")
+        .iter()
+        .map(|d| d["milestone_key"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(completed.len(), 3);
     assert!(completed.contains(&"go_live".to_owned()), "go_live's own completion is announced");
-    let live: Vec<_> = world.mails.sent().await.into_iter().filter(|m| m.text.contains("Votre service est maintenant actif")).collect();
+    let live: Vec<_> = world
+        .mails
+        .sent()
+        .await
+        .into_iter()
+        .filter(|m| m.text.contains("Votre service est maintenant actif"))
+        .collect();
     assert_eq!(live.len(), 1, "the go-live mail once");
     assert_eq!(live[0].to, "claire@boulangerie-martin.fr");
     assert!(live[0].text.contains("Identifiant de circuit : FTTO-LYO-004211"));
@@ -178,8 +270,12 @@ async fn a_stream_batch_delivered_twice_sends_nothing_the_second_time() {
     assert_eq!(again["batchItemFailures"], json!([]));
     // Two dispatchers taking the same batch at once: claims keep it single.
     let other = world.dispatcher(world.ses(), world.eventbridge());
-    let (a, b) = tokio::join!(world.handle(&dispatcher, &world.batch), world.handle(&other, &world.batch));
-    assert_eq!((a["batchItemFailures"].clone(), b["batchItemFailures"].clone()), (json!([]), json!([])));
+    let (a, b) =
+        tokio::join!(world.handle(&dispatcher, &world.batch), world.handle(&other, &world.batch));
+    assert_eq!(
+        (a["batchItemFailures"].clone(), b["batchItemFailures"].clone()),
+        (json!([]), json!([]))
+    );
     world.assert_each_delivered_once().await;
 }
 
@@ -192,7 +288,11 @@ async fn with_a_third_of_calls_failing_retries_and_the_sweep_deliver_everything_
     // recovered by the stream's retry or the sweep, not inside one call.
     let mut settings = DispatchSettings::new(world.mails.from.clone());
     settings.attempts = 1;
-    let dispatcher = world.dispatcher_with(mailer.clone() as Arc<dyn Mailer>, publisher.clone() as Arc<dyn EventPublisher>, settings);
+    let dispatcher = world.dispatcher_with(
+        mailer.clone() as Arc<dyn Mailer>,
+        publisher.clone() as Arc<dyn EventPublisher>,
+        settings,
+    );
 
     // The stream hands the batch over once; the records reported failed are
     // then lost (retries exhausted, say) ...
@@ -208,8 +308,13 @@ async fn with_a_third_of_calls_failing_retries_and_the_sweep_deliver_everything_
     }
     world.assert_each_delivered_once().await;
     let (mail_failures, event_failures) = (mailer.injected(), publisher.injected());
-    eprintln!("injected failures: {mail_failures} mail calls, {event_failures} event calls or entries; {reported} records reported for retry");
-    assert!(mail_failures > 0 && event_failures > 0 && reported > 0, "the test must actually fail some deliveries");
+    eprintln!(
+        "injected failures: {mail_failures} mail calls, {event_failures} event calls or entries; {reported} records reported for retry"
+    );
+    assert!(
+        mail_failures > 0 && event_failures > 0 && reported > 0,
+        "the test must actually fail some deliveries"
+    );
 }
 
 /// Fails about a third of the calls it forwards (and, for events, a third of
@@ -253,17 +358,27 @@ impl Mailer for Flaky<dyn Mailer> {
 
 #[async_trait::async_trait]
 impl EventPublisher for Flaky<dyn EventPublisher> {
-    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+    async fn publish(
+        &self,
+        events: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
         if self.fails() {
             return Err(DeliveryError::Transient("injected: connection reset".into()));
         }
         // A partial failure: some entries refused with FailedEntryCount > 0.
         let refused: Vec<bool> = events.iter().map(|_| self.fails()).collect();
-        let through: Vec<OutgoingEvent> = events.iter().zip(&refused).filter(|(_, r)| !**r).map(|(e, _)| e.clone()).collect();
+        let through: Vec<OutgoingEvent> =
+            events.iter().zip(&refused).filter(|(_, r)| !**r).map(|(e, _)| e.clone()).collect();
         let mut results = self.inner.publish(&through).await?.into_iter();
         Ok(refused
             .iter()
-            .map(|r| if *r { Err(DeliveryError::Transient("injected: InternalException".into())) } else { results.next().unwrap_or(Ok(())) })
+            .map(|r| {
+                if *r {
+                    Err(DeliveryError::Transient("injected: InternalException".into()))
+                } else {
+                    results.next().unwrap_or(Ok(()))
+                }
+            })
             .collect())
     }
 }
@@ -277,8 +392,16 @@ async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
     let sdk = shared::aws::sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
     let name = integration_tests::unique_name("crm-webhook");
-    client.create_secret().name(&name).secret_string(r#"{"current": "first-secret", "previous": ""}"#).send().await.unwrap();
-    let secrets = Arc::new(SecretsManagerSecrets::from_config(&sdk, &name).with_min_refresh(std::time::Duration::ZERO));
+    client
+        .create_secret()
+        .name(&name)
+        .secret_string(r#"{"current": "first-secret", "previous": ""}"#)
+        .send()
+        .await
+        .unwrap();
+    let secrets = Arc::new(
+        SecretsManagerSecrets::from_config(&sdk, &name).with_min_refresh(std::time::Duration::ZERO),
+    );
     let store: Arc<dyn ProjectStore> = Arc::new(integration_tests::sqlite_store());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     let state = shared::http::crm::CrmState {
@@ -289,7 +412,10 @@ async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
     let app = shared::http::app([shared::http::crm::router(state)]);
     let deal = |id: &str| integration_tests::edited_deal(|d| d["deal_id"] = id.into());
 
-    assert_eq!(send(&app, deal_request(deal("D-SM-1"), "first-secret", t0().timestamp())).await.status, StatusCode::CREATED);
+    assert_eq!(
+        send(&app, deal_request(deal("D-SM-1"), "first-secret", t0().timestamp())).await.status,
+        StatusCode::CREATED
+    );
     // The CRM rotates: new current, old previous.
     client
         .put_secret_value()
@@ -298,8 +424,17 @@ async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
         .send()
         .await
         .unwrap();
-    assert_eq!(send(&app, deal_request(deal("D-SM-2"), "second-secret", t0().timestamp())).await.status, StatusCode::CREATED);
-    assert_eq!(send(&app, deal_request(deal("D-SM-3"), "first-secret", t0().timestamp())).await.status, StatusCode::CREATED);
-    assert_eq!(send(&app, deal_request(deal("D-SM-4"), "never-a-secret", t0().timestamp())).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&app, deal_request(deal("D-SM-2"), "second-secret", t0().timestamp())).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        send(&app, deal_request(deal("D-SM-3"), "first-secret", t0().timestamp())).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        send(&app, deal_request(deal("D-SM-4"), "never-a-secret", t0().timestamp())).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(secrets.current().await.unwrap().len(), 2);
 }

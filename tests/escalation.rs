@@ -4,7 +4,9 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use integration_tests::contracts::assert_valid;
-use integration_tests::{SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
+use integration_tests::{
+    SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
+};
 use serde_json::json;
 use shared::app::Escalator;
 use shared::domain::outbox::{MailTemplate, OutboxMessage};
@@ -32,15 +34,29 @@ impl Fixture {
     async fn new(store: Arc<dyn ProjectStore>) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        assert_eq!(send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status, StatusCode::CREATED);
+        assert_eq!(
+            send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status,
+            StatusCode::CREATED
+        );
         let project = ProjectId::for_deal_line("D-2026-0042", "L1");
         let body = json!({ "title": "Survey the site", "assignee": "tech.one@bluerocktel.fr", "due_date": "2026-11-21" });
         let path = format!("/v1/projects/{project}/milestones/order_confirmed/tasks");
-        let reply = send(&app, staff_request("POST", &path, Some(&token(OWNER, &["manager"])), Some(body))).await;
+        let reply =
+            send(&app, staff_request("POST", &path, Some(&token(OWNER, &["manager"])), Some(body)))
+                .await;
         let task = TaskId::from_raw(reply.json()["id"].as_str().unwrap());
         let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
         let path = format!("/v1/projects/{project}/tasks/{task}");
-        let reply = send(&app, staff_request("PATCH", &path, Some(&token("tech.one@bluerocktel.fr", &["technician"])), Some(block))).await;
+        let reply = send(
+            &app,
+            staff_request(
+                "PATCH",
+                &path,
+                Some(&token("tech.one@bluerocktel.fr", &["technician"])),
+                Some(block),
+            ),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK);
         Self { store, clock, app, project, task }
     }
@@ -57,7 +73,10 @@ impl Fixture {
                 && detail_type == "TaskEscalated"
             {
                 assert_valid(detail_type, detail);
-                found.push((detail["level"].as_u64().unwrap(), detail["notified"].as_str().unwrap().to_owned()));
+                found.push((
+                    detail["level"].as_u64().unwrap(),
+                    detail["notified"].as_str().unwrap().to_owned(),
+                ));
             }
         }
         found.sort();
@@ -97,16 +116,37 @@ mod cases {
 
         // A day later, still blocked: level 2, to the escalation contact.
         f.clock.set("2026-11-23T00:30:00Z".parse().unwrap());
-        assert_eq!(escalator.sweep().await.unwrap().escalated, [(f.project.clone(), f.task.clone(), 2)]);
+        assert_eq!(
+            escalator.sweep().await.unwrap().escalated,
+            [(f.project.clone(), f.task.clone(), 2)]
+        );
         f.clock.set("2026-12-31T00:00:00Z".parse().unwrap());
         let after = escalator.sweep().await.unwrap();
         assert!(after.escalated.is_empty() && after.read == 0, "nothing after the last level");
 
         assert_eq!(f.escalations().await, [(1, OWNER.to_owned()), (2, CONTACT.to_owned())]);
         assert_eq!(f.escalation_mails().await, [CONTACT.to_owned(), OWNER.to_owned()]);
-        let view = send(&f.app, staff_request("GET", &format!("/v1/projects/{}", f.project), Some(&token(OWNER, &["manager"])), None)).await.json();
+        let view = send(
+            &f.app,
+            staff_request(
+                "GET",
+                &format!("/v1/projects/{}", f.project),
+                Some(&token(OWNER, &["manager"])),
+                None,
+            ),
+        )
+        .await
+        .json();
         assert_eq!(view["tasks"][0]["escalation_level"], 2);
-        assert_eq!(view["history"].as_array().unwrap().iter().filter(|h| h["action"] == "task.escalated").count(), 2);
+        assert_eq!(
+            view["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|h| h["action"] == "task.escalated")
+                .count(),
+            2
+        );
     }
 
     pub async fn two_concurrent_sweeps_escalate_each_level_once(f: Fixture) {
@@ -126,7 +166,16 @@ mod cases {
         f.clock.set("2026-11-22T00:15:00Z".parse().unwrap());
         escalator.sweep().await.unwrap();
         let path = format!("/v1/projects/{}/tasks/{}", f.project, f.task);
-        let reply = send(&f.app, staff_request("PATCH", &path, Some(&token("tech.one@bluerocktel.fr", &["technician"])), Some(json!({ "status": "in_progress" })))).await;
+        let reply = send(
+            &f.app,
+            staff_request(
+                "PATCH",
+                &path,
+                Some(&token("tech.one@bluerocktel.fr", &["technician"])),
+                Some(json!({ "status": "in_progress" })),
+            ),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK);
         f.clock.set("2026-11-30T00:00:00Z".parse().unwrap());
         assert!(escalator.sweep().await.unwrap().escalated.is_empty());
@@ -162,12 +211,25 @@ mod at_scale {
         let mut plan = intake::plan(&deal, Template::default_for, t0());
         let (mut project, mut change) = plan.projects.remove(0);
         for i in 0..TASKS_PER_PROJECT {
-            let due = if i < blocked { t0() + Duration::days(due_in_days) } else { t0() + Duration::days(30) };
-            let new = NewTask { title: format!("Task {i}"), assignee: "tech.one@bluerocktel.fr".into(), due_date: due.date_naive(), description: None };
+            let due = if i < blocked {
+                t0() + Duration::days(due_in_days)
+            } else {
+                t0() + Duration::days(30)
+            };
+            let new = NewTask {
+                title: format!("Task {i}"),
+                assignee: "tech.one@bluerocktel.fr".into(),
+                due_date: due.date_naive(),
+                description: None,
+            };
             let (id, added) = project.add_task("order_confirmed", new, OWNER, t0()).unwrap();
             change.tasks.extend(added.tasks);
             if i < blocked {
-                let patch = TaskPatch { status: Some(shared::domain::TaskStatus::Blocked), blocked_reason: Some("Carrier delay".into()), ..TaskPatch::default() };
+                let patch = TaskPatch {
+                    status: Some(shared::domain::TaskStatus::Blocked),
+                    blocked_reason: Some("Carrier delay".into()),
+                    ..TaskPatch::default()
+                };
                 project.change_task(id.as_str(), patch, "tech.one@bluerocktel.fr", t0()).unwrap();
             }
         }

@@ -23,8 +23,10 @@ fn no_schema_is_left_without_a_detail_type() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    let mut expected: Vec<String> =
-        detail_type::ALL.iter().flat_map(|dt| [format!("{dt}.sample.json"), format!("{dt}.schema.json")]).collect();
+    let mut expected: Vec<String> = detail_type::ALL
+        .iter()
+        .flat_map(|dt| [format!("{dt}.sample.json"), format!("{dt}.schema.json")])
+        .collect();
     expected.sort();
     assert_eq!(files, expected);
 }
@@ -40,8 +42,16 @@ fn schemas_refuse_missing_ids_unknown_fields_and_bad_formats() {
     bad_date["effective_date"] = json!("11/01/2027");
     let mut empty = good.clone();
     empty["subscription_ids"] = json!([]);
-    for (case, detail) in [("missing event_id", missing), ("unknown field", extra), ("bad date", bad_date), ("no subscription", empty)] {
-        assert!(validate("SubscriptionActivationRequested", &detail).is_err(), "{case} must be refused");
+    for (case, detail) in [
+        ("missing event_id", missing),
+        ("unknown field", extra),
+        ("bad date", bad_date),
+        ("no subscription", empty),
+    ] {
+        assert!(
+            validate("SubscriptionActivationRequested", &detail).is_err(),
+            "{case} must be refused"
+        );
     }
     assert!(validate("NoSuchEvent", &good).is_err());
 }

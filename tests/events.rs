@@ -19,7 +19,8 @@ fn signed_at() -> DateTime<Utc> {
 
 #[test]
 fn the_crm_sample_is_a_valid_deal() {
-    let deal: DealWon = serde_json::from_slice(&sample_deal()).expect("events/crm/deal-won.json parses");
+    let deal: DealWon =
+        serde_json::from_slice(&sample_deal()).expect("events/crm/deal-won.json parses");
     assert_eq!(deal.deal_id, "D-2026-0042");
     assert_eq!(deal.services.len(), 3);
     assert_eq!(deal.validate(signed_at()), Ok(()));
@@ -27,11 +28,16 @@ fn the_crm_sample_is_a_valid_deal() {
 
 #[test]
 fn the_api_gateway_event_wraps_the_crm_sample() {
-    let request = lambda_http::request::from_str(APIGW_DEAL_WON).expect("an API Gateway HTTP API v2 event");
+    let request =
+        lambda_http::request::from_str(APIGW_DEAL_WON).expect("an API Gateway HTTP API v2 event");
     assert_eq!(request.method(), Method::POST);
     assert_eq!(request.uri().path(), shared::http::routes::DEAL_WON);
     assert!(request.headers().contains_key(shared::http::signature::HEADER));
-    assert_eq!(request.body().as_ref(), sample_deal().as_slice(), "the body is the CRM sample, byte for byte");
+    assert_eq!(
+        request.body().as_ref(),
+        sample_deal().as_slice(),
+        "the body is the CRM sample, byte for byte"
+    );
 }
 
 #[tokio::test]
@@ -39,7 +45,11 @@ async fn the_api_gateway_event_creates_the_projects_through_the_function_router(
     let request = lambda_http::request::from_str(APIGW_DEAL_WON).unwrap();
     let (parts, body) = request.into_parts();
     let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
-    let app = crm_app_with_secret(Arc::new(sqlite_store()), Arc::new(ManualClock::new(signed_at())), local_defaults::SECRET);
+    let app = crm_app_with_secret(
+        Arc::new(sqlite_store()),
+        Arc::new(ManualClock::new(signed_at())),
+        local_defaults::SECRET,
+    );
     let reply = send(&app, request).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
     assert_eq!(reply.json()["projects"].as_array().unwrap().len(), 2);
@@ -56,7 +66,8 @@ async fn list_tasks_as_lambda(event: &str) -> integration_tests::Reply {
         queries: Arc::new(Queries::new(store)),
     };
     let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims))]);
-    let (parts, body) = lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();
+    let (parts, body) =
+        lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();
     send(&app, axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()))).await
 }
 
@@ -73,5 +84,8 @@ async fn claims_without_a_known_role_are_not_a_member() {
     assert_eq!(list_tasks_as_lambda(&event).await.status, StatusCode::UNAUTHORIZED);
     let mut unauthorized: serde_json::Value = serde_json::from_str(APIGW_LIST_TASKS).unwrap();
     unauthorized["requestContext"].as_object_mut().unwrap().remove("authorizer");
-    assert_eq!(list_tasks_as_lambda(&unauthorized.to_string()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        list_tasks_as_lambda(&unauthorized.to_string()).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }

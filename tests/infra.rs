@@ -3,17 +3,16 @@
 //! `INFRA_TEMPLATE` points the checks at another template (to see them fail).
 
 use integration_tests::{send, sqlite_store};
-use shared::config::{
-    DealWonConfig, DispatchConfig, EscalationConfig, StaffConfig, vars,
-};
+use shared::config::{DealWonConfig, DispatchConfig, EscalationConfig, StaffConfig, vars};
 use shared::http::routes::{SERVED, Served};
 use shared::store::keys;
 use std::collections::{BTreeMap, BTreeSet};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn template() -> Yaml {
-    let path = std::env::var("INFRA_TEMPLATE")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml").to_owned());
+    let path = std::env::var("INFRA_TEMPLATE").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml").to_owned()
+    });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}")).remove(0)
 }
@@ -26,8 +25,11 @@ fn keys_of(y: &Yaml) -> BTreeSet<String> {
     y.as_hash().map(|h| h.keys().map(str_of).collect()).unwrap_or_default()
 }
 
-/// Each function of the template by binary: (environment variables, routes).
-fn functions(t: &Yaml) -> BTreeMap<String, (BTreeSet<String>, BTreeSet<(String, String)>)> {
+/// A function's environment variables and its (method, path) routes.
+type Declared = (BTreeSet<String>, BTreeSet<(String, String)>);
+
+/// Each function of the template by binary.
+fn functions(t: &Yaml) -> BTreeMap<String, Declared> {
     let global = keys_of(&t["Globals"]["Function"]["Environment"]["Variables"]);
     let mut out = BTreeMap::new();
     for (_, resource) in t["Resources"].as_hash().expect("Resources") {
@@ -40,7 +42,10 @@ fn functions(t: &Yaml) -> BTreeMap<String, (BTreeSet<String>, BTreeSet<(String, 
         let mut routes = BTreeSet::new();
         for (_, event) in resource["Properties"]["Events"].as_hash().into_iter().flatten() {
             if str_of(&event["Type"]) == "HttpApi" {
-                routes.insert((str_of(&event["Properties"]["Method"]), str_of(&event["Properties"]["Path"])));
+                routes.insert((
+                    str_of(&event["Properties"]["Method"]),
+                    str_of(&event["Properties"]["Path"]),
+                ));
             }
         }
         out.insert(binary, (env, routes));
@@ -52,7 +57,9 @@ fn functions(t: &Yaml) -> BTreeMap<String, (BTreeSet<String>, BTreeSet<(String, 
 fn settings(function: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match function {
         "deal-won" => (DealWonConfig::REQUIRED, DealWonConfig::OPTIONAL),
-        "projects" | "milestones" | "tasks" | "activation" | "templates" => (StaffConfig::REQUIRED, StaffConfig::OPTIONAL),
+        "projects" | "milestones" | "tasks" | "activation" | "templates" => {
+            (StaffConfig::REQUIRED, StaffConfig::OPTIONAL)
+        }
         "dispatch" => (DispatchConfig::REQUIRED, DispatchConfig::OPTIONAL),
         "escalation" => (EscalationConfig::REQUIRED, EscalationConfig::OPTIONAL),
         other => panic!("no settings known for function {other}"),
@@ -61,10 +68,11 @@ fn settings(function: &str) -> (&'static [&'static str], &'static [&'static str]
 
 #[test]
 fn every_function_crate_is_deployed_and_nothing_else() {
-    let crates: BTreeSet<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../functions"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let crates: BTreeSet<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../functions"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
     let deployed: BTreeSet<String> = functions(&template()).into_keys().collect();
     assert_eq!(deployed, crates);
 }
@@ -84,7 +92,10 @@ fn each_function_gets_every_variable_its_settings_read_and_no_other() {
         }
     }
     let (deal_won, _) = &functions(&template())["deal-won"];
-    assert!(deal_won.contains(vars::CRM_WEBHOOK_SECRET_ID), "deployed, deal-won reads its secret from Secrets Manager");
+    assert!(
+        deal_won.contains(vars::CRM_WEBHOOK_SECRET_ID),
+        "deployed, deal-won reads its secret from Secrets Manager"
+    );
     assert!(!deal_won.contains(vars::CRM_WEBHOOK_SECRET), "no secret value in the template");
 }
 
@@ -92,10 +103,16 @@ fn each_function_gets_every_variable_its_settings_read_and_no_other() {
 fn the_template_routes_are_exactly_the_routes_the_code_serves() {
     let mut expected: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for s in SERVED {
-        expected.entry(s.function.to_owned()).or_default().insert((s.method.to_owned(), s.path.to_owned()));
+        expected
+            .entry(s.function.to_owned())
+            .or_default()
+            .insert((s.method.to_owned(), s.path.to_owned()));
     }
-    let declared: BTreeMap<String, BTreeSet<(String, String)>> =
-        functions(&template()).into_iter().filter(|(_, (_, r))| !r.is_empty()).map(|(f, (_, r))| (f, r)).collect();
+    let declared: BTreeMap<String, BTreeSet<(String, String)>> = functions(&template())
+        .into_iter()
+        .filter(|(_, (_, r))| !r.is_empty())
+        .map(|(f, (_, r))| (f, r))
+        .collect();
     assert_eq!(declared, expected);
 }
 
@@ -104,15 +121,29 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
     let t = template();
     let table = &t["Resources"]["DeploymentsTable"]["Properties"];
     let key = |schema: &Yaml, kind: &str| {
-        schema.as_vec().unwrap().iter().find(|k| str_of(&k["KeyType"]) == kind).map(|k| str_of(&k["AttributeName"])).unwrap_or_default()
+        schema
+            .as_vec()
+            .unwrap()
+            .iter()
+            .find(|k| str_of(&k["KeyType"]) == kind)
+            .map(|k| str_of(&k["AttributeName"]))
+            .unwrap_or_default()
     };
-    assert_eq!((key(&table["KeySchema"], "HASH"), key(&table["KeySchema"], "RANGE")), (keys::PK.to_owned(), keys::SK.to_owned()));
+    assert_eq!(
+        (key(&table["KeySchema"], "HASH"), key(&table["KeySchema"], "RANGE")),
+        (keys::PK.to_owned(), keys::SK.to_owned())
+    );
     let declared: BTreeSet<(String, String, String, String)> = table["GlobalSecondaryIndexes"]
         .as_vec()
         .unwrap()
         .iter()
         .map(|i| {
-            (str_of(&i["IndexName"]), key(&i["KeySchema"], "HASH"), key(&i["KeySchema"], "RANGE"), str_of(&i["Projection"]["ProjectionType"]))
+            (
+                str_of(&i["IndexName"]),
+                key(&i["KeySchema"], "HASH"),
+                key(&i["KeySchema"], "RANGE"),
+                str_of(&i["Projection"]["ProjectionType"]),
+            )
         })
         .collect();
     let expected: BTreeSet<(String, String, String, String)> = keys::INDEXES
@@ -124,9 +155,15 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
         .collect();
     assert_eq!(declared, expected);
     assert_eq!(str_of(&table["TimeToLiveSpecification"]["AttributeName"]), keys::EXPIRES_AT);
-    let dispatch = &t["Resources"]["DispatchFunction"]["Properties"]["Events"]["OutboxInserts"]["Properties"];
-    let pattern: serde_json::Value = serde_json::from_str(&str_of(&dispatch["FilterCriteria"]["Filters"][0]["Pattern"])).unwrap();
-    assert_eq!(pattern["dynamodb"]["NewImage"][keys::ENTITY]["S"], serde_json::json!([keys::ENTITY_OUTBOX]));
+    let dispatch =
+        &t["Resources"]["DispatchFunction"]["Properties"]["Events"]["OutboxInserts"]["Properties"];
+    let pattern: serde_json::Value =
+        serde_json::from_str(&str_of(&dispatch["FilterCriteria"]["Filters"][0]["Pattern"]))
+            .unwrap();
+    assert_eq!(
+        pattern["dynamodb"]["NewImage"][keys::ENTITY]["S"],
+        serde_json::json!([keys::ENTITY_OUTBOX])
+    );
     assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
 }
 
@@ -138,22 +175,34 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
 async fn each_function_router_serves_exactly_its_routes() {
     use axum::http::{Request, StatusCode};
     use shared::app::{Commands, Intake, Queries, Templates};
-    use shared::http::{activation, crm, milestones, projects, staff::StaffState, tasks, templates};
+    use shared::http::{
+        activation, crm, milestones, projects, staff::StaffState, tasks, templates,
+    };
     use shared::ports::{FixedSecrets, ProjectStore, SystemClock};
     use std::sync::Arc;
 
     let store: Arc<dyn ProjectStore> = Arc::new(sqlite_store());
     let clock = Arc::new(SystemClock);
-    let staff = StaffState { commands: Arc::new(Commands::new(store.clone(), clock.clone())), queries: Arc::new(Queries::new(store.clone())) };
+    let staff = StaffState {
+        commands: Arc::new(Commands::new(store.clone(), clock.clone())),
+        queries: Arc::new(Queries::new(store.clone())),
+    };
     let auth: shared::http::auth::Authenticator = Arc::new(shared::http::auth::ApiGatewayClaims);
-    let crm = crm::CrmState { intake: Arc::new(Intake::new(store.clone(), clock.clone())), secrets: Arc::new(FixedSecrets(vec![])), clock: clock.clone() };
+    let crm = crm::CrmState {
+        intake: Arc::new(Intake::new(store.clone(), clock.clone())),
+        secrets: Arc::new(FixedSecrets(vec![])),
+        clock: clock.clone(),
+    };
     let routers: Vec<(&str, axum::Router)> = vec![
         ("deal-won", shared::http::app([crm::router(crm)])),
         ("projects", shared::http::app([projects::router(staff.clone(), auth.clone())])),
         ("milestones", shared::http::app([milestones::router(staff.clone(), auth.clone())])),
         ("tasks", shared::http::app([tasks::router(staff.clone(), auth.clone())])),
         ("activation", shared::http::app([activation::router(staff.clone(), auth.clone())])),
-        ("templates", shared::http::app([templates::router(Arc::new(Templates::new(store, clock)), auth)])),
+        (
+            "templates",
+            shared::http::app([templates::router(Arc::new(Templates::new(store, clock)), auth)]),
+        ),
     ];
     let concrete = |path: &str| {
         path.replace("{project_id}", "4706f264-edb8-51aa-aac3-5d4f1f3c48f0")
@@ -163,14 +212,25 @@ async fn each_function_router_serves_exactly_its_routes() {
     };
     for (function, router) in &routers {
         for Served { function: owner, method, path } in SERVED {
-            let request = Request::builder().method(*method).uri(concrete(path)).body(axum::body::Body::empty()).unwrap();
+            let request = Request::builder()
+                .method(*method)
+                .uri(concrete(path))
+                .body(axum::body::Body::empty())
+                .unwrap();
             let status = send(router, request).await.status;
             if owner == function {
                 // Every route asks for credentials, but the public OpenAPI document.
-                let expected = if *path == shared::http::routes::OPENAPI { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+                let expected = if *path == shared::http::routes::OPENAPI {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
                 assert_eq!(status, expected, "{function} should serve {method} {path}");
             } else {
-                assert!(matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED), "{function} serves {method} {path} of {owner}");
+                assert!(
+                    matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED),
+                    "{function} serves {method} {path} of {owner}"
+                );
             }
         }
     }

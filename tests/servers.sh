@@ -70,7 +70,14 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
+need_rust_components() {
+    cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 && return 0
+    log "installing rustfmt and clippy (the lint gate)"
+    rustup component add rustfmt clippy || die "the lint gate needs rustfmt and clippy: rustup component add rustfmt clippy"
+}
+
 prepare_tools() {
+    need_rust_components
     need_java
     install_dynamodb_local
     install_python_tools

@@ -4,7 +4,9 @@
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use integration_tests::{Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
+use integration_tests::{
+    Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
+};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
@@ -39,7 +41,13 @@ impl Fixture {
         Self { store, clock, app, project: ProjectId::for_deal_line("D-2026-0042", "L1") }
     }
 
-    async fn call(&self, method: &str, path: &str, who: Option<(&str, &str)>, body: Option<Value>) -> Reply {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<(&str, &str)>,
+        body: Option<Value>,
+    ) -> Reply {
         let token = who.map(|(sub, role)| token(sub, &[role]));
         send(&self.app, staff_request(method, path, token.as_deref(), body)).await
     }
@@ -54,7 +62,14 @@ impl Fixture {
 
     async fn add_task(&self, milestone: &str, assignee: &str) -> String {
         let body = json!({ "title": format!("Task for {assignee}"), "assignee": assignee, "due_date": "2026-12-01" });
-        let reply = self.call("POST", &self.url(&format!("/milestones/{milestone}/tasks")), Some((MANAGER, "manager")), Some(body)).await;
+        let reply = self
+            .call(
+                "POST",
+                &self.url(&format!("/milestones/{milestone}/tasks")),
+                Some((MANAGER, "manager")),
+                Some(body),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
         reply.json()["id"].as_str().unwrap().to_owned()
     }
@@ -76,9 +91,10 @@ impl Fixture {
             .into_iter()
             .map(|e| match e.message {
                 OutboxMessage::Event { detail_type, detail } => (detail_type, detail),
-                OutboxMessage::Mail { template, to, context, .. } => {
-                    (format!("mail:{}", serde_json::to_value(template).unwrap().as_str().unwrap()), json!({ "to": to, "context": context }))
-                }
+                OutboxMessage::Mail { template, to, context, .. } => (
+                    format!("mail:{}", serde_json::to_value(template).unwrap().as_str().unwrap()),
+                    json!({ "to": to, "context": context }),
+                ),
             })
             .collect()
     }
@@ -86,7 +102,13 @@ impl Fixture {
 
 fn status_of(reply: &Reply) -> (StatusCode, String) {
     let kind = if reply.content_type == "application/problem+json" {
-        reply.json()["type"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned()
+        reply.json()["type"]
+            .as_str()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     } else {
         String::new()
     };
@@ -113,11 +135,23 @@ mod cases {
         assert_eq!(reply.json()["open_tasks"][0]["id"], task.as_str());
 
         // The technician works it: blocked (reason required), then unblocked.
-        assert_eq!(f.patch(&task, TECH1, json!({ "status": "in_progress" })).await.status, StatusCode::OK);
+        assert_eq!(
+            f.patch(&task, TECH1, json!({ "status": "in_progress" })).await.status,
+            StatusCode::OK
+        );
         let reply = f.patch(&task, TECH1, json!({ "status": "blocked" })).await;
-        assert_eq!(status_of(&reply), (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into()));
+        assert_eq!(
+            status_of(&reply),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into())
+        );
         assert_eq!(reply.json()["errors"][0]["field"], "blocked_reason");
-        let reply = f.patch(&task, TECH1, json!({ "status": "blocked", "blocked_reason": "No access to the building" })).await;
+        let reply = f
+            .patch(
+                &task,
+                TECH1,
+                json!({ "status": "blocked", "blocked_reason": "No access to the building" }),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.json()["blocked_since"], "2026-11-20T10:05:00Z");
         f.clock.set(t0() + Duration::hours(2));
@@ -130,7 +164,9 @@ mod cases {
         assert_eq!(f.patch(&task, TECH1, json!({ "status": "done" })).await.status, StatusCode::OK);
 
         // Milestone 1 completes once; a second completion changes nothing.
-        let reply = f.complete("order_confirmed", PM, Some(json!({ "note": "Validated with sales" }))).await;
+        let reply = f
+            .complete("order_confirmed", PM, Some(json!({ "note": "Validated with sales" })))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         let version = f.version().await;
         assert_eq!(f.complete("order_confirmed", PM, None).await.status, StatusCode::OK);
@@ -142,16 +178,23 @@ mod cases {
         let reply = f.patch(&task, TECH1, json!({ "status": "in_progress" })).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "milestone-completed".into()));
         let body = json!({ "title": "Late", "assignee": TECH, "due_date": "2026-12-01" });
-        let reply = f.call("POST", &f.url("/milestones/order_confirmed/tasks"), Some(PM), Some(body)).await;
+        let reply =
+            f.call("POST", &f.url("/milestones/order_confirmed/tasks"), Some(PM), Some(body)).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "milestone-completed".into()));
 
         // Milestones 2 to 5; delivery carries the planned installation date.
         assert_eq!(f.complete("equipment_ordered", PM, None).await.status, StatusCode::OK);
-        let reply = f.complete("installation_done", PM, Some(json!({ "installation_date": "2026-12-10" }))).await;
+        let reply = f
+            .complete("installation_done", PM, Some(json!({ "installation_date": "2026-12-10" })))
+            .await;
         assert_eq!(reply.status, StatusCode::CONFLICT);
-        let reply = f.complete("equipment_ordered", PM, Some(json!({ "installation_date": "2026-12-10" }))).await;
+        let reply = f
+            .complete("equipment_ordered", PM, Some(json!({ "installation_date": "2026-12-10" })))
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "already completed: a no-op, whatever the body");
-        let reply = f.complete("delivery_confirmed", PM, Some(json!({ "installation_date": "2026-12-10" }))).await;
+        let reply = f
+            .complete("delivery_confirmed", PM, Some(json!({ "installation_date": "2026-12-10" })))
+            .await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.json()["installation_date"], "2026-12-10");
         assert_eq!(f.complete("installation_done", PM, None).await.status, StatusCode::OK);
@@ -162,33 +205,78 @@ mod cases {
         // Reopen: admin only, reason required, last completed only.
         let reopen = |key: &str| f.url(&format!("/milestones/{key}/reopen"));
         let reason = json!({ "reason": "Customer found a fault" });
-        assert_eq!(f.call("POST", &reopen("customer_acceptance"), Some(PM), Some(reason.clone())).await.status, StatusCode::FORBIDDEN);
-        let reply = f.call("POST", &reopen("customer_acceptance"), Some(ROOT), Some(json!({}))).await;
-        assert_eq!(status_of(&reply), (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into()));
-        let reply = f.call("POST", &reopen("installation_done"), Some(ROOT), Some(reason.clone())).await;
+        assert_eq!(
+            f.call("POST", &reopen("customer_acceptance"), Some(PM), Some(reason.clone()))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        let reply =
+            f.call("POST", &reopen("customer_acceptance"), Some(ROOT), Some(json!({}))).await;
+        assert_eq!(
+            status_of(&reply),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into())
+        );
+        let reply =
+            f.call("POST", &reopen("installation_done"), Some(ROOT), Some(reason.clone())).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "not-reopenable".into()));
-        assert_eq!(f.call("POST", &reopen("customer_acceptance"), Some(ROOT), Some(reason)).await.status, StatusCode::OK);
+        assert_eq!(
+            f.call("POST", &reopen("customer_acceptance"), Some(ROOT), Some(reason)).await.status,
+            StatusCode::OK
+        );
         assert_eq!(f.complete("customer_acceptance", PM, None).await.status, StatusCode::OK);
 
         // Unknown things are 404.
         assert_eq!(f.complete("nowhere", PM, None).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(f.patch("T-999999-00", PM, json!({ "status": "done" })).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            f.patch("T-999999-00", PM, json!({ "status": "done" })).await.status,
+            StatusCode::NOT_FOUND
+        );
         let missing = ProjectId::for_deal_line("D-0", "L0");
-        let reply = f.call("POST", &format!("/v1/projects/{missing}/milestones/order_confirmed/complete"), Some(PM), None).await;
+        let reply = f
+            .call(
+                "POST",
+                &format!("/v1/projects/{missing}/milestones/order_confirmed/complete"),
+                Some(PM),
+                None,
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
         // The project reads back with its whole history, in order.
         let view = f.call("GET", &f.url(""), Some(PM), None).await.json();
-        let completed: Vec<_> = view["milestones"].as_array().unwrap().iter().map(|m| m["status"].clone()).collect();
-        assert_eq!(completed, ["completed", "completed", "completed", "completed", "completed", "pending"]);
-        let actions: Vec<_> = view["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap().to_owned()).collect();
+        let completed: Vec<_> =
+            view["milestones"].as_array().unwrap().iter().map(|m| m["status"].clone()).collect();
+        assert_eq!(
+            completed,
+            ["completed", "completed", "completed", "completed", "completed", "pending"]
+        );
+        let actions: Vec<_> = view["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["action"].as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(actions.first().map(String::as_str), Some("project.created"));
         assert_eq!(actions.iter().filter(|a| *a == "milestone.completed").count(), 6);
         assert_eq!(actions.iter().filter(|a| *a == "milestone.reopened").count(), 1);
         assert_eq!(actions.iter().filter(|a| *a == "task.updated").count(), 4);
-        let blocked = view["history"].as_array().unwrap().iter().find(|h| h["after"]["status"] == "blocked").unwrap();
-        assert_eq!((blocked["actor"].as_str(), blocked["before"]["status"].as_str()), (Some(TECH), Some("in_progress")));
-        let versions: Vec<u64> = view["history"].as_array().unwrap().iter().map(|h| h["version"].as_u64().unwrap()).collect();
+        let blocked = view["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["after"]["status"] == "blocked")
+            .unwrap();
+        assert_eq!(
+            (blocked["actor"].as_str(), blocked["before"]["status"].as_str()),
+            (Some(TECH), Some("in_progress"))
+        );
+        let versions: Vec<u64> = view["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["version"].as_u64().unwrap())
+            .collect();
         assert!(versions.windows(2).all(|w| w[0] < w[1]), "one entry per version, in order");
         assert_eq!(view["version"].as_u64(), versions.last().copied());
 
@@ -214,7 +302,9 @@ mod cases {
         // Four independent instances of the bundle on one store, as several
         // Lambda instances would be: they race each other through the
         // version guard (within one instance, commands on a project take turns).
-        let apps: Vec<axum::Router> = (0..4).map(|_| bundle_app(f.store.clone(), f.clock.clone() as Arc<dyn Clock>)).collect();
+        let apps: Vec<axum::Router> = (0..4)
+            .map(|_| bundle_app(f.store.clone(), f.clock.clone() as Arc<dyn Clock>))
+            .collect();
         let started = std::time::Instant::now();
         let patches: Vec<_> = tasks
             .iter()
@@ -250,7 +340,8 @@ mod cases {
         let (manager, admin) = (PM, ROOT);
         let new_task = json!({ "title": "Matrix", "assignee": TECH, "due_date": "2026-12-01" });
         let reason = json!({ "reason": "matrix" });
-        let cases: Vec<(&str, String, Option<Value>, Option<(&str, &str)>, StatusCode)> = vec![
+        type Case<'a> = (&'a str, String, Option<Value>, Option<(&'a str, &'a str)>, StatusCode);
+        let cases: Vec<Case> = vec![
             ("GET", "/v1/projects".into(), None, None, StatusCode::UNAUTHORIZED),
             ("GET", "/v1/projects".into(), None, Some(tech), StatusCode::FORBIDDEN),
             ("GET", "/v1/projects".into(), None, Some(manager), StatusCode::OK),
@@ -261,36 +352,173 @@ mod cases {
             ("GET", f.url(""), None, Some(manager), StatusCode::OK),
             ("GET", f.url(""), None, Some(admin), StatusCode::OK),
             // A permitted manager reaches the rule: out of order.
-            ("POST", f.url("/milestones/equipment_ordered/complete"), None, None, StatusCode::UNAUTHORIZED),
-            ("POST", f.url("/milestones/equipment_ordered/complete"), None, Some(tech), StatusCode::FORBIDDEN),
-            ("POST", f.url("/milestones/equipment_ordered/complete"), None, Some(admin), StatusCode::FORBIDDEN),
-            ("POST", f.url("/milestones/equipment_ordered/complete"), None, Some(manager), StatusCode::CONFLICT),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/complete"),
+                None,
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/complete"),
+                None,
+                Some(tech),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/complete"),
+                None,
+                Some(admin),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/complete"),
+                None,
+                Some(manager),
+                StatusCode::CONFLICT,
+            ),
             // A permitted admin reaches the rule: nothing to reopen.
-            ("POST", f.url("/milestones/order_confirmed/reopen"), Some(reason.clone()), None, StatusCode::UNAUTHORIZED),
-            ("POST", f.url("/milestones/order_confirmed/reopen"), Some(reason.clone()), Some(tech), StatusCode::FORBIDDEN),
-            ("POST", f.url("/milestones/order_confirmed/reopen"), Some(reason.clone()), Some(manager), StatusCode::FORBIDDEN),
-            ("POST", f.url("/milestones/order_confirmed/reopen"), Some(reason), Some(admin), StatusCode::CONFLICT),
-            ("POST", f.url("/milestones/equipment_ordered/tasks"), Some(new_task.clone()), None, StatusCode::UNAUTHORIZED),
-            ("POST", f.url("/milestones/equipment_ordered/tasks"), Some(new_task.clone()), Some(tech), StatusCode::FORBIDDEN),
-            ("POST", f.url("/milestones/equipment_ordered/tasks"), Some(new_task.clone()), Some(admin), StatusCode::FORBIDDEN),
-            ("POST", f.url("/milestones/equipment_ordered/tasks"), Some(new_task), Some(manager), StatusCode::CREATED),
-            ("PATCH", f.url(&format!("/tasks/{own}")), Some(json!({ "status": "in_progress" })), None, StatusCode::UNAUTHORIZED),
-            ("PATCH", f.url(&format!("/tasks/{own}")), Some(json!({ "status": "in_progress" })), Some(tech), StatusCode::OK),
-            ("PATCH", f.url(&format!("/tasks/{own}")), Some(json!({ "assignee": OTHER_TECH })), Some(tech), StatusCode::FORBIDDEN),
-            ("PATCH", f.url(&format!("/tasks/{own}")), Some(json!({ "status": "done" })), Some(other), StatusCode::FORBIDDEN),
-            ("PATCH", f.url(&format!("/tasks/{own}")), Some(json!({ "status": "done" })), Some(outsider), StatusCode::NOT_FOUND),
-            ("PATCH", f.url(&format!("/tasks/{own}")), Some(json!({ "status": "done" })), Some(admin), StatusCode::FORBIDDEN),
-            ("PATCH", f.url(&format!("/tasks/{others}")), Some(json!({ "due_date": "2026-12-24" })), Some(manager), StatusCode::OK),
+            (
+                "POST",
+                f.url("/milestones/order_confirmed/reopen"),
+                Some(reason.clone()),
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "POST",
+                f.url("/milestones/order_confirmed/reopen"),
+                Some(reason.clone()),
+                Some(tech),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                f.url("/milestones/order_confirmed/reopen"),
+                Some(reason.clone()),
+                Some(manager),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                f.url("/milestones/order_confirmed/reopen"),
+                Some(reason),
+                Some(admin),
+                StatusCode::CONFLICT,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/tasks"),
+                Some(new_task.clone()),
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/tasks"),
+                Some(new_task.clone()),
+                Some(tech),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/tasks"),
+                Some(new_task.clone()),
+                Some(admin),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                f.url("/milestones/equipment_ordered/tasks"),
+                Some(new_task),
+                Some(manager),
+                StatusCode::CREATED,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{own}")),
+                Some(json!({ "status": "in_progress" })),
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{own}")),
+                Some(json!({ "status": "in_progress" })),
+                Some(tech),
+                StatusCode::OK,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{own}")),
+                Some(json!({ "assignee": OTHER_TECH })),
+                Some(tech),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{own}")),
+                Some(json!({ "status": "done" })),
+                Some(other),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{own}")),
+                Some(json!({ "status": "done" })),
+                Some(outsider),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{own}")),
+                Some(json!({ "status": "done" })),
+                Some(admin),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "PATCH",
+                f.url(&format!("/tasks/{others}")),
+                Some(json!({ "due_date": "2026-12-24" })),
+                Some(manager),
+                StatusCode::OK,
+            ),
             ("GET", "/v1/tasks".into(), None, None, StatusCode::UNAUTHORIZED),
             ("GET", "/v1/tasks?assignee=me".into(), None, Some(tech), StatusCode::OK),
-            ("GET", format!("/v1/tasks?assignee={OTHER_TECH}"), None, Some(tech), StatusCode::FORBIDDEN),
-            ("GET", format!("/v1/tasks?assignee={OTHER_TECH}"), None, Some(manager), StatusCode::OK),
+            (
+                "GET",
+                format!("/v1/tasks?assignee={OTHER_TECH}"),
+                None,
+                Some(tech),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "GET",
+                format!("/v1/tasks?assignee={OTHER_TECH}"),
+                None,
+                Some(manager),
+                StatusCode::OK,
+            ),
             ("GET", "/v1/tasks?assignee=any&status=todo".into(), None, Some(admin), StatusCode::OK),
-            ("GET", "/v1/tasks?assignee=any&status=todo".into(), None, Some(tech), StatusCode::FORBIDDEN),
+            (
+                "GET",
+                "/v1/tasks?assignee=any&status=todo".into(),
+                None,
+                Some(tech),
+                StatusCode::FORBIDDEN,
+            ),
         ];
         for (method, path, body, who, expected) in cases {
             let reply = f.call(method, &path, who, body).await;
-            assert_eq!(reply.status, expected, "{method} {path} as {who:?}: {}", String::from_utf8_lossy(&reply.body));
+            assert_eq!(
+                reply.status,
+                expected,
+                "{method} {path} as {who:?}: {}",
+                String::from_utf8_lossy(&reply.body)
+            );
             if expected == StatusCode::UNAUTHORIZED {
                 assert_eq!(reply.content_type, "application/problem+json");
             }
@@ -305,7 +533,14 @@ mod cases {
             3600,
         )
         .unwrap();
-        let forged = deployments_local::auth::mint(&shared::config::Secret::new("guess"), MANAGER, &["manager"], now, 3600).unwrap();
+        let forged = deployments_local::auth::mint(
+            &shared::config::Secret::new("guess"),
+            MANAGER,
+            &["manager"],
+            now,
+            3600,
+        )
+        .unwrap();
         for bad in [expired.as_str(), forged.as_str(), "garbage"] {
             let reply = send(&f.app, staff_request("GET", "/v1/projects", Some(bad), None)).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -319,26 +554,55 @@ mod cases {
         let first = f.add_task("equipment_ordered", TECH).await;
         f.patch(&first, (TECH, "technician"), json!({ "status": "in_progress" })).await;
         let tech_token = token(TECH, &["technician"]);
-        let page1 = send(&f.app, staff_request("GET", "/v1/tasks?limit=2", Some(&tech_token), None)).await.json();
+        let page1 =
+            send(&f.app, staff_request("GET", "/v1/tasks?limit=2", Some(&tech_token), None))
+                .await
+                .json();
         assert_eq!(page1["items"].as_array().unwrap().len(), 2);
         let cursor = page1["next_cursor"].as_str().expect("a second page");
-        let page2 = send(&f.app, staff_request("GET", &format!("/v1/tasks?limit=2&cursor={cursor}"), Some(&tech_token), None)).await.json();
+        let page2 = send(
+            &f.app,
+            staff_request(
+                "GET",
+                &format!("/v1/tasks?limit=2&cursor={cursor}"),
+                Some(&tech_token),
+                None,
+            ),
+        )
+        .await
+        .json();
         assert_eq!(page2["items"].as_array().unwrap().len(), 2);
-        let in_progress = send(&f.app, staff_request("GET", "/v1/tasks?status=in_progress", Some(&tech_token), None)).await.json();
-        let ids: Vec<_> = in_progress["items"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+        let in_progress = send(
+            &f.app,
+            staff_request("GET", "/v1/tasks?status=in_progress", Some(&tech_token), None),
+        )
+        .await
+        .json();
+        let ids: Vec<_> =
+            in_progress["items"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
         assert_eq!(ids, [first.as_str()]);
         assert_eq!(in_progress["items"][0]["project_id"], f.project.as_str());
-        let reply = send(&f.app, staff_request("GET", "/v1/tasks?limit=500", Some(&tech_token), None)).await;
-        assert_eq!(status_of(&reply), (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into()));
-        let reply = send(&f.app, staff_request("GET", "/v1/tasks?cursor=zz", Some(&tech_token), None)).await;
+        let reply =
+            send(&f.app, staff_request("GET", "/v1/tasks?limit=500", Some(&tech_token), None))
+                .await;
+        assert_eq!(
+            status_of(&reply),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into())
+        );
+        let reply =
+            send(&f.app, staff_request("GET", "/v1/tasks?cursor=zz", Some(&tech_token), None))
+                .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let reply = send(&f.app, staff_request("GET", "/v1/tasks?colour=red", Some(&tech_token), None)).await;
+        let reply =
+            send(&f.app, staff_request("GET", "/v1/tasks?colour=red", Some(&tech_token), None))
+                .await;
         assert_eq!(reply.json()["errors"][0]["field"], "colour");
     }
 
     pub async fn project_lists_filter_by_status_and_account(f: Fixture) {
         let pm = token(MANAGER, &["manager"]);
-        let list = |query: &str| staff_request("GET", &format!("/v1/projects{query}"), Some(&pm), None);
+        let list =
+            |query: &str| staff_request("GET", &format!("/v1/projects{query}"), Some(&pm), None);
         let all = send(&f.app, list("")).await.json();
         assert_eq!(all["items"].as_array().unwrap().len(), 2);
         assert_eq!(all["items"][0]["progress"]["next_milestone"], "order_confirmed");
@@ -347,10 +611,25 @@ mod cases {
         let rest = send(&f.app, list(&format!("?limit=1&cursor={cursor}"))).await.json();
         assert_eq!(rest["items"].as_array().unwrap().len(), 1);
         assert_ne!(rest["items"][0]["id"], page["items"][0]["id"]);
-        assert_eq!(send(&f.app, list("?status=in_progress&account_id=ACC-1001")).await.json()["items"].as_array().unwrap().len(), 2);
-        assert_eq!(send(&f.app, list("?status=live")).await.json()["items"].as_array().unwrap().len(), 0);
-        assert_eq!(send(&f.app, list("?account_id=ACC-9")).await.json()["items"].as_array().unwrap().len(), 0);
-        assert_eq!(send(&f.app, list("?status=paused")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            send(&f.app, list("?status=in_progress&account_id=ACC-1001")).await.json()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            send(&f.app, list("?status=live")).await.json()["items"].as_array().unwrap().len(),
+            0
+        );
+        assert_eq!(
+            send(&f.app, list("?account_id=ACC-9")).await.json()["items"].as_array().unwrap().len(),
+            0
+        );
+        assert_eq!(
+            send(&f.app, list("?status=paused")).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
 }
 

@@ -53,7 +53,10 @@ async fn dynamodb_items_keep_their_format() {
                 .send()
                 .await
                 .expect("DynamoDB Local answers");
-            (format!("{pk} {sk}"), dynamo_item(&out.item.unwrap_or_else(|| panic!("no item {pk} {sk}"))))
+            (
+                format!("{pk} {sk}"),
+                dynamo_item(&out.item.unwrap_or_else(|| panic!("no item {pk} {sk}"))),
+            )
         }
     };
     let p = l1().to_string();
@@ -91,7 +94,12 @@ async fn dynamodb_items_keep_their_format() {
     insta::assert_snapshot!("dynamodb_outbox_sent", stored_text(&sent));
 }
 
-fn rows(conn: &rusqlite::Connection, what: &str, sql: &str, params: &[&str]) -> Vec<(String, Value)> {
+fn rows(
+    conn: &rusqlite::Connection,
+    what: &str,
+    sql: &str,
+    params: &[&str],
+) -> Vec<(String, Value)> {
     let mut stmt = conn.prepare(sql).expect("a query");
     let found: Vec<(String, Value)> = stmt
         .query_map(rusqlite::params_from_iter(params), |row| Ok((what.to_owned(), sqlite_row(row))))
@@ -107,7 +115,8 @@ async fn sqlite_rows_keep_their_format() {
     let dir = std::env::temp_dir().join(unique_name("stored-items"));
     std::fs::create_dir_all(&dir).expect("a directory");
     let path = dir.join("deployments.db");
-    let store: Arc<dyn ProjectStore> = Arc::new(shared::store::sqlite::SqliteStore::open(&path).expect("a database"));
+    let store: Arc<dyn ProjectStore> =
+        Arc::new(shared::store::sqlite::SqliteStore::open(&path).expect("a database"));
     let clock = Arc::new(ManualClock::new(t0()));
     let task = walk(&bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>), &clock).await.task;
     let conn = rusqlite::Connection::open(&path).expect("the database opens");
@@ -116,18 +125,53 @@ async fn sqlite_rows_keep_their_format() {
     let read = |conn: &rusqlite::Connection| {
         let mut items = Vec::new();
         items.extend(rows(conn, "projects", "SELECT * FROM projects WHERE id = ?1", &[&p]));
-        items.extend(rows(conn, "milestones", "SELECT * FROM milestones WHERE project_id = ?1 AND position = 3", &[&p]));
-        items.extend(rows(conn, "tasks", "SELECT * FROM tasks WHERE project_id = ?1 AND id = ?2", &[&p, &task]));
-        items.extend(rows(conn, "outbox", "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id", &[event.as_str(), mail.as_str()]));
-        items.extend(rows(conn, "intake", "SELECT * FROM intake WHERE deal_id = ?1", &["D-2026-0042"]));
-        items.extend(rows(conn, "templates", "SELECT * FROM templates WHERE service_type = ?1", &["sip_trunk"]));
+        items.extend(rows(
+            conn,
+            "milestones",
+            "SELECT * FROM milestones WHERE project_id = ?1 AND position = 3",
+            &[&p],
+        ));
+        items.extend(rows(
+            conn,
+            "tasks",
+            "SELECT * FROM tasks WHERE project_id = ?1 AND id = ?2",
+            &[&p, &task],
+        ));
+        items.extend(rows(
+            conn,
+            "outbox",
+            "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id",
+            &[event.as_str(), mail.as_str()],
+        ));
+        items.extend(rows(
+            conn,
+            "intake",
+            "SELECT * FROM intake WHERE deal_id = ?1",
+            &["D-2026-0042"],
+        ));
+        items.extend(rows(
+            conn,
+            "templates",
+            "SELECT * FROM templates WHERE service_type = ?1",
+            &["sip_trunk"],
+        ));
         items.extend(rows(conn, "accounts", "SELECT * FROM accounts WHERE id = ?1", &["ACC-1001"]));
-        items.extend(rows(conn, "history", "SELECT * FROM history WHERE project_id = ?1 ORDER BY version, seq", &[&p]));
+        items.extend(rows(
+            conn,
+            "history",
+            "SELECT * FROM history WHERE project_id = ?1 ORDER BY version, seq",
+            &[&p],
+        ));
         items
     };
     insta::assert_snapshot!("sqlite_rows", stored_text(&read(&conn)));
     deliver_all(store, clock).await;
-    let sent = rows(&conn, "outbox", "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id", &[event.as_str(), mail.as_str()]);
+    let sent = rows(
+        &conn,
+        "outbox",
+        "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id",
+        &[event.as_str(), mail.as_str()],
+    );
     insta::assert_snapshot!("sqlite_outbox_sent", stored_text(&sent));
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);

@@ -4,7 +4,9 @@
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use integration_tests::{Reply, SECRET, bundle_app, deal_request, edited_deal, sample_deal, send, staff_request, token};
+use integration_tests::{
+    Reply, SECRET, bundle_app, deal_request, edited_deal, sample_deal, send, staff_request, token,
+};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::ports::{Clock, ManualClock, ProjectStore};
@@ -27,13 +29,23 @@ impl Fixture {
         Self { app: bundle_app(store.clone(), clock), store }
     }
 
-    async fn call(&self, method: &str, path: &str, role: Option<&str>, body: Option<Value>) -> Reply {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let token = role.map(|r| token("root@bluerocktel.fr", &[r]));
         send(&self.app, staff_request(method, path, token.as_deref(), body)).await
     }
 
     async fn deal(&self, deal_id: &str) -> Reply {
-        send(&self.app, deal_request(edited_deal(|d| d["deal_id"] = deal_id.into()), SECRET, t0().timestamp())).await
+        send(
+            &self.app,
+            deal_request(edited_deal(|d| d["deal_id"] = deal_id.into()), SECRET, t0().timestamp()),
+        )
+        .await
     }
 }
 
@@ -41,7 +53,8 @@ impl Fixture {
 fn sip_trunk(from: &Value) -> Value {
     let mut t = from.clone();
     let milestones = t["milestones"].as_array_mut().unwrap();
-    milestones.retain(|m| !matches!(m["key"].as_str(), Some("equipment_ordered" | "delivery_confirmed")));
+    milestones
+        .retain(|m| !matches!(m["key"].as_str(), Some("equipment_ordered" | "delivery_confirmed")));
     milestones[1]["default_tasks"] = json!([
         { "title": "Configurer le trunk sur le SBC", "due_offset_days": 5 },
         { "title": "Tester les appels entrants et sortants", "due_offset_days": 7 }
@@ -57,36 +70,59 @@ mod cases {
         let default = f.call("GET", PATH, Some("manager"), None).await;
         assert_eq!(default.status, StatusCode::OK);
         let default = default.json();
-        assert_eq!((default["version"].as_u64(), default["milestones"].as_array().unwrap().len()), (Some(0), 6));
+        assert_eq!(
+            (default["version"].as_u64(), default["milestones"].as_array().unwrap().len()),
+            (Some(0), 6)
+        );
         assert_eq!(f.deal("D-BEFORE").await.status, StatusCode::CREATED);
 
         // GET → edit → PUT, sending back what GET returned.
         let saved = f.call("PUT", PATH, Some("admin"), Some(sip_trunk(&default))).await;
         assert_eq!(saved.status, StatusCode::OK, "{}", String::from_utf8_lossy(&saved.body));
         let saved = saved.json();
-        assert_eq!((saved["version"].as_u64(), saved["updated_by"].as_str()), (Some(1), Some("root@bluerocktel.fr")));
+        assert_eq!(
+            (saved["version"].as_u64(), saved["updated_by"].as_str()),
+            (Some(1), Some("root@bluerocktel.fr"))
+        );
         assert_eq!(f.call("GET", PATH, Some("admin"), None).await.json(), saved);
 
         // A deal with a sip_trunk line now gets that template.
         assert_eq!(f.deal("D-AFTER").await.status, StatusCode::CREATED);
-        let after = f.store.load(&ProjectId::for_deal_line("D-AFTER", "L2")).await.unwrap().unwrap();
+        let after =
+            f.store.load(&ProjectId::for_deal_line("D-AFTER", "L2")).await.unwrap().unwrap();
         let keys: Vec<_> = after.milestones.iter().map(|m| m.key.as_str()).collect();
-        assert_eq!(keys, ["order_confirmed", "installation_done", "customer_acceptance", "go_live"]);
+        assert_eq!(
+            keys,
+            ["order_confirmed", "installation_done", "customer_acceptance", "go_live"]
+        );
         assert_eq!(after.template.version, 1);
-        let tasks: Vec<_> = after.tasks.iter().map(|t| (t.title.as_str(), t.milestone_key.as_str(), t.due_date.to_string())).collect();
+        let tasks: Vec<_> = after
+            .tasks
+            .iter()
+            .map(|t| (t.title.as_str(), t.milestone_key.as_str(), t.due_date.to_string()))
+            .collect();
         assert_eq!(
             tasks,
             [
                 ("Configurer le trunk sur le SBC", "installation_done", "2026-11-25".to_owned()),
-                ("Tester les appels entrants et sortants", "installation_done", "2026-11-27".to_owned())
+                (
+                    "Tester les appels entrants et sortants",
+                    "installation_done",
+                    "2026-11-27".to_owned()
+                )
             ]
         );
         // The fibre line of the same deal keeps the default.
-        let fibre = f.store.load(&ProjectId::for_deal_line("D-AFTER", "L1")).await.unwrap().unwrap();
+        let fibre =
+            f.store.load(&ProjectId::for_deal_line("D-AFTER", "L1")).await.unwrap().unwrap();
         assert_eq!((fibre.template.version, fibre.milestones.len()), (0, 6));
         // The project created before the save is untouched.
-        let before = f.store.load(&ProjectId::for_deal_line("D-BEFORE", "L2")).await.unwrap().unwrap();
-        assert_eq!((before.template.version, before.milestones.len(), before.tasks.len()), (0, 6, 0));
+        let before =
+            f.store.load(&ProjectId::for_deal_line("D-BEFORE", "L2")).await.unwrap().unwrap();
+        assert_eq!(
+            (before.template.version, before.milestones.len(), before.tasks.len()),
+            (0, 6, 0)
+        );
     }
 
     pub async fn edits_are_validated_and_stale_ones_refused(f: Fixture) {
@@ -96,15 +132,26 @@ mod cases {
         broken["milestones"][0]["key"] = "Bad Key".into();
         let reply = f.call("PUT", PATH, Some("admin"), Some(broken)).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let fields: Vec<_> = reply.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+        let fields: Vec<_> = reply.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(fields, ["milestones", "milestones[0].key"]);
 
         let mut unknown = default.clone();
         unknown["milestones"][0]["colour"] = "blue".into();
-        assert_eq!(f.call("PUT", PATH, Some("admin"), Some(unknown)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            f.call("PUT", PATH, Some("admin"), Some(unknown)).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
 
         // Two admins edit version 0; the second save is stale.
-        assert_eq!(f.call("PUT", PATH, Some("admin"), Some(default.clone())).await.status, StatusCode::OK);
+        assert_eq!(
+            f.call("PUT", PATH, Some("admin"), Some(default.clone())).await.status,
+            StatusCode::OK
+        );
         let stale = f.call("PUT", PATH, Some("admin"), Some(default.clone())).await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert_eq!(stale.json()["current_version"], 1);
@@ -126,9 +173,18 @@ mod cases {
             ("PUT", Some("admin"), StatusCode::OK),
         ] {
             let b = (method == "PUT").then(|| body.clone());
-            assert_eq!(f.call(method, PATH, role, b).await.status, expected, "{method} as {role:?}");
+            assert_eq!(
+                f.call(method, PATH, role, b).await.status,
+                expected,
+                "{method} as {role:?}"
+            );
         }
-        assert_eq!(f.call("GET", "/v1/settings/deployment-templates/Not-A-Type", Some("admin"), None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            f.call("GET", "/v1/settings/deployment-templates/Not-A-Type", Some("admin"), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
         let _ = sample_deal();
     }
 }

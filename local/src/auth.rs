@@ -48,9 +48,24 @@ impl Authenticate for LocalJwt {
 
 /// A token for `sub` with `roles`, valid `ttl_seconds` from `now` (negative
 /// for an already expired one, in tests).
-pub fn mint(secret: &Secret, sub: &str, roles: &[&str], now: i64, ttl_seconds: i64) -> anyhow::Result<String> {
-    let claims = Claims { sub: sub.to_owned(), roles: roles.iter().map(|r| (*r).to_owned()).collect(), iat: now, exp: now + ttl_seconds };
-    Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.expose().as_bytes()))?)
+pub fn mint(
+    secret: &Secret,
+    sub: &str,
+    roles: &[&str],
+    now: i64,
+    ttl_seconds: i64,
+) -> anyhow::Result<String> {
+    let claims = Claims {
+        sub: sub.to_owned(),
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        iat: now,
+        exp: now + ttl_seconds,
+    };
+    Ok(encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.expose().as_bytes()),
+    )?)
 }
 
 #[cfg(test)]
@@ -59,7 +74,12 @@ mod tests {
     use shared::domain::staff::Role;
 
     fn parts(token: &str) -> Parts {
-        axum::http::Request::get("/").header("authorization", format!("Bearer {token}")).body(()).unwrap().into_parts().0
+        axum::http::Request::get("/")
+            .header("authorization", format!("Bearer {token}"))
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0
     }
 
     #[test]
@@ -78,7 +98,8 @@ mod tests {
         let auth = LocalJwt::new(&secret);
         let expired = mint(&secret, "pm@bluerocktel.fr", &["manager"], now - 120, 60).unwrap();
         assert_eq!(auth.authenticate(&parts(&expired)), Err(AuthError::Expired));
-        let forged = mint(&Secret::new("other"), "pm@bluerocktel.fr", &["manager"], now, 60).unwrap();
+        let forged =
+            mint(&Secret::new("other"), "pm@bluerocktel.fr", &["manager"], now, 60).unwrap();
         assert_eq!(auth.authenticate(&parts(&forged)), Err(AuthError::Invalid));
         assert_eq!(auth.authenticate(&parts("not.a.jwt")), Err(AuthError::Invalid));
     }

@@ -9,12 +9,12 @@ pub mod auth;
 use anyhow::Context;
 use axum::Router;
 use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Intake, Queries, Templates};
-use shared::delivery::files::{FileEventPublisher, FileMailer};
-use shared::mail::MailRenderer;
 use shared::config::{LocalConfig, local_defaults, vars};
+use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::http::auth::Authenticator;
 use shared::http::staff::StaffState;
 use shared::http::{self, activation, crm, milestones, projects, tasks, templates};
+use shared::mail::MailRenderer;
 use shared::ports::{Clock, ProjectStore};
 use shared::store::sqlite::SqliteStore;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -29,7 +29,10 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
         clock: clock.clone(),
     };
     let settings = Arc::new(Templates::new(store.clone(), clock.clone()));
-    let staff = StaffState { commands: Arc::new(Commands::new(store.clone(), clock)), queries: Arc::new(Queries::new(store)) };
+    let staff = StaffState {
+        commands: Arc::new(Commands::new(store.clone(), clock)),
+        queries: Arc::new(Queries::new(store)),
+    };
     let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
     http::app([
         crm::router(crm),
@@ -43,8 +46,13 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
 
 /// The outbox dispatcher of the local runner: mail to `DATA_DIR/mail/`,
 /// events to `DATA_DIR/events.jsonl`.
-pub fn dispatcher(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &LocalConfig) -> anyhow::Result<Dispatcher> {
-    let mailer = FileMailer::new(config.mail_dir()).with_context(|| format!("cannot create {}", config.mail_dir().display()))?;
+pub fn dispatcher(
+    store: Arc<dyn ProjectStore>,
+    clock: Arc<dyn Clock>,
+    config: &LocalConfig,
+) -> anyhow::Result<Dispatcher> {
+    let mailer = FileMailer::new(config.mail_dir())
+        .with_context(|| format!("cannot create {}", config.mail_dir().display()))?;
     let publisher = FileEventPublisher::new(config.events_path())?;
     Ok(Dispatcher::new(
         store,
@@ -74,18 +82,25 @@ pub async fn run_escalation(escalator: Arc<Escalator>, stop: impl Future<Output 
 
 /// One escalation sweep as if run at `at`, then the delivery of what it
 /// produced (`deployments-local escalate --at <RFC3339>`).
-pub async fn escalate_at(config: &LocalConfig, at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<shared::app::EscalationReport> {
+pub async fn escalate_at(
+    config: &LocalConfig,
+    at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<shared::app::EscalationReport> {
     let store = open_store(config)?;
     let clock: Arc<dyn Clock> = Arc::new(shared::ports::ManualClock::new(at));
-    let report = Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone()).sweep().await?;
+    let report = Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone())
+        .sweep()
+        .await?;
     dispatcher(store, clock, config)?.sweep(chrono::Duration::zero(), 1000).await?;
     Ok(report)
 }
 
 fn open_store(config: &LocalConfig) -> anyhow::Result<Arc<dyn ProjectStore>> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let store = SqliteStore::open(&config.database_path()).with_context(|| format!("cannot open {}", config.database_path().display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!("cannot create the data directory {}", config.data_dir.display())
+    })?;
+    let store = SqliteStore::open(&config.database_path())
+        .with_context(|| format!("cannot open {}", config.database_path().display()))?;
     Ok(Arc::new(store))
 }
 
@@ -113,11 +128,13 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     let store = open_store(&config)?;
     let clock: Arc<dyn Clock> = Arc::new(shared::ports::SystemClock);
     let dispatcher = Arc::new(dispatcher(store.clone(), clock.clone(), &config)?);
-    let escalator = Arc::new(Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone()));
+    let escalator =
+        Arc::new(Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone()));
     let app = router(store, clock, &config);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
-        .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
     print_banner(&config, listener.local_addr()?);
     let (stopped, stop) = tokio::sync::watch::channel(false);
     let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
@@ -135,11 +152,18 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
 
 fn print_banner(config: &LocalConfig, addr: SocketAddr) {
     let secret = |value: &str, name: &str| {
-        if value == local_defaults::SECRET { format!("{name}={value} (default)") } else { format!("{name} set from the environment") }
+        if value == local_defaults::SECRET {
+            format!("{name}={value} (default)")
+        } else {
+            format!("{name} set from the environment")
+        }
     };
     println!("BlueRockTEL Deployments, local runner");
     println!("  listening on   http://{addr}");
-    println!("  data           {} (mail/, events.jsonl, deployments.db)", config.data_dir.display());
+    println!(
+        "  data           {} (mail/, events.jsonl, deployments.db)",
+        config.data_dir.display()
+    );
     println!("  {}", secret(config.webhook_secrets[0].expose(), vars::CRM_WEBHOOK_SECRET));
     println!("  {}", secret(config.jwt_secret.expose(), vars::LOCAL_JWT_SECRET));
     println!("  sign a deal:   deployments-local sign events/crm/deal-won.json");

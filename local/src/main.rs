@@ -13,8 +13,7 @@ use anyhow::{Context, bail};
 use shared::config::{LocalConfig, process_env};
 use shared::http::signature;
 
-const USAGE: &str =
-    "usage: deployments-local [serve | sign <json-file> | token <email> <admin|manager|technician>... | escalate --at <RFC3339>]";
+const USAGE: &str = "usage: deployments-local [serve | sign <json-file> | token <email> <admin|manager|technician>... | escalate --at <RFC3339>]";
 /// Lifetime of tokens minted for local use.
 const TOKEN_HOURS: i64 = 12;
 
@@ -34,18 +33,30 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         ["token", sub, roles @ ..] if !roles.is_empty() => {
-            let token = deployments_local::auth::mint(&config.jwt_secret, sub, roles, chrono::Utc::now().timestamp(), TOKEN_HOURS * 3600)?;
+            let token = deployments_local::auth::mint(
+                &config.jwt_secret,
+                sub,
+                roles,
+                chrono::Utc::now().timestamp(),
+                TOKEN_HOURS * 3600,
+            )?;
             println!("Authorization: Bearer {token}");
             Ok(())
         }
         ["escalate", "--at", at] => {
-            let at: chrono::DateTime<chrono::Utc> =
-                chrono::DateTime::parse_from_rfc3339(at).with_context(|| format!("{at} is not an RFC 3339 time"))?.into();
+            let at: chrono::DateTime<chrono::Utc> = chrono::DateTime::parse_from_rfc3339(at)
+                .with_context(|| format!("{at} is not an RFC 3339 time"))?
+                .into();
             let report = deployments_local::escalate_at(&config, at).await?;
             for (project, task, level) in &report.escalated {
                 println!("escalated task {task} of project {project} to level {level}");
             }
-            println!("{} escalation(s) as of {at}; mail in {}, events in {}", report.escalated.len(), config.mail_dir().display(), config.events_path().display());
+            println!(
+                "{} escalation(s) as of {at}; mail in {}, events in {}",
+                report.escalated.len(),
+                config.mail_dir().display(),
+                config.events_path().display()
+            );
             Ok(())
         }
         ["help" | "--help" | "-h"] => {

@@ -28,7 +28,8 @@ impl Drop for Runner {
 /// Starts the binary with API.md's defaults, except a free port and a
 /// private data directory, and waits for its banner.
 fn start(name: &str) -> Runner {
-    let data_dir = std::env::temp_dir().join(format!("deployments-local-{name}-{}", std::process::id()));
+    let data_dir =
+        std::env::temp_dir().join(format!("deployments-local-{name}-{}", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
         .env("PORT", "0")
         .env("DATA_DIR", &data_dir)
@@ -59,7 +60,10 @@ fn start(name: &str) -> Runner {
     }
     let base = base.unwrap_or_else(|| panic!("no address in the banner:\n{banner}"));
     assert!(base.starts_with("http://127.0.0.1:"), "listens on loopback only: {base}");
-    assert!(banner.contains("CRM_WEBHOOK_SECRET=local-dev-secret (default)"), "prints the default secrets:\n{banner}");
+    assert!(
+        banner.contains("CRM_WEBHOOK_SECRET=local-dev-secret (default)"),
+        "prints the default secrets:\n{banner}"
+    );
     Runner { child, base, data_dir }
 }
 
@@ -78,8 +82,12 @@ async fn post(runner: &Runner, body: Vec<u8>, signature: String) -> (u16, String
         .await
         .expect("the runner answers");
     let status = response.status().as_u16();
-    let content_type =
-        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     (status, content_type, response.bytes().await.expect("a body").to_vec())
 }
 
@@ -90,7 +98,8 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     let (status, _, first) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&first));
     let body: Value = serde_json::from_slice(&first).unwrap();
-    let lines: Vec<_> = body["projects"].as_array().unwrap().iter().map(|p| p["line_id"].clone()).collect();
+    let lines: Vec<_> =
+        body["projects"].as_array().unwrap().iter().map(|p| p["line_id"].clone()).collect();
     assert_eq!(lines, ["L1", "L2"]);
 
     let (status, _, again) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
@@ -99,7 +108,8 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     let mut changed: Value = serde_json::from_slice(DEAL).unwrap();
     changed["target_go_live"] = "2027-02-01".into();
     let changed = serde_json::to_vec(&changed).unwrap();
-    let (status, content_type, _) = post(&runner, changed.clone(), signature_now(&changed, 0)).await;
+    let (status, content_type, _) =
+        post(&runner, changed.clone(), signature_now(&changed, 0)).await;
     assert_eq!((status, content_type.as_str()), (409, "application/problem+json"));
 
     let wrong = signature::sign(&Secret::new("wrong-secret"), chrono::Utc::now().timestamp(), DEAL);
@@ -107,7 +117,8 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     assert_eq!(post(&runner, DEAL.to_vec(), signature_now(DEAL, -600)).await.0, 401);
 
     let malformed = b"{\"deal_id\": ".to_vec();
-    let (status, content_type, _) = post(&runner, malformed.clone(), signature_now(&malformed, 0)).await;
+    let (status, content_type, _) =
+        post(&runner, malformed.clone(), signature_now(&malformed, 0)).await;
     assert_eq!((status, content_type.as_str()), (400, "application/problem+json"));
 
     let big = vec![b' '; 256 * 1024 + 1];
@@ -118,7 +129,14 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
 
     // Staff routes, with a token signed by the default LOCAL_JWT_SECRET.
     let now = chrono::Utc::now().timestamp();
-    let token = deployments_local::auth::mint(&Secret::new(local_defaults::SECRET), "sophie.durand@bluerocktel.fr", &["manager"], now, 600).unwrap();
+    let token = deployments_local::auth::mint(
+        &Secret::new(local_defaults::SECRET),
+        "sophie.durand@bluerocktel.fr",
+        &["manager"],
+        now,
+        600,
+    )
+    .unwrap();
     let client = reqwest::Client::new();
     let project = body["projects"][0]["id"].as_str().unwrap();
     let response = client
@@ -128,14 +146,27 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let response = client.get(format!("{}/v1/projects/{project}", runner.base)).bearer_auth(&token).send().await.unwrap();
+    let response = client
+        .get(format!("{}/v1/projects/{project}", runner.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let view: Value = response.json().await.unwrap();
     assert_eq!(view["milestones"][0]["status"], "completed");
-    assert_eq!(client.get(format!("{}/v1/projects", runner.base)).send().await.unwrap().status().as_u16(), 401);
+    assert_eq!(
+        client.get(format!("{}/v1/projects", runner.base)).send().await.unwrap().status().as_u16(),
+        401
+    );
 
     // Delivery: the in-process dispatcher writes each mail and event.
-    for (key, body) in [("equipment_ordered", None), ("delivery_confirmed", Some(serde_json::json!({ "installation_date": "2026-12-10" })))] {
-        let mut request = client.post(format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base)).bearer_auth(&token);
+    for (key, body) in [
+        ("equipment_ordered", None),
+        ("delivery_confirmed", Some(serde_json::json!({ "installation_date": "2026-12-10" }))),
+    ] {
+        let mut request = client
+            .post(format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base))
+            .bearer_auth(&token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -150,15 +181,26 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     for mail in &mails {
         assert_eq!(mail.to, "claire@boulangerie-martin.fr");
     }
-    let order = mails.iter().find(|m| m.text.contains("Votre commande a bien été reçue et est en cours de traitement")).expect("order mail");
-    let delivery = mails.iter().find(|m| m.text.contains("Votre équipement a été livré")).expect("delivery mail");
-    assert!(delivery.text.contains("L'installation est prévue le 10 décembre 2026."), "{}", delivery.text);
+    let order = mails
+        .iter()
+        .find(|m| m.text.contains("Votre commande a bien été reçue et est en cours de traitement"))
+        .expect("order mail");
+    let delivery = mails
+        .iter()
+        .find(|m| m.text.contains("Votre équipement a été livré"))
+        .expect("delivery mail");
+    assert!(
+        delivery.text.contains("L'installation est prévue le 10 décembre 2026."),
+        "{}",
+        delivery.text
+    );
     assert_ne!(order.message_id, delivery.message_id);
 
     let events = wait_for(|| {
         let text = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).ok()?;
         let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        (events.iter().filter(|e| e["detail-type"] == "MilestoneCompleted").count() >= 3).then_some(events)
+        (events.iter().filter(|e| e["detail-type"] == "MilestoneCompleted").count() >= 3)
+            .then_some(events)
     })
     .await;
     let completed: Vec<_> = events
@@ -173,21 +215,38 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     // Go-live: three events for billing, accounts and helpdesk, and the go-live mail.
     for key in ["installation_done", "customer_acceptance"] {
         let url = format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base);
-        assert_eq!(client.post(url).bearer_auth(&token).send().await.unwrap().status().as_u16(), 200, "{key}");
+        assert_eq!(
+            client.post(url).bearer_auth(&token).send().await.unwrap().status().as_u16(),
+            200,
+            "{key}"
+        );
     }
     let activation = serde_json::json!({
         "go_live_date": chrono::Utc::now().date_naive(),
         "technical_summary": [{ "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }]
     });
     let url = format!("{}/v1/projects/{project}/activate", runner.base);
-    assert_eq!(client.post(url).bearer_auth(&token).json(&activation).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        client
+            .post(url)
+            .bearer_auth(&token)
+            .json(&activation)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     let events = wait_for(|| {
         let text = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).ok()?;
         let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         (events.iter().any(|e| e["detail-type"] == "HelpdeskAccountConfigured")).then_some(events)
     })
     .await;
-    for dt in ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"] {
+    for dt in
+        ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"]
+    {
         assert_eq!(events.iter().filter(|e| e["detail-type"] == dt).count(), 1, "{dt}");
     }
     let mails = wait_for(|| {
@@ -195,7 +254,10 @@ async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
         (mails.len() >= 3).then_some(mails)
     })
     .await;
-    let live = mails.iter().find(|m| m.text.contains("Votre service est maintenant actif")).expect("the go-live mail");
+    let live = mails
+        .iter()
+        .find(|m| m.text.contains("Votre service est maintenant actif"))
+        .expect("the go-live mail");
     assert!(live.text.contains("Identifiant de circuit : FTTO-LYO-004211"));
 }
 
@@ -213,8 +275,21 @@ fn read_mails(dir: &std::path::Path) -> Vec<Mail> {
         .map(|e| {
             let raw = std::fs::read(e.path()).unwrap();
             let parsed = mailparse::parse_mail(&raw).unwrap();
-            let header = |name: &str| parsed.headers.iter().find(|h| h.get_key() == name).map(|h| h.get_value()).unwrap_or_default();
-            let text = parsed.subparts.iter().find(|p| p.ctype.mimetype == "text/plain").unwrap().get_body().unwrap();
+            let header = |name: &str| {
+                parsed
+                    .headers
+                    .iter()
+                    .find(|h| h.get_key() == name)
+                    .map(|h| h.get_value())
+                    .unwrap_or_default()
+            };
+            let text = parsed
+                .subparts
+                .iter()
+                .find(|p| p.ctype.mimetype == "text/plain")
+                .unwrap()
+                .get_body()
+                .unwrap();
             Mail { to: header("To"), message_id: header("Message-ID"), text }
         })
         .collect()
@@ -240,8 +315,22 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
     let project = body["projects"][0]["id"].as_str().unwrap().to_owned();
     let now = chrono::Utc::now();
     let secret = Secret::new(local_defaults::SECRET);
-    let manager = deployments_local::auth::mint(&secret, "sophie.durand@bluerocktel.fr", &["manager"], now.timestamp(), 600).unwrap();
-    let tech = deployments_local::auth::mint(&secret, "tech.one@bluerocktel.fr", &["technician"], now.timestamp(), 600).unwrap();
+    let manager = deployments_local::auth::mint(
+        &secret,
+        "sophie.durand@bluerocktel.fr",
+        &["manager"],
+        now.timestamp(),
+        600,
+    )
+    .unwrap();
+    let tech = deployments_local::auth::mint(
+        &secret,
+        "tech.one@bluerocktel.fr",
+        &["technician"],
+        now.timestamp(),
+        600,
+    )
+    .unwrap();
     let client = reqwest::Client::new();
     let task = serde_json::json!({ "title": "Survey the site", "assignee": "tech.one@bluerocktel.fr", "due_date": now.date_naive() });
     let added: Value = client
@@ -255,12 +344,23 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
         .await
         .unwrap();
     let task_id = added["id"].as_str().unwrap();
-    let block = serde_json::json!({ "status": "blocked", "blocked_reason": "No access to the building" });
-    let response = client.patch(format!("{}/v1/projects/{project}/tasks/{task_id}", runner.base)).bearer_auth(&tech).json(&block).send().await.unwrap();
+    let block =
+        serde_json::json!({ "status": "blocked", "blocked_reason": "No access to the building" });
+    let response = client
+        .patch(format!("{}/v1/projects/{project}/tasks/{task_id}", runner.base))
+        .bearer_auth(&tech)
+        .json(&block)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 200);
 
     // Two days after the due date, as an operator would run it.
-    let at = (now.date_naive() + chrono::Days::new(2)).and_hms_opt(9, 0, 0).unwrap().and_utc().to_rfc3339();
+    let at = (now.date_naive() + chrono::Days::new(2))
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc()
+        .to_rfc3339();
     let output = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
         .args(["escalate", "--at", &at])
         .env("DATA_DIR", &runner.data_dir)
@@ -268,15 +368,27 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
         .expect("escalate runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains(&format!("escalated task {task_id} of project {project} to level 1")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("escalated task {task_id} of project {project} to level 1")),
+        "{stdout}"
+    );
 
     let mails = read_mails(&runner.data_dir.join("mail"));
-    let escalation = mails.iter().find(|m| m.text.contains("demande votre attention")).expect("the escalation mail");
+    let escalation = mails
+        .iter()
+        .find(|m| m.text.contains("demande votre attention"))
+        .expect("the escalation mail");
     assert_eq!(escalation.to, "sophie.durand@bluerocktel.fr");
     assert!(escalation.text.contains("No access to the building"));
     let events = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).unwrap();
-    let escalated: Vec<Value> =
-        events.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|e| e["detail-type"] == "TaskEscalated").collect();
+    let escalated: Vec<Value> = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["detail-type"] == "TaskEscalated")
+        .collect();
     assert_eq!(escalated.len(), 1);
-    assert_eq!((escalated[0]["detail"]["level"].as_u64(), escalated[0]["detail"]["task_id"].as_str()), (Some(1), Some(task_id)));
+    assert_eq!(
+        (escalated[0]["detail"]["level"].as_u64(), escalated[0]["detail"]["task_id"].as_str()),
+        (Some(1), Some(task_id))
+    );
 }

@@ -81,13 +81,20 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         (self.0)(name).filter(|v| !v.trim().is_empty())
     }
 
-    pub fn parsed<T: std::str::FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    pub fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError>
     where
         T::Err: fmt::Display,
     {
         match self.optional(name) {
             None => Ok(default),
-            Some(v) => v.trim().parse().map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::Invalid { name, reason: e.to_string() }),
         }
     }
 
@@ -123,7 +130,8 @@ pub struct DealWonConfig {
 impl DealWonConfig {
     pub const REQUIRED: &[&str] = &[vars::TABLE_NAME];
     /// One of the first two (secret in the environment) or the third.
-    pub const OPTIONAL: &[&str] = &[vars::CRM_WEBHOOK_SECRET, vars::CRM_WEBHOOK_SECRET_PREVIOUS, vars::CRM_WEBHOOK_SECRET_ID];
+    pub const OPTIONAL: &[&str] =
+        &[vars::CRM_WEBHOOK_SECRET, vars::CRM_WEBHOOK_SECRET_PREVIOUS, vars::CRM_WEBHOOK_SECRET_ID];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let webhook_secrets = match env.optional(vars::CRM_WEBHOOK_SECRET_ID) {
@@ -165,7 +173,10 @@ impl DispatchConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let mail_from = env.required(vars::MAIL_FROM)?;
         if !mail_from.contains('@') {
-            return Err(ConfigError::Invalid { name: vars::MAIL_FROM, reason: "must be an address such as Name <x@example.com>".into() });
+            return Err(ConfigError::Invalid {
+                name: vars::MAIL_FROM,
+                reason: "must be an address such as Name <x@example.com>".into(),
+            });
         }
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
@@ -190,7 +201,10 @@ impl EscalationConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let escalation_email = env.required(vars::ESCALATION_EMAIL)?;
         if !crate::domain::validation::is_email(&escalation_email) {
-            return Err(ConfigError::Invalid { name: vars::ESCALATION_EMAIL, reason: "must be an e-mail address".into() });
+            return Err(ConfigError::Invalid {
+                name: vars::ESCALATION_EMAIL,
+                reason: "must be an e-mail address".into(),
+            });
         }
         Ok(Self { table_name: env.required(vars::TABLE_NAME)?, escalation_email })
     }
@@ -220,16 +234,25 @@ impl LocalConfig {
     ];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        let or_default = |name| Secret::new(env.optional(name).unwrap_or_else(|| local_defaults::SECRET.to_owned()));
+        let or_default = |name| {
+            Secret::new(env.optional(name).unwrap_or_else(|| local_defaults::SECRET.to_owned()))
+        };
         let mut webhook_secrets = vec![or_default(vars::CRM_WEBHOOK_SECRET)];
         webhook_secrets.extend(env.optional(vars::CRM_WEBHOOK_SECRET_PREVIOUS).map(Secret::new));
         Ok(Self {
             port: env.parsed(vars::PORT, local_defaults::PORT)?,
-            data_dir: env.optional(vars::DATA_DIR).unwrap_or_else(|| local_defaults::DATA_DIR.to_owned()).into(),
+            data_dir: env
+                .optional(vars::DATA_DIR)
+                .unwrap_or_else(|| local_defaults::DATA_DIR.to_owned())
+                .into(),
             webhook_secrets,
             jwt_secret: or_default(vars::LOCAL_JWT_SECRET),
-            mail_from: env.optional(vars::MAIL_FROM).unwrap_or_else(|| local_defaults::MAIL_FROM.to_owned()),
-            escalation_email: env.optional(vars::ESCALATION_EMAIL).unwrap_or_else(|| local_defaults::ESCALATION_EMAIL.to_owned()),
+            mail_from: env
+                .optional(vars::MAIL_FROM)
+                .unwrap_or_else(|| local_defaults::MAIL_FROM.to_owned()),
+            escalation_email: env
+                .optional(vars::ESCALATION_EMAIL)
+                .unwrap_or_else(|| local_defaults::ESCALATION_EMAIL.to_owned()),
         })
     }
 
@@ -255,7 +278,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Env(move |name: &str| map.get(name).cloned())
     }
 
@@ -275,13 +299,23 @@ mod tests {
             ("CRM_WEBHOOK_SECRET_PREVIOUS", "old"),
         ]))
         .unwrap();
-        assert_eq!(config.webhook_secrets, WebhookSecretSource::Fixed(vec![Secret::new("new"), Secret::new("old")]));
+        assert_eq!(
+            config.webhook_secrets,
+            WebhookSecretSource::Fixed(vec![Secret::new("new"), Secret::new("old")])
+        );
     }
 
     #[test]
     fn deployed_functions_read_the_secret_from_secrets_manager() {
-        let config = DealWonConfig::from_env(&env(&[("TABLE_NAME", "t"), ("CRM_WEBHOOK_SECRET_ID", "bluerocktel/crm")])).unwrap();
-        assert_eq!(config.webhook_secrets, WebhookSecretSource::SecretsManager("bluerocktel/crm".into()));
+        let config = DealWonConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("CRM_WEBHOOK_SECRET_ID", "bluerocktel/crm"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.webhook_secrets,
+            WebhookSecretSource::SecretsManager("bluerocktel/crm".into())
+        );
     }
 
     #[test]
@@ -292,7 +326,8 @@ mod tests {
         assert_eq!(config.data_dir, std::path::PathBuf::from(".local"));
         assert_eq!(config.webhook_secrets, [Secret::new("local-dev-secret")]);
         assert_eq!(config.jwt_secret, Secret::new("local-dev-secret"));
-        let config = LocalConfig::from_env(&env(&[("PORT", "8080"), ("DATA_DIR", "/tmp/x")])).unwrap();
+        let config =
+            LocalConfig::from_env(&env(&[("PORT", "8080"), ("DATA_DIR", "/tmp/x")])).unwrap();
         assert_eq!((config.port, config.database_path()), (8080, "/tmp/x/deployments.db".into()));
     }
 

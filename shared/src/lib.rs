@@ -26,9 +26,9 @@
 //! Adapters are behind cargo features (`dynamodb`, `sqlite`) so that a
 //! function links only the clients it uses.
 
+pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
-pub mod app;
 pub mod config;
 pub mod delivery;
 pub mod domain;

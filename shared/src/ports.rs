@@ -5,15 +5,15 @@
 
 use crate::domain::account::AccountRecord;
 use crate::domain::history::HistoryEntry;
-use crate::domain::template::Template;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Change, Project, ProjectOverview, ProjectStatus};
 use crate::domain::task::{AssignedTask, TaskStatus};
-use serde::Serialize;
+use crate::domain::template::Template;
 use crate::domain::{OutboxId, ProjectId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use std::sync::Mutex;
 use thiserror::Error;
 
@@ -237,7 +237,10 @@ pub trait EventPublisher: Send + Sync {
     /// Publishes up to [`MAX_EVENTS_PER_CALL`] events. `Err` when the call
     /// as a whole failed; otherwise one result per event, in order (a bus
     /// may accept some entries of a call and refuse others).
-    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError>;
+    async fn publish(
+        &self,
+        events: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError>;
 }
 
 /// Proof of a claim: only its holder may settle the entry.
@@ -293,7 +296,10 @@ pub trait ProjectStore: Send + Sync {
 
     /// The current stored template of each given service type (types
     /// without one are left out): one read for all of them.
-    async fn current_templates(&self, service_types: &[String]) -> Result<Vec<Template>, StoreError>;
+    async fn current_templates(
+        &self,
+        service_types: &[String],
+    ) -> Result<Vec<Template>, StoreError>;
 
     /// Stores `template` as its type's new current version, kept beside the
     /// earlier ones. Fails with [`CommitError::VersionConflict`] unless the
@@ -307,25 +313,58 @@ pub trait ProjectStore: Send + Sync {
 
     /// Takes an undelivered entry (or one whose previous lease ended) for
     /// delivery until `now + lease`; at most one dispatcher holds it.
-    async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError>;
+    async fn claim_outbox(
+        &self,
+        id: &OutboxId,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Claim, StoreError>;
 
     /// Records a claimed entry as delivered: it leaves the pending index and
     /// expires (TTL) a while later. `Ok(false)` if `lease` no longer holds
     /// (it ended and another dispatcher took the entry).
-    async fn mark_sent(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn mark_sent(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// Gives a claimed entry back after a failed delivery, for a later
     /// retry. `Ok(false)` if `lease` no longer holds.
-    async fn release_outbox(&self, id: &OutboxId, lease: Lease, error: &str) -> Result<bool, StoreError>;
+    async fn release_outbox(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        error: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Gives up on an entry that can never be delivered (kept, with the
     /// reason). `Ok(false)` if `lease` no longer holds.
-    async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError>;
+    async fn mark_failed(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Blocked tasks whose next escalation is at or before `now`, soonest first.
-    async fn due_escalations(&self, now: DateTime<Utc>, limit: usize) -> Result<DueEscalations, StoreError>;
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<DueEscalations, StoreError>;
 
-    async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError>;
+    async fn list_projects(
+        &self,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> Result<Page<ProjectOverview>, StoreError>;
 
-    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<AssignedTask>, StoreError>;
+    async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        page: PageRequest,
+    ) -> Result<Page<AssignedTask>, StoreError>;
 }

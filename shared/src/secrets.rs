@@ -31,7 +31,12 @@ pub struct SecretsManagerSecrets {
 
 impl SecretsManagerSecrets {
     pub fn new(client: Client, secret_id: impl Into<String>) -> Self {
-        Self { client, secret_id: secret_id.into(), min_refresh: MIN_REFRESH, cached: RwLock::new(None) }
+        Self {
+            client,
+            secret_id: secret_id.into(),
+            min_refresh: MIN_REFRESH,
+            cached: RwLock::new(None),
+        }
     }
 
     /// Allows forced reads closer together than [`MIN_REFRESH`] (tests).
@@ -45,16 +50,14 @@ impl SecretsManagerSecrets {
     }
 
     async fn read(&self) -> Result<Vec<Secret>, StoreError> {
-        let out = self
-            .client
-            .get_secret_value()
-            .secret_id(&self.secret_id)
-            .send()
-            .await
-            .map_err(|e| StoreError::Unavailable(Box::new(aws_sdk_secretsmanager::Error::from(e))))?;
+        let out = self.client.get_secret_value().secret_id(&self.secret_id).send().await.map_err(
+            |e| StoreError::Unavailable(Box::new(aws_sdk_secretsmanager::Error::from(e))),
+        )?;
         let text = out.secret_string().unwrap_or_default();
-        let stored: Stored =
-            serde_json::from_str(text).map_err(|e| StoreError::Corrupt { key: self.secret_id.clone(), source: Box::new(e) })?;
+        let stored: Stored = serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+            key: self.secret_id.clone(),
+            source: Box::new(e),
+        })?;
         let mut secrets = vec![Secret::new(stored.current)];
         secrets.extend(stored.previous.filter(|p| !p.is_empty()).map(Secret::new));
         Ok(secrets)

@@ -16,12 +16,19 @@ fn filter() -> Targets {
 
 /// JSON lines without colours or timestamps (Lambda adds its own).
 pub fn init_lambda() {
-    let format = tracing_subscriber::fmt::layer().json().with_current_span(true).with_ansi(false).without_time().with_target(false);
+    let format = tracing_subscriber::fmt::layer()
+        .json()
+        .with_current_span(true)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false);
     tracing_subscriber::registry().with(format.with_filter(filter())).init();
 }
 
 pub fn init_local() {
-    tracing_subscriber::registry().with(tracing_subscriber::fmt::layer().with_target(false).with_filter(filter())).init();
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false).with_filter(filter()))
+        .init();
 }
 
 #[cfg(test)]

@@ -19,12 +19,17 @@ async fn store() -> Result<Arc<dyn ProjectStore>, ConfigError> {
 /// The application of the `templates` function.
 pub async fn templates_app() -> Result<Router, ConfigError> {
     let templates = Templates::new(store().await?, Arc::new(SystemClock));
-    Ok(crate::http::app([crate::http::templates::router(Arc::new(templates), Arc::new(ApiGatewayClaims))]))
+    Ok(crate::http::app([crate::http::templates::router(
+        Arc::new(templates),
+        Arc::new(ApiGatewayClaims),
+    )]))
 }
 
 /// The application of a staff function serving `router`, with claims from
 /// API Gateway's JWT authorizer.
-pub async fn staff_app(router: fn(StaffState, Authenticator) -> Router) -> Result<Router, ConfigError> {
+pub async fn staff_app(
+    router: fn(StaffState, Authenticator) -> Router,
+) -> Result<Router, ConfigError> {
     let store = store().await?;
     let state = StaffState {
         commands: Arc::new(Commands::new(store.clone(), Arc::new(SystemClock))),

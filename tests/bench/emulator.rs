@@ -59,15 +59,24 @@ async fn next(State(shared): State<Shared>) -> Response {
     let Some(invocation) = shared.queue.lock().await.recv().await else {
         return StatusCode::GONE.into_response();
     };
-    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(30);
+    let deadline =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+            + Duration::from_secs(30);
     let mut headers = HeaderMap::new();
     let header = |v: &str| HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static(""));
     headers.insert("lambda-runtime-aws-request-id", header(&invocation.id));
     headers.insert("lambda-runtime-deadline-ms", header(&deadline.as_millis().to_string()));
     headers.insert("lambda-runtime-invoked-function-arn", header(FUNCTION_ARN));
-    headers.insert("lambda-runtime-trace-id", header(&format!("Root=1-67890abc-{};Parent=53995c3f42cd8ad8;Sampled=0", invocation.id)));
+    headers.insert(
+        "lambda-runtime-trace-id",
+        header(&format!("Root=1-67890abc-{};Parent=53995c3f42cd8ad8;Sampled=0", invocation.id)),
+    );
     headers.insert("content-type", HeaderValue::from_static("application/json"));
-    shared.pending.lock().unwrap().insert(invocation.id, Pending { handed_out: Instant::now(), done: invocation.done });
+    shared
+        .pending
+        .lock()
+        .unwrap()
+        .insert(invocation.id, Pending { handed_out: Instant::now(), done: invocation.done });
     (StatusCode::OK, headers, invocation.event).into_response()
 }
 

@@ -93,11 +93,21 @@ async fn measure(scenario: &Scenario) -> Measure {
         let mut emulator = Emulator::start().await;
         let spawned = Instant::now();
         let child = spawn(scenario, &emulator);
-        let polled = emulator.first_poll(Duration::from_secs(20)).await.unwrap_or_else(|| panic!("{} never asked for work", scenario.name));
+        let polled = emulator
+            .first_poll(Duration::from_secs(20))
+            .await
+            .unwrap_or_else(|| panic!("{} never asked for work", scenario.name));
         inits.push(polled - spawned);
-        let outcome = emulator.invoke((scenario.event)()).await.unwrap_or_else(|| panic!("{} did not answer", scenario.name));
+        let outcome = emulator
+            .invoke((scenario.event)())
+            .await
+            .unwrap_or_else(|| panic!("{} did not answer", scenario.name));
         if !outcome.ok {
-            panic!("{} failed its first invocation: {}", scenario.name, String::from_utf8_lossy(&outcome.body));
+            panic!(
+                "{} failed its first invocation: {}",
+                scenario.name,
+                String::from_utf8_lossy(&outcome.body)
+            );
         }
         stop(child);
     }
@@ -109,7 +119,10 @@ async fn measure(scenario: &Scenario) -> Measure {
     let mut latencies = Vec::with_capacity(WARM_INVOKES);
     let mut rss_after_1000 = 0.0;
     for n in 1..=TOTAL_INVOKES {
-        let outcome = emulator.invoke((scenario.event)()).await.unwrap_or_else(|| panic!("{} stopped answering", scenario.name));
+        let outcome = emulator
+            .invoke((scenario.event)())
+            .await
+            .unwrap_or_else(|| panic!("{} stopped answering", scenario.name));
         errors += usize::from(!outcome.ok);
         if n <= WARM_INVOKES {
             latencies.push(outcome.latency);
@@ -137,8 +150,15 @@ async fn measure(scenario: &Scenario) -> Measure {
 }
 
 /// An API Gateway HTTP API (v2) event, as Lambda hands it to the staff and CRM functions.
-fn apigw(method: &str, path: &str, body: Option<&str>, claims: Option<(&str, &str)>, headers: Value) -> Vec<u8> {
-    let mut event: Value = serde_json::from_str(include_str!("../../events/apigw/list-tasks.json")).unwrap();
+fn apigw(
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    claims: Option<(&str, &str)>,
+    headers: Value,
+) -> Vec<u8> {
+    let mut event: Value =
+        serde_json::from_str(include_str!("../../events/apigw/list-tasks.json")).unwrap();
     event["routeKey"] = json!(format!("{method} {path}"));
     event["rawPath"] = json!(path);
     event["rawQueryString"] = json!("");
@@ -169,8 +189,14 @@ async fn seed() -> (String, String, String) {
     let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
     let clock = Arc::new(SystemClock);
     let deal = serde_json::from_slice(&sample_deal()).unwrap();
-    shared::app::Intake::new(store.clone(), clock.clone()).receive(deal).await.expect("the sample deal is received");
-    let pm = shared::domain::staff::Staff::new("sophie.durand@bluerocktel.fr", vec![shared::domain::staff::Role::Manager]);
+    shared::app::Intake::new(store.clone(), clock.clone())
+        .receive(deal)
+        .await
+        .expect("the sample deal is received");
+    let pm = shared::domain::staff::Staff::new(
+        "sophie.durand@bluerocktel.fr",
+        vec![shared::domain::staff::Role::Manager],
+    );
     let new = shared::domain::work::NewTask {
         title: "Survey the site".into(),
         assignee: "tech.one@bluerocktel.fr".into(),
@@ -178,24 +204,47 @@ async fn seed() -> (String, String, String) {
         description: None,
     };
     let l1 = ProjectId::for_deal_line("D-2026-0042", "L1");
-    let task = shared::app::Commands::new(store, clock).add_task(&l1, "order_confirmed", new, &pm).await.expect("a task").id;
+    let task = shared::app::Commands::new(store, clock)
+        .add_task(&l1, "order_confirmed", new, &pm)
+        .await
+        .expect("a task")
+        .id;
     let sdk = shared::aws::sdk_config().await;
-    aws_sdk_sesv2::Client::new(&sdk).create_email_identity().email_identity("bench.bluerocktel.test").send().await.expect("an SES identity on moto");
+    aws_sdk_sesv2::Client::new(&sdk)
+        .create_email_identity()
+        .email_identity("bench.bluerocktel.test")
+        .send()
+        .await
+        .expect("an SES identity on moto");
     let bus = integration_tests::unique_name("bench");
-    aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await.expect("a bus on moto");
+    aws_sdk_eventbridge::Client::new(&sdk)
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .expect("a bus on moto");
     (table, bus, task.to_string())
 }
 
 #[tokio::main]
 async fn main() {
-    let bin_dir = PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
+    let bin_dir =
+        PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
     let (table, bus, task) = seed().await;
     let l1 = ProjectId::for_deal_line("D-2026-0042", "L1").to_string();
     let l2 = ProjectId::for_deal_line("D-2026-0042", "L2").to_string();
-    let aws: Vec<(&'static str, String)> = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"]
-        .into_iter()
-        .map(|k| (k, std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run tests/bench/run"))))
-        .collect();
+    let aws: Vec<(&'static str, String)> = [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ]
+    .into_iter()
+    .map(|k| {
+        (k, std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run tests/bench/run")))
+    })
+    .collect();
     let with = |extra: &[(&'static str, &str)]| {
         let mut env = aws.clone();
         env.push(("TABLE_NAME", table.clone()));
@@ -208,7 +257,12 @@ async fn main() {
     let deal = String::from_utf8(sample_deal()).unwrap();
 
     let scenarios = vec![
-        Scenario { name: "baseline (hello)", binary: binary("bench-hello"), env: aws.clone(), event: Box::new(|| br#"{"hello":"world"}"#.to_vec()) },
+        Scenario {
+            name: "baseline (hello)",
+            binary: binary("bench-hello"),
+            env: aws.clone(),
+            event: Box::new(|| br#"{"hello":"world"}"#.to_vec()),
+        },
         Scenario {
             name: "deal-won",
             binary: binary("deal-won"),
@@ -216,7 +270,13 @@ async fn main() {
             event: Box::new(move || {
                 let t = chrono::Utc::now().timestamp();
                 let signed = signature::sign(&Secret::new(WEBHOOK_SECRET), t, deal.as_bytes());
-                apigw("POST", "/v1/crm/deals/won", Some(&deal), None, json!({ "x-signature": signed }))
+                apigw(
+                    "POST",
+                    "/v1/crm/deals/won",
+                    Some(&deal),
+                    None,
+                    json!({ "x-signature": signed }),
+                )
             }),
         },
         Scenario {
@@ -240,7 +300,15 @@ async fn main() {
             env: with(&[]),
             event: {
                 let path = format!("/v1/projects/{l1}/tasks/{task}");
-                Box::new(move || apigw("PATCH", &path, Some(r#"{"status":"in_progress"}"#), technician, json!({})))
+                Box::new(move || {
+                    apigw(
+                        "PATCH",
+                        &path,
+                        Some(r#"{"status":"in_progress"}"#),
+                        technician,
+                        json!({}),
+                    )
+                })
             },
         },
         Scenario {
@@ -257,7 +325,15 @@ async fn main() {
             name: "templates",
             binary: binary("templates"),
             env: with(&[]),
-            event: Box::new(move || apigw("GET", "/v1/settings/deployment-templates/sip_trunk", None, manager, json!({}))),
+            event: Box::new(move || {
+                apigw(
+                    "GET",
+                    "/v1/settings/deployment-templates/sip_trunk",
+                    None,
+                    manager,
+                    json!({}),
+                )
+            }),
         },
         Scenario {
             name: "dispatch",
@@ -286,11 +362,20 @@ async fn main() {
     for m in std::iter::once(&baseline).chain(&results) {
         println!(
             "{:<18} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>11} {:>6}",
-            m.name, m.init_ms_median, m.warm_p50_ms, m.warm_p99_ms, m.peak_rss_mb, m.rss_after_1000_mb, m.rss_after_10000_mb, m.binary_bytes, m.errors
+            m.name,
+            m.init_ms_median,
+            m.warm_p50_ms,
+            m.warm_p99_ms,
+            m.peak_rss_mb,
+            m.rss_after_1000_mb,
+            m.rss_after_10000_mb,
+            m.binary_bytes,
+            m.errors
         );
     }
     std::fs::create_dir_all("target/bench").unwrap();
     let report = json!({ "baseline": baseline, "functions": results });
-    std::fs::write("target/bench/results.json", serde_json::to_vec_pretty(&report).unwrap()).unwrap();
+    std::fs::write("target/bench/results.json", serde_json::to_vec_pretty(&report).unwrap())
+        .unwrap();
     eprintln!("written target/bench/results.json");
 }

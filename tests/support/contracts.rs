@@ -10,7 +10,8 @@ pub fn schemas_dir() -> PathBuf {
 }
 
 fn read(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
@@ -41,9 +42,16 @@ fn validators() -> &'static HashMap<&'static str, jsonschema::Validator> {
 /// Checks an event's detail against the schema of its detail-type; the
 /// error lists every violation with its JSON pointer.
 pub fn validate(detail_type: &str, detail: &Value) -> Result<(), String> {
-    let validator = validators().get(detail_type).ok_or_else(|| format!("no schema for detail-type {detail_type}"))?;
-    let errors: Vec<String> = validator.iter_errors(detail).map(|e| format!("{}: {e}", e.instance_path())).collect();
-    if errors.is_empty() { Ok(()) } else { Err(format!("{detail_type} violates its schema: {}", errors.join("; "))) }
+    let validator = validators()
+        .get(detail_type)
+        .ok_or_else(|| format!("no schema for detail-type {detail_type}"))?;
+    let errors: Vec<String> =
+        validator.iter_errors(detail).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{detail_type} violates its schema: {}", errors.join("; ")))
+    }
 }
 
 /// Panics unless the event matches its schema.

@@ -29,7 +29,8 @@ pub fn sample_deal() -> Vec<u8> {
 
 /// The sample deal with its JSON edited by `edit`.
 pub fn edited_deal(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
-    let mut deal: serde_json::Value = serde_json::from_slice(&sample_deal()).expect("sample parses");
+    let mut deal: serde_json::Value =
+        serde_json::from_slice(&sample_deal()).expect("sample parses");
     edit(&mut deal);
     serde_json::to_vec(&deal).expect("serializes")
 }
@@ -37,7 +38,9 @@ pub fn edited_deal(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
 /// A table or file name no other test uses.
 pub fn unique_name(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     format!("{prefix}-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -122,7 +125,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
@@ -165,12 +169,19 @@ pub fn bundle_app(
 
 /// A bearer token for `sub` with `roles`, valid for an hour from now.
 pub fn token(sub: &str, roles: &[&str]) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     deployments_local::auth::mint(&Secret::new(JWT_SECRET), sub, roles, now, 3600).expect("a token")
 }
 
 /// A staff API request, with a bearer token if given and a JSON body if given.
-pub fn staff_request(method: &str, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Request<Body> {
+pub fn staff_request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Request<Body> {
     let mut request = Request::builder().method(method).uri(path);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));

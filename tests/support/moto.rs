@@ -25,13 +25,16 @@ impl MailSink {
             .email_identity(&domain)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("cannot create an SES identity on moto at {}: {e:?}", moto_endpoint()));
+            .unwrap_or_else(|e| {
+                panic!("cannot create an SES identity on moto at {}: {e:?}", moto_endpoint())
+            });
         Self { from: format!("BlueRockTEL Deploiements <deploiements@{domain}>") }
     }
 
     /// Mails SES accepted from this sink's sender, parsed.
     pub async fn sent(&self) -> Vec<SentMail> {
-        let address = self.from.split('<').nth(1).unwrap_or_default().trim_end_matches('>').to_owned();
+        let address =
+            self.from.split('<').nth(1).unwrap_or_default().trim_end_matches('>').to_owned();
         let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
             .await
             .expect("moto answers")
@@ -61,11 +64,29 @@ pub struct SentMail {
 impl SentMail {
     pub fn parse(raw: &str) -> Self {
         let parsed = mailparse::parse_mail(raw.as_bytes()).expect("a MIME message");
-        let header = |name: &str| parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
-        let part = |mime: &str| {
-            parsed.subparts.iter().find(|p| p.ctype.mimetype == mime).map(|p| p.get_body().unwrap_or_default()).unwrap_or_default()
+        let header = |name: &str| {
+            parsed
+                .headers
+                .iter()
+                .find(|h| h.get_key().eq_ignore_ascii_case(name))
+                .map(|h| h.get_value())
+                .unwrap_or_default()
         };
-        Self { to: header("To"), subject: header("Subject"), message_id: header("Message-ID"), text: part("text/plain"), html: part("text/html") }
+        let part = |mime: &str| {
+            parsed
+                .subparts
+                .iter()
+                .find(|p| p.ctype.mimetype == mime)
+                .map(|p| p.get_body().unwrap_or_default())
+                .unwrap_or_default()
+        };
+        Self {
+            to: header("To"),
+            subject: header("Subject"),
+            message_id: header("Message-ID"),
+            text: part("text/plain"),
+            html: part("text/html"),
+        }
     }
 }
 
@@ -82,24 +103,54 @@ impl EventSink {
         let events = aws_sdk_eventbridge::Client::new(sdk);
         let sqs = aws_sdk_sqs::Client::new(sdk);
         let fail = |what: &str| format!("cannot create the {what} on moto at {}", moto_endpoint());
-        events.create_event_bus().name(&name).send().await.expect(&fail("event bus"));
-        let queue_url = sqs.create_queue().queue_name(&name).send().await.expect(&fail("queue")).queue_url.unwrap_or_default();
+        events
+            .create_event_bus()
+            .name(&name)
+            .send()
+            .await
+            .unwrap_or_else(|_| panic!("{}", fail("event bus")));
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap_or_else(|_| panic!("{}", fail("queue")))
+            .queue_url
+            .unwrap_or_default();
         let attributes = sqs
             .get_queue_attributes()
             .queue_url(&queue_url)
             .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
             .send()
             .await
-            .expect(&fail("queue"));
+            .unwrap_or_else(|_| panic!("{}", fail("queue")));
         let queue_arn = attributes
             .attributes()
             .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
             .cloned()
             .unwrap_or_default();
         let pattern = json!({ "source": [shared::domain::events::SOURCE] }).to_string();
-        events.put_rule().name(&name).event_bus_name(&name).event_pattern(pattern).send().await.expect(&fail("rule"));
-        let target = aws_sdk_eventbridge::types::Target::builder().id("queue").arn(queue_arn).build().expect("a target");
-        events.put_targets().rule(&name).event_bus_name(&name).targets(target).send().await.expect(&fail("target"));
+        events
+            .put_rule()
+            .name(&name)
+            .event_bus_name(&name)
+            .event_pattern(pattern)
+            .send()
+            .await
+            .unwrap_or_else(|_| panic!("{}", fail("rule")));
+        let target = aws_sdk_eventbridge::types::Target::builder()
+            .id("queue")
+            .arn(queue_arn)
+            .build()
+            .expect("a target");
+        events
+            .put_targets()
+            .rule(&name)
+            .event_bus_name(&name)
+            .targets(target)
+            .send()
+            .await
+            .unwrap_or_else(|_| panic!("{}", fail("target")));
         Self { bus: name, sqs, queue_url }
     }
 
@@ -107,15 +158,31 @@ impl EventSink {
     pub async fn received(&self) -> Vec<Value> {
         let mut events = Vec::new();
         loop {
-            let out = self.sqs.receive_message().queue_url(&self.queue_url).max_number_of_messages(10).send().await.expect("receive");
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive");
             let messages = out.messages.unwrap_or_default();
             if messages.is_empty() {
                 return events;
             }
             for m in messages {
-                events.push(serde_json::from_str(m.body().unwrap_or_default()).expect("an EventBridge event"));
+                events.push(
+                    serde_json::from_str(m.body().unwrap_or_default())
+                        .expect("an EventBridge event"),
+                );
                 if let Some(handle) = m.receipt_handle() {
-                    self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle).send().await.expect("delete");
+                    self.sqs
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .expect("delete");
                 }
             }
         }
@@ -129,14 +196,26 @@ fn attribute_json(value: &aws_sdk_dynamodbstreams::types::AttributeValue) -> Val
         A::N(n) => json!({ "N": n }),
         A::Bool(b) => json!({ "BOOL": b }),
         A::Null(_) => json!({ "NULL": true }),
-        A::M(m) => json!({ "M": m.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<serde_json::Map<_, _>>() }),
+        A::M(m) => {
+            json!({ "M": m.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<serde_json::Map<_, _>>() })
+        }
         A::L(l) => json!({ "L": l.iter().map(attribute_json).collect::<Vec<_>>() }),
         _ => json!({ "NULL": true }),
     }
 }
 
-fn image(item: Option<&std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>>) -> Value {
-    item.map(|i| i.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<serde_json::Map<_, _>>().into()).unwrap_or(json!({}))
+fn image(
+    item: Option<
+        &std::collections::HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>,
+    >,
+) -> Value {
+    item.map(|i| {
+        i.iter()
+            .map(|(k, v)| (k.clone(), attribute_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    })
+    .unwrap_or(json!({}))
 }
 
 /// The table's stream so far, as the `dispatch` function receives it:
@@ -144,8 +223,24 @@ fn image(item: Option<&std::collections::HashMap<String, aws_sdk_dynamodbstreams
 pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
     let sdk = shared::aws::sdk_config().await;
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-    let arn = dynamo.describe_table().table_name(table).send().await.expect("the table").table.and_then(|t| t.latest_stream_arn).expect("a stream");
-    let shards = streams.describe_stream().stream_arn(&arn).send().await.expect("the stream").stream_description.map(|d| d.shards.unwrap_or_default()).unwrap_or_default();
+    let arn = dynamo
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("the table")
+        .table
+        .and_then(|t| t.latest_stream_arn)
+        .expect("a stream");
+    let shards = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("the stream")
+        .stream_description
+        .map(|d| d.shards.unwrap_or_default())
+        .unwrap_or_default();
     let mut records = Vec::new();
     for shard in shards {
         let mut iterator = streams
@@ -166,7 +261,10 @@ pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
             for r in page {
                 let Some(change) = r.dynamodb() else { continue };
                 let new = change.new_image();
-                let is_outbox = new.and_then(|i| i.get(shared::store::keys::ENTITY)).and_then(|e| e.as_s().ok()).map(String::as_str)
+                let is_outbox = new
+                    .and_then(|i| i.get(shared::store::keys::ENTITY))
+                    .and_then(|e| e.as_s().ok())
+                    .map(String::as_str)
                     == Some(shared::store::keys::ENTITY_OUTBOX);
                 let name = r.event_name().map(|n| n.as_str().to_owned()).unwrap_or_default();
                 if !is_outbox || name != "INSERT" {

@@ -102,7 +102,7 @@ fn attribute(value: &AttributeValue) -> Value {
 /// is shown parsed, so that its keys sort like the rest.
 pub fn sqlite_row(row: &rusqlite::Row<'_>) -> Value {
     use rusqlite::types::ValueRef;
-    let columns = row.as_ref().column_names().into_iter().map(str::to_owned).collect::<Vec<_>>();
+    let columns = row.as_ref().column_names().map(str::to_owned).collect::<Vec<_>>();
     let mut out = Map::new();
     for (i, name) in columns.into_iter().enumerate() {
         let value = match row.get_ref(i).expect("a column") {
@@ -127,7 +127,9 @@ pub fn sqlite_row(row: &rusqlite::Row<'_>) -> Value {
 pub fn stored_text(items: &[(String, Value)]) -> String {
     items
         .iter()
-        .map(|(what, item)| format!("# {what}\n{}", serde_json::to_string_pretty(item).expect("serializes")))
+        .map(|(what, item)| {
+            format!("# {what}\n{}", serde_json::to_string_pretty(item).expect("serializes"))
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }

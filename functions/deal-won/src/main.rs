@@ -19,9 +19,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
     let clock = Arc::new(SystemClock);
     let secrets: Arc<dyn WebhookSecrets> = match config.webhook_secrets {
-        WebhookSecretSource::SecretsManager(id) => Arc::new(SecretsManagerSecrets::from_config(&sdk, id)),
+        WebhookSecretSource::SecretsManager(id) => {
+            Arc::new(SecretsManagerSecrets::from_config(&sdk, id))
+        }
         WebhookSecretSource::Fixed(secrets) => Arc::new(FixedSecrets(secrets)),
     };
-    let state = crm::CrmState { intake: Arc::new(Intake::new(store, clock.clone())), secrets, clock };
+    let state =
+        crm::CrmState { intake: Arc::new(Intake::new(store, clock.clone())), secrets, clock };
     lambda_http::run(http::app([crm::router(state)])).await
 }

@@ -55,7 +55,10 @@ fn outbox_id(record: &EventRecord) -> Option<OutboxId> {
     }
 }
 
-pub async fn handle(dispatcher: &Dispatcher, event: DispatchEvent) -> Result<Value, lambda_runtime::Error> {
+pub async fn handle(
+    dispatcher: &Dispatcher,
+    event: DispatchEvent,
+) -> Result<Value, lambda_runtime::Error> {
     match event {
         DispatchEvent::Stream(batch) => {
             let entries: Vec<(Option<String>, OutboxId)> = batch
@@ -74,15 +77,29 @@ pub async fn handle(dispatcher: &Dispatcher, event: DispatchEvent) -> Result<Val
                     failure
                 })
                 .collect();
-            tracing::info!(sent = report.sent.len(), skipped = report.skipped.len(), retry = report.retry.len(), dead = report.dead.len(), "stream batch dispatched");
+            tracing::info!(
+                sent = report.sent.len(),
+                skipped = report.skipped.len(),
+                retry = report.retry.len(),
+                dead = report.dead.len(),
+                "stream batch dispatched"
+            );
             let mut response = DynamoDbEventResponse::default();
             response.batch_item_failures = failures;
             Ok(serde_json::to_value(response)?)
         }
         DispatchEvent::Scheduled(SweepRequest { sweep: SweepKind::Outbox }) => {
             let report = dispatcher.sweep(SWEEP_MIN_AGE, SWEEP_LIMIT).await?;
-            tracing::info!(sent = report.sent.len(), skipped = report.skipped.len(), retry = report.retry.len(), dead = report.dead.len(), "sweep done");
-            Ok(json!({ "sent": report.sent.len(), "skipped": report.skipped.len(), "retry": report.retry.len(), "dead": report.dead.len() }))
+            tracing::info!(
+                sent = report.sent.len(),
+                skipped = report.skipped.len(),
+                retry = report.retry.len(),
+                dead = report.dead.len(),
+                "sweep done"
+            );
+            Ok(
+                json!({ "sent": report.sent.len(), "skipped": report.skipped.len(), "retry": report.retry.len(), "dead": report.dead.len() }),
+            )
         }
     }
 }
@@ -97,7 +114,8 @@ mod tests {
     use shared::domain::template::Template;
     use shared::mail::MailRenderer;
     use shared::ports::{
-        Commit, DeliveryError, EventPublisher, Guard, ManualClock, OutgoingEvent, ProjectStore, ProjectWrite,
+        Commit, DeliveryError, EventPublisher, Guard, ManualClock, OutgoingEvent, ProjectStore,
+        ProjectWrite,
     };
     use shared::store::sqlite::SqliteStore;
     use std::sync::Arc;
@@ -111,7 +129,8 @@ mod tests {
 
     /// A store holding the L1 project of the sample deal and its created event.
     async fn store() -> Arc<dyn ProjectStore> {
-        let deal: DealWon = serde_json::from_str(include_str!("../../../events/crm/deal-won.json")).unwrap();
+        let deal: DealWon =
+            serde_json::from_str(include_str!("../../../events/crm/deal-won.json")).unwrap();
         let mut plan = intake::plan(&deal, Template::default_for, now());
         let (project, change) = plan.projects.remove(0);
         let store: Arc<dyn ProjectStore> = Arc::new(SqliteStore::in_memory().unwrap());
@@ -124,14 +143,28 @@ mod tests {
 
     #[async_trait::async_trait]
     impl EventPublisher for Down {
-        async fn publish(&self, _: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+        async fn publish(
+            &self,
+            _: &[OutgoingEvent],
+        ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
             Err(DeliveryError::Transient("bus unreachable".into()))
         }
     }
 
-    fn dispatcher(store: Arc<dyn ProjectStore>, publisher: Arc<dyn EventPublisher>, clock: Arc<ManualClock>) -> Dispatcher {
+    fn dispatcher(
+        store: Arc<dyn ProjectStore>,
+        publisher: Arc<dyn EventPublisher>,
+        clock: Arc<ManualClock>,
+    ) -> Dispatcher {
         let settings = DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>");
-        Dispatcher::new(store, Arc::new(MemoryMailer::default()), publisher, clock, MailRenderer::new().unwrap(), settings)
+        Dispatcher::new(
+            store,
+            Arc::new(MemoryMailer::default()),
+            publisher,
+            clock,
+            MailRenderer::new().unwrap(),
+            settings,
+        )
     }
 
     fn parse(json: &str) -> DispatchEvent {
@@ -172,8 +205,14 @@ mod tests {
     async fn undelivered_records_are_reported_and_the_sweep_delivers_them_later() {
         let store = store().await;
         let clock = Arc::new(ManualClock::new(now()));
-        let response = handle(&dispatcher(store.clone(), Arc::new(Down), clock.clone()), parse(BATCH)).await.unwrap();
-        assert_eq!(response["batchItemFailures"], json!([{ "itemIdentifier": "11100000000000000001" }]));
+        let response =
+            handle(&dispatcher(store.clone(), Arc::new(Down), clock.clone()), parse(BATCH))
+                .await
+                .unwrap();
+        assert_eq!(
+            response["batchItemFailures"],
+            json!([{ "itemIdentifier": "11100000000000000001" }])
+        );
         assert_eq!(store.pending_outbox(10).await.unwrap().len(), 1, "given back, not lost");
 
         let publisher = Arc::new(MemoryPublisher::default());

@@ -28,5 +28,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         DispatchSettings::new(config.mail_from),
     );
     let dispatcher = &dispatcher;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<dispatch::DispatchEvent>| dispatch::handle(dispatcher, event.payload))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<dispatch::DispatchEvent>| {
+        dispatch::handle(dispatcher, event.payload)
+    }))
+    .await
 }

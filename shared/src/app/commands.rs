@@ -83,7 +83,11 @@ impl Commands {
         &self,
         id: &ProjectId,
         with_account: bool,
-        mut apply: impl FnMut(&mut Project, Option<&AccountRecord>, DateTime<Utc>) -> Result<Applied<T>, CommandError<E>>,
+        mut apply: impl FnMut(
+            &mut Project,
+            Option<&AccountRecord>,
+            DateTime<Utc>,
+        ) -> Result<Applied<T>, CommandError<E>>,
     ) -> Result<(Project, T), CommandError<E>> {
         let store_error = |e| CommandError::Store(CommitError::Store(e));
         let started = std::time::Instant::now();
@@ -92,7 +96,8 @@ impl Commands {
             if attempt > 0 && started.elapsed() > RETRY_BUDGET {
                 break;
             }
-            let mut project = self.store.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
+            let mut project =
+                self.store.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
             let account = match with_account {
                 true => self.store.account(&project.account.id).await.map_err(store_error)?,
                 false => None,
@@ -100,10 +105,15 @@ impl Commands {
             let expected = project.version;
             let (change, out) = apply(&mut project, account.as_ref(), self.clock.now())?;
             let Some(change) = change else { return Ok((project, out)) };
-            let write = ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
+            let write =
+                ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
             match self.store.commit(Commit { project: Some(write), intake: None }).await {
                 Ok(()) => return Ok((project, out)),
-                Err(CommitError::VersionConflict | CommitError::Contention | CommitError::AccountAlreadyActive) => {
+                Err(
+                    CommitError::VersionConflict
+                    | CommitError::Contention
+                    | CommitError::AccountAlreadyActive,
+                ) => {
                     tracing::debug!(project_id = %id, attempt, "concurrent change, applying again");
                     // Up to 2.56 s: many writers on one project spread out
                     // instead of reloading it in lockstep.
@@ -117,11 +127,17 @@ impl Commands {
     }
 
     /// Takes the project live; the account is activated only by its first project.
-    pub async fn activate(&self, id: &ProjectId, input: Activation, staff: &Staff) -> Result<Project, CommandError<ActivationError>> {
+    pub async fn activate(
+        &self,
+        id: &ProjectId,
+        input: Activation,
+        staff: &Staff,
+    ) -> Result<Project, CommandError<ActivationError>> {
         let (project, ()) = self
             .update_with_account(id, true, |p, account, now| {
                 let active = account.is_some_and(AccountRecord::is_active);
-                let change = p.activate(&input, active, &staff.sub, now).map_err(CommandError::Rejected)?;
+                let change =
+                    p.activate(&input, active, &staff.sub, now).map_err(CommandError::Rejected)?;
                 Ok((change, ()))
             })
             .await?;
@@ -130,11 +146,18 @@ impl Commands {
 
     /// Raises a due escalation of one task by one level; the level reached,
     /// or `None` when there was nothing to do (a concurrent sweep did it).
-    pub async fn escalate(&self, id: &ProjectId, task: &TaskId, policy: &EscalationPolicy, contact: &str) -> Result<Option<u8>, CommandError<std::convert::Infallible>> {
+    pub async fn escalate(
+        &self,
+        id: &ProjectId,
+        task: &TaskId,
+        policy: &EscalationPolicy,
+        contact: &str,
+    ) -> Result<Option<u8>, CommandError<std::convert::Infallible>> {
         let (_, level) = self
             .update(id, |p, now| {
                 let change = p.escalate_task(task, policy, contact, now);
-                let level = change.as_ref().and_then(|_| p.task(task.as_str())).map(|t| t.escalation_level);
+                let level =
+                    change.as_ref().and_then(|_| p.task(task.as_str())).map(|t| t.escalation_level);
                 Ok((change, level))
             })
             .await?;
@@ -150,7 +173,9 @@ impl Commands {
     ) -> Result<Project, CommandError<MilestoneError>> {
         let (project, ()) = self
             .update(id, |p, now| {
-                let change = p.complete_milestone(key, input.clone(), &staff.sub, now).map_err(CommandError::Rejected)?;
+                let change = p
+                    .complete_milestone(key, input.clone(), &staff.sub, now)
+                    .map_err(CommandError::Rejected)?;
                 Ok((change, ()))
             })
             .await?;
@@ -166,7 +191,9 @@ impl Commands {
     ) -> Result<Project, CommandError<MilestoneError>> {
         let (project, ()) = self
             .update(id, |p, now| {
-                let change = p.reopen_milestone(key, reason, &staff.sub, now).map_err(CommandError::Rejected)?;
+                let change = p
+                    .reopen_milestone(key, reason, &staff.sub, now)
+                    .map_err(CommandError::Rejected)?;
                 Ok((Some(change), ()))
             })
             .await?;
@@ -182,7 +209,9 @@ impl Commands {
     ) -> Result<Task, CommandError<TaskError>> {
         let (project, task_id) = self
             .update(id, |p, now| {
-                let (task_id, change) = p.add_task(milestone, new.clone(), &staff.sub, now).map_err(CommandError::Rejected)?;
+                let (task_id, change) = p
+                    .add_task(milestone, new.clone(), &staff.sub, now)
+                    .map_err(CommandError::Rejected)?;
                 Ok((Some(change), task_id))
             })
             .await?;
@@ -208,7 +237,9 @@ impl Commands {
                 {
                     return Err(CommandError::Forbidden);
                 }
-                let change = p.change_task(task_id, patch.clone(), &staff.sub, now).map_err(CommandError::Rejected)?;
+                let change = p
+                    .change_task(task_id, patch.clone(), &staff.sub, now)
+                    .map_err(CommandError::Rejected)?;
                 Ok((change, ()))
             })
             .await?;

@@ -13,7 +13,8 @@ use crate::domain::OutboxId;
 use crate::domain::outbox::{OutboxEntry, OutboxMessage};
 use crate::mail::{Envelope, MailRenderer, compose};
 use crate::ports::{
-    Claim, Claimed, Clock, DeliveryError, Lease, EventPublisher, MAX_EVENTS_PER_CALL, Mailer, OutgoingEvent, OutgoingMail, ProjectStore, StoreError,
+    Claim, Claimed, Clock, DeliveryError, EventPublisher, Lease, MAX_EVENTS_PER_CALL, Mailer,
+    OutgoingEvent, OutgoingMail, ProjectStore, StoreError,
 };
 use chrono::Duration;
 use std::collections::HashSet;
@@ -34,7 +35,12 @@ pub struct DispatchSettings {
 
 impl DispatchSettings {
     pub fn new(mail_from: impl Into<String>) -> Self {
-        Self { mail_from: mail_from.into(), lease: Duration::seconds(120), attempts: 4, max_claims: 20 }
+        Self {
+            mail_from: mail_from.into(),
+            lease: Duration::seconds(120),
+            attempts: 4,
+            max_claims: 20,
+        }
     }
 }
 
@@ -82,7 +88,8 @@ impl Dispatcher {
     pub async fn dispatch(&self, ids: &[OutboxId]) -> DispatchReport {
         let mut report = DispatchReport::default();
         let mut seen = HashSet::new();
-        let (mut events, mut mails): (Vec<(OutgoingEvent, Lease)>, Vec<(OutboxEntry, Lease)>) = (Vec::new(), Vec::new());
+        let mut events: Vec<(OutgoingEvent, Lease)> = Vec::new();
+        let mut mails: Vec<(OutboxEntry, Lease)> = Vec::new();
         for id in ids.iter().filter(|id| seen.insert(*id)) {
             match self.store.claim_outbox(id, self.clock.now(), self.settings.lease).await {
                 Ok(Claim::Claimed(Claimed { entry, lease, attempts })) => {
@@ -93,7 +100,12 @@ impl Dispatcher {
                     }
                     match entry.message {
                         OutboxMessage::Event { detail_type, detail } => {
-                            let event = OutgoingEvent { entry_id: entry.id, detail_type, detail, time: entry.created_at };
+                            let event = OutgoingEvent {
+                                entry_id: entry.id,
+                                detail_type,
+                                detail,
+                                time: entry.created_at,
+                            };
                             events.push((event, lease));
                         }
                         OutboxMessage::Mail { .. } => mails.push((entry, lease)),
@@ -121,14 +133,30 @@ impl Dispatcher {
 
     /// Delivers entries still pending `min_age` after they were written: the
     /// safety net for lost stream batches and entries given back. Oldest first.
-    pub async fn sweep(&self, min_age: Duration, limit: usize) -> Result<DispatchReport, StoreError> {
+    pub async fn sweep(
+        &self,
+        min_age: Duration,
+        limit: usize,
+    ) -> Result<DispatchReport, StoreError> {
         let cutoff = self.clock.now() - min_age;
-        let due: Vec<OutboxId> =
-            self.store.pending_outbox(limit).await?.into_iter().take_while(|e| e.created_at <= cutoff).map(|e| e.id).collect();
+        let due: Vec<OutboxId> = self
+            .store
+            .pending_outbox(limit)
+            .await?
+            .into_iter()
+            .take_while(|e| e.created_at <= cutoff)
+            .map(|e| e.id)
+            .collect();
         Ok(self.dispatch(&due).await)
     }
 
-    async fn settle(&self, id: &OutboxId, lease: Lease, outcome: Outcome, report: &mut DispatchReport) {
+    async fn settle(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        outcome: Outcome,
+        report: &mut DispatchReport,
+    ) {
         let now = self.clock.now();
         let recorded = match &outcome {
             Outcome::Sent => self.store.mark_sent(id, lease, now).await,
@@ -138,9 +166,13 @@ impl Dispatcher {
         match recorded {
             Ok(true) => {}
             // Our lease ended mid-delivery and another dispatcher took the entry over.
-            Ok(false) => tracing::warn!(outbox_id = %id, "lease lost before the outcome was recorded"),
+            Ok(false) => {
+                tracing::warn!(outbox_id = %id, "lease lost before the outcome was recorded")
+            }
             // The lease still holds the entry; once it ends the sweep will see it again.
-            Err(e) => tracing::error!(outbox_id = %id, error = %e, "cannot record the delivery outcome"),
+            Err(e) => {
+                tracing::error!(outbox_id = %id, error = %e, "cannot record the delivery outcome")
+            }
         }
         match outcome {
             Outcome::Sent => {
@@ -183,9 +215,15 @@ impl Dispatcher {
                 Ok(results) => {
                     let mut still = Vec::new();
                     for (n, &i) in pending.iter().enumerate() {
-                        match results.get(n).cloned().unwrap_or(Err(DeliveryError::Transient("no result for entry".into()))) {
+                        match results
+                            .get(n)
+                            .cloned()
+                            .unwrap_or(Err(DeliveryError::Transient("no result for entry".into())))
+                        {
                             Ok(()) => outcomes[i] = Some(Outcome::Sent),
-                            Err(DeliveryError::Permanent(e)) => outcomes[i] = Some(Outcome::Dead(e)),
+                            Err(DeliveryError::Permanent(e)) => {
+                                outcomes[i] = Some(Outcome::Dead(e))
+                            }
                             Err(e) => {
                                 last_error = e.to_string();
                                 still.push(i);
@@ -196,7 +234,10 @@ impl Dispatcher {
                 }
             }
         }
-        outcomes.into_iter().map(|o| o.unwrap_or_else(|| Outcome::Retry(last_error.clone()))).collect()
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Outcome::Retry(last_error.clone())))
+            .collect()
     }
 
     async fn mail(&self, entry: &OutboxEntry) -> Outcome {
@@ -218,7 +259,12 @@ impl Dispatcher {
             Ok(raw) => raw,
             Err(e) => return Outcome::Dead(e.to_string()),
         };
-        let mail = OutgoingMail { entry_id: entry.id.clone(), from: self.settings.mail_from.clone(), to: to.clone(), raw };
+        let mail = OutgoingMail {
+            entry_id: entry.id.clone(),
+            from: self.settings.mail_from.clone(),
+            to: to.clone(),
+            raw,
+        };
         let mut last_error = String::new();
         for attempt in 0..self.settings.attempts {
             if attempt > 0 {

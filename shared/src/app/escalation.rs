@@ -36,7 +36,11 @@ pub struct Escalator {
 
 impl Escalator {
     /// `contact` receives level-2 escalations (`ESCALATION_EMAIL`).
-    pub fn new(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, contact: impl Into<String>) -> Self {
+    pub fn new(
+        store: Arc<dyn ProjectStore>,
+        clock: Arc<dyn Clock>,
+        contact: impl Into<String>,
+    ) -> Self {
         Self {
             commands: Commands::new(store.clone(), clock.clone()),
             store,
@@ -56,7 +60,9 @@ impl Escalator {
                     report.escalated.push((project, task, level));
                 }
                 Ok(None) => {}
-                Err(CommandError::NotFound) => tracing::warn!(project_id = %project, "escalation of a missing project"),
+                Err(CommandError::NotFound) => {
+                    tracing::warn!(project_id = %project, "escalation of a missing project")
+                }
                 Err(e) => {
                     tracing::warn!(project_id = %project, task_id = %task, error = %e, "escalation failed, next sweep retries");
                     report.failed += 1;

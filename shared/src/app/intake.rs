@@ -12,7 +12,9 @@ use crate::domain::deal::DealWon;
 use crate::domain::intake::{self, DealAccepted, IntakeRecord, IntakeState};
 use crate::domain::template::Template;
 use crate::domain::validation::FieldError;
-use crate::ports::{Clock, Commit, CommitError, Guard, IntakeWrite, ProjectStore, ProjectWrite, StoreError};
+use crate::ports::{
+    Clock, Commit, CommitError, Guard, IntakeWrite, ProjectStore, ProjectWrite, StoreError,
+};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -57,9 +59,17 @@ impl Intake {
         deal.validate(now).map_err(IntakeError::Invalid)?;
         // One read for the current templates of every service type of the deal.
         let types: Vec<String> = deal.installable_lines().map(|l| l.service_type.clone()).collect();
-        let templates = if types.is_empty() { Vec::new() } else { self.store.current_templates(&types).await? };
+        let templates = if types.is_empty() {
+            Vec::new()
+        } else {
+            self.store.current_templates(&types).await?
+        };
         let template_for = |service_type: &str| {
-            templates.iter().find(|t| t.service_type == service_type).cloned().unwrap_or_else(|| Template::default_for(service_type))
+            templates
+                .iter()
+                .find(|t| t.service_type == service_type)
+                .cloned()
+                .unwrap_or_else(|| Template::default_for(service_type))
         };
         let plan = intake::plan(&deal, template_for, now);
         let mut claim = plan.record;
@@ -75,7 +85,8 @@ impl Intake {
             change,
         });
 
-        let first = Commit { project: projects.next(), intake: Some(IntakeWrite::Claim(claim.clone())) };
+        let first =
+            Commit { project: projects.next(), intake: Some(IntakeWrite::Claim(claim.clone())) };
         let replayed = match self.commit(first).await {
             Ok(()) => None,
             Err(CommitError::IntakeExists(existing)) => {
@@ -91,8 +102,10 @@ impl Intake {
         };
 
         for (i, write) in (1..).zip(projects) {
-            let intake = (i == last)
-                .then(|| IntakeWrite::Complete { deal_id: deal.deal_id.clone(), fingerprint: fingerprint.clone() });
+            let intake = (i == last).then(|| IntakeWrite::Complete {
+                deal_id: deal.deal_id.clone(),
+                fingerprint: fingerprint.clone(),
+            });
             match self.commit(Commit { project: Some(write), intake }).await {
                 // AlreadyExists: a concurrent delivery of the same content
                 // created it (and, on the last step, completed the record with it).
@@ -119,7 +132,11 @@ impl Intake {
     ) -> Result<IntakeRecord, IntakeError> {
         let record = match returned {
             Some(record) => *record,
-            None => self.store.intake_record(deal_id).await?.ok_or_else(|| IntakeError::Conflict { deal_id: deal_id.into() })?,
+            None => self
+                .store
+                .intake_record(deal_id)
+                .await?
+                .ok_or_else(|| IntakeError::Conflict { deal_id: deal_id.into() })?,
         };
         if record.fingerprint != fingerprint {
             return Err(IntakeError::Conflict { deal_id: deal_id.into() });

@@ -76,7 +76,11 @@ impl Queries {
         Ok(ProjectView { project, history: history? })
     }
 
-    pub async fn projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, QueryError> {
+    pub async fn projects(
+        &self,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> Result<Page<ProjectOverview>, QueryError> {
         Ok(self.store.list_projects(filter, page).await?)
     }
 
@@ -96,12 +100,17 @@ impl Queries {
                 _ => TaskFilter::Assignee { assignee: staff.sub.clone(), status },
             },
             Assignee::Me => TaskFilter::Assignee { assignee: staff.sub.clone(), status },
-            Assignee::Email(email) if oversees || email == staff.sub => TaskFilter::Assignee { assignee: email, status },
+            Assignee::Email(email) if oversees || email == staff.sub => {
+                TaskFilter::Assignee { assignee: email, status }
+            }
             Assignee::Anyone if oversees => match status {
                 Some(status) => TaskFilter::Status(status),
                 None => {
                     let message = "is required to list the tasks of every assignee".to_owned();
-                    return Err(QueryError::Invalid(vec![FieldError { field: "status".into(), message }]));
+                    return Err(QueryError::Invalid(vec![FieldError {
+                        field: "status".into(),
+                        message,
+                    }]));
                 }
             },
             _ => return Err(QueryError::Forbidden),

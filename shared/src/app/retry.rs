@@ -48,7 +48,11 @@ mod tests {
     async fn contention_is_retried_until_it_clears() {
         let calls = AtomicU32::new(0);
         let result = on_contention(|| async {
-            if calls.fetch_add(1, Ordering::SeqCst) < 3 { Err(CommitError::Contention) } else { Ok(7) }
+            if calls.fetch_add(1, Ordering::SeqCst) < 3 {
+                Err(CommitError::Contention)
+            } else {
+                Ok(7)
+            }
         })
         .await;
         assert_eq!(result.unwrap(), 7);

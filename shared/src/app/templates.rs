@@ -40,7 +40,12 @@ impl Templates {
     }
 
     /// Saves `input` as the next version of `service_type`'s template.
-    pub async fn replace(&self, service_type: &str, input: TemplateInput, staff: &Staff) -> Result<Template, TemplatesError> {
+    pub async fn replace(
+        &self,
+        service_type: &str,
+        input: TemplateInput,
+        staff: &Staff,
+    ) -> Result<Template, TemplatesError> {
         let current = self.current(service_type).await?;
         let next = Template::edited(&current, input, &staff.sub, self.clock.now())?;
         match self.store.save_template(&next).await {

@@ -37,7 +37,10 @@ fn entry_error(code: &str, message: &str) -> DeliveryError {
 
 #[async_trait]
 impl EventPublisher for EventBridgePublisher {
-    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+    async fn publish(
+        &self,
+        events: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -53,18 +56,25 @@ impl EventPublisher for EventBridgePublisher {
                     .build()
             })
             .collect();
-        let out = self.client.put_events().set_entries(Some(entries)).send().await.map_err(|e| {
-            let text = format!("{}: {}", e.code().unwrap_or("SdkError"), e.message().unwrap_or_default());
-            match e.code() {
-                Some("ThrottlingException") => DeliveryError::Throttled(text),
-                _ => DeliveryError::Transient(text),
-            }
-        })?;
+        let out =
+            self.client.put_events().set_entries(Some(entries)).send().await.map_err(|e| {
+                let text = format!(
+                    "{}: {}",
+                    e.code().unwrap_or("SdkError"),
+                    e.message().unwrap_or_default()
+                );
+                match e.code() {
+                    Some("ThrottlingException") => DeliveryError::Throttled(text),
+                    _ => DeliveryError::Transient(text),
+                }
+            })?;
         // FailedEntryCount > 0 means some entries were refused: read each one.
         let results = out.entries();
         Ok((0..events.len())
             .map(|i| match results.get(i) {
-                None => Err(DeliveryError::Transient("PutEvents returned no result for the entry".into())),
+                None => Err(DeliveryError::Transient(
+                    "PutEvents returned no result for the entry".into(),
+                )),
                 Some(r) => match r.error_code() {
                     None => Ok(()),
                     Some(code) => Err(entry_error(code, r.error_message().unwrap_or_default())),

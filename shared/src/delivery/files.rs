@@ -30,7 +30,9 @@ impl Mailer for FileMailer {
         let path = self.dir.join(format!("{}.eml", mail.entry_id));
         let tmp = path.with_extension("eml.tmp");
         // Written aside then renamed: a reader never sees half a mail.
-        std::fs::write(&tmp, &mail.raw).and_then(|()| std::fs::rename(&tmp, &path)).map_err(io_error)
+        std::fs::write(&tmp, &mail.raw)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(io_error)
     }
 }
 
@@ -56,14 +58,21 @@ impl FileEventPublisher {
 
 #[async_trait]
 impl EventPublisher for FileEventPublisher {
-    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+    async fn publish(
+        &self,
+        events: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
         let mut lines = String::new();
         for event in events {
             lines.push_str(&eventbridge_envelope(event, "000000000000", "local").to_string());
             lines.push('\n');
         }
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(io_error)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io_error)?;
         file.write_all(lines.as_bytes()).map_err(io_error)?;
         Ok(events.iter().map(|_| Ok(())).collect())
     }

@@ -36,7 +36,10 @@ impl MemoryPublisher {
 
 #[async_trait]
 impl EventPublisher for MemoryPublisher {
-    async fn publish(&self, events: &[OutgoingEvent]) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+    async fn publish(
+        &self,
+        events: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
         self.published.lock().unwrap_or_else(|e| e.into_inner()).extend(events.iter().cloned());
         Ok(events.iter().map(|_| Ok(())).collect())
     }

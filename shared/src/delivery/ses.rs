@@ -23,14 +23,19 @@ impl SesMailer {
     }
 }
 
-fn classify(e: SdkError<SendEmailError, aws_sdk_sesv2::config::http::HttpResponse>) -> DeliveryError {
-    let message = format!("{}: {}", e.code().unwrap_or("SdkError"), e.message().unwrap_or_default());
+fn classify(
+    e: SdkError<SendEmailError, aws_sdk_sesv2::config::http::HttpResponse>,
+) -> DeliveryError {
+    let message =
+        format!("{}: {}", e.code().unwrap_or("SdkError"), e.message().unwrap_or_default());
     match e.as_service_error() {
-        Some(SendEmailError::TooManyRequestsException(_) | SendEmailError::LimitExceededException(_)) => {
-            DeliveryError::Throttled(message)
-        }
+        Some(
+            SendEmailError::TooManyRequestsException(_) | SendEmailError::LimitExceededException(_),
+        ) => DeliveryError::Throttled(message),
         // The message itself is refused: sending it again will not help.
-        Some(SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_)) => DeliveryError::Permanent(message),
+        Some(SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_)) => {
+            DeliveryError::Permanent(message)
+        }
         // Account or configuration problems: an operator can fix them, then the sweep resends.
         _ => DeliveryError::Transient(message),
     }
@@ -39,9 +44,15 @@ fn classify(e: SdkError<SendEmailError, aws_sdk_sesv2::config::http::HttpRespons
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, mail: &OutgoingMail) -> Result<(), DeliveryError> {
-        let permanent = |e: aws_sdk_sesv2::error::BuildError| DeliveryError::Permanent(e.to_string());
-        let raw = RawMessage::builder().data(Blob::new(mail.raw.clone())).build().map_err(permanent)?;
-        let tag = MessageTag::builder().name("outbox_id").value(mail.entry_id.as_str()).build().map_err(permanent)?;
+        let permanent =
+            |e: aws_sdk_sesv2::error::BuildError| DeliveryError::Permanent(e.to_string());
+        let raw =
+            RawMessage::builder().data(Blob::new(mail.raw.clone())).build().map_err(permanent)?;
+        let tag = MessageTag::builder()
+            .name("outbox_id")
+            .value(mail.entry_id.as_str())
+            .build()
+            .map_err(permanent)?;
         self.client
             .send_email()
             .from_email_address(&mail.from)

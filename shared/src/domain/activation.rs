@@ -59,11 +59,17 @@ impl Activation {
             e.add("go_live_date", "must not be in the future");
         }
         if self.go_live_date < project.won_at.date_naive() {
-            e.add("go_live_date", format!("must not be before the deal was won ({})", project.won_at.date_naive()));
+            e.add(
+                "go_live_date",
+                format!("must not be before the deal was won ({})", project.won_at.date_naive()),
+            );
         }
         for service in &project.services {
             if !self.technical_summary.iter().any(|s| s.line_id == service.line_id) {
-                e.add("technical_summary", format!("must describe service line {}", service.line_id));
+                e.add(
+                    "technical_summary",
+                    format!("must describe service line {}", service.line_id),
+                );
             }
         }
         for (i, s) in self.technical_summary.iter().enumerate() {
@@ -108,8 +114,12 @@ impl Project {
         if self.status == ProjectStatus::Live {
             return Ok(None);
         }
-        let pending: Vec<MilestoneKey> =
-            self.milestones.iter().filter(|m| !m.activation && !m.is_completed()).map(|m| m.key.clone()).collect();
+        let pending: Vec<MilestoneKey> = self
+            .milestones
+            .iter()
+            .filter(|m| !m.activation && !m.is_completed())
+            .map(|m| m.key.clone())
+            .collect();
         if !pending.is_empty() {
             return Err(ActivationError::MilestonesPending { pending });
         }
@@ -146,12 +156,14 @@ impl Project {
                 next_milestone: None,
             }));
         }
-        rec.event(DomainEvent::SubscriptionActivationRequested(events::SubscriptionActivationRequested {
-            account_id: self.account.id.clone(),
-            deal_id: self.deal_id.clone(),
-            subscription_ids: self.services.iter().map(|s| s.subscription_id.clone()).collect(),
-            effective_date: input.go_live_date,
-        }));
+        rec.event(DomainEvent::SubscriptionActivationRequested(
+            events::SubscriptionActivationRequested {
+                account_id: self.account.id.clone(),
+                deal_id: self.deal_id.clone(),
+                subscription_ids: self.services.iter().map(|s| s.subscription_id.clone()).collect(),
+                effective_date: input.go_live_date,
+            },
+        ));
         if !account_active {
             rec.event(DomainEvent::CustomerAccountActivated(events::CustomerAccountActivated {
                 account_id: self.account.id.clone(),
@@ -174,17 +186,30 @@ impl Project {
                     name: line.name.clone(),
                     subscription_id: line.subscription_id.clone(),
                     site: line.site.clone(),
-                    technical_summary: input.technical_summary.iter().find(|s| s.line_id == line.line_id).cloned(),
+                    technical_summary: input
+                        .technical_summary
+                        .iter()
+                        .find(|s| s.line_id == line.line_id)
+                        .cloned(),
                 })
                 .collect(),
         }));
         if touched.iter().any(|(_, _, mail)| *mail == Some(CustomerMail::GoLive)) {
-            rec.mail(CustomerMail::GoLive, &self.technical_contact.email, self.account.language, self.mail_context());
+            rec.mail(
+                CustomerMail::GoLive,
+                &self.technical_contact.email,
+                self.account.language,
+                self.mail_context(),
+            );
         }
         let mut change = rec.finish();
         change.milestones = touched.into_iter().map(|(key, _, _)| key).collect();
         if !account_active {
-            change.account = Some(AccountChange::Activated { id: self.account.id.clone(), at: now, project_id: self.id.to_string() });
+            change.account = Some(AccountChange::Activated {
+                id: self.account.id.clone(),
+                at: now,
+                project_id: self.id.to_string(),
+            });
         }
         Ok(Some(change))
     }
@@ -200,7 +225,13 @@ mod tests {
 
     fn ready() -> Project {
         let (mut p, _) = project();
-        for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+        for key in [
+            "order_confirmed",
+            "equipment_ordered",
+            "delivery_confirmed",
+            "installation_done",
+            "customer_acceptance",
+        ] {
             p.complete_milestone(key, CompleteMilestone::default(), "pm", now()).unwrap();
         }
         p
@@ -247,7 +278,9 @@ mod tests {
         );
         assert_eq!(p.status, ProjectStatus::Live);
         assert!(p.milestones.iter().all(|m| m.is_completed()));
-        let OutboxMessage::Event { detail, .. } = &change.outbox[1].message else { panic!("an event") };
+        let OutboxMessage::Event { detail, .. } = &change.outbox[1].message else {
+            panic!("an event")
+        };
         assert_eq!(detail["subscription_ids"], json!(["SUB-9001"]));
         assert_eq!(detail["effective_date"], now().date_naive().to_string());
         assert!(matches!(change.account, Some(AccountChange::Activated { .. })));
@@ -272,7 +305,11 @@ mod tests {
     fn every_milestone_before_go_live_must_be_completed() {
         let (mut p, _) = project();
         p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
-        let Err(ActivationError::MilestonesPending { pending }) = p.activate(&activation(), false, "pm", now()) else { panic!() };
+        let Err(ActivationError::MilestonesPending { pending }) =
+            p.activate(&activation(), false, "pm", now())
+        else {
+            panic!()
+        };
         assert_eq!(pending.len(), 4);
         assert_eq!(pending[0].as_str(), "equipment_ordered");
     }
@@ -282,7 +319,9 @@ mod tests {
         let mut p = ready();
         let mut future = activation();
         future.go_live_date = (now() + Duration::days(1)).date_naive();
-        let Err(ActivationError::Invalid(errors)) = p.activate(&future, false, "pm", now()) else { panic!() };
+        let Err(ActivationError::Invalid(errors)) = p.activate(&future, false, "pm", now()) else {
+            panic!()
+        };
         assert_eq!(errors[0].field, "go_live_date");
         let mut early = activation();
         early.go_live_date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
@@ -294,7 +333,9 @@ mod tests {
         let mut p = ready();
         let mut wrong = activation();
         wrong.technical_summary[0].line_id = "L9".into();
-        let Err(ActivationError::Invalid(errors)) = p.activate(&wrong, false, "pm", now()) else { panic!() };
+        let Err(ActivationError::Invalid(errors)) = p.activate(&wrong, false, "pm", now()) else {
+            panic!()
+        };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["technical_summary", "technical_summary[0].line_id"]);
     }
@@ -303,8 +344,19 @@ mod tests {
     fn a_live_project_is_final() {
         let mut p = ready();
         p.activate(&activation(), false, "pm", now()).unwrap();
-        assert_eq!(p.reopen_milestone("customer_acceptance", "why", "admin", now()), Err(crate::domain::project::MilestoneError::ProjectLive));
-        let new = crate::domain::work::NewTask { title: "x".into(), assignee: "t@bluerocktel.fr".into(), due_date: now().date_naive(), description: None };
-        assert_eq!(p.add_task("go_live", new, "pm", now()).unwrap_err(), crate::domain::work::TaskError::ProjectLive);
+        assert_eq!(
+            p.reopen_milestone("customer_acceptance", "why", "admin", now()),
+            Err(crate::domain::project::MilestoneError::ProjectLive)
+        );
+        let new = crate::domain::work::NewTask {
+            title: "x".into(),
+            assignee: "t@bluerocktel.fr".into(),
+            due_date: now().date_naive(),
+            description: None,
+        };
+        assert_eq!(
+            p.add_task("go_live", new, "pm", now()).unwrap_err(),
+            crate::domain::work::TaskError::ProjectLive
+        );
     }
 }

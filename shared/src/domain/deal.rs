@@ -120,7 +120,10 @@ impl DealWon {
                 e.add(at("line_id"), "must be unique within the deal");
             }
             if !is_machine_key(&line.service_type) {
-                e.add(at("service_type"), format!("must be 1 to {MAX_ID} lower-case letters, digits or _"));
+                e.add(
+                    at("service_type"),
+                    format!("must be 1 to {MAX_ID} lower-case letters, digits or _"),
+                );
             }
             e.text(&at("name"), &line.name, MAX_NAME);
             e.identifier(&at("subscription_id"), &line.subscription_id);
@@ -148,7 +151,8 @@ pub(crate) mod tests {
 
     /// The sample deal of API.md (also `events/crm/deal-won.json`).
     pub(crate) fn sample() -> DealWon {
-        serde_json::from_str(include_str!("../../../events/crm/deal-won.json")).expect("sample deal parses")
+        serde_json::from_str(include_str!("../../../events/crm/deal-won.json"))
+            .expect("sample deal parses")
     }
 
     fn now() -> DateTime<Utc> {

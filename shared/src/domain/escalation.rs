@@ -1,12 +1,12 @@
 //! Escalation of overdue blocked tasks: one level per sweep at most, to the
 //! project owner first, then to the escalation contact.
 
+use super::Language;
 use super::events::{self, DomainEvent};
 use super::ids::TaskId;
 use super::outbox::MailTemplate;
 use super::project::{Change, Project, Recorder};
 use super::task::{EscalationPolicy, TaskStatus};
-use super::Language;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -17,11 +17,20 @@ impl Project {
     /// Raises task `id` one level if its escalation is due at `now`.
     /// `Ok(None)` when there is nothing to do: unknown or unblocked task,
     /// not due yet, last level reached (a sweep that lost a race finds it so).
-    pub fn escalate_task(&mut self, id: &TaskId, policy: &EscalationPolicy, contact: &str, now: DateTime<Utc>) -> Option<Change> {
+    pub fn escalate_task(
+        &mut self,
+        id: &TaskId,
+        policy: &EscalationPolicy,
+        contact: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Change> {
         let index = self.tasks.iter().position(|t| &t.id == id)?;
         let task = &self.tasks[index];
         let due = task.next_escalation_at.is_some_and(|at| at <= now);
-        if task.status != TaskStatus::Blocked || !due || task.escalation_level >= EscalationPolicy::MAX_LEVEL {
+        if task.status != TaskStatus::Blocked
+            || !due
+            || task.escalation_level >= EscalationPolicy::MAX_LEVEL
+        {
             return None;
         }
         let level = task.escalation_level + 1;
@@ -30,10 +39,14 @@ impl Project {
         let mut task = task.clone();
         let before = json!({ "escalation_level": task.escalation_level, "next_escalation_at": task.next_escalation_at });
         task.escalation_level = level;
-        task.next_escalation_at = (level < EscalationPolicy::MAX_LEVEL).then(|| now + policy.level_two_after);
+        task.next_escalation_at =
+            (level < EscalationPolicy::MAX_LEVEL).then(|| now + policy.level_two_after);
         task.updated_at = now;
 
-        let milestone_name = self.milestone(task.milestone_key.as_str()).map(|m| m.name.fr.clone()).unwrap_or_default();
+        let milestone_name = self
+            .milestone(task.milestone_key.as_str())
+            .map(|m| m.name.fr.clone())
+            .unwrap_or_default();
         let mut rec = Recorder::new(&self.id, version, now, ESCALATION_ACTOR);
         rec.history(
             "task.escalated",
@@ -87,9 +100,18 @@ mod tests {
     /// A project with one task due in 3 days, blocked now.
     fn blocked() -> (Project, TaskId) {
         let (mut p, _) = project();
-        let new = NewTask { title: "Survey".into(), assignee: "tech@bluerocktel.fr".into(), due_date: (now() + Duration::days(3)).date_naive(), description: None };
+        let new = NewTask {
+            title: "Survey".into(),
+            assignee: "tech@bluerocktel.fr".into(),
+            due_date: (now() + Duration::days(3)).date_naive(),
+            description: None,
+        };
         let (id, _) = p.add_task("order_confirmed", new, "pm", now()).unwrap();
-        let patch = TaskPatch { status: Some(TaskStatus::Blocked), blocked_reason: Some("No access".into()), ..TaskPatch::default() };
+        let patch = TaskPatch {
+            status: Some(TaskStatus::Blocked),
+            blocked_reason: Some("No access".into()),
+            ..TaskPatch::default()
+        };
         p.change_task(id.as_str(), patch, "tech", now()).unwrap();
         (p, id)
     }
@@ -101,17 +123,36 @@ mod tests {
     #[test]
     fn a_blocked_task_escalates_to_the_owner_then_the_contact_then_stops() {
         let (mut p, id) = blocked();
-        assert!(escalate(&mut p, &id, now() + Duration::hours(47)).is_none(), "not due before the threshold");
+        assert!(
+            escalate(&mut p, &id, now() + Duration::hours(47)).is_none(),
+            "not due before the threshold"
+        );
         let first = escalate(&mut p, &id, now() + Duration::hours(48)).expect("level 1");
-        let OutboxMessage::Event { detail, .. } = &first.outbox[0].message else { panic!("an event") };
-        assert_eq!((detail["level"].as_u64(), detail["notified"].as_str()), (Some(1), Some("sophie.durand@bluerocktel.fr")));
-        let OutboxMessage::Mail { to, template, .. } = &first.outbox[1].message else { panic!("a mail") };
-        assert_eq!((to.as_str(), *template), ("sophie.durand@bluerocktel.fr", MailTemplate::TaskEscalated));
-        assert!(escalate(&mut p, &id, now() + Duration::hours(49)).is_none(), "one level per due time");
+        let OutboxMessage::Event { detail, .. } = &first.outbox[0].message else {
+            panic!("an event")
+        };
+        assert_eq!(
+            (detail["level"].as_u64(), detail["notified"].as_str()),
+            (Some(1), Some("sophie.durand@bluerocktel.fr"))
+        );
+        let OutboxMessage::Mail { to, template, .. } = &first.outbox[1].message else {
+            panic!("a mail")
+        };
+        assert_eq!(
+            (to.as_str(), *template),
+            ("sophie.durand@bluerocktel.fr", MailTemplate::TaskEscalated)
+        );
+        assert!(
+            escalate(&mut p, &id, now() + Duration::hours(49)).is_none(),
+            "one level per due time"
+        );
         let second = escalate(&mut p, &id, now() + Duration::hours(72)).expect("level 2");
         let OutboxMessage::Mail { to, .. } = &second.outbox[1].message else { panic!("a mail") };
         assert_eq!(to, CONTACT);
-        assert!(escalate(&mut p, &id, now() + Duration::days(30)).is_none(), "nothing after the last level");
+        assert!(
+            escalate(&mut p, &id, now() + Duration::days(30)).is_none(),
+            "nothing after the last level"
+        );
         assert_eq!(p.task(id.as_str()).unwrap().next_escalation_at, None);
     }
 

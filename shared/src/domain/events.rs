@@ -5,9 +5,9 @@
 
 use super::activation::ServiceSummary;
 use super::deal::{Contact, Installation, Language, Site};
-use super::project::AccountInfo;
 use super::ids::{OutboxId, ProjectId, TaskId};
 use super::outbox::OutboxMessage;
+use super::project::AccountInfo;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -149,7 +149,9 @@ impl DomainEvent {
             Self::MilestoneCompleted(_) => detail_type::MILESTONE_COMPLETED,
             Self::TaskBlocked(_) => detail_type::TASK_BLOCKED,
             Self::TaskEscalated(_) => detail_type::TASK_ESCALATED,
-            Self::SubscriptionActivationRequested(_) => detail_type::SUBSCRIPTION_ACTIVATION_REQUESTED,
+            Self::SubscriptionActivationRequested(_) => {
+                detail_type::SUBSCRIPTION_ACTIVATION_REQUESTED
+            }
             Self::CustomerAccountActivated(_) => detail_type::CUSTOMER_ACCOUNT_ACTIVATED,
             Self::HelpdeskAccountConfigured(_) => detail_type::HELPDESK_ACCOUNT_CONFIGURED,
         }

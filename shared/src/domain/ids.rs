@@ -16,7 +16,18 @@ fn derive(parts: &[&str]) -> Uuid {
 
 macro_rules! string_id {
     ($name:ident) => {
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            Serialize,
+            Deserialize,
+            utoipa::ToSchema,
+        )]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -65,7 +76,9 @@ impl TaskId {
     /// Whether `raw` has the shape of an id this service issues.
     pub fn is_well_formed(raw: &str) -> bool {
         let b = raw.as_bytes();
-        raw.len() >= 11 && raw.starts_with("T-") && b[2..].iter().all(|c| c.is_ascii_digit() || *c == b'-')
+        raw.len() >= 11
+            && raw.starts_with("T-")
+            && b[2..].iter().all(|c| c.is_ascii_digit() || *c == b'-')
     }
 }
 
@@ -73,7 +86,10 @@ impl OutboxId {
     /// The id of the `index`-th message produced by the change that brought
     /// `project` to `version`: stable across retries of that change.
     pub fn derived(project: &ProjectId, version: u64, index: usize) -> Self {
-        Self(derive(&["outbox", project.as_str(), &version.to_string(), &index.to_string()]).to_string())
+        Self(
+            derive(&["outbox", project.as_str(), &version.to_string(), &index.to_string()])
+                .to_string(),
+        )
     }
 }
 

@@ -68,7 +68,11 @@ pub fn fingerprint(deal: &DealWon) -> String {
 }
 
 /// Plans the intake of `deal`; `template_for` gives the template of a service type.
-pub fn plan(deal: &DealWon, template_for: impl Fn(&str) -> Template, now: DateTime<Utc>) -> IntakePlan {
+pub fn plan(
+    deal: &DealWon,
+    template_for: impl Fn(&str) -> Template,
+    now: DateTime<Utc>,
+) -> IntakePlan {
     let projects: Vec<(Project, Change)> = deal
         .installable_lines()
         .map(|line| Project::open(deal, line, &template_for(&line.service_type), now))
@@ -114,7 +118,8 @@ mod tests {
     #[test]
     fn one_project_per_line_needing_installation() {
         let plan = plan(&sample(), Template::default_for, now());
-        let lines: Vec<_> = plan.record.response.projects.iter().map(|p| p.line_id.as_str()).collect();
+        let lines: Vec<_> =
+            plan.record.response.projects.iter().map(|p| p.line_id.as_str()).collect();
         assert_eq!(lines, ["L1", "L2"]);
         assert_eq!(plan.projects.len(), 2);
         assert_eq!(plan.record.state, IntakeState::Pending);
@@ -126,14 +131,21 @@ mod tests {
         let b = plan(&sample(), Template::default_for, now() + chrono::Duration::minutes(3));
         assert_eq!(a.record.response, b.record.response);
         assert_eq!(a.record.fingerprint, b.record.fingerprint);
-        let ids = |p: &IntakePlan| p.projects.iter().map(|(p, c)| (p.id.clone(), c.outbox[0].id.clone())).collect::<Vec<_>>();
+        let ids = |p: &IntakePlan| {
+            p.projects
+                .iter()
+                .map(|(p, c)| (p.id.clone(), c.outbox[0].id.clone()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(&a), ids(&b));
     }
 
     #[test]
     fn the_fingerprint_ignores_notation_but_not_content() {
         let deal = sample();
-        let json = serde_json::to_string(&deal).unwrap().replace("2026-11-20T10:00:00Z", "2026-11-20T11:00:00+01:00");
+        let json = serde_json::to_string(&deal)
+            .unwrap()
+            .replace("2026-11-20T10:00:00Z", "2026-11-20T11:00:00+01:00");
         let renotated: DealWon = serde_json::from_str(&json).unwrap();
         assert_eq!(fingerprint(&deal), fingerprint(&renotated));
         let mut changed = deal.clone();

@@ -123,11 +123,22 @@ pub(crate) struct Recorder<'a> {
 }
 
 impl<'a> Recorder<'a> {
-    pub(crate) fn new(project: &'a ProjectId, version: u64, at: DateTime<Utc>, actor: &'a str) -> Self {
+    pub(crate) fn new(
+        project: &'a ProjectId,
+        version: u64,
+        at: DateTime<Utc>,
+        actor: &'a str,
+    ) -> Self {
         Self { project, version, at, actor, change: Change::default() }
     }
 
-    pub(crate) fn history(&mut self, action: &str, subject: &str, before: Option<Value>, after: Option<Value>) {
+    pub(crate) fn history(
+        &mut self,
+        action: &str,
+        subject: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) {
         let seq = self.change.history.len() as u16;
         self.change.history.push(HistoryEntry {
             version: self.version,
@@ -151,9 +162,18 @@ impl<'a> Recorder<'a> {
         self.push(id, message);
     }
 
-    pub(crate) fn mail(&mut self, template: impl Into<MailTemplate>, to: &str, language: Language, context: Value) {
+    pub(crate) fn mail(
+        &mut self,
+        template: impl Into<MailTemplate>,
+        to: &str,
+        language: Language,
+        context: Value,
+    ) {
         let id = self.next_id();
-        self.push(id, OutboxMessage::Mail { template: template.into(), to: to.to_owned(), language, context });
+        self.push(
+            id,
+            OutboxMessage::Mail { template: template.into(), to: to.to_owned(), language, context },
+        );
     }
 
     pub(crate) fn finish(self) -> Change {
@@ -161,7 +181,12 @@ impl<'a> Recorder<'a> {
     }
 
     fn push(&mut self, id: OutboxId, message: OutboxMessage) {
-        self.change.outbox.push(OutboxEntry { id, project_id: self.project.clone(), created_at: self.at, message });
+        self.change.outbox.push(OutboxEntry {
+            id,
+            project_id: self.project.clone(),
+            created_at: self.at,
+            message,
+        });
     }
 }
 
@@ -205,7 +230,12 @@ pub struct CompleteMilestone {
 impl Project {
     /// A new project for one service line of a won deal, with the milestones
     /// and default tasks of `template`, at version 1.
-    pub fn open(deal: &DealWon, line: &ServiceLine, template: &Template, now: DateTime<Utc>) -> (Self, Change) {
+    pub fn open(
+        deal: &DealWon,
+        line: &ServiceLine,
+        template: &Template,
+        now: DateTime<Utc>,
+    ) -> (Self, Change) {
         let id = ProjectId::for_deal_line(&deal.deal_id, &line.line_id);
         let milestones: Vec<Milestone> = template
             .milestones
@@ -231,8 +261,17 @@ impl Project {
             .flat_map(|m| m.default_tasks.iter().map(move |t| (m, t)))
             .enumerate()
             .map(|(i, (m, t))| {
-                let due = today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today);
-                Task::new(TaskId::derived(1, i), m.key.clone(), &t.title, None, &deal.owner, due, now)
+                let due =
+                    today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today);
+                Task::new(
+                    TaskId::derived(1, i),
+                    m.key.clone(),
+                    &t.title,
+                    None,
+                    &deal.owner,
+                    due,
+                    now,
+                )
             })
             .collect();
         let project = Self {
@@ -286,7 +325,11 @@ impl Project {
         let mut change = rec.change;
         change.milestones = project.milestones.iter().map(|m| m.key.clone()).collect();
         change.tasks = project.tasks.iter().map(|t| t.id.clone()).collect();
-        change.account = Some(AccountChange::Seen { id: project.account.id.clone(), name: project.account.name.clone(), at: now });
+        change.account = Some(AccountChange::Seen {
+            id: project.account.id.clone(),
+            name: project.account.name.clone(),
+            at: now,
+        });
         (project, change)
     }
 
@@ -321,7 +364,9 @@ impl Project {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, MilestoneError> {
-        let milestone = self.milestone(key).ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
+        let milestone = self
+            .milestone(key)
+            .ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
         if milestone.is_completed() {
             return Ok(None);
         }
@@ -386,7 +431,12 @@ impl Project {
             next_milestone: self.next_milestone().map(|m| m.key.to_string()),
         }));
         if let Some(template) = mail {
-            rec.mail(template, &self.technical_contact.email, self.account.language, self.mail_context());
+            rec.mail(
+                template,
+                &self.technical_contact.email,
+                self.account.language,
+                self.mail_context(),
+            );
         }
         let mut change = rec.change;
         change.milestones.push(milestone_key);
@@ -394,7 +444,13 @@ impl Project {
     }
 
     /// Undoes the last completion, before go-live, with a reason for the record.
-    pub fn reopen_milestone(&mut self, key: &str, reason: &str, actor: &str, now: DateTime<Utc>) -> Result<Change, MilestoneError> {
+    pub fn reopen_milestone(
+        &mut self,
+        key: &str,
+        reason: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Change, MilestoneError> {
         let index = self
             .milestones
             .iter()
@@ -424,7 +480,12 @@ impl Project {
         self.version = version;
         self.updated_at = now;
         let mut rec = Recorder::new(&self.id, version, now, actor);
-        rec.history("milestone.reopened", key.as_str(), Some(before), Some(json!({ "status": "pending", "reason": reason })));
+        rec.history(
+            "milestone.reopened",
+            key.as_str(),
+            Some(before),
+            Some(json!({ "status": "pending", "reason": reason })),
+        );
         let mut change = rec.finish();
         change.milestones.push(key);
         Ok(change)
@@ -437,7 +498,9 @@ impl Project {
             .iter()
             .map(|s| {
                 let mut service = serde_json::to_value(s).unwrap_or_default();
-                if let Some(summary) = self.technical_summary.iter().find(|t| t.line_id == s.line_id) {
+                if let Some(summary) =
+                    self.technical_summary.iter().find(|t| t.line_id == s.line_id)
+                {
                     service["summary"] = serde_json::to_value(summary).unwrap_or_default();
                 }
                 service
@@ -540,11 +603,25 @@ pub(crate) mod tests {
     #[test]
     fn milestones_complete_strictly_in_order() {
         let (mut p, _) = project();
-        let err = p.complete_milestone("delivery_confirmed", CompleteMilestone::default(), "pm", now());
-        assert_eq!(err, Err(MilestoneError::OutOfOrder { required: MilestoneKey::from_raw("order_confirmed") }));
-        assert!(p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap().is_some());
-        let err = p.complete_milestone("delivery_confirmed", CompleteMilestone::default(), "pm", now());
-        assert_eq!(err, Err(MilestoneError::OutOfOrder { required: MilestoneKey::from_raw("equipment_ordered") }));
+        let err =
+            p.complete_milestone("delivery_confirmed", CompleteMilestone::default(), "pm", now());
+        assert_eq!(
+            err,
+            Err(MilestoneError::OutOfOrder { required: MilestoneKey::from_raw("order_confirmed") })
+        );
+        assert!(
+            p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now())
+                .unwrap()
+                .is_some()
+        );
+        let err =
+            p.complete_milestone("delivery_confirmed", CompleteMilestone::default(), "pm", now());
+        assert_eq!(
+            err,
+            Err(MilestoneError::OutOfOrder {
+                required: MilestoneKey::from_raw("equipment_ordered")
+            })
+        );
         assert_eq!(p.version, 2);
     }
 
@@ -554,7 +631,8 @@ pub(crate) mod tests {
         let open = with_task(&mut p, "order_confirmed", TaskStatus::Blocked);
         with_task(&mut p, "order_confirmed", TaskStatus::Done);
         with_task(&mut p, "equipment_ordered", TaskStatus::Todo);
-        let err = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
+        let err =
+            p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
         let expected = OpenTask { id: open, title: "Task".into(), status: TaskStatus::Blocked };
         assert_eq!(err, Err(MilestoneError::OpenTasks { tasks: vec![expected] }));
     }
@@ -563,7 +641,8 @@ pub(crate) mod tests {
     fn completing_twice_is_a_no_op() {
         let (mut p, _) = project();
         p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
-        let again = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
+        let again =
+            p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now());
         assert_eq!(again, Ok(None));
         assert_eq!(p.version, 2);
     }
@@ -571,7 +650,10 @@ pub(crate) mod tests {
     #[test]
     fn key_milestones_mail_the_technical_contact() {
         let (mut p, _) = project();
-        let change = p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap().unwrap();
+        let change = p
+            .complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now())
+            .unwrap()
+            .unwrap();
         let kinds: Vec<_> = change
             .outbox
             .iter()
@@ -580,20 +662,33 @@ pub(crate) mod tests {
                 OutboxMessage::Mail { template, to, .. } => format!("mail {template:?} to {to}"),
             })
             .collect();
-        assert_eq!(kinds, ["MilestoneCompleted", "mail OrderConfirmed to claire@boulangerie-martin.fr"]);
-        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now()).unwrap();
+        assert_eq!(
+            kinds,
+            ["MilestoneCompleted", "mail OrderConfirmed to claire@boulangerie-martin.fr"]
+        );
+        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now())
+            .unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 12, 10);
         let input = CompleteMilestone { note: None, installation_date: date };
-        let change = p.complete_milestone("delivery_confirmed", input, "pm", now()).unwrap().unwrap();
+        let change =
+            p.complete_milestone("delivery_confirmed", input, "pm", now()).unwrap().unwrap();
         assert_eq!(p.installation_date, date);
-        let OutboxMessage::Mail { context, .. } = &change.outbox[1].message else { panic!("a mail") };
+        let OutboxMessage::Mail { context, .. } = &change.outbox[1].message else {
+            panic!("a mail")
+        };
         assert_eq!(context["installation_date"], "2026-12-10");
     }
 
     #[test]
     fn go_live_completes_only_through_activation() {
         let (mut p, _) = project();
-        for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+        for key in [
+            "order_confirmed",
+            "equipment_ordered",
+            "delivery_confirmed",
+            "installation_done",
+            "customer_acceptance",
+        ] {
             p.complete_milestone(key, CompleteMilestone::default(), "pm", now()).unwrap();
         }
         let err = p.complete_milestone("go_live", CompleteMilestone::default(), "pm", now());
@@ -603,7 +698,10 @@ pub(crate) mod tests {
     #[test]
     fn an_installation_date_belongs_to_delivery_confirmation() {
         let (mut p, _) = project();
-        let input = CompleteMilestone { note: None, installation_date: NaiveDate::from_ymd_opt(2026, 12, 10) };
+        let input = CompleteMilestone {
+            note: None,
+            installation_date: NaiveDate::from_ymd_opt(2026, 12, 10),
+        };
         let err = p.complete_milestone("order_confirmed", input, "pm", now());
         assert_eq!(err, Err(MilestoneError::InstallationDateNotApplicable));
     }
@@ -614,11 +712,21 @@ pub(crate) mod tests {
         let none = p.reopen_milestone("order_confirmed", "oops", "admin", now());
         assert_eq!(none, Err(MilestoneError::NotReopenable { last_completed: None }));
         p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
-        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now()).unwrap();
+        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now())
+            .unwrap();
         let err = p.reopen_milestone("order_confirmed", "oops", "admin", now());
-        assert_eq!(err, Err(MilestoneError::NotReopenable { last_completed: Some(MilestoneKey::from_raw("equipment_ordered")) }));
-        assert_eq!(p.reopen_milestone("equipment_ordered", "  ", "admin", now()), Err(MilestoneError::ReasonRequired));
-        let change = p.reopen_milestone("equipment_ordered", "Wrong supplier", "admin", now()).unwrap();
+        assert_eq!(
+            err,
+            Err(MilestoneError::NotReopenable {
+                last_completed: Some(MilestoneKey::from_raw("equipment_ordered"))
+            })
+        );
+        assert_eq!(
+            p.reopen_milestone("equipment_ordered", "  ", "admin", now()),
+            Err(MilestoneError::ReasonRequired)
+        );
+        let change =
+            p.reopen_milestone("equipment_ordered", "Wrong supplier", "admin", now()).unwrap();
         assert_eq!(p.next_milestone().unwrap().key.as_str(), "equipment_ordered");
         assert_eq!(p.version, 4);
         assert_eq!(change.history[0].action, "milestone.reopened");
@@ -629,10 +737,14 @@ pub(crate) mod tests {
     fn an_installation_date_lies_between_the_deal_and_two_years_after() {
         let (mut p, _) = project();
         p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
-        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now()).unwrap();
+        p.complete_milestone("equipment_ordered", CompleteMilestone::default(), "pm", now())
+            .unwrap();
         for date in ["2026-11-19", "2029-01-01"] {
             let input = CompleteMilestone { note: None, installation_date: date.parse().ok() };
-            assert_eq!(p.complete_milestone("delivery_confirmed", input, "pm", now()), Err(MilestoneError::InstallationDateOutOfRange));
+            assert_eq!(
+                p.complete_milestone("delivery_confirmed", input, "pm", now()),
+                Err(MilestoneError::InstallationDateOutOfRange)
+            );
         }
     }
 

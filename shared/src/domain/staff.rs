@@ -79,13 +79,16 @@ impl Staff {
     /// Managers and admins oversee every project; a technician sees only
     /// projects where a task is assigned to them.
     pub fn can_see(&self, project: &Project) -> bool {
-        self.has(Role::Manager) || self.has(Role::Admin) || project.tasks.iter().any(|t| t.assignee == self.sub)
+        self.has(Role::Manager)
+            || self.has(Role::Admin)
+            || project.tasks.iter().any(|t| t.assignee == self.sub)
     }
 
     /// Whether the change of a task is the member's to make: managers change
     /// any task; a technician changes the status of their own tasks only.
     pub fn may_change_task(&self, assignee: &str, reassigns_or_reschedules: bool) -> bool {
-        self.has(Role::Manager) || (self.has(Role::Technician) && assignee == self.sub && !reassigns_or_reschedules)
+        self.has(Role::Manager)
+            || (self.has(Role::Technician) && assignee == self.sub && !reassigns_or_reschedules)
     }
 }
 
@@ -105,10 +108,18 @@ mod tests {
         let tech = Staff::new("t@bluerocktel.fr", vec![Role::Technician]);
         let manager = Staff::new("m@bluerocktel.fr", vec![Role::Manager]);
         let admin = Staff::new("a@bluerocktel.fr", vec![Role::Admin]);
-        assert!(!tech.may(Action::ListProjects) && manager.may(Action::ListProjects) && admin.may(Action::ListProjects));
+        assert!(
+            !tech.may(Action::ListProjects)
+                && manager.may(Action::ListProjects)
+                && admin.may(Action::ListProjects)
+        );
         assert!(manager.may(Action::CompleteMilestone) && !admin.may(Action::CompleteMilestone));
         assert!(admin.may(Action::ReopenMilestone) && !manager.may(Action::ReopenMilestone));
-        assert!(tech.may(Action::ChangeTask) && tech.may(Action::ListTasks) && !tech.may(Action::AddTask));
+        assert!(
+            tech.may(Action::ChangeTask)
+                && tech.may(Action::ListTasks)
+                && !tech.may(Action::AddTask)
+        );
         let both = Staff::new("b@bluerocktel.fr", vec![Role::Admin, Role::Manager]);
         assert!(both.may(Action::CompleteMilestone) && both.may(Action::ReopenMilestone));
     }
@@ -127,7 +138,10 @@ mod tests {
         p.add_task("order_confirmed", new, "pm", p.created_at).unwrap();
         assert!(tech.can_see(&p));
         assert!(tech.may_change_task("tech@bluerocktel.fr", false));
-        assert!(!tech.may_change_task("tech@bluerocktel.fr", true), "reassigning is a manager's call");
+        assert!(
+            !tech.may_change_task("tech@bluerocktel.fr", true),
+            "reassigning is a manager's call"
+        );
         assert!(!tech.may_change_task("other@bluerocktel.fr", false));
     }
 }

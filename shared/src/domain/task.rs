@@ -65,8 +65,10 @@ pub struct EscalationPolicy {
 
 impl EscalationPolicy {
     pub const MAX_LEVEL: u8 = 2;
-    pub const STANDARD: Self =
-        Self { blocked_threshold: chrono::Duration::hours(48), level_two_after: chrono::Duration::hours(24) };
+    pub const STANDARD: Self = Self {
+        blocked_threshold: chrono::Duration::hours(48),
+        level_two_after: chrono::Duration::hours(24),
+    };
 }
 
 impl Task {
@@ -108,7 +110,8 @@ impl Task {
     pub fn schedule_escalation(&mut self, policy: &EscalationPolicy) {
         if self.status == TaskStatus::Blocked && self.escalation_level == 0 {
             let threshold = self.blocked_since.map(|since| since + policy.blocked_threshold);
-            self.next_escalation_at = Some(threshold.map_or(self.overdue_from(), |t| t.min(self.overdue_from())));
+            self.next_escalation_at =
+                Some(threshold.map_or(self.overdue_from(), |t| t.min(self.overdue_from())));
         }
     }
 }
@@ -173,7 +176,9 @@ impl Task {
                 self.escalation_level = 0;
                 self.next_escalation_at = None;
             }
-            (Done, InProgress) if !milestone_open => return Err(TransitionError::MilestoneCompleted),
+            (Done, InProgress) if !milestone_open => {
+                return Err(TransitionError::MilestoneCompleted);
+            }
             (Todo, InProgress) | (InProgress, Done) | (Done, InProgress) => {}
             (from, to) => return Err(TransitionError::NotAllowed { from, to }),
         }
@@ -222,7 +227,10 @@ mod tests {
 
     #[test]
     fn steps_cannot_be_skipped_or_reversed() {
-        assert_eq!(task(Todo).transition(Done, None, true, t0()), Err(TransitionError::NotAllowed { from: Todo, to: Done }));
+        assert_eq!(
+            task(Todo).transition(Done, None, true, t0()),
+            Err(TransitionError::NotAllowed { from: Todo, to: Done })
+        );
         assert_eq!(
             task(InProgress).transition(Todo, None, true, t0()),
             Err(TransitionError::NotAllowed { from: InProgress, to: Todo })
@@ -240,7 +248,10 @@ mod tests {
     #[test]
     fn blocking_needs_a_reason_and_records_when() {
         for blank in [None, Some(""), Some("   ")] {
-            assert_eq!(task(Todo).transition(Blocked, blank, true, t0()), Err(TransitionError::ReasonRequired));
+            assert_eq!(
+                task(Todo).transition(Blocked, blank, true, t0()),
+                Err(TransitionError::ReasonRequired)
+            );
         }
         let mut t = task(InProgress);
         t.transition(Blocked, Some(" Carrier delay "), true, t0()).unwrap();
@@ -278,7 +289,10 @@ mod tests {
 
     #[test]
     fn done_reopens_only_while_the_milestone_is_open() {
-        assert_eq!(task(Done).transition(InProgress, None, false, t0()), Err(TransitionError::MilestoneCompleted));
+        assert_eq!(
+            task(Done).transition(InProgress, None, false, t0()),
+            Err(TransitionError::MilestoneCompleted)
+        );
         assert_eq!(task(Done).transition(InProgress, None, true, t0()), Ok(true));
     }
 

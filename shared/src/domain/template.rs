@@ -88,24 +88,62 @@ pub struct TemplateRef {
 impl Template {
     /// The seed's six milestones, used by every service type without a stored template.
     pub fn default_for(service_type: &str) -> Self {
-        let m = |key: &str, fr: &str, en: &str, mail: Option<CustomerMail>, days: u16| MilestoneTemplate {
-            key: MilestoneKey::from_raw(key),
-            name: Names { fr: fr.into(), en: en.into() },
-            customer_mail: mail,
-            activation: key == MilestoneKey::GO_LIVE,
-            expected_days: days,
-            default_tasks: Vec::new(),
+        let m = |key: &str, fr: &str, en: &str, mail: Option<CustomerMail>, days: u16| {
+            MilestoneTemplate {
+                key: MilestoneKey::from_raw(key),
+                name: Names { fr: fr.into(), en: en.into() },
+                customer_mail: mail,
+                activation: key == MilestoneKey::GO_LIVE,
+                expected_days: days,
+                default_tasks: Vec::new(),
+            }
         };
         Self {
             service_type: service_type.to_owned(),
             version: DEFAULT_VERSION,
             milestones: vec![
-                m(MilestoneKey::ORDER_CONFIRMED, "Commande confirmée", "Order confirmed", Some(CustomerMail::OrderConfirmed), 2),
-                m(MilestoneKey::EQUIPMENT_ORDERED, "Équipement commandé", "Equipment ordered", None, 5),
-                m(MilestoneKey::DELIVERY_CONFIRMED, "Livraison confirmée", "Delivery confirmed", Some(CustomerMail::DeliveryConfirmed), 15),
-                m(MilestoneKey::INSTALLATION_DONE, "Installation terminée", "Installation done", None, 7),
-                m(MilestoneKey::CUSTOMER_ACCEPTANCE, "Acceptation client", "Customer acceptance", None, 5),
-                m(MilestoneKey::GO_LIVE, "Mise en service", "Go-live", Some(CustomerMail::GoLive), 2),
+                m(
+                    MilestoneKey::ORDER_CONFIRMED,
+                    "Commande confirmée",
+                    "Order confirmed",
+                    Some(CustomerMail::OrderConfirmed),
+                    2,
+                ),
+                m(
+                    MilestoneKey::EQUIPMENT_ORDERED,
+                    "Équipement commandé",
+                    "Equipment ordered",
+                    None,
+                    5,
+                ),
+                m(
+                    MilestoneKey::DELIVERY_CONFIRMED,
+                    "Livraison confirmée",
+                    "Delivery confirmed",
+                    Some(CustomerMail::DeliveryConfirmed),
+                    15,
+                ),
+                m(
+                    MilestoneKey::INSTALLATION_DONE,
+                    "Installation terminée",
+                    "Installation done",
+                    None,
+                    7,
+                ),
+                m(
+                    MilestoneKey::CUSTOMER_ACCEPTANCE,
+                    "Acceptation client",
+                    "Customer acceptance",
+                    None,
+                    5,
+                ),
+                m(
+                    MilestoneKey::GO_LIVE,
+                    "Mise en service",
+                    "Go-live",
+                    Some(CustomerMail::GoLive),
+                    2,
+                ),
             ],
             updated_at: None,
             updated_by: None,
@@ -159,7 +197,10 @@ impl Template {
         }
         let tasks: usize = self.milestones.iter().map(|m| m.default_tasks.len()).sum();
         if tasks > MAX_TEMPLATE_TASKS {
-            e.add("milestones", format!("must hold at most {MAX_TEMPLATE_TASKS} default tasks in all"));
+            e.add(
+                "milestones",
+                format!("must hold at most {MAX_TEMPLATE_TASKS} default tasks in all"),
+            );
         }
         for (i, m) in self.milestones.iter().enumerate() {
             let at = |field: &str| format!("milestones[{i}].{field}");
@@ -182,7 +223,10 @@ impl Template {
             for (j, t) in m.default_tasks.iter().enumerate() {
                 e.text(&at(&format!("default_tasks[{j}].title")), &t.title, MAX_NAME);
                 if t.due_offset_days > MAX_EXPECTED_DAYS {
-                    e.add(at(&format!("default_tasks[{j}].due_offset_days")), format!("must be at most {MAX_EXPECTED_DAYS}"));
+                    e.add(
+                        at(&format!("default_tasks[{j}].due_offset_days")),
+                        format!("must be at most {MAX_EXPECTED_DAYS}"),
+                    );
                 }
             }
         }
@@ -200,12 +244,26 @@ mod tests {
         let keys: Vec<_> = t.milestones.iter().map(|m| m.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance", "go_live"]
+            [
+                "order_confirmed",
+                "equipment_ordered",
+                "delivery_confirmed",
+                "installation_done",
+                "customer_acceptance",
+                "go_live"
+            ]
         );
         let fr: Vec<_> = t.milestones.iter().map(|m| m.name.fr.as_str()).collect();
         assert_eq!(
             fr,
-            ["Commande confirmée", "Équipement commandé", "Livraison confirmée", "Installation terminée", "Acceptation client", "Mise en service"]
+            [
+                "Commande confirmée",
+                "Équipement commandé",
+                "Livraison confirmée",
+                "Installation terminée",
+                "Acceptation client",
+                "Mise en service"
+            ]
         );
         assert_eq!(t.version, DEFAULT_VERSION);
         assert_eq!(t.validate(), Ok(()));
@@ -214,7 +272,11 @@ mod tests {
     #[test]
     fn default_template_mails_the_customer_at_the_three_key_milestones() {
         let t = Template::default_for("x");
-        let mails: Vec<_> = t.milestones.iter().filter_map(|m| m.customer_mail.map(|c| (m.key.as_str(), c))).collect();
+        let mails: Vec<_> = t
+            .milestones
+            .iter()
+            .filter_map(|m| m.customer_mail.map(|c| (m.key.as_str(), c)))
+            .collect();
         assert_eq!(
             mails,
             [
@@ -241,14 +303,17 @@ mod tests {
         assert!(items <= crate::store::MAX_COMMIT_ITEMS, "{items} items");
         let mut t = Template::default_for("x");
         for m in &mut t.milestones {
-            m.default_tasks = vec![TaskTemplate { title: "t".into(), due_offset_days: 1 }; MAX_DEFAULT_TASKS];
+            m.default_tasks =
+                vec![TaskTemplate { title: "t".into(), due_offset_days: 1 }; MAX_DEFAULT_TASKS];
         }
         assert_eq!(t.validate(), Ok(()), "6 × 10 = {MAX_TEMPLATE_TASKS} tasks fit");
         let mut extra = t.milestones[0].clone();
         extra.key = MilestoneKey::from_raw("site_survey");
         extra.default_tasks.truncate(1);
         t.milestones.insert(1, extra);
-        assert!(t.validate().unwrap_err().iter().any(|e| e.message.contains("default tasks in all")));
+        assert!(
+            t.validate().unwrap_err().iter().any(|e| e.message.contains("default tasks in all"))
+        );
     }
 
     #[test]
@@ -263,11 +328,18 @@ mod tests {
         };
         let now = "2026-11-28T09:00:00Z".parse().unwrap();
         let next = Template::edited(&current, input.clone(), "admin@bluerocktel.fr", now).unwrap();
-        assert_eq!((next.version, next.milestones.len(), next.updated_by.as_deref()), (1, 5, Some("admin@bluerocktel.fr")));
+        assert_eq!(
+            (next.version, next.milestones.len(), next.updated_by.as_deref()),
+            (1, 5, Some("admin@bluerocktel.fr"))
+        );
         let stale = Template::edited(&next, input.clone(), "admin", now);
         assert_eq!(stale, Err(TemplateError::Stale { current: 1 }));
-        let other = TemplateInput { service_type: Some("fibre_ftto".into()), version: None, ..input };
-        assert!(matches!(Template::edited(&current, other, "admin", now), Err(TemplateError::Invalid(_))));
+        let other =
+            TemplateInput { service_type: Some("fibre_ftto".into()), version: None, ..input };
+        assert!(matches!(
+            Template::edited(&current, other, "admin", now),
+            Err(TemplateError::Invalid(_))
+        ));
     }
 
     #[test]

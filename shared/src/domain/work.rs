@@ -80,9 +80,17 @@ impl Project {
     }
 
     /// Adds a task to an open milestone; returns its id and the change.
-    pub fn add_task(&mut self, milestone: &str, new: NewTask, actor: &str, now: DateTime<Utc>) -> Result<(TaskId, Change), TaskError> {
+    pub fn add_task(
+        &mut self,
+        milestone: &str,
+        new: NewTask,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(TaskId, Change), TaskError> {
         self.ensure_open()?;
-        let m = self.milestone(milestone).ok_or_else(|| TaskError::UnknownMilestone(MilestoneKey::from_raw(milestone)))?;
+        let m = self
+            .milestone(milestone)
+            .ok_or_else(|| TaskError::UnknownMilestone(MilestoneKey::from_raw(milestone)))?;
         if m.is_completed() {
             return Err(TaskError::MilestoneCompleted(m.key.clone()));
         }
@@ -98,7 +106,15 @@ impl Project {
         }
 
         let version = self.version + 1;
-        let task = Task::new(TaskId::derived(version, 0), key, &new.title, new.description.as_deref(), &new.assignee, new.due_date, now);
+        let task = Task::new(
+            TaskId::derived(version, 0),
+            key,
+            &new.title,
+            new.description.as_deref(),
+            &new.assignee,
+            new.due_date,
+            now,
+        );
         let id = task.id.clone();
         let mut rec = Recorder::new(&self.id, version, now, actor);
         rec.history("task.added", id.as_str(), None, serde_json::to_value(&task).ok());
@@ -111,11 +127,22 @@ impl Project {
     }
 
     /// Applies `patch` to a task. `Ok(None)` when it changes nothing.
-    pub fn change_task(&mut self, id: &str, patch: TaskPatch, actor: &str, now: DateTime<Utc>) -> Result<Option<Change>, TaskError> {
+    pub fn change_task(
+        &mut self,
+        id: &str,
+        patch: TaskPatch,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Change>, TaskError> {
         self.ensure_open()?;
-        let index = self.tasks.iter().position(|t| t.id.as_str() == id).ok_or_else(|| TaskError::UnknownTask(TaskId::from_raw(id)))?;
+        let index = self
+            .tasks
+            .iter()
+            .position(|t| t.id.as_str() == id)
+            .ok_or_else(|| TaskError::UnknownTask(TaskId::from_raw(id)))?;
         let milestone_key = self.tasks[index].milestone_key.clone();
-        let milestone_open = self.milestone(milestone_key.as_str()).is_some_and(|m| !m.is_completed());
+        let milestone_open =
+            self.milestone(milestone_key.as_str()).is_some_and(|m| !m.is_completed());
 
         let mut e = Errors::new();
         if let Some(assignee) = &patch.assignee {
@@ -136,7 +163,8 @@ impl Project {
 
         // Only `done → in_progress` has a rule of its own about a closed
         // milestone; any other change to a frozen task is refused here.
-        let reopening_done = self.tasks[index].status == TaskStatus::Done && target == TaskStatus::InProgress;
+        let reopening_done =
+            self.tasks[index].status == TaskStatus::Done && target == TaskStatus::InProgress;
         if !milestone_open && !reopening_done {
             return Err(TaskError::MilestoneCompleted(milestone_key));
         }
@@ -145,7 +173,8 @@ impl Project {
         let was_blocked = task.status == TaskStatus::Blocked;
         let mut changed = false;
         if patch.status.is_some() || patch.blocked_reason.is_some() {
-            changed |= task.transition(target, patch.blocked_reason.as_deref(), milestone_open, now)?;
+            changed |=
+                task.transition(target, patch.blocked_reason.as_deref(), milestone_open, now)?;
         }
         if let Some(assignee) = patch.assignee.map(|a| a.trim().to_ascii_lowercase())
             && assignee != task.assignee
@@ -189,7 +218,14 @@ impl Project {
 
     /// Stores a changed task as part of the project's new `version`; the
     /// change to commit, with that task in it.
-    pub(crate) fn replace_task(&mut self, index: usize, task: Task, version: u64, now: DateTime<Utc>, mut change: Change) -> Change {
+    pub(crate) fn replace_task(
+        &mut self,
+        index: usize,
+        task: Task,
+        version: u64,
+        now: DateTime<Utc>,
+        mut change: Change,
+    ) -> Change {
         change.tasks.push(task.id.clone());
         self.tasks[index] = task;
         self.version = version;
@@ -200,11 +236,26 @@ impl Project {
 
 /// The fields that differ between two versions of a task, before and after.
 fn diff(before: &Task, after: &Task) -> (Value, Value) {
-    let fields = ["status", "blocked_reason", "blocked_since", "blocked_seconds", "assignee", "due_date", "escalation_level", "next_escalation_at"];
-    let (b, a) = (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
+    let fields = [
+        "status",
+        "blocked_reason",
+        "blocked_since",
+        "blocked_seconds",
+        "assignee",
+        "due_date",
+        "escalation_level",
+        "next_escalation_at",
+    ];
+    let (b, a) = (
+        serde_json::to_value(before).unwrap_or_default(),
+        serde_json::to_value(after).unwrap_or_default(),
+    );
     let (mut old, mut new) = (Map::new(), Map::new());
     for field in fields {
-        let (x, y) = (b.get(field).cloned().unwrap_or(Value::Null), a.get(field).cloned().unwrap_or(Value::Null));
+        let (x, y) = (
+            b.get(field).cloned().unwrap_or(Value::Null),
+            a.get(field).cloned().unwrap_or(Value::Null),
+        );
         if x != y {
             old.insert(field.into(), x);
             new.insert(field.into(), y);
@@ -235,7 +286,11 @@ mod tests {
     }
 
     fn blocked(reason: &str) -> TaskPatch {
-        TaskPatch { status: Some(TaskStatus::Blocked), blocked_reason: Some(reason.into()), ..TaskPatch::default() }
+        TaskPatch {
+            status: Some(TaskStatus::Blocked),
+            blocked_reason: Some(reason.into()),
+            ..TaskPatch::default()
+        }
     }
 
     #[test]
@@ -243,7 +298,10 @@ mod tests {
         let (mut p, _) = project();
         let (id, change) = p.add_task("order_confirmed", new_task(3), "pm", now()).unwrap();
         let task = p.task(id.as_str()).unwrap();
-        assert_eq!((task.status, task.assignee.as_str()), (TaskStatus::Todo, "tech.one@bluerocktel.fr"));
+        assert_eq!(
+            (task.status, task.assignee.as_str()),
+            (TaskStatus::Todo, "tech.one@bluerocktel.fr")
+        );
         assert_eq!(p.version, 2);
         assert_eq!(change.tasks, [id]);
         assert_eq!(change.history[0].action, "task.added");
@@ -252,11 +310,22 @@ mod tests {
     #[test]
     fn new_tasks_are_validated_field_by_field() {
         let (mut p, _) = project();
-        let bad = NewTask { title: " ".into(), assignee: "nobody".into(), due_date: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(), description: None };
-        let Err(TaskError::Invalid(errors)) = p.add_task("order_confirmed", bad, "pm", now()) else { panic!("invalid") };
+        let bad = NewTask {
+            title: " ".into(),
+            assignee: "nobody".into(),
+            due_date: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            description: None,
+        };
+        let Err(TaskError::Invalid(errors)) = p.add_task("order_confirmed", bad, "pm", now())
+        else {
+            panic!("invalid")
+        };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["title", "assignee", "due_date"]);
-        assert_eq!(p.add_task("nope", new_task(1), "pm", now()).unwrap_err(), TaskError::UnknownMilestone(MilestoneKey::from_raw("nope")));
+        assert_eq!(
+            p.add_task("nope", new_task(1), "pm", now()).unwrap_err(),
+            TaskError::UnknownMilestone(MilestoneKey::from_raw("nope"))
+        );
     }
 
     #[test]
@@ -268,9 +337,11 @@ mod tests {
         p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", now()).unwrap();
         let frozen = TaskError::MilestoneCompleted(MilestoneKey::from_raw("order_confirmed"));
         assert_eq!(p.add_task("order_confirmed", new_task(1), "pm", now()).unwrap_err(), frozen);
-        let patch = TaskPatch { assignee: Some("other@bluerocktel.fr".into()), ..TaskPatch::default() };
+        let patch =
+            TaskPatch { assignee: Some("other@bluerocktel.fr".into()), ..TaskPatch::default() };
         assert_eq!(p.change_task(id.as_str(), patch, "pm", now()).unwrap_err(), frozen);
-        let reopen = p.change_task(id.as_str(), status(TaskStatus::InProgress), "pm", now()).unwrap_err();
+        let reopen =
+            p.change_task(id.as_str(), status(TaskStatus::InProgress), "pm", now()).unwrap_err();
         assert_eq!(reopen, TaskError::Transition(TransitionError::MilestoneCompleted));
     }
 
@@ -278,13 +349,19 @@ mod tests {
     fn blocking_announces_the_task_once() {
         let (mut p, _) = project();
         let (id, _) = p.add_task("order_confirmed", new_task(1), "pm", now()).unwrap();
-        let change = p.change_task(id.as_str(), blocked("Carrier delay"), "tech", now()).unwrap().unwrap();
+        let change =
+            p.change_task(id.as_str(), blocked("Carrier delay"), "tech", now()).unwrap().unwrap();
         assert_eq!(change.outbox.len(), 1);
-        let OutboxMessage::Event { detail_type, detail } = &change.outbox[0].message else { panic!("an event") };
+        let OutboxMessage::Event { detail_type, detail } = &change.outbox[0].message else {
+            panic!("an event")
+        };
         assert_eq!(detail_type, "TaskBlocked");
         assert_eq!(detail["blocked_reason"], "Carrier delay");
         assert_eq!(detail["task_id"], id.as_str());
-        let refined = p.change_task(id.as_str(), blocked("Carrier delay, new ETA"), "tech", now()).unwrap().unwrap();
+        let refined = p
+            .change_task(id.as_str(), blocked("Carrier delay, new ETA"), "tech", now())
+            .unwrap()
+            .unwrap();
         assert!(refined.outbox.is_empty(), "a new reason is not a new block");
     }
 
@@ -292,11 +369,18 @@ mod tests {
     fn a_block_reason_is_required_and_only_for_blocked_tasks() {
         let (mut p, _) = project();
         let (id, _) = p.add_task("order_confirmed", new_task(1), "pm", now()).unwrap();
-        let err = p.change_task(id.as_str(), status(TaskStatus::Blocked), "tech", now()).unwrap_err();
+        let err =
+            p.change_task(id.as_str(), status(TaskStatus::Blocked), "tech", now()).unwrap_err();
         assert_eq!(err, TaskError::Transition(TransitionError::ReasonRequired));
         let reason_alone = TaskPatch { blocked_reason: Some("x".into()), ..TaskPatch::default() };
-        assert!(matches!(p.change_task(id.as_str(), reason_alone, "tech", now()), Err(TaskError::Invalid(_))));
-        assert!(matches!(p.change_task(id.as_str(), TaskPatch::default(), "tech", now()), Err(TaskError::Invalid(_))));
+        assert!(matches!(
+            p.change_task(id.as_str(), reason_alone, "tech", now()),
+            Err(TaskError::Invalid(_))
+        ));
+        assert!(matches!(
+            p.change_task(id.as_str(), TaskPatch::default(), "tech", now()),
+            Err(TaskError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -304,18 +388,28 @@ mod tests {
         let (mut p, _) = project();
         let (id, _) = p.add_task("order_confirmed", new_task(1), "pm", now()).unwrap();
         let later = now() + Duration::hours(1);
-        let patch = TaskPatch { status: Some(TaskStatus::InProgress), due_date: Some((now() + Duration::days(9)).date_naive()), ..TaskPatch::default() };
+        let patch = TaskPatch {
+            status: Some(TaskStatus::InProgress),
+            due_date: Some((now() + Duration::days(9)).date_naive()),
+            ..TaskPatch::default()
+        };
         let change = p.change_task(id.as_str(), patch, "pm", later).unwrap().unwrap();
         let h = &change.history[0];
         assert_eq!(h.before.as_ref().unwrap()["status"], "todo");
         assert_eq!(h.after.as_ref().unwrap()["status"], "in_progress");
         assert!(h.after.as_ref().unwrap().get("assignee").is_none());
-        assert_eq!(p.change_task(id.as_str(), status(TaskStatus::InProgress), "pm", later).unwrap(), None);
+        assert_eq!(
+            p.change_task(id.as_str(), status(TaskStatus::InProgress), "pm", later).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn unknown_tasks_are_reported() {
         let (mut p, _) = project();
-        assert_eq!(p.change_task("T-9", status(TaskStatus::Done), "pm", now()).unwrap_err(), TaskError::UnknownTask(TaskId::from_raw("T-9")));
+        assert_eq!(
+            p.change_task("T-9", status(TaskStatus::Done), "pm", now()).unwrap_err(),
+            TaskError::UnknownTask(TaskId::from_raw("T-9"))
+        );
     }
 }

@@ -15,14 +15,17 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 
 pub fn router(state: StaffState, auth: Authenticator) -> Router {
-    Router::new().route(routes::ACTIVATE, post(activate)).layer(authenticated(auth)).with_state(state)
+    Router::new()
+        .route(routes::ACTIVATE, post(activate))
+        .layer(authenticated(auth))
+        .with_state(state)
 }
 
 fn activation_problem(e: ActivationError) -> Problem {
     match e {
-        ActivationError::MilestonesPending { pending } => {
-            Problem::new(Kind::MilestonesPending).detail(pending_detail(&pending)).with("pending_milestones", pending)
-        }
+        ActivationError::MilestonesPending { pending } => Problem::new(Kind::MilestonesPending)
+            .detail(pending_detail(&pending))
+            .with("pending_milestones", pending),
         ActivationError::Invalid(errors) => Problem::from(errors),
     }
 }
@@ -53,7 +56,11 @@ pub(crate) async fn activate(
     require(&staff, Action::Activate)?;
     let id = project_id(&id)?;
     let input: Activation = json_body(&headers, raw)?;
-    let project = state.commands.activate(&id, input, &staff).await.map_err(|e| command_problem(e, activation_problem))?;
+    let project = state
+        .commands
+        .activate(&id, input, &staff)
+        .await
+        .map_err(|e| command_problem(e, activation_problem))?;
     tracing::info!(project_id = %id, go_live_date = ?project.go_live_date, "project live");
     Ok(Json(project).into_response())
 }

@@ -35,7 +35,10 @@ pub trait Authenticate: Send + Sync {
 pub type Authenticator = Arc<dyn Authenticate>;
 
 /// Builds a member from the `sub` and `roles` claims; unknown roles are ignored.
-pub fn staff_from_claims<'a>(sub: Option<&str>, roles: impl IntoIterator<Item = &'a str>) -> Result<Staff, AuthError> {
+pub fn staff_from_claims<'a>(
+    sub: Option<&str>,
+    roles: impl IntoIterator<Item = &'a str>,
+) -> Result<Staff, AuthError> {
     let sub = sub.map(str::trim).filter(|s| !s.is_empty()).ok_or(AuthError::NoIdentity)?;
     let mut known: Vec<Role> = roles.into_iter().filter_map(Role::parse).collect();
     known.dedup();
@@ -50,7 +53,11 @@ pub fn bearer(parts: &Parts) -> Result<&str, AuthError> {
     let value = parts.headers.get(axum::http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
     let value = value.to_str().map_err(|_| AuthError::Invalid)?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim()),
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim())
+        }
         _ => Err(AuthError::Invalid),
     }
 }
@@ -81,7 +88,8 @@ pub fn require(staff: &Staff, action: Action) -> Result<(), Problem> {
     if staff.may(action) {
         Ok(())
     } else {
-        Err(Problem::new(Kind::Forbidden).detail(format!("{action:?} needs one of the roles {:?}", action.roles())))
+        Err(Problem::new(Kind::Forbidden)
+            .detail(format!("{action:?} needs one of the roles {:?}", action.roles())))
     }
 }
 
@@ -94,10 +102,16 @@ pub struct ApiGatewayClaims;
 impl Authenticate for ApiGatewayClaims {
     fn authenticate(&self, parts: &Parts) -> Result<Staff, AuthError> {
         use lambda_http::request::RequestContext;
-        let Some(RequestContext::ApiGatewayV2(context)) = parts.extensions.get::<RequestContext>() else {
+        let Some(RequestContext::ApiGatewayV2(context)) = parts.extensions.get::<RequestContext>()
+        else {
             return Err(AuthError::Missing);
         };
-        let claims = context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims).ok_or(AuthError::Missing)?;
+        let claims = context
+            .authorizer
+            .as_ref()
+            .and_then(|a| a.jwt.as_ref())
+            .map(|jwt| &jwt.claims)
+            .ok_or(AuthError::Missing)?;
         let roles = claims.get("roles").map(String::as_str).unwrap_or_default();
         staff_from_claims(claims.get("sub").map(String::as_str), split_claim_list(roles))
     }
@@ -121,7 +135,8 @@ mod tests {
 
     #[test]
     fn claim_lists_are_read_in_every_shape_api_gateway_uses() {
-        for raw in ["[admin manager]", r#"["admin","manager"]"#, "admin, manager", "admin manager"] {
+        for raw in ["[admin manager]", r#"["admin","manager"]"#, "admin, manager", "admin manager"]
+        {
             assert_eq!(split_claim_list(raw).collect::<Vec<_>>(), ["admin", "manager"], "{raw}");
         }
         assert_eq!(split_claim_list("").count(), 0);
@@ -130,7 +145,10 @@ mod tests {
     #[test]
     fn a_member_needs_a_sub_and_a_known_role() {
         assert_eq!(staff_from_claims(None, ["manager"]), Err(AuthError::NoIdentity));
-        assert_eq!(staff_from_claims(Some("pm@bluerocktel.fr"), ["root"]), Err(AuthError::NoIdentity));
+        assert_eq!(
+            staff_from_claims(Some("pm@bluerocktel.fr"), ["root"]),
+            Err(AuthError::NoIdentity)
+        );
         let staff = staff_from_claims(Some("PM@bluerocktel.fr"), ["manager", "root"]).unwrap();
         assert_eq!((staff.sub.as_str(), staff.roles), ("pm@bluerocktel.fr", vec![Role::Manager]));
     }
@@ -138,7 +156,11 @@ mod tests {
     #[test]
     fn only_bearer_tokens_are_read() {
         let parts = |value: &str| {
-            let (parts, ()) = axum::http::Request::get("/").header("authorization", value).body(()).unwrap().into_parts();
+            let (parts, ()) = axum::http::Request::get("/")
+                .header("authorization", value)
+                .body(())
+                .unwrap()
+                .into_parts();
             parts
         };
         assert_eq!(bearer(&parts("Bearer abc")), Ok("abc"));

@@ -7,8 +7,8 @@ use crate::domain::deal::DealWon;
 use crate::ports::{Clock, WebhookSecrets};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -68,15 +68,25 @@ pub(crate) async fn deal_won(
 
 /// Checks the signature; on a mismatch, reads the secrets again once (a
 /// rotation may have happened since they were read) before refusing.
-async fn verify_signature(state: &CrmState, header: Option<&str>, raw: &[u8]) -> Result<(), Problem> {
+async fn verify_signature(
+    state: &CrmState,
+    header: Option<&str>,
+    raw: &[u8],
+) -> Result<(), Problem> {
     let unavailable = |e: crate::ports::StoreError| {
         tracing::error!(error = %e, "cannot read the webhook secrets");
         Problem::new(Kind::ServiceUnavailable).detail("please retry later")
     };
     let now = state.clock.now();
-    let mut result = signature::verify(header, raw, &state.secrets.current().await.map_err(unavailable)?, now);
+    let mut result =
+        signature::verify(header, raw, &state.secrets.current().await.map_err(unavailable)?, now);
     if result == Err(signature::SignatureError::Mismatch) && state.secrets.refresh().await {
-        result = signature::verify(header, raw, &state.secrets.current().await.map_err(unavailable)?, now);
+        result = signature::verify(
+            header,
+            raw,
+            &state.secrets.current().await.map_err(unavailable)?,
+            now,
+        );
     }
     result.map_err(|e| {
         tracing::warn!(reason = %e, "CRM webhook rejected");
@@ -89,7 +99,8 @@ fn problem(deal_id: &str, error: IntakeError) -> Problem {
         IntakeError::Invalid(errors) => Problem::from(errors),
         IntakeError::Conflict { .. } => {
             tracing::warn!(%deal_id, "deal delivered again with different content");
-            Problem::new(Kind::DealConflict).detail(format!("deal {deal_id} was already received with different content"))
+            Problem::new(Kind::DealConflict)
+                .detail(format!("deal {deal_id} was already received with different content"))
         }
         IntakeError::Store(e) => {
             tracing::error!(%deal_id, "deal intake failed");

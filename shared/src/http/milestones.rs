@@ -3,18 +3,20 @@
 
 use super::auth::{Authenticator, require};
 use super::problem::Problem;
-use super::staff::{StaffState, authenticated, command_problem, milestone_key, milestone_problem, project_id};
+use super::staff::{
+    StaffState, authenticated, command_problem, milestone_key, milestone_problem, project_id,
+};
 use super::{body, json_body, parse_json, require_json, routes};
 use crate::domain::project::CompleteMilestone;
 use crate::domain::staff::{Action, Staff};
 use crate::domain::validation::{Errors, MAX_TEXT};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -41,7 +43,10 @@ pub(crate) struct ReopenBody {
 }
 
 /// An optional JSON body: empty means all defaults.
-fn optional_json<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, raw: &Bytes) -> Result<T, Problem> {
+fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    headers: &HeaderMap,
+    raw: &Bytes,
+) -> Result<T, Problem> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -73,7 +78,11 @@ pub(crate) async fn complete(
     e.optional_text("note", input.note.as_deref(), MAX_TEXT);
     e.into_result().map_err(Problem::from)?;
     let input = CompleteMilestone { note: input.note, installation_date: input.installation_date };
-    let project = state.commands.complete_milestone(&id, key, input, &staff).await.map_err(|e| command_problem(e, milestone_problem))?;
+    let project = state
+        .commands
+        .complete_milestone(&id, key, input, &staff)
+        .await
+        .map_err(|e| command_problem(e, milestone_problem))?;
     tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone completed");
     Ok(Json(project).into_response())
 }
@@ -102,7 +111,11 @@ pub(crate) async fn reopen(
     let mut e = Errors::new();
     e.text("reason", &reason, MAX_TEXT);
     e.into_result().map_err(Problem::from)?;
-    let project = state.commands.reopen_milestone(&id, key, &reason, &staff).await.map_err(|e| command_problem(e, milestone_problem))?;
+    let project = state
+        .commands
+        .reopen_milestone(&id, key, &reason, &staff)
+        .await
+        .map_err(|e| command_problem(e, milestone_problem))?;
     tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone reopened");
     Ok(Json(project).into_response())
 }

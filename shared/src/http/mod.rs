@@ -31,8 +31,10 @@ pub mod routes {
     pub const DEAL_WON: &str = "/v1/crm/deals/won";
     pub const PROJECTS: &str = "/v1/projects";
     pub const PROJECT: &str = "/v1/projects/{project_id}";
-    pub const COMPLETE_MILESTONE: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/complete";
-    pub const REOPEN_MILESTONE: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/reopen";
+    pub const COMPLETE_MILESTONE: &str =
+        "/v1/projects/{project_id}/milestones/{milestone_key}/complete";
+    pub const REOPEN_MILESTONE: &str =
+        "/v1/projects/{project_id}/milestones/{milestone_key}/reopen";
     pub const MILESTONE_TASKS: &str = "/v1/projects/{project_id}/milestones/{milestone_key}/tasks";
     pub const TASK: &str = "/v1/projects/{project_id}/tasks/{task_id}";
     pub const TASKS: &str = "/v1/tasks";
@@ -90,12 +92,16 @@ pub fn app(routers: impl IntoIterator<Item = Router>) -> Router {
 /// become problem documents too; no detail of theirs is passed on.
 async fn problems_everywhere(response: axum::response::Response) -> axum::response::Response {
     let status = response.status();
-    let is_problem = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == problem::CONTENT_TYPE.as_bytes());
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == problem::CONTENT_TYPE.as_bytes());
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return response;
     }
     let allow = response.headers().get(header::ALLOW).cloned();
-    let mut replaced = axum::response::IntoResponse::into_response(Problem::new(problem::kind_for(status)));
+    let mut replaced =
+        axum::response::IntoResponse::into_response(Problem::new(problem::kind_for(status)));
     *replaced.status_mut() = status;
     if let Some(allow) = allow {
         replaced.headers_mut().insert(header::ALLOW, allow);
@@ -107,7 +113,8 @@ async fn problems_everywhere(response: axum::response::Response) -> axum::respon
 pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(Kind::PayloadTooLarge).detail(format!("at most {MAX_BODY_BYTES} bytes are accepted"))
+            Problem::new(Kind::PayloadTooLarge)
+                .detail(format!("at most {MAX_BODY_BYTES} bytes are accepted"))
         } else {
             Problem::new(Kind::MalformedJson).detail("the body could not be read")
         }
@@ -122,13 +129,17 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
         .and_then(|v| v.split(';').next())
         .map(|mime| mime.trim().to_ascii_lowercase())
         .is_some_and(|mime| {
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         });
     if is_json { Ok(()) } else { Err(Problem::new(Kind::UnsupportedMediaType)) }
 }
 
 /// A JSON request body read, checked as JSON and parsed into `T`.
-pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, raw: Result<Bytes, BytesRejection>) -> Result<T, Problem> {
+pub fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<T, Problem> {
     let raw = body(raw)?;
     require_json(headers)?;
     parse_json(&raw)
@@ -136,7 +147,9 @@ pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, raw: Result<Bytes, By
 
 /// Parses a query string into `T`, naming the offending parameter on error.
 pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem> {
-    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()));
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+        raw.unwrap_or_default().as_bytes(),
+    ));
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let message = e.inner().to_string();
         let field = message
@@ -151,8 +164,14 @@ pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem>
 /// Parses a JSON body into `T`: `400` when it is not JSON at all, `422`
 /// naming the field when it is JSON of the wrong shape.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| Problem::new(Kind::MalformedJson).detail(format!("line {}, column {}: {}", e.line(), e.column(), json_error_category(&e))))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        Problem::new(Kind::MalformedJson).detail(format!(
+            "line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            json_error_category(&e)
+        ))
+    })?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let message = e.inner().to_string();
         let mut field = e.path().to_string();
@@ -160,7 +179,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
             field.clear();
         }
         // Serde reports a missing field at its parent: name the field itself.
-        if let Some(name) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        if let Some(name) =
+            message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next())
+        {
             field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
         }
         Problem::new(Kind::ValidationFailed).errors(vec![FieldError { field, message }])
@@ -204,9 +225,13 @@ mod tests {
     #[tokio::test]
     async fn framework_errors_become_problem_documents() {
         use tower::ServiceExt;
-        let router = app([Router::new().route("/v1/projects/{id}", axum::routing::get(|_: axum::extract::Path<String>| async { "ok" }))]);
+        let router = app([Router::new().route(
+            "/v1/projects/{id}",
+            axum::routing::get(|_: axum::extract::Path<String>| async { "ok" }),
+        )]);
         // A path segment that is not UTF-8 once decoded: axum's own 400.
-        let request = axum::http::Request::get("/v1/projects/%FF").body(axum::body::Body::empty()).unwrap();
+        let request =
+            axum::http::Request::get("/v1/projects/%FF").body(axum::body::Body::empty()).unwrap();
         let response = router.oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()[header::CONTENT_TYPE], problem::CONTENT_TYPE);

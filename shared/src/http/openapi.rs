@@ -9,23 +9,59 @@ use utoipa::{Modify, OpenApi};
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 pub enum StaffProblems {
-    #[response(status = 400, description = "The body is not JSON", content_type = "application/problem+json")]
+    #[response(
+        status = 400,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
     MalformedJson(Problem),
-    #[response(status = 401, description = "No valid bearer token", content_type = "application/problem+json")]
+    #[response(
+        status = 401,
+        description = "No valid bearer token",
+        content_type = "application/problem+json"
+    )]
     Unauthenticated(Problem),
-    #[response(status = 403, description = "The member's roles do not allow this", content_type = "application/problem+json")]
+    #[response(
+        status = 403,
+        description = "The member's roles do not allow this",
+        content_type = "application/problem+json"
+    )]
     Forbidden(Problem),
-    #[response(status = 404, description = "No such resource (or not visible to this member)", content_type = "application/problem+json")]
+    #[response(
+        status = 404,
+        description = "No such resource (or not visible to this member)",
+        content_type = "application/problem+json"
+    )]
     NotFound(Problem),
-    #[response(status = 413, description = "Body over 256 KiB", content_type = "application/problem+json")]
+    #[response(
+        status = 413,
+        description = "Body over 256 KiB",
+        content_type = "application/problem+json"
+    )]
     TooLarge(Problem),
-    #[response(status = 415, description = "The body is not application/json", content_type = "application/problem+json")]
+    #[response(
+        status = 415,
+        description = "The body is not application/json",
+        content_type = "application/problem+json"
+    )]
     UnsupportedMediaType(Problem),
-    #[response(status = 422, description = "Invalid fields, each named", content_type = "application/problem+json")]
+    #[response(
+        status = 422,
+        description = "Invalid fields, each named",
+        content_type = "application/problem+json"
+    )]
     Invalid(Problem),
-    #[response(status = 500, description = "Unexpected error", content_type = "application/problem+json")]
+    #[response(
+        status = 500,
+        description = "Unexpected error",
+        content_type = "application/problem+json"
+    )]
     Internal(Problem),
-    #[response(status = 503, description = "Temporarily unavailable; retry", content_type = "application/problem+json")]
+    #[response(
+        status = 503,
+        description = "Temporarily unavailable; retry",
+        content_type = "application/problem+json"
+    )]
     Unavailable(Problem),
 }
 
@@ -33,7 +69,11 @@ pub enum StaffProblems {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 pub enum Conflicts {
-    #[response(status = 409, description = "The command does not fit the project's state (see `type`)", content_type = "application/problem+json")]
+    #[response(
+        status = 409,
+        description = "The command does not fit the project's state (see `type`)",
+        content_type = "application/problem+json"
+    )]
     Conflict(Problem),
 }
 
@@ -44,7 +84,9 @@ impl Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "staff_jwt",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+            ),
         );
         components.add_security_scheme(
             "crm_signature",

@@ -176,7 +176,8 @@ impl Problem {
 
     /// A `422` naming one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::new(Kind::ValidationFailed).errors(vec![FieldError { field: field.into(), message: message.into() }])
+        Self::new(Kind::ValidationFailed)
+            .errors(vec![FieldError { field: field.into(), message: message.into() }])
     }
 
     pub fn kind(&self) -> Kind {
@@ -215,7 +216,9 @@ impl IntoResponse for Problem {
         let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         if self.kind == Kind::Unauthenticated {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -7,17 +7,17 @@ use super::problem::Problem;
 use super::routes;
 use super::staff::{StaffState, authenticated, page, project_id, query_problem};
 use crate::app::queries::Assignee;
+use crate::domain::project::ProjectOverview;
 use crate::domain::project::ProjectStatus;
 use crate::domain::staff::{Action, Staff};
+use crate::domain::task::AssignedTask;
 use crate::domain::task::TaskStatus;
 use crate::domain::validation::{is_email, is_identifier};
-use crate::domain::project::ProjectOverview;
-use crate::domain::task::AssignedTask;
 use crate::ports::{Page, ProjectFilter};
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 
 pub fn router(state: StaffState, auth: Authenticator) -> Router {
@@ -57,7 +57,11 @@ struct ProjectsQuery {
     security(("staff_jwt" = [])),
     responses((status = 200, description = "A page of projects", body = Page<ProjectOverview>), super::openapi::StaffProblems)
 )]
-pub(crate) async fn list_projects(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
+pub(crate) async fn list_projects(
+    State(state): State<StaffState>,
+    staff: Staff,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
     require(&staff, Action::ListProjects)?;
     let q: ProjectsQuery = parse_query(raw.as_deref())?;
     if q.account_id.as_deref().is_some_and(|a| !is_identifier(a)) {
@@ -78,7 +82,11 @@ pub(crate) async fn list_projects(State(state): State<StaffState>, staff: Staff,
     security(("staff_jwt" = [])),
     responses((status = 200, description = "The project", body = crate::app::queries::ProjectView), super::openapi::StaffProblems)
 )]
-pub(crate) async fn get_project(State(state): State<StaffState>, staff: Staff, Path(id): Path<String>) -> Result<Response, Problem> {
+pub(crate) async fn get_project(
+    State(state): State<StaffState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
     require(&staff, Action::ViewProject)?;
     let id = project_id(&id)?;
     let view = state.queries.project(&id, &staff).await.map_err(query_problem)?;
@@ -107,7 +115,11 @@ struct TasksQuery {
     security(("staff_jwt" = [])),
     responses((status = 200, description = "A page of tasks", body = Page<AssignedTask>), super::openapi::StaffProblems)
 )]
-pub(crate) async fn list_tasks(State(state): State<StaffState>, staff: Staff, RawQuery(raw): RawQuery) -> Result<Response, Problem> {
+pub(crate) async fn list_tasks(
+    State(state): State<StaffState>,
+    staff: Staff,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
     require(&staff, Action::ListTasks)?;
     let q: TasksQuery = parse_query(raw.as_deref())?;
     let assignee = match q.assignee.as_deref().map(str::trim) {
@@ -115,9 +127,12 @@ pub(crate) async fn list_tasks(State(state): State<StaffState>, staff: Staff, Ra
         Some("me") => Assignee::Me,
         Some("any") => Assignee::Anyone,
         Some(email) if is_email(email) => Assignee::Email(email.to_ascii_lowercase()),
-        Some(_) => return Err(Problem::invalid("assignee", "must be me, any or an e-mail address")),
+        Some(_) => {
+            return Err(Problem::invalid("assignee", "must be me, any or an e-mail address"));
+        }
     };
     let page = page(q.cursor, q.limit)?;
-    let tasks = state.queries.tasks(assignee, q.status, &staff, page).await.map_err(query_problem)?;
+    let tasks =
+        state.queries.tasks(assignee, q.status, &staff, page).await.map_err(query_problem)?;
     Ok(Json(tasks).into_response())
 }

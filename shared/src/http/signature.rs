@@ -41,13 +41,19 @@ fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Option<HmacSha256> {
 /// The header value a sender computes; used by tests and `deployments-local sign`.
 pub fn sign(secret: &Secret, timestamp: i64, body: &[u8]) -> String {
     let t = timestamp.to_string();
-    let digest = mac(secret, &t, body).map(|m| hex::encode(m.finalize().into_bytes())).unwrap_or_default();
+    let digest =
+        mac(secret, &t, body).map(|m| hex::encode(m.finalize().into_bytes())).unwrap_or_default();
     format!("t={t},v1={digest}")
 }
 
 /// Checks `header` against `body`: the timestamp must be within tolerance of
 /// `now`, and one `v1` must match one secret. Comparisons are constant-time.
-pub fn verify(header: Option<&str>, body: &[u8], secrets: &[Secret], now: DateTime<Utc>) -> Result<(), SignatureError> {
+pub fn verify(
+    header: Option<&str>,
+    body: &[u8],
+    secrets: &[Secret],
+    now: DateTime<Utc>,
+) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
     let mut timestamp = None;
     let mut signatures = Vec::new();
@@ -68,8 +74,10 @@ pub fn verify(header: Option<&str>, body: &[u8], secrets: &[Secret], now: DateTi
     if now.timestamp().abs_diff(seconds) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
-    let expected: Vec<HmacSha256> = secrets.iter().filter_map(|s| mac(s, timestamp, body)).collect();
-    let matched = signatures.iter().any(|sig| expected.iter().any(|m| m.clone().verify_slice(sig).is_ok()));
+    let expected: Vec<HmacSha256> =
+        secrets.iter().filter_map(|s| mac(s, timestamp, body)).collect();
+    let matched =
+        signatures.iter().any(|sig| expected.iter().any(|m| m.clone().verify_slice(sig).is_ok()));
     if matched { Ok(()) } else { Err(SignatureError::Mismatch) }
 }
 
@@ -99,7 +107,10 @@ mod tests {
     fn a_known_vector_matches() {
         // echo -n '1764000000.{"deal_id":"D-1"}' | openssl dgst -sha256 -hmac current
         let header = sign(&Secret::new("current"), 1_764_000_000, BODY);
-        assert_eq!(header, "t=1764000000,v1=2fce575e896322f29a4f2865223634e4256af615460f6a57552a1a6c80b03774");
+        assert_eq!(
+            header,
+            "t=1764000000,v1=2fce575e896322f29a4f2865223634e4256af615460f6a57552a1a6c80b03774"
+        );
     }
 
     #[test]
@@ -131,17 +142,29 @@ mod tests {
     #[test]
     fn the_signed_timestamp_cannot_be_swapped() {
         let header = sign(&Secret::new("current"), now().timestamp() - 200, BODY);
-        let forged = header.replacen(&(now().timestamp() - 200).to_string(), &now().timestamp().to_string(), 1);
+        let forged = header.replacen(
+            &(now().timestamp() - 200).to_string(),
+            &now().timestamp().to_string(),
+            1,
+        );
         assert_eq!(verify(Some(&forged), BODY, &secrets(), now()), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn malformed_headers_are_rejected() {
         for header in ["", "t=1", "v1=00", "t=abc,v1=00", "t=1,t=2,v1=00", "t=1,v1=zz", "garbage"] {
-            assert_eq!(verify(Some(header), BODY, &secrets(), now()), Err(SignatureError::Malformed), "{header}");
+            assert_eq!(
+                verify(Some(header), BODY, &secrets(), now()),
+                Err(SignatureError::Malformed),
+                "{header}"
+            );
         }
         let extreme = format!("t={},v1=00", i64::MIN);
-        assert_eq!(verify(Some(&extreme), BODY, &secrets(), now()), Err(SignatureError::Stale), "no overflow");
+        assert_eq!(
+            verify(Some(&extreme), BODY, &secrets(), now()),
+            Err(SignatureError::Stale),
+            "no overflow"
+        );
         let many = format!("t={}{}", now().timestamp(), ",v1=00".repeat(MAX_SIGNATURES + 1));
         assert_eq!(verify(Some(&many), BODY, &secrets(), now()), Err(SignatureError::Malformed));
         assert_eq!(verify(None, BODY, &secrets(), now()), Err(SignatureError::Missing));

@@ -31,7 +31,11 @@ pub fn authenticated(auth: Authenticator) -> Extension<Authenticator> {
 
 /// A project id from a URL; one this service could not have issued is simply not found.
 pub fn project_id(raw: &str) -> Result<ProjectId, Problem> {
-    if ProjectId::is_well_formed(raw) { Ok(ProjectId::from_raw(raw)) } else { Err(not_found("project")) }
+    if ProjectId::is_well_formed(raw) {
+        Ok(ProjectId::from_raw(raw))
+    } else {
+        Err(not_found("project"))
+    }
 }
 
 pub fn milestone_key(raw: &str) -> Result<&str, Problem> {
@@ -76,7 +80,9 @@ pub fn query_problem(e: QueryError) -> Problem {
     match e {
         QueryError::NotFound => not_found("project"),
         QueryError::Forbidden => Problem::new(Kind::Forbidden),
-        QueryError::InvalidCursor => Problem::invalid("cursor", "is not a cursor this service issued"),
+        QueryError::InvalidCursor => {
+            Problem::invalid("cursor", "is not a cursor this service issued")
+        }
         QueryError::Invalid(errors) => Problem::from(errors),
         QueryError::Store(e) => store_failure(&e),
     }
@@ -85,7 +91,8 @@ pub fn query_problem(e: QueryError) -> Problem {
 pub fn command_problem<E>(e: CommandError<E>, rule: impl FnOnce(E) -> Problem) -> Problem {
     match e {
         CommandError::NotFound => not_found("project"),
-        CommandError::Forbidden => Problem::new(Kind::Forbidden).detail("a technician changes the status of their own tasks only"),
+        CommandError::Forbidden => Problem::new(Kind::Forbidden)
+            .detail("a technician changes the status of their own tasks only"),
         CommandError::Rejected(e) => rule(e),
         CommandError::Busy => Problem::new(Kind::ConcurrentModification),
         CommandError::Store(e) => commit_failure(&e),
@@ -96,18 +103,21 @@ pub fn milestone_problem(e: MilestoneError) -> Problem {
     let detail = e.to_string();
     match e {
         MilestoneError::Unknown(_) => Problem::new(Kind::NotFound).detail(detail),
-        MilestoneError::OutOfOrder { required } => {
-            Problem::new(Kind::MilestoneOutOfOrder).detail(detail).with("required_milestone", required)
+        MilestoneError::OutOfOrder { required } => Problem::new(Kind::MilestoneOutOfOrder)
+            .detail(detail)
+            .with("required_milestone", required),
+        MilestoneError::OpenTasks { tasks } => {
+            Problem::new(Kind::OpenTasks).detail(detail).with("open_tasks", tasks)
         }
-        MilestoneError::OpenTasks { tasks } => Problem::new(Kind::OpenTasks).detail(detail).with("open_tasks", tasks),
         MilestoneError::ActivationOnly => Problem::new(Kind::ActivationRequired).detail(detail),
         MilestoneError::ProjectLive => Problem::new(Kind::ProjectLive),
-        MilestoneError::InstallationDateNotApplicable | MilestoneError::InstallationDateOutOfRange => {
+        MilestoneError::InstallationDateNotApplicable
+        | MilestoneError::InstallationDateOutOfRange => {
             Problem::invalid("installation_date", detail)
         }
-        MilestoneError::NotReopenable { last_completed } => {
-            Problem::new(Kind::NotReopenable).detail(detail).with("last_completed_milestone", last_completed)
-        }
+        MilestoneError::NotReopenable { last_completed } => Problem::new(Kind::NotReopenable)
+            .detail(detail)
+            .with("last_completed_milestone", last_completed),
         MilestoneError::ReasonRequired => Problem::invalid("reason", "must not be blank"),
     }
 }
@@ -115,12 +125,20 @@ pub fn milestone_problem(e: MilestoneError) -> Problem {
 pub fn task_problem(e: TaskError) -> Problem {
     let detail = e.to_string();
     match e {
-        TaskError::UnknownMilestone(_) | TaskError::UnknownTask(_) => Problem::new(Kind::NotFound).detail(detail),
-        TaskError::MilestoneCompleted(milestone) => Problem::new(Kind::MilestoneCompleted).detail(detail).with("milestone", milestone),
+        TaskError::UnknownMilestone(_) | TaskError::UnknownTask(_) => {
+            Problem::new(Kind::NotFound).detail(detail)
+        }
+        TaskError::MilestoneCompleted(milestone) => {
+            Problem::new(Kind::MilestoneCompleted).detail(detail).with("milestone", milestone)
+        }
         TaskError::ProjectLive => Problem::new(Kind::ProjectLive),
         TaskError::TooManyTasks => Problem::new(Kind::TaskLimitReached).detail(detail),
-        TaskError::Transition(TransitionError::ReasonRequired) => Problem::invalid("blocked_reason", detail),
-        TaskError::Transition(TransitionError::MilestoneCompleted) => Problem::new(Kind::MilestoneCompleted).detail(detail),
+        TaskError::Transition(TransitionError::ReasonRequired) => {
+            Problem::invalid("blocked_reason", detail)
+        }
+        TaskError::Transition(TransitionError::MilestoneCompleted) => {
+            Problem::new(Kind::MilestoneCompleted).detail(detail)
+        }
         TaskError::Transition(TransitionError::NotAllowed { from, to }) => {
             Problem::new(Kind::InvalidTransition).detail(detail).with("from", from).with("to", to)
         }

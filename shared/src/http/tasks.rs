@@ -2,17 +2,19 @@
 
 use super::auth::{Authenticator, require};
 use super::problem::Problem;
-use super::staff::{StaffState, authenticated, command_problem, milestone_key, project_id, task_id, task_problem};
+use super::staff::{
+    StaffState, authenticated, command_problem, milestone_key, project_id, task_id, task_problem,
+};
 use super::{json_body, routes};
 use crate::domain::staff::{Action, Staff};
 use crate::domain::work::{NewTask, TaskPatch};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{patch, post};
-use axum::Router;
 
 pub fn router(state: StaffState, auth: Authenticator) -> Router {
     Router::new()
@@ -46,7 +48,11 @@ pub(crate) async fn add(
     require(&staff, Action::AddTask)?;
     let (id, key) = (project_id(&id)?, milestone_key(&key)?);
     let new: NewTask = json_body(&headers, raw)?;
-    let task = state.commands.add_task(&id, key, new, &staff).await.map_err(|e| command_problem(e, task_problem))?;
+    let task = state
+        .commands
+        .add_task(&id, key, new, &staff)
+        .await
+        .map_err(|e| command_problem(e, task_problem))?;
     tracing::info!(project_id = %id, task_id = %task.id, "task added");
     let location = format!("/v1/projects/{id}/tasks/{}", task.id);
     let mut response = (StatusCode::CREATED, Json(task)).into_response();
@@ -77,7 +83,11 @@ pub(crate) async fn change(
     require(&staff, Action::ChangeTask)?;
     let (id, task) = (project_id(&id)?, task_id(&task)?);
     let patch: TaskPatch = json_body(&headers, raw)?;
-    let task = state.commands.change_task(&id, task, patch, &staff).await.map_err(|e| command_problem(e, task_problem))?;
+    let task = state
+        .commands
+        .change_task(&id, task, patch, &staff)
+        .await
+        .map_err(|e| command_problem(e, task_problem))?;
     tracing::info!(project_id = %id, task_id = %task.id, status = task.status.as_str(), "task changed");
     Ok(Json(task).into_response())
 }

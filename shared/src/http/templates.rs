@@ -26,13 +26,19 @@ pub fn router(templates: Arc<Templates>, auth: Authenticator) -> Router {
 }
 
 fn service_type(raw: &str) -> Result<&str, Problem> {
-    if is_machine_key(raw) { Ok(raw) } else { Err(Problem::new(Kind::NotFound).detail("no such service type")) }
+    if is_machine_key(raw) {
+        Ok(raw)
+    } else {
+        Err(Problem::new(Kind::NotFound).detail("no such service type"))
+    }
 }
 
 fn problem(e: TemplatesError) -> Problem {
     match e {
         TemplatesError::Rejected(TemplateError::Stale { current }) => {
-            Problem::new(Kind::TemplateVersionConflict).detail(e.to_string()).with("current_version", current)
+            Problem::new(Kind::TemplateVersionConflict)
+                .detail(e.to_string())
+                .with("current_version", current)
         }
         TemplatesError::Rejected(TemplateError::Invalid(errors)) => Problem::from(errors),
         TemplatesError::Store(e) => commit_failure(&e),
@@ -48,7 +54,11 @@ fn problem(e: TemplatesError) -> Problem {
     security(("staff_jwt" = [])),
     responses((status = 200, description = "The template", body = crate::domain::template::Template), super::openapi::StaffProblems)
 )]
-pub(crate) async fn read(State(templates): State<Arc<Templates>>, staff: Staff, Path(raw): Path<String>) -> Result<Response, Problem> {
+pub(crate) async fn read(
+    State(templates): State<Arc<Templates>>,
+    staff: Staff,
+    Path(raw): Path<String>,
+) -> Result<Response, Problem> {
     require(&staff, Action::ReadTemplates)?;
     let template = templates.current(service_type(&raw)?).await.map_err(problem)?;
     Ok(Json(template).into_response())

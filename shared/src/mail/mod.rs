@@ -70,16 +70,41 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "task_escalated.en.html",
 );
 
-const MONTHS_FR: [&str; 12] =
-    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
-const MONTHS_EN: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// `2026-12-10` as `10 décembre 2026` or `10 December 2026`; anything else unchanged.
 fn long_date(value: String, lang: String) -> String {
     let Ok(date) = value.parse::<NaiveDate>() else { return value };
     let months = if lang == "en" { &MONTHS_EN } else { &MONTHS_FR };
-    let day = if lang != "en" && date.day() == 1 { "1er".to_owned() } else { date.day().to_string() };
+    let day =
+        if lang != "en" && date.day() == 1 { "1er".to_owned() } else { date.day().to_string() };
     format!("{day} {} {}", months[date.month0() as usize], date.year())
 }
 
@@ -106,25 +131,41 @@ impl MailRenderer {
         env.set_syntax(syntax);
         env.add_filter("long_date", long_date);
         for (name, source) in TEMPLATES {
-            env.add_template(name, source).map_err(|source| MailError::Template { name: (*name).into(), source })?;
+            env.add_template(name, source)
+                .map_err(|source| MailError::Template { name: (*name).into(), source })?;
         }
         Ok(Self { env })
     }
 
     /// Renders `template` in `language` over a context snapshot.
-    pub fn render(&self, template: impl Into<MailTemplate>, language: Language, context: &serde_json::Value) -> Result<RenderedMail, MailError> {
+    pub fn render(
+        &self,
+        template: impl Into<MailTemplate>,
+        language: Language,
+        context: &serde_json::Value,
+    ) -> Result<RenderedMail, MailError> {
         let (slug, lang) = (template.into().slug(), lang(language));
         let base = Value::from(minijinja::value::Serde(context));
 
         let text_name = format!("{slug}.{lang}.txt");
-        let text = self.env.get_template(&text_name).map_err(|source| template_error(&text_name, source))?;
-        let captured = text.render_captured(minijinja::context! { lang, ..base.clone() }).map_err(|source| template_error(&text_name, source))?;
+        let text = self
+            .env
+            .get_template(&text_name)
+            .map_err(|source| template_error(&text_name, source))?;
+        let captured = text
+            .render_captured(minijinja::context! { lang, ..base.clone() })
+            .map_err(|source| template_error(&text_name, source))?;
         let subject = captured.state().lookup("subject").map(|s| s.to_string()).unwrap_or_default();
         let text = captured.into_output();
 
         let html_name = format!("{slug}.{lang}.html");
-        let html = self.env.get_template(&html_name).map_err(|source| template_error(&html_name, source))?;
-        let html = html.render(minijinja::context! { lang, subject => subject.clone(), ..base }).map_err(|source| template_error(&html_name, source))?;
+        let html = self
+            .env
+            .get_template(&html_name)
+            .map_err(|source| template_error(&html_name, source))?;
+        let html = html
+            .render(minijinja::context! { lang, subject => subject.clone(), ..base })
+            .map_err(|source| template_error(&html_name, source))?;
         Ok(RenderedMail { subject, text: tidy(&text), html })
     }
 }
@@ -164,7 +205,9 @@ pub struct Envelope<'a> {
 
 /// The raw MIME message (multipart/alternative, text then HTML).
 pub fn compose(envelope: &Envelope<'_>, mail: &RenderedMail) -> Result<Vec<u8>, MailError> {
-    let parse = |field: &'static str, value: &str| value.parse::<Mailbox>().map_err(|source| MailError::Address { field, source });
+    let parse = |field: &'static str, value: &str| {
+        value.parse::<Mailbox>().map_err(|source| MailError::Address { field, source })
+    };
     let mut builder = lettre::Message::builder()
         .from(parse("from", envelope.from)?)
         .to(parse("to", envelope.to)?)

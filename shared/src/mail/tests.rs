@@ -1,8 +1,8 @@
 //! Rendered mails, snapshot-tested in both languages (`snapshots/`).
 
 use super::*;
-use crate::domain::milestone::CustomerMail;
 use crate::domain::deal::Language;
+use crate::domain::milestone::CustomerMail;
 use crate::domain::project::tests::project;
 
 fn context(language: Language, installation: Option<&str>) -> serde_json::Value {
@@ -18,7 +18,13 @@ fn live_context(language: Language) -> serde_json::Value {
     use crate::domain::project::CompleteMilestone;
     let (mut p, _) = project();
     p.account.language = language;
-    for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed", "installation_done", "customer_acceptance"] {
+    for key in [
+        "order_confirmed",
+        "equipment_ordered",
+        "delivery_confirmed",
+        "installation_done",
+        "customer_acceptance",
+    ] {
         p.complete_milestone(key, CompleteMilestone::default(), "pm", p.created_at).unwrap();
     }
     let summary = ServiceSummary {
@@ -29,14 +35,20 @@ fn live_context(language: Language) -> serde_json::Value {
         equipment: Some("Routeur Cisco C1111-4P, n° de série FGL2231".into()),
         details: [("VLAN".to_owned(), "120".to_owned())].into(),
     };
-    let activation = Activation { go_live_date: "2027-01-11".parse().unwrap(), technical_summary: vec![summary] };
+    let activation = Activation {
+        go_live_date: "2027-01-11".parse().unwrap(),
+        technical_summary: vec![summary],
+    };
     let at = "2027-01-11T16:00:00Z".parse().unwrap();
     p.activate(&activation, false, "pm", at).unwrap();
     p.mail_context()
 }
 
 fn render(template: CustomerMail, language: Language, installation: Option<&str>) -> RenderedMail {
-    MailRenderer::new().unwrap().render(template, language, &context(language, installation)).unwrap()
+    MailRenderer::new()
+        .unwrap()
+        .render(template, language, &context(language, installation))
+        .unwrap()
 }
 
 fn snapshot(mail: &RenderedMail) -> String {
@@ -60,7 +72,11 @@ fn order_confirmed_en() {
 #[test]
 fn delivery_confirmed_fr_names_the_installation_date() {
     let mail = render(CustomerMail::DeliveryConfirmed, Language::Fr, Some("2026-12-10"));
-    assert!(mail.text.contains("Votre équipement a été livré. L'installation est prévue le 10 décembre 2026."));
+    assert!(
+        mail.text.contains(
+            "Votre équipement a été livré. L'installation est prévue le 10 décembre 2026."
+        )
+    );
     insta::assert_snapshot!(snapshot(&mail));
 }
 
@@ -80,13 +96,19 @@ fn delivery_confirmed_en_names_the_installation_date() {
 }
 
 fn render_live(language: Language) -> RenderedMail {
-    MailRenderer::new().unwrap().render(CustomerMail::GoLive, language, &live_context(language)).unwrap()
+    MailRenderer::new()
+        .unwrap()
+        .render(CustomerMail::GoLive, language, &live_context(language))
+        .unwrap()
 }
 
 #[test]
 fn go_live_fr() {
     let mail = render_live(Language::Fr);
-    assert!(mail.text.contains("Votre service est maintenant actif. Voici votre récapitulatif technique"));
+    assert!(
+        mail.text
+            .contains("Votre service est maintenant actif. Voici votre récapitulatif technique")
+    );
     assert!(mail.text.contains("Identifiant de circuit : FTTO-LYO-004211"));
     assert!(mail.text.contains("Mise en service : 11 janvier 2027."));
     insta::assert_snapshot!(snapshot(&mail));
@@ -106,7 +128,10 @@ fn customer_supplied_text_is_escaped_in_html_only() {
     let mut ctx = context(Language::Fr, None);
     ctx["contact_name"] = "<script>alert('x')</script> & Cie".into();
     ctx["services"][0]["name"] = "Fibre <b>1 Gb/s</b>".into();
-    let mail = MailRenderer::new().unwrap().render(CustomerMail::OrderConfirmed, Language::Fr, &ctx).unwrap();
+    let mail = MailRenderer::new()
+        .unwrap()
+        .render(CustomerMail::OrderConfirmed, Language::Fr, &ctx)
+        .unwrap();
     assert!(!mail.html.contains("<script>") && !mail.html.contains("<b>1"));
     assert!(mail.html.contains("&lt;script&gt;") && mail.html.contains("&amp; Cie"));
     assert!(mail.text.contains("<script>alert('x')</script> & Cie"), "plain text stays as typed");
@@ -145,6 +170,12 @@ fn composed_messages_are_multipart_with_a_stable_message_id() {
 #[test]
 fn a_bad_recipient_is_an_error_not_a_panic() {
     let mail = render(CustomerMail::OrderConfirmed, Language::Fr, None);
-    let envelope = Envelope { entry_id: "x", from: "a@b.fr", to: "not an address", reply_to: None, date: std::time::UNIX_EPOCH };
+    let envelope = Envelope {
+        entry_id: "x",
+        from: "a@b.fr",
+        to: "not an address",
+        reply_to: None,
+        date: std::time::UNIX_EPOCH,
+    };
     assert!(matches!(compose(&envelope, &mail), Err(MailError::Address { field: "to", .. })));
 }

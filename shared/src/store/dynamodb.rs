@@ -6,18 +6,20 @@
 //! intake record are guarded by their own absence. The table never sees a Scan.
 
 use super::keys::*;
-use super::{MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header};
+use super::{
+    MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header,
+};
 use crate::domain::account::{AccountChange, AccountRecord};
 use crate::domain::history::HistoryEntry;
-use crate::domain::template::Template;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Project, ProjectOverview};
 use crate::domain::task::AssignedTask;
+use crate::domain::template::Template;
 use crate::domain::{OutboxId, ProjectId};
-use chrono::{DateTime, Utc};
 use crate::ports::{
-    Claim, Claimed, Commit, DueEscalations, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Claimed, Commit, CommitError, DueEscalations, Guard, IntakeWrite, Lease, Page,
+    PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -25,11 +27,12 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    KeysAndAttributes,
-    Projection, ProjectionType, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TransactWriteItem, Update,
 };
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 use std::collections::HashMap;
@@ -87,7 +90,11 @@ async fn settle(
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(SdkError::ServiceError(e)) if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+        Err(SdkError::ServiceError(e))
+            if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(unavailable(e)),
     }
 }
@@ -153,9 +160,11 @@ impl DynamoStore {
         if let Some(intake) = &commit.intake {
             match intake {
                 IntakeWrite::Claim(record) => {
-                    let item = keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, record)?;
+                    let item =
+                        keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, record)?;
                     let mut put = self.absent(item)?;
-                    put.return_values_on_condition_check_failure = Some(ReturnValuesOnConditionCheckFailure::AllOld);
+                    put.return_values_on_condition_check_failure =
+                        Some(ReturnValuesOnConditionCheckFailure::AllOld);
                     items.push((Role::Claim, tx(put)));
                 }
                 IntakeWrite::Complete { deal_id, fingerprint } => {
@@ -171,7 +180,10 @@ impl DynamoStore {
                         .expression_attribute_values(":fp", s(fingerprint.as_str()))
                         .build()
                         .map_err(invalid_request)?;
-                    items.push((Role::Complete, TransactWriteItem::builder().update(update).build()));
+                    items.push((
+                        Role::Complete,
+                        TransactWriteItem::builder().update(update).build(),
+                    ));
                 }
             }
         }
@@ -179,37 +191,67 @@ impl DynamoStore {
         let project = &write.project;
         let id = project.id.as_str();
         let pk = project_pk(id);
-        let mut header = keyed(pk.clone(), PROJECT_SK.into(), ENTITY_PROJECT, &project_header(project)?)?;
+        let mut header =
+            keyed(pk.clone(), PROJECT_SK.into(), ENTITY_PROJECT, &project_header(project)?)?;
         let listing = project_listing_sk(project.created_at, id);
         index(&mut header, PROJECTS_ALL, PROJECTS_PARTITION.into(), listing.clone());
-        index(&mut header, PROJECTS_BY_STATUS, projects_by_status_pk(project.status.as_str()), listing.clone());
-        index(&mut header, PROJECTS_BY_ACCOUNT, projects_by_account_pk(&project.account.id), listing);
+        index(
+            &mut header,
+            PROJECTS_BY_STATUS,
+            projects_by_status_pk(project.status.as_str()),
+            listing.clone(),
+        );
+        index(
+            &mut header,
+            PROJECTS_BY_ACCOUNT,
+            projects_by_account_pk(&project.account.id),
+            listing,
+        );
         let put = match write.guard {
             Guard::Create => self.absent(header)?,
             Guard::Version(expected) => {
                 let mut put = self.put(header)?;
                 put.condition_expression = Some("#v = :expected".into());
-                put.expression_attribute_names = Some(HashMap::from([("#v".into(), VERSION.into())]));
-                put.expression_attribute_values =
-                    Some(HashMap::from([(":expected".into(), AttributeValue::N(expected.to_string()))]));
+                put.expression_attribute_names =
+                    Some(HashMap::from([("#v".into(), VERSION.into())]));
+                put.expression_attribute_values = Some(HashMap::from([(
+                    ":expected".into(),
+                    AttributeValue::N(expected.to_string()),
+                )]));
                 put
             }
         };
         items.push((Role::Header(write.guard), tx(put)));
         let change = &write.change;
         for key in &change.milestones {
-            let m = project.milestones.iter().find(|m| &m.key == key).ok_or_else(|| corrupt(id, "changed milestone missing"))?;
-            items.push((Role::Other, tx(self.put(keyed(pk.clone(), milestone_sk(m.position), ENTITY_MILESTONE, m)?)?)));
+            let m = project
+                .milestones
+                .iter()
+                .find(|m| &m.key == key)
+                .ok_or_else(|| corrupt(id, "changed milestone missing"))?;
+            items.push((
+                Role::Other,
+                tx(self.put(keyed(pk.clone(), milestone_sk(m.position), ENTITY_MILESTONE, m)?)?),
+            ));
         }
         for task_id in &change.tasks {
-            let t = project.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
+            let t = project
+                .tasks
+                .iter()
+                .find(|t| &t.id == task_id)
+                .ok_or_else(|| corrupt(id, "changed task missing"))?;
             let mut item = keyed(pk.clone(), task_sk(t.id.as_str()), ENTITY_TASK, t)?;
             item.insert(PROJECT_ID.into(), s(id));
             let listing = task_listing_sk(t.due_date, id, t.id.as_str());
             index(&mut item, TASKS_BY_ASSIGNEE, tasks_by_assignee_pk(&t.assignee), listing.clone());
             index(&mut item, TASKS_BY_STATUS, tasks_by_status_pk(t.status.as_str()), listing);
             if let Some(at) = t.next_escalation_at {
-                index(&mut item, ESCALATION_DUE, ESCALATION_PARTITION.into(), escalation_due_sk(at, id, t.id.as_str()));
+                index(
+                    &mut item,
+                    ESCALATION_DUE,
+                    ESCALATION_PARTITION.into(),
+                    escalation_due_sk(at, id, t.id.as_str()),
+                );
             }
             items.push((Role::Other, tx(self.put(item)?)));
         }
@@ -221,7 +263,8 @@ impl DynamoStore {
             items.push(self.account_write(account)?);
         }
         for entry in &change.outbox {
-            let mut item = keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
+            let mut item =
+                keyed(outbox_pk(entry.id.as_str()), OUTBOX_SK.into(), ENTITY_OUTBOX, entry)?;
             let pending = outbox_pending_sk(entry.created_at, entry.id.as_str());
             index(&mut item, OUTBOX_PENDING, OUTBOX_PENDING_PARTITION.into(), pending);
             item.insert(DELIVERY.into(), s(DELIVERY_PENDING));
@@ -233,7 +276,10 @@ impl DynamoStore {
 
     /// The account record's part of a change: an upsert that keeps the
     /// status, or the one-time move to active.
-    fn account_write(&self, change: &AccountChange) -> Result<(Role, TransactWriteItem), StoreError> {
+    fn account_write(
+        &self,
+        change: &AccountChange,
+    ) -> Result<(Role, TransactWriteItem), StoreError> {
         let (id, role, update) = match change {
             AccountChange::Seen { id, name, at } => (
                 id,
@@ -278,7 +324,10 @@ impl DynamoStore {
     /// Explains a cancelled transaction from its per-item reasons.
     fn cancelled(roles: &[Role], reasons: &[CancellationReason]) -> CommitError {
         let failed = |wanted: fn(Role) -> bool| {
-            roles.iter().zip(reasons).find(|(role, r)| wanted(**role) && r.code() == Some("ConditionalCheckFailed"))
+            roles
+                .iter()
+                .zip(reasons)
+                .find(|(role, r)| wanted(**role) && r.code() == Some("ConditionalCheckFailed"))
         };
         if let Some((_, reason)) = failed(|r| r == Role::Claim) {
             let record = reason.item().cloned().and_then(|item| read::<IntakeRecord>(item).ok());
@@ -295,12 +344,19 @@ impl DynamoStore {
             Some(_) => return CommitError::AlreadyExists,
             None => {}
         }
-        let retryable = ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"];
+        let retryable = [
+            "TransactionConflict",
+            "ThrottlingError",
+            "ProvisionedThroughputExceeded",
+            "RequestLimitExceeded",
+        ];
         if reasons.iter().any(|r| r.code().is_some_and(|c| retryable.contains(&c))) {
             return CommitError::Contention;
         }
         let codes: Vec<_> = reasons.iter().filter_map(|r| r.code()).collect();
-        CommitError::Store(StoreError::Unavailable(format!("transaction cancelled: {codes:?}").into()))
+        CommitError::Store(StoreError::Unavailable(
+            format!("transaction cancelled: {codes:?}").into(),
+        ))
     }
 
     async fn query_all(&self, pk: String) -> Result<Vec<Item>, StoreError> {
@@ -327,8 +383,15 @@ impl DynamoStore {
         }
     }
 
-    fn outbox_update(&self, id: &OutboxId) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
-        self.client.update_item().table_name(&self.table).key(PK, s(outbox_pk(id.as_str()))).key(SK, s(OUTBOX_SK))
+    fn outbox_update(
+        &self,
+        id: &OutboxId,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(outbox_pk(id.as_str())))
+            .key(SK, s(OUTBOX_SK))
     }
 
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
@@ -371,7 +434,8 @@ impl ProjectStore for DynamoStore {
         if count > MAX_COMMIT_ITEMS {
             return Err(CommitError::TooLarge { items: count });
         }
-        let (roles, items): (Vec<Role>, Vec<TransactWriteItem>) = self.items(&commit)?.into_iter().unzip();
+        let (roles, items): (Vec<Role>, Vec<TransactWriteItem>) =
+            self.items(&commit)?.into_iter().unzip();
         if items.is_empty() {
             return Ok(());
         }
@@ -403,7 +467,10 @@ impl ProjectStore for DynamoStore {
         self.get(account_pk(id), ACCOUNT_SK).await?.map(read).transpose()
     }
 
-    async fn current_templates(&self, service_types: &[String]) -> Result<Vec<Template>, StoreError> {
+    async fn current_templates(
+        &self,
+        service_types: &[String],
+    ) -> Result<Vec<Template>, StoreError> {
         let mut types: Vec<&String> = service_types.iter().collect();
         types.sort();
         types.dedup();
@@ -412,10 +479,19 @@ impl ProjectStore for DynamoStore {
         }
         let keys: Vec<Item> = types
             .iter()
-            .map(|t| HashMap::from([(PK.to_owned(), s(template_pk(t))), (SK.to_owned(), s(TEMPLATE_CURRENT_SK))]))
+            .map(|t| {
+                HashMap::from([
+                    (PK.to_owned(), s(template_pk(t))),
+                    (SK.to_owned(), s(TEMPLATE_CURRENT_SK)),
+                ])
+            })
             .collect();
         let mut request = Some(
-            KeysAndAttributes::builder().set_keys(Some(keys)).consistent_read(true).build().map_err(invalid_request)?,
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(invalid_request)?,
         );
         let mut templates = Vec::new();
         // Keys the service could not read this time come back to ask again.
@@ -424,11 +500,20 @@ impl ProjectStore for DynamoStore {
             if attempt > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
             }
-            let out = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(unavailable)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .send()
+                .await
+                .map_err(unavailable)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
                 templates.push(read(item)?);
             }
-            request = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys().is_empty());
+            request = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty());
         }
         if request.is_some() {
             return Err(StoreError::Unavailable("templates could not all be read".into()));
@@ -446,16 +531,27 @@ impl ProjectStore for DynamoStore {
         } else {
             guard.condition_expression = Some("#v = :previous".into());
             guard.expression_attribute_names = Some(HashMap::from([("#v".into(), VERSION.into())]));
-            guard.expression_attribute_values =
-                Some(HashMap::from([(":previous".into(), AttributeValue::N((template.version - 1).to_string()))]));
+            guard.expression_attribute_values = Some(HashMap::from([(
+                ":previous".into(),
+                AttributeValue::N((template.version - 1).to_string()),
+            )]));
         }
-        let version = self.absent(keyed(pk, template_version_sk(template.version), ENTITY_TEMPLATE, template)?)?;
-        let items = vec![TransactWriteItem::builder().put(guard).build(), TransactWriteItem::builder().put(version).build()];
+        let version = self.absent(keyed(
+            pk,
+            template_version_sk(template.version),
+            ENTITY_TEMPLATE,
+            template,
+        )?)?;
+        let items = vec![
+            TransactWriteItem::builder().put(guard).build(),
+            TransactWriteItem::builder().put(version).build(),
+        ];
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) => match e.err() {
                 TransactWriteItemsError::TransactionCanceledException(c) => {
-                    let codes: Vec<_> = c.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+                    let codes: Vec<_> =
+                        c.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
                     if codes.contains(&"ConditionalCheckFailed") {
                         Err(CommitError::VersionConflict)
                     } else {
@@ -476,8 +572,15 @@ impl ProjectStore for DynamoStore {
         let mut entries = Vec::new();
         let mut cursor = None;
         while entries.len() < limit {
-            let query = IndexQuery { index: OUTBOX_PENDING, partition: OUTBOX_PENDING_PARTITION.into(), forward: true, filter: None };
-            let page = self.query_index(&query, PageRequest { cursor, limit: limit - entries.len() }).await?;
+            let query = IndexQuery {
+                index: OUTBOX_PENDING,
+                partition: OUTBOX_PENDING_PARTITION.into(),
+                forward: true,
+                filter: None,
+            };
+            let page = self
+                .query_index(&query, PageRequest { cursor, limit: limit - entries.len() })
+                .await?;
             entries.extend(page.items);
             cursor = page.next_cursor;
             if cursor.is_none() {
@@ -487,11 +590,18 @@ impl ProjectStore for DynamoStore {
         Ok(entries)
     }
 
-    async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError> {
+    async fn claim_outbox(
+        &self,
+        id: &OutboxId,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Claim, StoreError> {
         let result = self
             .outbox_update(id)
             .update_expression("SET #d = :claimed, #until = :until ADD #attempts :one")
-            .condition_expression("attribute_exists(#pk) AND (#d = :pending OR (#d = :claimed AND #until < :now))")
+            .condition_expression(
+                "attribute_exists(#pk) AND (#d = :pending OR (#d = :claimed AND #until < :now))",
+            )
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#d", DELIVERY)
             .expression_attribute_names("#until", CLAIMED_UNTIL)
@@ -508,14 +618,25 @@ impl ProjectStore for DynamoStore {
         match result {
             Ok(out) => {
                 let item = out.attributes.unwrap_or_default();
-                let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
-                let (lease, attempts) = (Lease(number(CLAIMED_UNTIL)), u32::try_from(number(ATTEMPTS)).unwrap_or(u32::MAX));
+                let number = |name: &str| {
+                    item.get(name)
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .unwrap_or(0)
+                };
+                let (lease, attempts) = (
+                    Lease(number(CLAIMED_UNTIL)),
+                    u32::try_from(number(ATTEMPTS)).unwrap_or(u32::MAX),
+                );
                 Ok(Claim::Claimed(Claimed { entry: read(item)?, lease, attempts }))
             }
             Err(SdkError::ServiceError(e)) => match e.err() {
                 // The entry as it stood explains the refusal.
                 UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let delivery = failed.item().and_then(|item| item.get(DELIVERY)).and_then(|d| d.as_s().ok());
+                    let delivery = failed
+                        .item()
+                        .and_then(|item| item.get(DELIVERY))
+                        .and_then(|d| d.as_s().ok());
                     Ok(match delivery.map(String::as_str) {
                         None => Claim::Missing,
                         Some(DELIVERY_CLAIMED) => Claim::Busy,
@@ -528,7 +649,12 @@ impl ProjectStore for DynamoStore {
         }
     }
 
-    async fn mark_sent(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn mark_sent(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let expires = now + chrono::Duration::days(SENT_RETENTION_DAYS);
         let update = self
             .outbox_update(id)
@@ -539,11 +665,19 @@ impl ProjectStore for DynamoStore {
             .expression_attribute_names("#isk", OUTBOX_PENDING.sk)
             .expression_attribute_values(":sent", s(DELIVERY_SENT))
             .expression_attribute_values(":at", s(now.to_rfc3339()))
-            .expression_attribute_values(":exp", AttributeValue::N(expires.timestamp().to_string()));
+            .expression_attribute_values(
+                ":exp",
+                AttributeValue::N(expires.timestamp().to_string()),
+            );
         settle(update, lease).await
     }
 
-    async fn release_outbox(&self, id: &OutboxId, lease: Lease, error: &str) -> Result<bool, StoreError> {
+    async fn release_outbox(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        error: &str,
+    ) -> Result<bool, StoreError> {
         let update = self
             .outbox_update(id)
             .update_expression("SET #d = :pending, #err = :err REMOVE #until")
@@ -553,7 +687,13 @@ impl ProjectStore for DynamoStore {
         settle(update, lease).await
     }
 
-    async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError> {
+    async fn mark_failed(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
         let update = self
             .outbox_update(id)
             .update_expression("SET #d = :failed, #err = :err, #at = :at REMOVE #until, #ipk, #isk")
@@ -567,7 +707,11 @@ impl ProjectStore for DynamoStore {
         settle(update, lease).await
     }
 
-    async fn due_escalations(&self, now: DateTime<Utc>, limit: usize) -> Result<DueEscalations, StoreError> {
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<DueEscalations, StoreError> {
         let mut due = DueEscalations::default();
         let mut start = None;
         while due.tasks.len() < limit {
@@ -588,10 +732,14 @@ impl ProjectStore for DynamoStore {
                 .map_err(unavailable)?;
             due.read += usize::try_from(out.scanned_count).unwrap_or_default();
             for item in out.items.unwrap_or_default() {
-                let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let key = |name: &str| {
+                    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+                };
                 let (pk, sk) = (key(PK), key(SK));
-                let (project, task) = task_of_keys(&pk, &sk).ok_or_else(|| corrupt(&pk, "an escalation entry that is not a task"))?;
-                due.tasks.push((ProjectId::from_raw(project), crate::domain::TaskId::from_raw(task)));
+                let (project, task) = task_of_keys(&pk, &sk)
+                    .ok_or_else(|| corrupt(&pk, "an escalation entry that is not a task"))?;
+                due.tasks
+                    .push((ProjectId::from_raw(project), crate::domain::TaskId::from_raw(task)));
             }
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -601,7 +749,11 @@ impl ProjectStore for DynamoStore {
         Ok(due)
     }
 
-    async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {
+    async fn list_projects(
+        &self,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> Result<Page<ProjectOverview>, StoreError> {
         let query = match (&filter.account_id, filter.status) {
             // An account has few projects: its partition, filtered by status.
             (Some(account), status) => IndexQuery {
@@ -610,15 +762,27 @@ impl ProjectStore for DynamoStore {
                 forward: false,
                 filter: status.map(|s| ("status", s.as_str().to_owned())),
             },
-            (None, Some(status)) => {
-                IndexQuery { index: PROJECTS_BY_STATUS, partition: projects_by_status_pk(status.as_str()), forward: false, filter: None }
-            }
-            (None, None) => IndexQuery { index: PROJECTS_ALL, partition: PROJECTS_PARTITION.into(), forward: false, filter: None },
+            (None, Some(status)) => IndexQuery {
+                index: PROJECTS_BY_STATUS,
+                partition: projects_by_status_pk(status.as_str()),
+                forward: false,
+                filter: None,
+            },
+            (None, None) => IndexQuery {
+                index: PROJECTS_ALL,
+                partition: PROJECTS_PARTITION.into(),
+                forward: false,
+                filter: None,
+            },
         };
         self.query_index(&query, page).await
     }
 
-    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<AssignedTask>, StoreError> {
+    async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        page: PageRequest,
+    ) -> Result<Page<AssignedTask>, StoreError> {
         let query = match filter {
             TaskFilter::Assignee { assignee, status } => IndexQuery {
                 index: TASKS_BY_ASSIGNEE,
@@ -626,9 +790,12 @@ impl ProjectStore for DynamoStore {
                 forward: true,
                 filter: status.map(|s| ("status", s.as_str().to_owned())),
             },
-            TaskFilter::Status(status) => {
-                IndexQuery { index: TASKS_BY_STATUS, partition: tasks_by_status_pk(status.as_str()), forward: true, filter: None }
-            }
+            TaskFilter::Status(status) => IndexQuery {
+                index: TASKS_BY_STATUS,
+                partition: tasks_by_status_pk(status.as_str()),
+                forward: true,
+                filter: None,
+            },
         };
         self.query_index(&query, page).await
     }
@@ -645,14 +812,21 @@ struct IndexQuery {
 }
 
 impl DynamoStore {
-    async fn query_index<T: serde::de::DeserializeOwned>(&self, q: &IndexQuery, page: PageRequest) -> Result<Page<T>, StoreError> {
+    async fn query_index<T: serde::de::DeserializeOwned>(
+        &self,
+        q: &IndexQuery,
+        page: PageRequest,
+    ) -> Result<Page<T>, StoreError> {
         let mut start = match &page.cursor {
             None => None,
             Some(cursor) => {
                 let key: HashMap<String, String> = decode_cursor(cursor)?;
                 // A cursor names the page's last item: same partition, all four keys, nothing else.
                 let expected = [PK, SK, q.index.pk, q.index.sk];
-                if key.len() != 4 || !expected.iter().all(|k| key.contains_key(*k)) || key[q.index.pk] != q.partition {
+                if key.len() != 4
+                    || !expected.iter().all(|k| key.contains_key(*k))
+                    || key[q.index.pk] != q.partition
+                {
                     return Err(StoreError::InvalidCursor);
                 }
                 Some(key.into_iter().map(|(k, v)| (k, s(v))).collect())
@@ -681,7 +855,9 @@ impl DynamoStore {
             let out = match request.send().await {
                 Ok(out) => out,
                 // Keys that pass the shape check but not DynamoDB's own.
-                Err(SdkError::ServiceError(e)) if had_cursor && e.err().meta().code() == Some("ValidationException") => {
+                Err(SdkError::ServiceError(e))
+                    if had_cursor && e.err().meta().code() == Some("ValidationException") =>
+                {
                     return Err(StoreError::InvalidCursor);
                 }
                 Err(e) => return Err(unavailable(e)),
@@ -696,8 +872,10 @@ impl DynamoStore {
             }
         }
         let next_cursor = start.and_then(|key| {
-            let key: HashMap<String, String> =
-                key.into_iter().filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone()))).collect();
+            let key: HashMap<String, String> = key
+                .into_iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone())))
+                .collect();
             encode_cursor(&key)
         });
         Ok(Page { items, next_cursor })
@@ -706,9 +884,19 @@ impl DynamoStore {
 
 /// Creates the table as the IaC declares it (keys, indexes, stream): for
 /// tests and local tooling against DynamoDB Local.
-pub async fn create_table(client: &Client, table: &str) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let attr = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
-    let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+pub async fn create_table(
+    client: &Client,
+    table: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder().attribute_name(name).key_type(kind).build()
+    };
     let mut request = client
         .create_table()
         .table_name(table)
@@ -718,18 +906,25 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Box<dyn st
         .key_schema(key(PK, KeyType::Hash)?)
         .key_schema(key(SK, KeyType::Range)?)
         .stream_specification(
-            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::NewAndOldImages).build()?,
-        );
-    for index in INDEXES {
-        let projection = if index == ESCALATION_DUE { ProjectionType::KeysOnly } else { ProjectionType::All };
-        request = request.attribute_definitions(attr(index.pk)?).attribute_definitions(attr(index.sk)?).global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(index.name)
-                .key_schema(key(index.pk, KeyType::Hash)?)
-                .key_schema(key(index.sk, KeyType::Range)?)
-                .projection(Projection::builder().projection_type(projection).build())
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
                 .build()?,
         );
+    for index in INDEXES {
+        let projection =
+            if index == ESCALATION_DUE { ProjectionType::KeysOnly } else { ProjectionType::All };
+        request = request
+            .attribute_definitions(attr(index.pk)?)
+            .attribute_definitions(attr(index.sk)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.pk, KeyType::Hash)?)
+                    .key_schema(key(index.sk, KeyType::Range)?)
+                    .projection(Projection::builder().projection_type(projection).build())
+                    .build()?,
+            );
     }
     request.send().await.map_err(aws_sdk_dynamodb::Error::from)?;
     Ok(())

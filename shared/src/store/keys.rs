@@ -57,20 +57,35 @@ pub struct Index {
     pub sk: &'static str,
 }
 
-pub const OUTBOX_PENDING: Index = Index { name: "outbox_pending", pk: "outbox_pending_pk", sk: "outbox_pending_sk" };
-pub const PROJECTS_ALL: Index = Index { name: "projects_all", pk: "projects_all_pk", sk: "projects_all_sk" };
+pub const OUTBOX_PENDING: Index =
+    Index { name: "outbox_pending", pk: "outbox_pending_pk", sk: "outbox_pending_sk" };
+pub const PROJECTS_ALL: Index =
+    Index { name: "projects_all", pk: "projects_all_pk", sk: "projects_all_sk" };
 pub const PROJECTS_BY_STATUS: Index =
     Index { name: "projects_by_status", pk: "projects_by_status_pk", sk: "projects_by_status_sk" };
-pub const PROJECTS_BY_ACCOUNT: Index =
-    Index { name: "projects_by_account", pk: "projects_by_account_pk", sk: "projects_by_account_sk" };
-pub const TASKS_BY_ASSIGNEE: Index = Index { name: "tasks_by_assignee", pk: "tasks_by_assignee_pk", sk: "tasks_by_assignee_sk" };
-pub const TASKS_BY_STATUS: Index = Index { name: "tasks_by_status", pk: "tasks_by_status_pk", sk: "tasks_by_status_sk" };
+pub const PROJECTS_BY_ACCOUNT: Index = Index {
+    name: "projects_by_account",
+    pk: "projects_by_account_pk",
+    sk: "projects_by_account_sk",
+};
+pub const TASKS_BY_ASSIGNEE: Index =
+    Index { name: "tasks_by_assignee", pk: "tasks_by_assignee_pk", sk: "tasks_by_assignee_sk" };
+pub const TASKS_BY_STATUS: Index =
+    Index { name: "tasks_by_status", pk: "tasks_by_status_pk", sk: "tasks_by_status_sk" };
 /// Keys only: the sweep reads which tasks are due, then loads their projects.
-pub const ESCALATION_DUE: Index = Index { name: "escalation_due", pk: "escalation_due_pk", sk: "escalation_due_sk" };
+pub const ESCALATION_DUE: Index =
+    Index { name: "escalation_due", pk: "escalation_due_pk", sk: "escalation_due_sk" };
 
 /// Every index of the table (the IaC declares the same).
-pub const INDEXES: [Index; 7] =
-    [OUTBOX_PENDING, PROJECTS_ALL, PROJECTS_BY_STATUS, PROJECTS_BY_ACCOUNT, TASKS_BY_ASSIGNEE, TASKS_BY_STATUS, ESCALATION_DUE];
+pub const INDEXES: [Index; 7] = [
+    OUTBOX_PENDING,
+    PROJECTS_ALL,
+    PROJECTS_BY_STATUS,
+    PROJECTS_BY_ACCOUNT,
+    TASKS_BY_ASSIGNEE,
+    TASKS_BY_STATUS,
+    ESCALATION_DUE,
+];
 
 pub const ESCALATION_PARTITION: &str = "ESCALATION";
 

@@ -31,7 +31,10 @@ pub(crate) fn project_header(project: &Project) -> Result<Map<String, Value>, St
         Value::Object(mut fields) => {
             fields.remove("milestones");
             fields.remove("tasks");
-            fields.insert("progress".into(), serde_json::to_value(project.progress()).map_err(|e| corrupt(key, e))?);
+            fields.insert(
+                "progress".into(),
+                serde_json::to_value(project.progress()).map_err(|e| corrupt(key, e))?,
+            );
             Ok(fields)
         }
         _ => Err(corrupt(key, "a project serializes to an object")),
@@ -43,7 +46,11 @@ pub(crate) fn project_header(project: &Project) -> Result<Map<String, Value>, St
 pub(crate) fn commit_items(commit: &crate::ports::Commit) -> usize {
     let project = commit.project.as_ref().map_or(0, |w| {
         let c = &w.change;
-        1 + c.milestones.len() + c.tasks.len() + c.history.len() + c.outbox.len() + usize::from(c.account.is_some())
+        1 + c.milestones.len()
+            + c.tasks.len()
+            + c.history.len()
+            + c.outbox.len()
+            + usize::from(c.account.is_some())
     });
     project + usize::from(commit.intake.is_some())
 }
@@ -58,6 +65,9 @@ pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(cursor: &str) -> Res
     serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)
 }
 
-pub(crate) fn corrupt(key: &str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+pub(crate) fn corrupt(
+    key: &str,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> StoreError {
     StoreError::Corrupt { key: key.to_owned(), source: e.into() }
 }

@@ -10,20 +10,23 @@
 //! runner needs; calls run on tokio's blocking pool.
 
 use super::keys::outbox_pending_sk;
-use super::{MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header};
+use super::{
+    MAX_COMMIT_ITEMS, commit_items, corrupt, decode_cursor, encode_cursor, project_header,
+};
 use crate::domain::account::{AccountChange, AccountRecord, AccountStatus};
 use crate::domain::history::HistoryEntry;
-use crate::domain::template::Template;
 use crate::domain::intake::IntakeRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Project, ProjectOverview};
 use crate::domain::task::AssignedTask;
+use crate::domain::template::Template;
 use crate::domain::{OutboxId, ProjectId};
-use chrono::{DateTime, Utc};
 use crate::ports::{
-    Claim, Claimed, Commit, DueEscalations, Lease, CommitError, Guard, IntakeWrite, Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Claim, Claimed, Commit, CommitError, DueEscalations, Guard, IntakeWrite, Lease, Page,
+    PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
 };
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -81,8 +84,11 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let applied: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(unavailable)?;
-    for (n, migration) in (1i64..).zip(MIGRATIONS).skip(usize::try_from(applied).unwrap_or(usize::MAX)) {
+    let applied: i64 =
+        conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(unavailable)?;
+    for (n, migration) in
+        (1i64..).zip(MIGRATIONS).skip(usize::try_from(applied).unwrap_or(usize::MAX))
+    {
         let tx = conn.transaction().map_err(unavailable)?;
         tx.execute_batch(migration).map_err(unavailable)?;
         tx.pragma_update(None, "user_version", n).map_err(unavailable)?;
@@ -136,7 +142,14 @@ impl SqliteStore {
 
     /// Updates a claimed outbox entry if `lease` still holds it (`?1` is
     /// the id, `?2` the lease, `?3` and `?4` the given values).
-    async fn settle(&self, id: &OutboxId, lease: Lease, assignments: &'static str, third: String, fourth: Option<String>) -> Result<bool, StoreError> {
+    async fn settle(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        assignments: &'static str,
+        third: String,
+        fourth: Option<String>,
+    ) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.run(move |conn| {
             let sql = format!("UPDATE outbox SET {assignments} WHERE id = ?1 AND delivery = 'claimed' AND claimed_until = ?2");
@@ -151,7 +164,10 @@ impl SqliteStore {
     }
 
     /// Runs `f` on the connection, off the async threads.
-    async fn run<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    async fn run<T, E>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -182,7 +198,9 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
                 )
                 .map_err(unavailable)?;
             if inserted == 0 {
-                return Err(CommitError::IntakeExists(intake_record(&tx, &record.deal_id)?.map(Box::new)));
+                return Err(CommitError::IntakeExists(
+                    intake_record(&tx, &record.deal_id)?.map(Box::new),
+                ));
             }
         }
         Some(IntakeWrite::Complete { deal_id, fingerprint }) => {
@@ -222,7 +240,11 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
         }
         let change = &write.change;
         for key in &change.milestones {
-            let m = p.milestones.iter().find(|m| &m.key == key).ok_or_else(|| corrupt(id, "changed milestone missing"))?;
+            let m = p
+                .milestones
+                .iter()
+                .find(|m| &m.key == key)
+                .ok_or_else(|| corrupt(id, "changed milestone missing"))?;
             tx.execute(
                 "INSERT OR REPLACE INTO milestones (project_id, position, body) VALUES (?1, ?2, ?3)",
                 params![id, m.position, json(id, m)?],
@@ -230,7 +252,11 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
             .map_err(unavailable)?;
         }
         for task_id in &change.tasks {
-            let t = p.tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| corrupt(id, "changed task missing"))?;
+            let t = p
+                .tasks
+                .iter()
+                .find(|t| &t.id == task_id)
+                .ok_or_else(|| corrupt(id, "changed task missing"))?;
             tx.execute(
                 "INSERT OR REPLACE INTO tasks (project_id, id, assignee, status, due_date, next_escalation_at, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -277,7 +303,10 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
     Ok(())
 }
 
-fn write_account(tx: &rusqlite::Transaction<'_>, change: &AccountChange) -> Result<(), CommitError> {
+fn write_account(
+    tx: &rusqlite::Transaction<'_>,
+    change: &AccountChange,
+) -> Result<(), CommitError> {
     match change {
         AccountChange::Seen { id, name, at } => {
             let record = AccountRecord {
@@ -343,10 +372,18 @@ fn load(conn: &Connection, id: &str) -> Result<Option<Project>, StoreError> {
     let Some(header) = header else { return Ok(None) };
     let mut fields: serde_json::Map<String, Value> = parse(id, &header)?;
     let list = |sql: &str| -> Result<Value, StoreError> {
-        strings(conn, sql, id)?.iter().map(|b| parse::<Value>(id, b)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+        strings(conn, sql, id)?
+            .iter()
+            .map(|b| parse::<Value>(id, b))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array)
     };
-    fields.insert("milestones".into(), list("SELECT body FROM milestones WHERE project_id = ?1 ORDER BY position")?);
-    fields.insert("tasks".into(), list("SELECT body FROM tasks WHERE project_id = ?1 ORDER BY id")?);
+    fields.insert(
+        "milestones".into(),
+        list("SELECT body FROM milestones WHERE project_id = ?1 ORDER BY position")?,
+    );
+    fields
+        .insert("tasks".into(), list("SELECT body FROM tasks WHERE project_id = ?1 ORDER BY id")?);
     serde_json::from_value(Value::Object(fields)).map(Some).map_err(|e| corrupt(id, e))
 }
 
@@ -384,7 +421,10 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn current_templates(&self, service_types: &[String]) -> Result<Vec<Template>, StoreError> {
+    async fn current_templates(
+        &self,
+        service_types: &[String],
+    ) -> Result<Vec<Template>, StoreError> {
         let types = service_types.to_vec();
         self.run(move |conn| {
             let mut templates: Vec<Template> = Vec::new();
@@ -405,16 +445,26 @@ impl ProjectStore for SqliteStore {
     async fn save_template(&self, template: &Template) -> Result<(), CommitError> {
         let template = template.clone();
         self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
             let current: i64 = tx
-                .query_row("SELECT COALESCE(MAX(version), 0) FROM templates WHERE service_type = ?1", [&template.service_type], |r| r.get(0))
+                .query_row(
+                    "SELECT COALESCE(MAX(version), 0) FROM templates WHERE service_type = ?1",
+                    [&template.service_type],
+                    |r| r.get(0),
+                )
                 .map_err(unavailable)?;
             if current != i64::from(template.version) - 1 {
                 return Err(CommitError::VersionConflict);
             }
             tx.execute(
                 "INSERT INTO templates (service_type, version, body) VALUES (?1, ?2, ?3)",
-                params![template.service_type, template.version, json(&template.service_type, &template)?],
+                params![
+                    template.service_type,
+                    template.version,
+                    json(&template.service_type, &template)?
+                ],
             )
             .map_err(unavailable)?;
             tx.commit().map_err(unavailable)?;
@@ -450,7 +500,12 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn claim_outbox(&self, id: &OutboxId, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Claim, StoreError> {
+    async fn claim_outbox(
+        &self,
+        id: &OutboxId,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Claim, StoreError> {
         let id = id.to_string();
         let until = (now + lease).timestamp_millis();
         self.run(move |conn| {
@@ -479,20 +534,55 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn mark_sent(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        self.settle(id, lease, "delivery = 'sent', delivered_at = ?3, claimed_until = NULL", now.to_rfc3339(), None).await
+    async fn mark_sent(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.settle(
+            id,
+            lease,
+            "delivery = 'sent', delivered_at = ?3, claimed_until = NULL",
+            now.to_rfc3339(),
+            None,
+        )
+        .await
     }
 
-    async fn release_outbox(&self, id: &OutboxId, lease: Lease, error: &str) -> Result<bool, StoreError> {
-        self.settle(id, lease, "delivery = 'pending', claimed_until = NULL, last_error = ?3", error.to_owned(), None).await
+    async fn release_outbox(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        self.settle(
+            id,
+            lease,
+            "delivery = 'pending', claimed_until = NULL, last_error = ?3",
+            error.to_owned(),
+            None,
+        )
+        .await
     }
 
-    async fn mark_failed(&self, id: &OutboxId, lease: Lease, now: DateTime<Utc>, error: &str) -> Result<bool, StoreError> {
-        let assignments = "delivery = 'failed', delivered_at = ?3, claimed_until = NULL, last_error = ?4";
+    async fn mark_failed(
+        &self,
+        id: &OutboxId,
+        lease: Lease,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let assignments =
+            "delivery = 'failed', delivered_at = ?3, claimed_until = NULL, last_error = ?4";
         self.settle(id, lease, assignments, now.to_rfc3339(), Some(error.to_owned())).await
     }
 
-    async fn due_escalations(&self, now: DateTime<Utc>, limit: usize) -> Result<DueEscalations, StoreError> {
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<DueEscalations, StoreError> {
         self.run(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
@@ -513,12 +603,18 @@ impl ProjectStore for SqliteStore {
         .await
     }
 
-    async fn list_projects(&self, filter: &ProjectFilter, page: PageRequest) -> Result<Page<ProjectOverview>, StoreError> {
+    async fn list_projects(
+        &self,
+        filter: &ProjectFilter,
+        page: PageRequest,
+    ) -> Result<Page<ProjectOverview>, StoreError> {
         let filter = filter.clone();
         self.run(move |conn| {
             // Keyset pagination, newest first: the cursor is the last row's (created_at, id).
-            let after: Option<(String, String)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
-            let (after_created, after_id) = after.unwrap_or_else(|| ("\u{10ffff}".into(), String::new()));
+            let after: Option<(String, String)> =
+                page.cursor.as_deref().map(decode_cursor).transpose()?;
+            let (after_created, after_id) =
+                after.unwrap_or_else(|| ("\u{10ffff}".into(), String::new()));
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT created_at, id, header FROM projects
@@ -529,25 +625,44 @@ impl ProjectStore for SqliteStore {
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map(
-                    params![filter.status.map(|s| s.as_str()), filter.account_id, after_created, after_id, sql_limit(page.limit)],
-                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?)),
+                    params![
+                        filter.status.map(|s| s.as_str()),
+                        filter.account_id,
+                        after_created,
+                        after_id,
+                        sql_limit(page.limit)
+                    ],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                        ))
+                    },
                 )
                 .map_err(unavailable)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(unavailable)?;
-            paged(rows, page.limit, |(created, id, header)| Ok(((created.clone(), id.clone()), parse(id, header)?)))
+            paged(rows, page.limit, |(created, id, header)| {
+                Ok(((created.clone(), id.clone()), parse(id, header)?))
+            })
         })
         .await
     }
 
-    async fn list_tasks(&self, filter: &TaskFilter, page: PageRequest) -> Result<Page<AssignedTask>, StoreError> {
+    async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        page: PageRequest,
+    ) -> Result<Page<AssignedTask>, StoreError> {
         let (assignee, status) = match filter.clone() {
             TaskFilter::Assignee { assignee, status } => (Some(assignee), status),
             TaskFilter::Status(status) => (None, Some(status)),
         };
         self.run(move |conn| {
             // Soonest due first; the cursor is the last row's (due_date, project_id, id).
-            let after: Option<(String, String, String)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
+            let after: Option<(String, String, String)> =
+                page.cursor.as_deref().map(decode_cursor).transpose()?;
             let (due, project, task) = after.unwrap_or_default();
             let mut stmt = conn
                 .prepare_cached(
@@ -559,15 +674,32 @@ impl ProjectStore for SqliteStore {
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map(
-                    params![assignee, status.map(|s| s.as_str()), due, project, task, sql_limit(page.limit)],
-                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?)),
+                    params![
+                        assignee,
+                        status.map(|s| s.as_str()),
+                        due,
+                        project,
+                        task,
+                        sql_limit(page.limit)
+                    ],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, String>(3)?,
+                        ))
+                    },
                 )
                 .map_err(unavailable)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(unavailable)?;
             paged(rows, page.limit, |(due, project, id, body)| {
                 let task = parse(id, body)?;
-                Ok(((due.clone(), project.clone(), id.clone()), AssignedTask { project_id: ProjectId::from_raw(project.clone()), task }))
+                Ok((
+                    (due.clone(), project.clone(), id.clone()),
+                    AssignedTask { project_id: ProjectId::from_raw(project.clone()), task },
+                ))
             })
         })
         .await

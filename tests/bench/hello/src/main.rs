@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move { Ok::<Value, lambda_runtime::Error>(json!({ "hello": event.payload })) }))
-        .await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        Ok::<Value, lambda_runtime::Error>(json!({ "hello": event.payload }))
+    }))
+    .await
 }
