@@ -10,10 +10,12 @@ use integration_tests::{
     Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
 };
 use serde_json::{Value, json};
+use shared::clock::ManualClock;
 use shared::domain::ProjectId;
 use shared::domain::account::AccountStatus;
 use shared::domain::outbox::OutboxMessage;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 const PM: &str = "sophie.durand@bluerocktel.fr";
@@ -28,7 +30,7 @@ fn live_at() -> DateTime<Utc> {
 }
 
 struct Fixture {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
     app: axum::Router,
 }
@@ -52,7 +54,7 @@ fn summary(line: &str) -> Value {
 }
 
 impl Fixture {
-    async fn new(store: Arc<dyn ProjectStore>) -> Self {
+    async fn new(store: Arc<dyn Store>) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
         assert_eq!(

@@ -9,9 +9,11 @@ use integration_tests::scenario::{t0, walk};
 use integration_tests::snapshots::{indent_json, reply_text};
 use integration_tests::{bundle_app, dynamo_store, sqlite_store};
 use shared::app::{DispatchSettings, Dispatcher};
+use shared::clock::ManualClock;
 use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::mail::MailRenderer;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 /// `"next_cursor":"…"` stands for whatever the store encodes.
@@ -25,7 +27,7 @@ fn without_cursor(reply: &mut integration_tests::Reply) {
 }
 
 /// Every event the walk published, as the local bus writes them.
-async fn published_events(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -> String {
+async fn published_events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> String {
     let dir = std::env::temp_dir().join(integration_tests::unique_name("events"));
     let publisher = FileEventPublisher::new(dir.join("events.jsonl")).expect("a file");
     let dispatcher = Dispatcher::new(
@@ -51,7 +53,7 @@ async fn published_events(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -
     lines.iter().map(|line| indent_json(line)).collect::<Vec<_>>().join("\n")
 }
 
-async fn contracts_hold(store: Arc<dyn ProjectStore>) {
+async fn contracts_hold(store: Arc<dyn Store>) {
     let clock = Arc::new(ManualClock::new(t0()));
     let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
     let walk = walk(&app, &clock).await;

@@ -8,9 +8,11 @@ use integration_tests::{
     JWT_SECRET, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
 };
 use serde_json::{Value, json};
+use shared::clock::ManualClock;
 use shared::config::Secret;
 use shared::domain::ProjectId;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 const OWNER_TECH: &str = "tech.one@bluerocktel.fr";
@@ -65,7 +67,7 @@ struct Fixture {
 }
 
 impl Fixture {
-    async fn new(store: Arc<dyn ProjectStore>) -> Self {
+    async fn new(store: Arc<dyn Store>) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store, clock);
         assert_eq!(

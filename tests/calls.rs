@@ -9,8 +9,10 @@ use integration_tests::{
 };
 use serde_json::json;
 use shared::aws::CallCounter;
+use shared::clock::ManualClock;
 use shared::domain::ProjectId;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -40,7 +42,7 @@ async fn counted(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_use_case_makes_the_expected_round_trips() {
     let (store, counter) = dynamo_store_counted().await;
-    let store: Arc<dyn ProjectStore> = Arc::new(store);
+    let store: Arc<dyn Store> = Arc::new(store);
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     let app = bundle_app(store.clone(), clock.clone());
     let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
@@ -140,7 +142,7 @@ async fn each_use_case_makes_the_expected_round_trips() {
     // The escalation sweep with nothing due: one Query of its index.
     counter.reset();
     let report =
-        shared::app::Escalator::new(store.clone(), clock.clone(), "escalade@bluerocktel.fr")
+        integration_tests::escalator(store.clone(), clock.clone(), "escalade@bluerocktel.fr")
             .sweep()
             .await
             .unwrap();

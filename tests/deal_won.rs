@@ -5,10 +5,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
 use integration_tests::{SECRET, crm_app, deal_request, edited_deal, sample_deal, send};
+use shared::clock::ManualClock;
 use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
 use shared::domain::intake::IntakeState;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 const PROBLEM: &str = "application/problem+json";
@@ -26,16 +28,16 @@ fn project(line: &str) -> ProjectId {
 }
 
 struct Fixture {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     app: axum::Router,
 }
 
-fn fixture(store: Arc<dyn ProjectStore>) -> Fixture {
+fn fixture(store: Arc<dyn Store>) -> Fixture {
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
     Fixture { app: crm_app(store.clone(), clock), store }
 }
 
-async fn created_events(store: &dyn ProjectStore) -> Vec<String> {
+async fn created_events(store: &dyn Store) -> Vec<String> {
     let mut projects: Vec<String> = store
         .pending_outbox(1000)
         .await

@@ -10,14 +10,13 @@ use integration_tests::{
 };
 use serde_json::{Value, json};
 use shared::app::{DispatchSettings, Dispatcher};
+use shared::clock::ManualClock;
 use shared::delivery::eventbridge::EventBridgePublisher;
 use shared::delivery::ses::SesMailer;
 use shared::domain::ProjectId;
 use shared::mail::MailRenderer;
-use shared::ports::{
-    Clock, DeliveryError, EventPublisher, Mailer, ManualClock, OutgoingEvent, OutgoingMail,
-    ProjectStore,
-};
+use shared::ports::{Clock, DeliveryError, EventPublisher, Mailer, OutgoingEvent, OutgoingMail};
+use shared::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -28,7 +27,7 @@ fn t0() -> DateTime<Utc> {
 /// A project of the sample deal walked to `delivery_confirmed` on DynamoDB
 /// Local, with the cloud stand-ins of its delivery.
 struct World {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     app: axum::Router,
     dynamo: (aws_sdk_dynamodb::Client, String),
     batch: Value,
@@ -42,7 +41,7 @@ impl World {
     async fn new() -> Self {
         let dynamo = dynamo_store().await;
         let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
-        let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
+        let store: Arc<dyn Store> = Arc::new(dynamo);
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
         assert_eq!(
@@ -402,13 +401,9 @@ async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
     let secrets = Arc::new(
         SecretsManagerSecrets::from_config(&sdk, &name).with_min_refresh(std::time::Duration::ZERO),
     );
-    let store: Arc<dyn ProjectStore> = Arc::new(integration_tests::sqlite_store());
+    let store: Arc<dyn Store> = Arc::new(integration_tests::sqlite_store());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
-    let state = shared::http::crm::CrmState {
-        intake: Arc::new(shared::app::Intake::new(store, clock.clone())),
-        secrets: secrets.clone() as Arc<dyn WebhookSecrets>,
-        clock,
-    };
+    let state = shared::http::crm::CrmState::new(store, secrets.clone(), clock);
     let app = shared::http::app([shared::http::crm::router(state)]);
     let deal = |id: &str| integration_tests::edited_deal(|d| d["deal_id"] = id.into());
 

@@ -9,9 +9,11 @@ use integration_tests::{
 };
 use serde_json::json;
 use shared::app::Escalator;
+use shared::clock::ManualClock;
 use shared::domain::outbox::{MailTemplate, OutboxMessage};
 use shared::domain::{ProjectId, TaskId};
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 const CONTACT: &str = "escalade@bluerocktel.fr";
@@ -22,7 +24,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 struct Fixture {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
     app: axum::Router,
     project: ProjectId,
@@ -31,7 +33,7 @@ struct Fixture {
 
 impl Fixture {
     /// The L1 project with one task, due the day after `t0`, blocked at `t0`.
-    async fn new(store: Arc<dyn ProjectStore>) -> Self {
+    async fn new(store: Arc<dyn Store>) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
         assert_eq!(
@@ -62,7 +64,7 @@ impl Fixture {
     }
 
     fn escalator(&self) -> Escalator {
-        Escalator::new(self.store.clone(), self.clock.clone(), CONTACT)
+        integration_tests::escalator(self.store.clone(), self.clock.clone(), CONTACT)
     }
 
     /// (level, notified) of each escalation event so far, checked against the schema.
@@ -241,7 +243,7 @@ mod at_scale {
     async fn a_sweep_over_ten_thousand_tasks_reads_only_the_five_due() {
         let (dynamo, counter) = dynamo_store_counted().await;
         let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
-        let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
+        let store: Arc<dyn Store> = Arc::new(dynamo);
         let started = std::time::Instant::now();
         // Four writers at a time: DynamoDB Local runs on the same two cores.
         let projects: Vec<usize> = (0..PROJECTS).collect();
@@ -277,7 +279,8 @@ mod at_scale {
         assert_eq!(counter.counts().get("Query"), Some(&1));
         assert_eq!(counter.total(), 1, "one request: {:?}", counter.counts());
 
-        let escalator = Escalator::new(store.clone(), Arc::new(ManualClock::new(now)), CONTACT);
+        let escalator =
+            integration_tests::escalator(store.clone(), Arc::new(ManualClock::new(now)), CONTACT);
         let report = escalator.sweep().await.unwrap();
         assert_eq!((report.escalated.len(), report.read, report.failed), (5, 5, 0));
         // 10,000 items would slow down every later test sharing DynamoDB Local.

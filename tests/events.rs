@@ -4,9 +4,9 @@
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Utc};
 use integration_tests::{crm_app_with_secret, sample_deal, send, sqlite_store};
+use shared::clock::ManualClock;
 use shared::config::local_defaults;
 use shared::domain::DealWon;
-use shared::ports::ManualClock;
 use std::sync::Arc;
 
 const APIGW_DEAL_WON: &str = include_str!("../events/apigw/deal-won.json");
@@ -58,13 +58,9 @@ async fn the_api_gateway_event_creates_the_projects_through_the_function_router(
 /// A staff request as API Gateway hands it over, through a staff function's
 /// router with the claims authenticator the functions use.
 async fn list_tasks_as_lambda(event: &str) -> integration_tests::Reply {
-    use shared::app::{Commands, Queries};
     use shared::http::{auth::ApiGatewayClaims, projects, staff::StaffState};
-    let store: Arc<dyn shared::ports::ProjectStore> = Arc::new(sqlite_store());
-    let state = StaffState {
-        commands: Arc::new(Commands::new(store.clone(), Arc::new(ManualClock::new(signed_at())))),
-        queries: Arc::new(Queries::new(store)),
-    };
+    let store: Arc<dyn shared::store::Store> = Arc::new(sqlite_store());
+    let state = StaffState::new(store, Arc::new(ManualClock::new(signed_at())));
     let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims))]);
     let (parts, body) =
         lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();

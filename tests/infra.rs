@@ -174,25 +174,20 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
 #[tokio::test]
 async fn each_function_router_serves_exactly_its_routes() {
     use axum::http::{Request, StatusCode};
-    use shared::app::{Commands, Intake, Queries, Templates};
+    use shared::app::Templates;
+    use shared::clock::SystemClock;
     use shared::http::{
         activation, crm, milestones, projects, staff::StaffState, tasks, templates,
     };
-    use shared::ports::{FixedSecrets, ProjectStore, SystemClock};
+    use shared::secrets::FixedSecrets;
+    use shared::store::Store;
     use std::sync::Arc;
 
-    let store: Arc<dyn ProjectStore> = Arc::new(sqlite_store());
+    let store: Arc<dyn Store> = Arc::new(sqlite_store());
     let clock = Arc::new(SystemClock);
-    let staff = StaffState {
-        commands: Arc::new(Commands::new(store.clone(), clock.clone())),
-        queries: Arc::new(Queries::new(store.clone())),
-    };
+    let staff = StaffState::new(store.clone(), clock.clone());
     let auth: shared::http::auth::Authenticator = Arc::new(shared::http::auth::ApiGatewayClaims);
-    let crm = crm::CrmState {
-        intake: Arc::new(Intake::new(store.clone(), clock.clone())),
-        secrets: Arc::new(FixedSecrets(vec![])),
-        clock: clock.clone(),
-    };
+    let crm = crm::CrmState::new(store.clone(), Arc::new(FixedSecrets(vec![])), clock.clone());
     let routers: Vec<(&str, axum::Router)> = vec![
         ("deal-won", shared::http::app([crm::router(crm)])),
         ("projects", shared::http::app([projects::router(staff.clone(), auth.clone())])),

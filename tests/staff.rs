@@ -8,10 +8,12 @@ use integration_tests::{
     Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
 };
 use serde_json::{Value, json};
+use shared::clock::ManualClock;
 use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
 use shared::domain::outbox::OutboxMessage;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 const MANAGER: &str = "sophie.durand@bluerocktel.fr";
@@ -25,7 +27,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 struct Fixture {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
     app: axum::Router,
     project: ProjectId,
@@ -33,7 +35,7 @@ struct Fixture {
 
 impl Fixture {
     /// The sample deal received, its L1 project ready.
-    async fn new(store: Arc<dyn ProjectStore>) -> Self {
+    async fn new(store: Arc<dyn Store>) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
         let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
         let reply = send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await;

@@ -10,10 +10,12 @@ use integration_tests::snapshots::{dynamo_item, sqlite_row, stored_text};
 use integration_tests::{bundle_app, dynamo_store, unique_name};
 use serde_json::Value;
 use shared::app::{DispatchSettings, Dispatcher};
+use shared::clock::ManualClock;
 use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
 use shared::domain::OutboxId;
 use shared::mail::MailRenderer;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use shared::store::keys;
 use std::sync::Arc;
 
@@ -22,7 +24,7 @@ fn outbox_ids() -> (OutboxId, OutboxId) {
     (OutboxId::derived(&l1(), 1, 0), OutboxId::derived(&l1(), 6, 1))
 }
 
-async fn deliver_all(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) {
+async fn deliver_all(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     let dispatcher = Dispatcher::new(
         store,
         Arc::new(MemoryMailer::default()),
@@ -39,7 +41,7 @@ async fn deliver_all(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) {
 async fn dynamodb_items_keep_their_format() {
     let dynamo = dynamo_store().await;
     let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
-    let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
+    let store: Arc<dyn Store> = Arc::new(dynamo);
     let clock = Arc::new(ManualClock::new(t0()));
     let task = walk(&bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>), &clock).await.task;
     let get = |pk: String, sk: String| {
@@ -115,7 +117,7 @@ async fn sqlite_rows_keep_their_format() {
     let dir = std::env::temp_dir().join(unique_name("stored-items"));
     std::fs::create_dir_all(&dir).expect("a directory");
     let path = dir.join("deployments.db");
-    let store: Arc<dyn ProjectStore> =
+    let store: Arc<dyn Store> =
         Arc::new(shared::store::sqlite::SqliteStore::open(&path).expect("a database"));
     let clock = Arc::new(ManualClock::new(t0()));
     let task = walk(&bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>), &clock).await.task;

@@ -8,8 +8,10 @@ use integration_tests::{
     Reply, SECRET, bundle_app, deal_request, edited_deal, sample_deal, send, staff_request, token,
 };
 use serde_json::{Value, json};
+use shared::clock::ManualClock;
 use shared::domain::ProjectId;
-use shared::ports::{Clock, ManualClock, ProjectStore};
+use shared::ports::Clock;
+use shared::store::Store;
 use std::sync::Arc;
 
 const PATH: &str = "/v1/settings/deployment-templates/sip_trunk";
@@ -19,12 +21,12 @@ fn t0() -> DateTime<Utc> {
 }
 
 struct Fixture {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     app: axum::Router,
 }
 
 impl Fixture {
-    fn new(store: Arc<dyn ProjectStore>) -> Self {
+    fn new(store: Arc<dyn Store>) -> Self {
         let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
         Self { app: bundle_app(store.clone(), clock), store }
     }

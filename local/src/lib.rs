@@ -8,31 +8,28 @@ pub mod auth;
 
 use anyhow::Context;
 use axum::Router;
-use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Intake, Queries, Templates};
+use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Templates};
+use shared::clock::{ManualClock, SystemClock};
 use shared::config::{LocalConfig, local_defaults, vars};
 use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::http::auth::Authenticator;
 use shared::http::staff::StaffState;
 use shared::http::{self, activation, crm, milestones, projects, tasks, templates};
 use shared::mail::MailRenderer;
-use shared::ports::{Clock, ProjectStore};
+use shared::ports::Clock;
+use shared::secrets::FixedSecrets;
+use shared::store::Store;
 use shared::store::sqlite::SqliteStore;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 /// The application of every function, on the given store and clock, with
 /// staff tokens verified against `LOCAL_JWT_SECRET`.
-pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &LocalConfig) -> Router {
-    let crm = crm::CrmState {
-        intake: Arc::new(Intake::new(store.clone(), clock.clone())),
-        secrets: Arc::new(shared::ports::FixedSecrets(config.webhook_secrets.clone())),
-        clock: clock.clone(),
-    };
+pub fn router(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &LocalConfig) -> Router {
+    let secrets = Arc::new(FixedSecrets(config.webhook_secrets.clone()));
+    let crm = crm::CrmState::new(store.clone(), secrets, clock.clone());
     let settings = Arc::new(Templates::new(store.clone(), clock.clone()));
-    let staff = StaffState {
-        commands: Arc::new(Commands::new(store.clone(), clock)),
-        queries: Arc::new(Queries::new(store)),
-    };
+    let staff = StaffState::new(store, clock);
     let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
     http::app([
         crm::router(crm),
@@ -47,7 +44,7 @@ pub fn router(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>, config: &Loca
 /// The outbox dispatcher of the local runner: mail to `DATA_DIR/mail/`,
 /// events to `DATA_DIR/events.jsonl`.
 pub fn dispatcher(
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     config: &LocalConfig,
 ) -> anyhow::Result<Dispatcher> {
@@ -87,15 +84,19 @@ pub async fn escalate_at(
     at: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<shared::app::EscalationReport> {
     let store = open_store(config)?;
-    let clock: Arc<dyn Clock> = Arc::new(shared::ports::ManualClock::new(at));
-    let report = Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone())
-        .sweep()
-        .await?;
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at));
+    let report = escalator(store.clone(), clock.clone(), config).sweep().await?;
     dispatcher(store, clock, config)?.sweep(chrono::Duration::zero(), 1000).await?;
     Ok(report)
 }
 
-fn open_store(config: &LocalConfig) -> anyhow::Result<Arc<dyn ProjectStore>> {
+/// The escalation sweep of the local runner, to `ESCALATION_EMAIL`.
+pub fn escalator(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &LocalConfig) -> Escalator {
+    let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
+    Escalator::new(store, commands, clock, config.escalation_email.clone())
+}
+
+fn open_store(config: &LocalConfig) -> anyhow::Result<Arc<dyn Store>> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!("cannot create the data directory {}", config.data_dir.display())
     })?;
@@ -126,10 +127,9 @@ pub async fn run_dispatcher(dispatcher: Arc<Dispatcher>, stop: impl Future<Outpu
 /// until Ctrl-C or SIGTERM, delivering mail and events in the background.
 pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     let store = open_store(&config)?;
-    let clock: Arc<dyn Clock> = Arc::new(shared::ports::SystemClock);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let dispatcher = Arc::new(dispatcher(store.clone(), clock.clone(), &config)?);
-    let escalator =
-        Arc::new(Escalator::new(store.clone(), clock.clone(), config.escalation_email.clone()));
+    let escalator = Arc::new(escalator(store.clone(), clock.clone(), &config));
     let app = router(store, clock, &config);
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))

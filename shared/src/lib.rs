@@ -5,8 +5,9 @@
 //!
 //! - [`domain`]: the pure model (project, milestones, tasks, templates,
 //!   intake) and its rules. No I/O; time is an argument.
-//! - [`ports`]: the traits through which use cases reach the outside world
-//!   (the project store, the clock).
+//! - [`ports`]: the traits through which use cases reach the outside world,
+//!   one per concern (projects, intake records, accounts, templates, the
+//!   outbox, listings, the escalation schedule; mail, events, secrets, time).
 //! - [`app`]: one application service per use case. Each loads what it
 //!   needs, applies a domain change and commits state and outbox together.
 //! - [`store`]: the store adapters (DynamoDB single-table, embedded SQLite)
@@ -29,13 +30,13 @@
 pub mod app;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod mail;
 pub mod ports;
-#[cfg(feature = "secretsmanager")]
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

@@ -1,7 +1,17 @@
-//! Ports: the traits through which use cases reach the outside world.
+//! Ports: the traits through which use cases reach the outside world, one
+//! per concern. A use case holds only the ports it uses (the dispatcher sees
+//! the outbox, not the projects).
 //!
-//! Adapters live in [`crate::store`] (DynamoDB, embedded SQLite). Every store
-//! adapter passes the same contract suite (`tests/contract.rs`).
+//! - time: [`Clock`];
+//! - storage: [`Projects`], [`IntakeRecords`], [`Accounts`],
+//!   [`TemplateStore`], [`Outbox`], [`Listings`], [`EscalationSchedule`],
+//!   with the vocabulary of a commit ([`Commit`], [`Guard`], [`CommitError`]);
+//! - delivery: [`Mailer`], [`EventPublisher`];
+//! - secrets: [`WebhookSecrets`].
+//!
+//! Adapters live elsewhere: [`crate::store`] (DynamoDB, embedded SQLite; every
+//! store adapter passes the contract suite of `tests/contract.rs`),
+//! [`crate::delivery`], [`crate::clock`], [`crate::secrets`].
 
 use crate::domain::account::AccountRecord;
 use crate::domain::history::HistoryEntry;
@@ -14,42 +24,11 @@ use crate::domain::{OutboxId, ProjectId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::sync::Mutex;
 use thiserror::Error;
 
 /// Where time comes from, so that rules depending on it can be tested.
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
-}
-
-/// The wall clock.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock that only moves when told to.
-#[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    pub fn new(at: DateTime<Utc>) -> Self {
-        Self(Mutex::new(at))
-    }
-
-    pub fn set(&self, at: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 /// How a commit is guarded against concurrent writers.
@@ -173,20 +152,6 @@ pub trait WebhookSecrets: Send + Sync {
     async fn refresh(&self) -> bool;
 }
 
-/// Secrets fixed at start-up (the local runner, tests).
-pub struct FixedSecrets(pub Vec<crate::config::Secret>);
-
-#[async_trait]
-impl WebhookSecrets for FixedSecrets {
-    async fn current(&self) -> Result<Vec<crate::config::Secret>, StoreError> {
-        Ok(self.0.clone())
-    }
-
-    async fn refresh(&self) -> bool {
-        false
-    }
-}
-
 /// Why a mail or event was not delivered.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum DeliveryError {
@@ -278,9 +243,10 @@ pub struct DueEscalations {
     pub read: usize,
 }
 
-/// Persistence of projects, their history and outbox, and deal intake records.
+/// The project aggregate: loaded whole, changed by atomic commits, with
+/// its history beside it.
 #[async_trait]
-pub trait ProjectStore: Send + Sync {
+pub trait Projects: Send + Sync {
     /// The project with its milestones and tasks (not its history).
     async fn load(&self, id: &ProjectId) -> Result<Option<Project>, StoreError>;
 
@@ -289,11 +255,24 @@ pub trait ProjectStore: Send + Sync {
 
     /// The project's history, oldest first.
     async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError>;
+}
 
+/// The idempotency records of deal intake (written through [`Commit::intake`]).
+#[async_trait]
+pub trait IntakeRecords: Send + Sync {
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError>;
+}
 
+/// The customer accounts as this module knows them (written through a
+/// change's [`Change::account`]).
+#[async_trait]
+pub trait Accounts: Send + Sync {
     async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError>;
+}
 
+/// Milestone templates per service type, every version kept.
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
     /// The current stored template of each given service type (types
     /// without one are left out): one read for all of them.
     async fn current_templates(
@@ -305,9 +284,12 @@ pub trait ProjectStore: Send + Sync {
     /// earlier ones. Fails with [`CommitError::VersionConflict`] unless the
     /// current version is `template.version - 1` (0: none stored yet).
     async fn save_template(&self, template: &Template) -> Result<(), CommitError>;
+}
 
-    async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError>;
-
+/// The outbox as the dispatcher sees it: entries to deliver, each claimed
+/// by one dispatcher at a time (written through a change's [`Change::outbox`]).
+#[async_trait]
+pub trait Outbox: Send + Sync {
     /// Entries not yet delivered, oldest first, at most `limit`.
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError>;
 
@@ -348,14 +330,11 @@ pub trait ProjectStore: Send + Sync {
         now: DateTime<Utc>,
         error: &str,
     ) -> Result<bool, StoreError>;
+}
 
-    /// Blocked tasks whose next escalation is at or before `now`, soonest first.
-    async fn due_escalations(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<DueEscalations, StoreError>;
-
+/// Listings of the staff API, each a page of one index.
+#[async_trait]
+pub trait Listings: Send + Sync {
     async fn list_projects(
         &self,
         filter: &ProjectFilter,
@@ -367,4 +346,15 @@ pub trait ProjectStore: Send + Sync {
         filter: &TaskFilter,
         page: PageRequest,
     ) -> Result<Page<AssignedTask>, StoreError>;
+}
+
+/// When blocked tasks are due to escalate (kept by every commit of a task).
+#[async_trait]
+pub trait EscalationSchedule: Send + Sync {
+    /// Blocked tasks whose next escalation is at or before `now`, soonest first.
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<DueEscalations, StoreError>;
 }

@@ -1,16 +1,17 @@
 //! The dependencies of a staff function, built once per execution
 //! environment: settings, the DynamoDB store, the use cases, the router.
 
-use crate::app::{Commands, Queries, Templates};
+use crate::app::Templates;
+use crate::clock::SystemClock;
 use crate::config::{ConfigError, StaffConfig, process_env};
 use crate::http::auth::{ApiGatewayClaims, Authenticator};
 use crate::http::staff::StaffState;
-use crate::ports::{ProjectStore, SystemClock};
+use crate::store::Store;
 use crate::store::dynamodb::DynamoStore;
 use axum::Router;
 use std::sync::Arc;
 
-async fn store() -> Result<Arc<dyn ProjectStore>, ConfigError> {
+async fn store() -> Result<Arc<dyn Store>, ConfigError> {
     let config = StaffConfig::from_env(&process_env())?;
     let sdk = crate::aws::sdk_config().await;
     Ok(Arc::new(DynamoStore::from_config(&sdk, config.table_name)))
@@ -31,9 +32,6 @@ pub async fn staff_app(
     router: fn(StaffState, Authenticator) -> Router,
 ) -> Result<Router, ConfigError> {
     let store = store().await?;
-    let state = StaffState {
-        commands: Arc::new(Commands::new(store.clone(), Arc::new(SystemClock))),
-        queries: Arc::new(Queries::new(store)),
-    };
+    let state = StaffState::new(store, Arc::new(SystemClock));
     Ok(crate::http::app([router(state, Arc::new(ApiGatewayClaims))]))
 }

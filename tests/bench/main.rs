@@ -11,10 +11,11 @@ mod emulator;
 use emulator::Emulator;
 use integration_tests::{dynamo_store, sample_deal};
 use serde_json::{Value, json};
+use shared::clock::SystemClock;
 use shared::config::Secret;
 use shared::domain::ProjectId;
 use shared::http::signature;
-use shared::ports::{ProjectStore, SystemClock};
+use shared::store::Store;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -186,10 +187,10 @@ fn apigw(
 async fn seed() -> (String, String, String) {
     let dynamo = dynamo_store().await;
     let table = dynamo.table().to_owned();
-    let store: Arc<dyn ProjectStore> = Arc::new(dynamo);
+    let store: Arc<dyn Store> = Arc::new(dynamo);
     let clock = Arc::new(SystemClock);
     let deal = serde_json::from_slice(&sample_deal()).unwrap();
-    shared::app::Intake::new(store.clone(), clock.clone())
+    shared::app::Intake::new(store.clone(), store.clone(), store.clone(), clock.clone())
         .receive(deal)
         .await
         .expect("the sample deal is received");
@@ -204,7 +205,7 @@ async fn seed() -> (String, String, String) {
         description: None,
     };
     let l1 = ProjectId::for_deal_line("D-2026-0042", "L1");
-    let task = shared::app::Commands::new(store, clock)
+    let task = shared::app::Commands::new(store.clone(), store, clock)
         .add_task(&l1, "order_confirmed", new, &pm)
         .await
         .expect("a task")

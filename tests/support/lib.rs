@@ -94,24 +94,33 @@ pub fn deal_request(body: Vec<u8>, secret: &str, t: i64) -> Request<Body> {
 /// The CRM application exactly as the `deal-won` function wires it, on the
 /// given store and clock, accepting [`SECRET`].
 pub fn crm_app(
-    store: std::sync::Arc<dyn shared::ports::ProjectStore>,
+    store: std::sync::Arc<dyn shared::store::Store>,
     clock: std::sync::Arc<dyn shared::ports::Clock>,
 ) -> axum::Router {
     crm_app_with_secret(store, clock, SECRET)
 }
 
 pub fn crm_app_with_secret(
-    store: std::sync::Arc<dyn shared::ports::ProjectStore>,
+    store: std::sync::Arc<dyn shared::store::Store>,
     clock: std::sync::Arc<dyn shared::ports::Clock>,
     secret: &str,
 ) -> axum::Router {
     use shared::http::crm;
-    let state = crm::CrmState {
-        intake: std::sync::Arc::new(shared::app::Intake::new(store, clock.clone())),
-        secrets: std::sync::Arc::new(shared::ports::FixedSecrets(vec![Secret::new(secret)])),
-        clock,
-    };
+    let secrets = std::sync::Arc::new(shared::secrets::FixedSecrets(vec![Secret::new(secret)]));
+    let state = crm::CrmState::new(store, secrets, clock);
     shared::http::app([crm::router(state)])
+}
+
+/// The escalation sweep on `store`, escalating level 2 to `contact`.
+pub fn escalator(
+    store: std::sync::Arc<dyn shared::store::Store>,
+    clock: std::sync::Arc<dyn shared::ports::Clock>,
+    contact: &str,
+) -> shared::app::Escalator {
+    use std::sync::Arc;
+    let commands =
+        Arc::new(shared::app::Commands::new(store.clone(), store.clone(), clock.clone()));
+    shared::app::Escalator::new(store, commands, clock, contact)
 }
 
 /// A response, read whole.
@@ -153,7 +162,7 @@ pub const JWT_SECRET: &str = "test-jwt-secret";
 /// Every route of the bundle, as the local runner serves it, on the given
 /// store and clock (webhook secret [`SECRET`], token key [`JWT_SECRET`]).
 pub fn bundle_app(
-    store: std::sync::Arc<dyn shared::ports::ProjectStore>,
+    store: std::sync::Arc<dyn shared::store::Store>,
     clock: std::sync::Arc<dyn shared::ports::Clock>,
 ) -> axum::Router {
     let config = shared::config::LocalConfig {
@@ -198,7 +207,7 @@ pub fn staff_request(
 /// Runs each case of a test file against both store adapters: a module
 /// `dynamodb_local` (a fresh table on DynamoDB Local) and a module
 /// `embedded_sqlite` (a fresh in-memory database). `|store| fixture` turns
-/// the `Arc<dyn ProjectStore>` into what the cases take; each case is
+/// the `Arc<dyn Store>` into what the cases take; each case is
 /// `cases::<name>(fixture)`.
 #[macro_export]
 macro_rules! suite_per_store {
@@ -216,7 +225,7 @@ macro_rules! suite_per_store {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
-                let $store: ::std::sync::Arc<dyn ::shared::ports::ProjectStore> = ::std::sync::Arc::new($make);
+                let $store: ::std::sync::Arc<dyn ::shared::store::Store> = ::std::sync::Arc::new($make);
                 cases::$case($fixture).await;
             }
         )*

@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
+use shared::clock::ManualClock;
 use shared::domain::ProjectId;
-use shared::ports::ManualClock;
 
 pub const MANAGER: &str = "sophie.durand@bluerocktel.fr";
 pub const ADMIN: &str = "root@bluerocktel.fr";

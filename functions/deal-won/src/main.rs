@@ -3,11 +3,11 @@
 //! Wiring only: settings, SDK clients and the router are built once per
 //! execution environment, outside the handler.
 
-use shared::app::Intake;
+use shared::clock::SystemClock;
 use shared::config::{DealWonConfig, WebhookSecretSource, process_env};
 use shared::http::{self, crm};
-use shared::ports::{FixedSecrets, SystemClock, WebhookSecrets};
-use shared::secrets::SecretsManagerSecrets;
+use shared::ports::WebhookSecrets;
+use shared::secrets::{FixedSecrets, SecretsManagerSecrets};
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
@@ -24,7 +24,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         }
         WebhookSecretSource::Fixed(secrets) => Arc::new(FixedSecrets(secrets)),
     };
-    let state =
-        crm::CrmState { intake: Arc::new(Intake::new(store, clock.clone())), secrets, clock };
+    let state = crm::CrmState::new(store, secrets, clock);
     lambda_http::run(http::app([crm::router(state)])).await
 }

@@ -108,15 +108,16 @@ pub async fn handle(
 mod tests {
     use super::*;
     use shared::app::DispatchSettings;
+    use shared::clock::ManualClock;
     use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
     use shared::domain::DealWon;
     use shared::domain::intake;
     use shared::domain::template::Template;
     use shared::mail::MailRenderer;
     use shared::ports::{
-        Commit, DeliveryError, EventPublisher, Guard, ManualClock, OutgoingEvent, ProjectStore,
-        ProjectWrite,
+        Commit, DeliveryError, EventPublisher, Guard, OutgoingEvent, ProjectWrite,
     };
+    use shared::store::Store;
     use shared::store::sqlite::SqliteStore;
     use std::sync::Arc;
 
@@ -128,12 +129,12 @@ mod tests {
     }
 
     /// A store holding the L1 project of the sample deal and its created event.
-    async fn store() -> Arc<dyn ProjectStore> {
+    async fn store() -> Arc<dyn Store> {
         let deal: DealWon =
             serde_json::from_str(include_str!("../../../events/crm/deal-won.json")).unwrap();
         let mut plan = intake::plan(&deal, Template::default_for, now());
         let (project, change) = plan.projects.remove(0);
-        let store: Arc<dyn ProjectStore> = Arc::new(SqliteStore::in_memory().unwrap());
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
         let write = ProjectWrite { guard: Guard::Create, project, change };
         store.commit(Commit { project: Some(write), intake: None }).await.unwrap();
         store
@@ -152,7 +153,7 @@ mod tests {
     }
 
     fn dispatcher(
-        store: Arc<dyn ProjectStore>,
+        store: Arc<dyn Store>,
         publisher: Arc<dyn EventPublisher>,
         clock: Arc<ManualClock>,
     ) -> Dispatcher {

@@ -6,11 +6,11 @@
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::app::{DispatchSettings, Dispatcher};
+use shared::clock::SystemClock;
 use shared::config::{DispatchConfig, process_env};
 use shared::delivery::eventbridge::EventBridgePublisher;
 use shared::delivery::ses::SesMailer;
 use shared::mail::MailRenderer;
-use shared::ports::SystemClock;
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 

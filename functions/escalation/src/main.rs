@@ -6,9 +6,9 @@
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
-use shared::app::Escalator;
+use shared::app::{Commands, Escalator};
+use shared::clock::SystemClock;
 use shared::config::{EscalationConfig, process_env};
-use shared::ports::SystemClock;
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
@@ -18,7 +18,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = EscalationConfig::from_env(&process_env())?;
     let sdk = shared::aws::sdk_config().await;
     let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
-    let escalator = Escalator::new(store, Arc::new(SystemClock), config.escalation_email);
+    let clock = Arc::new(SystemClock);
+    let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
+    let escalator = Escalator::new(store, commands, clock, config.escalation_email);
     let escalator = &escalator;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
         let report = escalator.sweep().await?;

@@ -13,7 +13,7 @@ use crate::domain::staff::Staff;
 use crate::domain::task::{EscalationPolicy, Task};
 use crate::domain::work::{NewTask, TaskError, TaskPatch};
 use crate::domain::{ProjectId, TaskId};
-use crate::ports::{Clock, Commit, CommitError, Guard, ProjectStore, ProjectWrite};
+use crate::ports::{Accounts, Clock, Commit, CommitError, Guard, ProjectWrite, Projects};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use thiserror::Error;
@@ -42,7 +42,9 @@ pub enum CommandError<E> {
 }
 
 pub struct Commands {
-    store: Arc<dyn ProjectStore>,
+    projects: Arc<dyn Projects>,
+    /// Read by go-live only: whether the account is already active.
+    accounts: Arc<dyn Accounts>,
     clock: Arc<dyn Clock>,
     /// Commands on one project within this process take turns (striped by
     /// project id), so they do not race each other through the store; the
@@ -57,8 +59,13 @@ const TURN_STRIPES: usize = 64;
 type Applied<T> = (Option<Change>, T);
 
 impl Commands {
-    pub fn new(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, turns: std::array::from_fn(|_| tokio::sync::Mutex::new(())) }
+    pub fn new(
+        projects: Arc<dyn Projects>,
+        accounts: Arc<dyn Accounts>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let turns = std::array::from_fn(|_| tokio::sync::Mutex::new(()));
+        Self { projects, accounts, clock, turns }
     }
 
     fn turn(&self, id: &ProjectId) -> &tokio::sync::Mutex<()> {
@@ -97,9 +104,9 @@ impl Commands {
                 break;
             }
             let mut project =
-                self.store.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
+                self.projects.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
             let account = match with_account {
-                true => self.store.account(&project.account.id).await.map_err(store_error)?,
+                true => self.accounts.account(&project.account.id).await.map_err(store_error)?,
                 false => None,
             };
             let expected = project.version;
@@ -107,7 +114,7 @@ impl Commands {
             let Some(change) = change else { return Ok((project, out)) };
             let write =
                 ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
-            match self.store.commit(Commit { project: Some(write), intake: None }).await {
+            match self.projects.commit(Commit { project: Some(write), intake: None }).await {
                 Ok(()) => return Ok((project, out)),
                 Err(
                     CommitError::VersionConflict

@@ -14,7 +14,7 @@ use crate::domain::outbox::{OutboxEntry, OutboxMessage};
 use crate::mail::{Envelope, MailRenderer, compose};
 use crate::ports::{
     Claim, Claimed, Clock, DeliveryError, EventPublisher, Lease, MAX_EVENTS_PER_CALL, Mailer,
-    OutgoingEvent, OutgoingMail, ProjectStore, StoreError,
+    Outbox, OutgoingEvent, OutgoingMail, StoreError,
 };
 use chrono::Duration;
 use std::collections::HashSet;
@@ -64,7 +64,7 @@ enum Outcome {
 }
 
 pub struct Dispatcher {
-    store: Arc<dyn ProjectStore>,
+    outbox: Arc<dyn Outbox>,
     mailer: Arc<dyn Mailer>,
     publisher: Arc<dyn EventPublisher>,
     clock: Arc<dyn Clock>,
@@ -74,14 +74,14 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(
-        store: Arc<dyn ProjectStore>,
+        outbox: Arc<dyn Outbox>,
         mailer: Arc<dyn Mailer>,
         publisher: Arc<dyn EventPublisher>,
         clock: Arc<dyn Clock>,
         renderer: MailRenderer,
         settings: DispatchSettings,
     ) -> Self {
-        Self { store, mailer, publisher, clock, renderer, settings }
+        Self { outbox, mailer, publisher, clock, renderer, settings }
     }
 
     /// Delivers the given entries (in any state: delivered or held ones are skipped).
@@ -91,7 +91,7 @@ impl Dispatcher {
         let mut events: Vec<(OutgoingEvent, Lease)> = Vec::new();
         let mut mails: Vec<(OutboxEntry, Lease)> = Vec::new();
         for id in ids.iter().filter(|id| seen.insert(*id)) {
-            match self.store.claim_outbox(id, self.clock.now(), self.settings.lease).await {
+            match self.outbox.claim_outbox(id, self.clock.now(), self.settings.lease).await {
                 Ok(Claim::Claimed(Claimed { entry, lease, attempts })) => {
                     if attempts > self.settings.max_claims {
                         let reason = format!("gave up after {} attempts", self.settings.max_claims);
@@ -140,7 +140,7 @@ impl Dispatcher {
     ) -> Result<DispatchReport, StoreError> {
         let cutoff = self.clock.now() - min_age;
         let due: Vec<OutboxId> = self
-            .store
+            .outbox
             .pending_outbox(limit)
             .await?
             .into_iter()
@@ -159,9 +159,9 @@ impl Dispatcher {
     ) {
         let now = self.clock.now();
         let recorded = match &outcome {
-            Outcome::Sent => self.store.mark_sent(id, lease, now).await,
-            Outcome::Retry(error) => self.store.release_outbox(id, lease, error).await,
-            Outcome::Dead(error) => self.store.mark_failed(id, lease, now, error).await,
+            Outcome::Sent => self.outbox.mark_sent(id, lease, now).await,
+            Outcome::Retry(error) => self.outbox.release_outbox(id, lease, error).await,
+            Outcome::Dead(error) => self.outbox.mark_failed(id, lease, now, error).await,
         };
         match recorded {
             Ok(true) => {}

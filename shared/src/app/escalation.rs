@@ -9,7 +9,7 @@
 use super::commands::{CommandError, Commands};
 use crate::domain::task::EscalationPolicy;
 use crate::domain::{ProjectId, TaskId};
-use crate::ports::{Clock, ProjectStore, StoreError};
+use crate::ports::{Clock, EscalationSchedule, StoreError};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -27,23 +27,25 @@ pub struct EscalationReport {
 }
 
 pub struct Escalator {
-    store: Arc<dyn ProjectStore>,
-    commands: Commands,
+    schedule: Arc<dyn EscalationSchedule>,
+    commands: Arc<Commands>,
     clock: Arc<dyn Clock>,
     policy: EscalationPolicy,
     contact: String,
 }
 
 impl Escalator {
-    /// `contact` receives level-2 escalations (`ESCALATION_EMAIL`).
+    /// Escalations go through `commands` (the version-guarded change of a
+    /// project); `contact` receives level-2 escalations (`ESCALATION_EMAIL`).
     pub fn new(
-        store: Arc<dyn ProjectStore>,
+        schedule: Arc<dyn EscalationSchedule>,
+        commands: Arc<Commands>,
         clock: Arc<dyn Clock>,
         contact: impl Into<String>,
     ) -> Self {
         Self {
-            commands: Commands::new(store.clone(), clock.clone()),
-            store,
+            schedule,
+            commands,
             clock,
             policy: EscalationPolicy::STANDARD,
             contact: contact.into(),
@@ -51,7 +53,7 @@ impl Escalator {
     }
 
     pub async fn sweep(&self) -> Result<EscalationReport, StoreError> {
-        let due = self.store.due_escalations(self.clock.now(), SWEEP_LIMIT).await?;
+        let due = self.schedule.due_escalations(self.clock.now(), SWEEP_LIMIT).await?;
         let mut report = EscalationReport { read: due.read, ..EscalationReport::default() };
         for (project, task) in due.tasks {
             match self.commands.escalate(&project, &task, &self.policy, &self.contact).await {

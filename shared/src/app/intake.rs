@@ -13,7 +13,8 @@ use crate::domain::intake::{self, DealAccepted, IntakeRecord, IntakeState};
 use crate::domain::template::Template;
 use crate::domain::validation::FieldError;
 use crate::ports::{
-    Clock, Commit, CommitError, Guard, IntakeWrite, ProjectStore, ProjectWrite, StoreError,
+    Clock, Commit, CommitError, Guard, IntakeRecords, IntakeWrite, ProjectWrite, Projects,
+    StoreError, TemplateStore,
 };
 use std::sync::Arc;
 use thiserror::Error;
@@ -21,7 +22,9 @@ use thiserror::Error;
 use super::retry::on_contention;
 
 pub struct Intake {
-    store: Arc<dyn ProjectStore>,
+    projects: Arc<dyn Projects>,
+    records: Arc<dyn IntakeRecords>,
+    templates: Arc<dyn TemplateStore>,
     clock: Arc<dyn Clock>,
 }
 
@@ -50,8 +53,13 @@ impl From<StoreError> for IntakeError {
 }
 
 impl Intake {
-    pub fn new(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(
+        projects: Arc<dyn Projects>,
+        records: Arc<dyn IntakeRecords>,
+        templates: Arc<dyn TemplateStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { projects, records, templates, clock }
     }
 
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {
@@ -62,7 +70,7 @@ impl Intake {
         let templates = if types.is_empty() {
             Vec::new()
         } else {
-            self.store.current_templates(&types).await?
+            self.templates.current_templates(&types).await?
         };
         let template_for = |service_type: &str| {
             templates
@@ -120,7 +128,7 @@ impl Intake {
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
-        on_contention(|| self.store.commit(commit.clone())).await
+        on_contention(|| self.projects.commit(commit.clone())).await
     }
 
     /// The stored record of a deal already claimed, if it has our content.
@@ -133,7 +141,7 @@ impl Intake {
         let record = match returned {
             Some(record) => *record,
             None => self
-                .store
+                .records
                 .intake_record(deal_id)
                 .await?
                 .ok_or_else(|| IntakeError::Conflict { deal_id: deal_id.into() })?,

@@ -7,7 +7,7 @@ use crate::domain::project::{Project, ProjectOverview};
 use crate::domain::staff::{Role, Staff};
 use crate::domain::task::{AssignedTask, TaskStatus};
 use crate::domain::validation::FieldError;
-use crate::ports::{Page, PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter};
+use crate::ports::{Listings, Page, PageRequest, ProjectFilter, Projects, StoreError, TaskFilter};
 use serde::Serialize;
 use std::sync::Arc;
 use thiserror::Error;
@@ -56,18 +56,19 @@ pub enum Assignee {
 }
 
 pub struct Queries {
-    store: Arc<dyn ProjectStore>,
+    projects: Arc<dyn Projects>,
+    listings: Arc<dyn Listings>,
 }
 
 impl Queries {
-    pub fn new(store: Arc<dyn ProjectStore>) -> Self {
-        Self { store }
+    pub fn new(projects: Arc<dyn Projects>, listings: Arc<dyn Listings>) -> Self {
+        Self { projects, listings }
     }
 
     /// A project as `staff` may see it: two Queries, the project's partition
     /// and its history's, run concurrently.
     pub async fn project(&self, id: &ProjectId, staff: &Staff) -> Result<ProjectView, QueryError> {
-        let (project, history) = tokio::join!(self.store.load(id), self.store.history(id));
+        let (project, history) = tokio::join!(self.projects.load(id), self.projects.history(id));
         let project = project?.ok_or(QueryError::NotFound)?;
         // A technician without a task here learns nothing, not even that it exists.
         if !staff.can_see(&project) {
@@ -81,7 +82,7 @@ impl Queries {
         filter: &ProjectFilter,
         page: PageRequest,
     ) -> Result<Page<ProjectOverview>, QueryError> {
-        Ok(self.store.list_projects(filter, page).await?)
+        Ok(self.listings.list_projects(filter, page).await?)
     }
 
     /// Tasks by assignee (and status), or by status across assignees. A
@@ -115,6 +116,6 @@ impl Queries {
             },
             _ => return Err(QueryError::Forbidden),
         };
-        Ok(self.store.list_tasks(&filter, page).await?)
+        Ok(self.listings.list_tasks(&filter, page).await?)
     }
 }

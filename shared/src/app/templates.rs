@@ -4,7 +4,7 @@
 
 use crate::domain::staff::Staff;
 use crate::domain::template::{Template, TemplateError, TemplateInput};
-use crate::ports::{Clock, CommitError, ProjectStore, StoreError};
+use crate::ports::{Clock, CommitError, StoreError, TemplateStore};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -23,12 +23,12 @@ impl From<StoreError> for TemplatesError {
 }
 
 pub struct Templates {
-    store: Arc<dyn ProjectStore>,
+    store: Arc<dyn TemplateStore>,
     clock: Arc<dyn Clock>,
 }
 
 impl Templates {
-    pub fn new(store: Arc<dyn ProjectStore>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn TemplateStore>, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
     }
 

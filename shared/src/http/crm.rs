@@ -21,6 +21,19 @@ pub struct CrmState {
     pub clock: Arc<dyn Clock>,
 }
 
+impl CrmState {
+    /// The CRM use cases on one store, verifying signatures with `secrets`:
+    /// the one wiring of the `deal-won` function, the local runner and the tests.
+    pub fn new(
+        store: Arc<dyn crate::store::Store>,
+        secrets: Arc<dyn WebhookSecrets>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let intake = Intake::new(store.clone(), store.clone(), store, clock.clone());
+        Self { intake: Arc::new(intake), secrets, clock }
+    }
+}
+
 /// The CRM routes; serve them through [`super::app`].
 pub fn router(state: CrmState) -> Router {
     Router::new().route(routes::DEAL_WON, post(deal_won)).with_state(state)

@@ -24,6 +24,16 @@ pub struct StaffState {
     pub queries: Arc<Queries>,
 }
 
+impl StaffState {
+    /// The staff use cases on one store.
+    pub fn new(store: Arc<dyn crate::store::Store>, clock: Arc<dyn crate::ports::Clock>) -> Self {
+        Self {
+            commands: Arc::new(Commands::new(store.clone(), store.clone(), clock)),
+            queries: Arc::new(Queries::new(store.clone(), store)),
+        }
+    }
+}
+
 /// The layer that lets the [`crate::domain::staff::Staff`] extractor authenticate.
 pub fn authenticated(auth: Authenticator) -> Extension<Authenticator> {
     Extension(auth)

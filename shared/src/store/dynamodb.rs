@@ -18,8 +18,9 @@ use crate::domain::task::AssignedTask;
 use crate::domain::template::Template;
 use crate::domain::{OutboxId, ProjectId};
 use crate::ports::{
-    Claim, Claimed, Commit, CommitError, DueEscalations, Guard, IntakeWrite, Lease, Page,
-    PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Accounts, Claim, Claimed, Commit, CommitError, DueEscalations, EscalationSchedule, Guard,
+    IntakeRecords, IntakeWrite, Lease, Listings, Outbox, Page, PageRequest, ProjectFilter,
+    Projects, StoreError, TaskFilter, TemplateStore,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -410,7 +411,7 @@ impl DynamoStore {
 }
 
 #[async_trait]
-impl ProjectStore for DynamoStore {
+impl Projects for DynamoStore {
     async fn load(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
         let mut header = None;
         let (mut milestones, mut tasks) = (Vec::new(), Vec::new());
@@ -458,15 +459,24 @@ impl ProjectStore for DynamoStore {
     async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError> {
         self.query_all(history_pk(id.as_str())).await?.into_iter().map(read).collect()
     }
+}
 
+#[async_trait]
+impl IntakeRecords for DynamoStore {
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
         self.get(intake_pk(deal_id), INTAKE_SK).await?.map(read).transpose()
     }
+}
 
+#[async_trait]
+impl Accounts for DynamoStore {
     async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
         self.get(account_pk(id), ACCOUNT_SK).await?.map(read).transpose()
     }
+}
 
+#[async_trait]
+impl TemplateStore for DynamoStore {
     async fn current_templates(
         &self,
         service_types: &[String],
@@ -563,11 +573,10 @@ impl ProjectStore for DynamoStore {
             Err(e) => Err(CommitError::Store(unavailable(e))),
         }
     }
+}
 
-    async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
-        self.get(outbox_pk(id.as_str()), OUTBOX_SK).await?.map(read).transpose()
-    }
-
+#[async_trait]
+impl Outbox for DynamoStore {
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut entries = Vec::new();
         let mut cursor = None;
@@ -706,49 +715,10 @@ impl ProjectStore for DynamoStore {
             .expression_attribute_values(":at", s(now.to_rfc3339()));
         settle(update, lease).await
     }
+}
 
-    async fn due_escalations(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<DueEscalations, StoreError> {
-        let mut due = DueEscalations::default();
-        let mut start = None;
-        while due.tasks.len() < limit {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(ESCALATION_DUE.name)
-                .key_condition_expression("#p = :p AND #s <= :now")
-                .expression_attribute_names("#p", ESCALATION_DUE.pk)
-                .expression_attribute_names("#s", ESCALATION_DUE.sk)
-                .expression_attribute_values(":p", s(ESCALATION_PARTITION))
-                .expression_attribute_values(":now", s(escalation_due_bound(now)))
-                .limit(i32::try_from(limit - due.tasks.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            due.read += usize::try_from(out.scanned_count).unwrap_or_default();
-            for item in out.items.unwrap_or_default() {
-                let key = |name: &str| {
-                    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
-                };
-                let (pk, sk) = (key(PK), key(SK));
-                let (project, task) = task_of_keys(&pk, &sk)
-                    .ok_or_else(|| corrupt(&pk, "an escalation entry that is not a task"))?;
-                due.tasks
-                    .push((ProjectId::from_raw(project), crate::domain::TaskId::from_raw(task)));
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        Ok(due)
-    }
-
+#[async_trait]
+impl Listings for DynamoStore {
     async fn list_projects(
         &self,
         filter: &ProjectFilter,
@@ -798,6 +768,51 @@ impl ProjectStore for DynamoStore {
             },
         };
         self.query_index(&query, page).await
+    }
+}
+
+#[async_trait]
+impl EscalationSchedule for DynamoStore {
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<DueEscalations, StoreError> {
+        let mut due = DueEscalations::default();
+        let mut start = None;
+        while due.tasks.len() < limit {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(ESCALATION_DUE.name)
+                .key_condition_expression("#p = :p AND #s <= :now")
+                .expression_attribute_names("#p", ESCALATION_DUE.pk)
+                .expression_attribute_names("#s", ESCALATION_DUE.sk)
+                .expression_attribute_values(":p", s(ESCALATION_PARTITION))
+                .expression_attribute_values(":now", s(escalation_due_bound(now)))
+                .limit(i32::try_from(limit - due.tasks.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            due.read += usize::try_from(out.scanned_count).unwrap_or_default();
+            for item in out.items.unwrap_or_default() {
+                let key = |name: &str| {
+                    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+                };
+                let (pk, sk) = (key(PK), key(SK));
+                let (project, task) = task_of_keys(&pk, &sk)
+                    .ok_or_else(|| corrupt(&pk, "an escalation entry that is not a task"))?;
+                due.tasks
+                    .push((ProjectId::from_raw(project), crate::domain::TaskId::from_raw(task)));
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(due)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Store adapters of [`crate::ports::ProjectStore`].
+//! Store adapters of the storage ports ([`crate::ports`]): each adapter
+//! implements all of them, which [`Store`] names for wiring and tests.
 //!
 //! - [`dynamodb`]: the cloud store, one table ([`keys`] defines every key);
 //!   loading a project is one Query, every commit one TransactWriteItems.
@@ -16,8 +17,23 @@ pub mod keys;
 pub mod sqlite;
 
 use crate::domain::project::Project;
-use crate::ports::StoreError;
+use crate::ports::{
+    Accounts, EscalationSchedule, IntakeRecords, Listings, Outbox, Projects, StoreError,
+    TemplateStore,
+};
 use serde_json::{Map, Value};
+
+/// Every storage port: what a store adapter provides. Wiring hands each use
+/// case the ports it uses out of one `Arc<dyn Store>`.
+pub trait Store:
+    Projects + IntakeRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
+{
+}
+
+impl<T> Store for T where
+    T: Projects + IntakeRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
+{
+}
 
 /// Most items one commit may write (DynamoDB's TransactWriteItems limit).
 pub const MAX_COMMIT_ITEMS: usize = 100;

@@ -22,8 +22,9 @@ use crate::domain::task::AssignedTask;
 use crate::domain::template::Template;
 use crate::domain::{OutboxId, ProjectId};
 use crate::ports::{
-    Claim, Claimed, Commit, CommitError, DueEscalations, Guard, IntakeWrite, Lease, Page,
-    PageRequest, ProjectFilter, ProjectStore, StoreError, TaskFilter,
+    Accounts, Claim, Claimed, Commit, CommitError, DueEscalations, EscalationSchedule, Guard,
+    IntakeRecords, IntakeWrite, Lease, Listings, Outbox, Page, PageRequest, ProjectFilter,
+    Projects, StoreError, TaskFilter, TemplateStore,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -388,7 +389,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<Project>, StoreError> {
 }
 
 #[async_trait]
-impl ProjectStore for SqliteStore {
+impl Projects for SqliteStore {
     async fn load(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
         let id = id.to_string();
         self.run(move |conn| load(conn, &id)).await
@@ -406,12 +407,18 @@ impl ProjectStore for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl IntakeRecords for SqliteStore {
     async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
         let deal_id = deal_id.to_owned();
         self.run(move |conn| intake_record(conn, &deal_id)).await
     }
+}
 
+#[async_trait]
+impl Accounts for SqliteStore {
     async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
         let id = id.to_owned();
         self.run(move |conn| {
@@ -420,7 +427,10 @@ impl ProjectStore for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl TemplateStore for SqliteStore {
     async fn current_templates(
         &self,
         service_types: &[String],
@@ -472,16 +482,10 @@ impl ProjectStore for SqliteStore {
         })
         .await
     }
+}
 
-    async fn outbox_entry(&self, id: &OutboxId) -> Result<Option<OutboxEntry>, StoreError> {
-        let id = id.to_string();
-        self.run(move |conn| {
-            let found = strings(conn, "SELECT body FROM outbox WHERE id = ?1", &id)?;
-            found.first().map(|b| parse(&id, b)).transpose()
-        })
-        .await
-    }
-
+#[async_trait]
+impl Outbox for SqliteStore {
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         self.run(move |conn| {
             let mut stmt = conn
@@ -577,32 +581,10 @@ impl ProjectStore for SqliteStore {
             "delivery = 'failed', delivered_at = ?3, claimed_until = NULL, last_error = ?4";
         self.settle(id, lease, assignments, now.to_rfc3339(), Some(error.to_owned())).await
     }
+}
 
-    async fn due_escalations(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<DueEscalations, StoreError> {
-        self.run(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT project_id, id FROM tasks WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?1
-                     ORDER BY next_escalation_at, project_id, id LIMIT ?2",
-                )
-                .map_err(unavailable)?;
-            let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let tasks: Vec<(ProjectId, crate::domain::TaskId)> = stmt
-                .query_map(params![now, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-                    Ok((ProjectId::from_raw(row.get::<_, String>(0)?), crate::domain::TaskId::from_raw(row.get::<_, String>(1)?)))
-                })
-                .map_err(unavailable)?
-                .collect::<Result<_, _>>()
-                .map_err(unavailable)?;
-            Ok(DueEscalations { read: tasks.len(), tasks })
-        })
-        .await
-    }
-
+#[async_trait]
+impl Listings for SqliteStore {
     async fn list_projects(
         &self,
         filter: &ProjectFilter,
@@ -701,6 +683,34 @@ impl ProjectStore for SqliteStore {
                     AssignedTask { project_id: ProjectId::from_raw(project.clone()), task },
                 ))
             })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl EscalationSchedule for SqliteStore {
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<DueEscalations, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT project_id, id FROM tasks WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?1
+                     ORDER BY next_escalation_at, project_id, id LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let now = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let tasks: Vec<(ProjectId, crate::domain::TaskId)> = stmt
+                .query_map(params![now, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    Ok((ProjectId::from_raw(row.get::<_, String>(0)?), crate::domain::TaskId::from_raw(row.get::<_, String>(1)?)))
+                })
+                .map_err(unavailable)?
+                .collect::<Result<_, _>>()
+                .map_err(unavailable)?;
+            Ok(DueEscalations { read: tasks.len(), tasks })
         })
         .await
     }
