@@ -44,6 +44,8 @@ pub const ENTITY_INTAKE: &str = "intake";
 pub const ENTITY_ACCOUNT: &str = "account";
 pub const ENTITY_TEMPLATE: &str = "template";
 
+/// The status of a project or task, which listings filter on.
+pub const STATUS: &str = "status";
 /// The project's version attribute, the optimistic concurrency guard.
 pub const VERSION: &str = "version";
 pub const FINGERPRINT: &str = "fingerprint";

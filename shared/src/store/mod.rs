@@ -13,15 +13,14 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod keys;
+mod records;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use crate::domain::project::Project;
 use crate::ports::{
     Accounts, EscalationSchedule, IntakeRecords, Listings, Outbox, Projects, StoreError,
     TemplateStore,
 };
-use serde_json::{Map, Value};
 
 /// Every storage port: what a store adapter provides. Wiring hands each use
 /// case the ports it uses out of one `Arc<dyn Store>`.
@@ -37,25 +36,6 @@ impl<T> Store for T where
 
 /// Most items one commit may write (DynamoDB's TransactWriteItems limit).
 pub const MAX_COMMIT_ITEMS: usize = 100;
-
-/// The fields of a project stored on its own item: everything but the
-/// milestones and tasks, which are items of their own, plus its progress,
-/// so that the item reads as a [`crate::domain::project::ProjectOverview`].
-pub(crate) fn project_header(project: &Project) -> Result<Map<String, Value>, StoreError> {
-    let key = project.id.as_str();
-    match serde_json::to_value(project).map_err(|e| corrupt(key, e))? {
-        Value::Object(mut fields) => {
-            fields.remove("milestones");
-            fields.remove("tasks");
-            fields.insert(
-                "progress".into(),
-                serde_json::to_value(project.progress()).map_err(|e| corrupt(key, e))?,
-            );
-            Ok(fields)
-        }
-        _ => Err(corrupt(key, "a project serializes to an object")),
-    }
-}
 
 /// How many items a commit writes: the same count on every adapter, so
 /// that a commit DynamoDB would refuse is refused everywhere.

@@ -1,0 +1,21 @@
+//! The stored records: every item the stores write, as typed structs of
+//! their own, converted to and from the domain. Both adapters store these
+//! shapes (DynamoDB through serde_dynamo, SQLite as JSON columns), so a
+//! renamed domain field breaks the build here, never the stored data;
+//! `tests/stored_items.rs` holds the stored shapes still.
+//!
+//! Readers are lenient (unknown attributes are ignored, absent optional
+//! ones default) so that items written by an earlier or later release read.
+
+mod account;
+mod intake;
+mod outbox;
+mod project;
+mod template;
+mod values;
+
+pub(crate) use account::{Account, AccountStatus};
+pub(crate) use intake::Intake;
+pub(crate) use outbox::OutboxEntry;
+pub(crate) use project::{AssignedTask, HistoryEntry, Milestone, ProjectHeader, Task};
+pub(crate) use template::Template;
