@@ -121,7 +121,7 @@ impl Fixture {
         let entries = self.store.pending_outbox(10_000).await.unwrap();
         entries
             .iter()
-            .filter(|e| matches!(&e.message, OutboxMessage::Mail { template: t, .. } if serde_json::to_value(t).unwrap() == template))
+            .filter(|e| matches!(&e.message, OutboxMessage::Mail { template: t, .. } if t.slug() == template))
             .count()
     }
 }

@@ -94,7 +94,8 @@ mod cases {
             json!({ "title": "Matrix", "assignee": OWNER_TECH, "due_date": "2026-12-01" });
         let activation =
             json!({ "go_live_date": "2026-11-20", "technical_summary": [{ "line_id": "L1" }] });
-        let template = || json!({ "milestones": shared::domain::template::Template::default_for("sip_trunk").milestones });
+        let default = shared::domain::template::Template::default_for("sip_trunk");
+        let template = || json!({ "milestones": json!(shared::http::body::Template::from(&default))["milestones"] });
         type Row = (&'static str, String, Option<Value>, [StatusCode; 6]);
         use StatusCode as S;
         // Columns: owner technician, other technician, manager, admin, no token, expired token.

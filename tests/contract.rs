@@ -22,7 +22,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn deal() -> DealWon {
-    serde_json::from_slice(&integration_tests::sample_deal()).unwrap()
+    integration_tests::sample_deal_won()
 }
 
 /// The two projects of the sample deal and its intake record.

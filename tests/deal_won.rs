@@ -233,7 +233,7 @@ mod cases {
         use shared::domain::template::Template;
         use shared::ports::{Commit, Guard, IntakeWrite, ProjectWrite};
         // A delivery that stopped after its first transaction: claim + L1 only.
-        let deal = serde_json::from_slice(&sample_deal()).unwrap();
+        let deal = integration_tests::sample_deal_won();
         let mut plan = intake::plan(&deal, Template::default_for, now());
         let (project_l1, change) = plan.projects.remove(0);
         let write = ProjectWrite { guard: Guard::Create, project: project_l1, change };

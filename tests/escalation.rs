@@ -208,7 +208,7 @@ mod at_scale {
     /// A project of its own deal with 80 tasks; `blocked` of them blocked at
     /// `t0`, due `due_in_days` after it.
     fn project_with_tasks(n: usize, blocked: usize, due_in_days: i64) -> (Project, Change) {
-        let mut deal: DealWon = serde_json::from_slice(&sample_deal()).unwrap();
+        let mut deal: DealWon = integration_tests::sample_deal_won();
         deal.deal_id = format!("D-SCALE-{n:04}");
         let mut plan = intake::plan(&deal, Template::default_for, t0());
         let (mut project, mut change) = plan.projects.remove(0);

@@ -19,8 +19,7 @@ fn signed_at() -> DateTime<Utc> {
 
 #[test]
 fn the_crm_sample_is_a_valid_deal() {
-    let deal: DealWon =
-        serde_json::from_slice(&sample_deal()).expect("events/crm/deal-won.json parses");
+    let deal: DealWon = integration_tests::sample_deal_won();
     assert_eq!(deal.deal_id, "D-2026-0042");
     assert_eq!(deal.services.len(), 3);
     assert_eq!(deal.validate(signed_at()), Ok(()));

@@ -93,10 +93,9 @@ impl Fixture {
             .into_iter()
             .map(|e| match e.message {
                 OutboxMessage::Event { detail_type, detail } => (detail_type, detail),
-                OutboxMessage::Mail { template, to, context, .. } => (
-                    format!("mail:{}", serde_json::to_value(template).unwrap().as_str().unwrap()),
-                    json!({ "to": to, "context": context }),
-                ),
+                OutboxMessage::Mail { template, to, context, .. } => {
+                    (format!("mail:{}", template.slug()), json!({ "to": to, "context": context }))
+                }
             })
             .collect()
     }

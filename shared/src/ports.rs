@@ -23,7 +23,6 @@ use crate::domain::template::Template;
 use crate::domain::{OutboxId, ProjectId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use thiserror::Error;
 
 /// Where time comes from, so that rules depending on it can be tested.
@@ -133,11 +132,10 @@ pub struct PageRequest {
     pub limit: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Present when more items may follow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 

@@ -189,7 +189,7 @@ async fn seed() -> (String, String, String) {
     let table = dynamo.table().to_owned();
     let store: Arc<dyn Store> = Arc::new(dynamo);
     let clock = Arc::new(SystemClock);
-    let deal = serde_json::from_slice(&sample_deal()).unwrap();
+    let deal = integration_tests::sample_deal_won();
     shared::app::Intake::new(store.clone(), store.clone(), store.clone(), clock.clone())
         .receive(deal)
         .await

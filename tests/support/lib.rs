@@ -27,6 +27,13 @@ pub fn sample_deal() -> Vec<u8> {
     include_bytes!("../../events/crm/deal-won.json").to_vec()
 }
 
+/// The sample deal as the domain knows it, parsed as the API parses it.
+pub fn sample_deal_won() -> shared::domain::DealWon {
+    let body: shared::http::body::DealWon =
+        serde_json::from_slice(&sample_deal()).expect("events/crm/deal-won.json parses");
+    body.into()
+}
+
 /// The sample deal with its JSON edited by `edit`.
 pub fn edited_deal(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
     let mut deal: serde_json::Value =

@@ -130,8 +130,9 @@ mod tests {
 
     /// A store holding the L1 project of the sample deal and its created event.
     async fn store() -> Arc<dyn Store> {
-        let deal: DealWon =
+        let body: shared::http::body::DealWon =
             serde_json::from_str(include_str!("../../../events/crm/deal-won.json")).unwrap();
+        let deal = DealWon::from(body);
         let mut plan = intake::plan(&deal, Template::default_for, now());
         let (project, change) = plan.projects.remove(0);
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());

@@ -8,7 +8,6 @@ use crate::domain::staff::{Role, Staff};
 use crate::domain::task::{AssignedTask, TaskStatus};
 use crate::domain::validation::FieldError;
 use crate::ports::{Listings, Page, PageRequest, ProjectFilter, Projects, StoreError, TaskFilter};
-use serde::Serialize;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -36,9 +35,8 @@ impl From<StoreError> for QueryError {
 }
 
 /// A project with its milestones, tasks and history.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug)]
 pub struct ProjectView {
-    #[serde(flatten)]
     pub project: Project,
     pub history: Vec<HistoryEntry>,
 }

@@ -2,25 +2,21 @@
 //! first project goes live, then active (the account becomes Active once).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AccountStatus {
     Onboarding,
     Active,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AccountRecord {
     pub id: String,
     pub name: String,
     pub status: AccountStatus,
     pub first_seen_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<DateTime<Utc>>,
     /// The project whose go-live activated the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_by: Option<String>,
 }
 

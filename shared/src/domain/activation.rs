@@ -8,7 +8,7 @@ use super::milestone::{CustomerMail, MilestoneKey, MilestoneStatus};
 use super::project::{Change, Project, ProjectStatus, Recorder};
 use super::validation::{Errors, FieldError, MAX_NAME, MAX_TEXT};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -19,26 +19,24 @@ pub const MAX_DETAILS: usize = 30;
 pub const MAX_NUMBERS: usize = 100;
 
 /// The technical configuration of one service line, as installed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ServiceSummary {
     pub line_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub circuit_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_addressing: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub numbers: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub equipment: Option<String>,
     /// Anything else worth knowing (VLAN, SIP realm, ...).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
 }
 
 /// Input of [`Project::activate`].
-#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Activation {
     pub go_live_date: NaiveDate,
     pub technical_summary: Vec<ServiceSummary>,

@@ -1,10 +1,9 @@
 //! The audit trail of a project: who changed what, when, before and after.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HistoryEntry {
     /// The project version this change produced.
     pub version: u64,
@@ -17,8 +16,6 @@ pub struct HistoryEntry {
     pub action: String,
     /// What it happened to: the project, a milestone key, a task id.
     pub subject: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
 }

@@ -2,7 +2,7 @@
 //! retried command computes the same ids and the store's uniqueness
 //! conditions turn the retry into a no-op.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 use uuid::Uuid;
 
@@ -16,18 +16,8 @@ fn derive(parts: &[&str]) -> Uuid {
 
 macro_rules! string_id {
     ($name:ident) => {
-        #[derive(
-            Clone,
-            Debug,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            Serialize,
-            Deserialize,
-            utoipa::ToSchema,
-        )]
+        // Serialized as the plain string in event details and mail contexts.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
 

@@ -9,23 +9,21 @@ use super::ids::ProjectId;
 use super::project::{Change, Project, ProjectStatus};
 use super::template::Template;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The idempotency record of one deal.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IntakeRecord {
     pub deal_id: String,
     /// Fingerprint of the deal's content; a different body under the same id is a conflict.
     pub fingerprint: String,
     pub state: IntakeState,
-    /// The `201` body, replayed verbatim on every later delivery.
+    /// The projects of the first answer (`201`), given again on every later delivery.
     pub response: DealAccepted,
     pub received_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntakeState {
     /// Claimed: some projects may still be missing (a delivery stopped half-way).
     Pending,
@@ -33,14 +31,14 @@ pub enum IntakeState {
     Complete,
 }
 
-/// The response body of `POST /v1/crm/deals/won`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// What a deal became: its projects, in the order of its lines.
+#[derive(Clone, Debug, PartialEq)]
 pub struct DealAccepted {
     pub deal_id: String,
     pub projects: Vec<ProjectSummary>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProjectSummary {
     pub id: ProjectId,
     pub line_id: String,
@@ -49,7 +47,6 @@ pub struct ProjectSummary {
     pub subscription_id: String,
     pub status: ProjectStatus,
     pub template_version: u32,
-    pub href: String,
 }
 
 /// Everything one deal writes, in commit order.
@@ -59,8 +56,10 @@ pub struct IntakePlan {
     pub projects: Vec<(Project, Change)>,
 }
 
-/// Content fingerprint of a deal: SHA-256 of its canonical JSON. Two bodies
-/// that differ only in whitespace, key order or date notation are the same deal.
+/// Content fingerprint of a deal: SHA-256 of its canonical JSON (the
+/// serialization of [`DealWon`]: its field names and order are part of every
+/// stored fingerprint). Two bodies that differ only in whitespace, key order
+/// or date notation are the same deal.
 pub fn fingerprint(deal: &DealWon) -> String {
     // A struct of strings, dates and enums always serializes.
     let canonical = serde_json::to_vec(deal).unwrap_or_default();
@@ -91,7 +90,6 @@ pub fn plan(
                     subscription_id: line.subscription_id.clone(),
                     status: p.status,
                     template_version: p.template.version,
-                    href: format!("/v1/projects/{}", p.id),
                 }
             })
             .collect(),
@@ -141,13 +139,14 @@ mod tests {
     }
 
     #[test]
-    fn the_fingerprint_ignores_notation_but_not_content() {
+    fn the_fingerprint_is_the_content_s_and_stays_the_same_across_releases() {
         let deal = sample();
-        let json = serde_json::to_string(&deal)
-            .unwrap()
-            .replace("2026-11-20T10:00:00Z", "2026-11-20T11:00:00+01:00");
-        let renotated: DealWon = serde_json::from_str(&json).unwrap();
-        assert_eq!(fingerprint(&deal), fingerprint(&renotated));
+        // Stored in every intake record: were it to change, every later
+        // delivery of a deal received before would be taken for a conflict.
+        assert_eq!(
+            fingerprint(&deal),
+            "43544279ad3ff6c7a283ded3f389dfe876aa68ae2897beaa0fa8fa7361b96eab"
+        );
         let mut changed = deal.clone();
         changed.services[1].name = "Trunk SIP 20 canaux".into();
         assert_ne!(fingerprint(&deal), fingerprint(&changed));

@@ -1,12 +1,12 @@
 //! Milestones: ordered checkpoints of a project.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+/// A milestone's key, unique within its project (`order_confirmed`, ...).
+/// Serialized as the plain string in the audit trail's task snapshots.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct MilestoneKey(String);
 
@@ -34,46 +34,38 @@ impl fmt::Display for MilestoneKey {
 }
 
 /// A name in the two languages of the product.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names {
     pub fr: String,
     pub en: String,
 }
 
 /// The automatic customer mails of the product.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CustomerMail {
     OrderConfirmed,
     DeliveryConfirmed,
     GoLive,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MilestoneStatus {
     Pending,
     Completed,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Milestone {
     pub key: MilestoneKey,
     /// 1-based rank; milestones complete in this order.
     pub position: u16,
     pub name: Names,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_mail: Option<CustomerMail>,
-    #[serde(default)]
     pub activation: bool,
     pub expected_days: u16,
     pub status: MilestoneStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 

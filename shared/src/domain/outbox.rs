@@ -7,8 +7,7 @@ use super::milestone::CustomerMail;
 
 /// Every mail the module sends: the customer mails of milestones, and the
 /// internal escalation mail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MailTemplate {
     OrderConfirmed,
     DeliveryConfirmed,
@@ -38,10 +37,9 @@ impl From<CustomerMail> for MailTemplate {
     }
 }
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OutboxEntry {
     /// Stable across redeliveries: the EventBridge `event_id`, the mail's Message-ID.
     pub id: OutboxId,
@@ -50,8 +48,7 @@ pub struct OutboxEntry {
     pub message: OutboxMessage,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum OutboxMessage {
     /// An EventBridge event; `detail` already holds `event_id` and `project_id`.
     Event { detail_type: String, detail: Value },

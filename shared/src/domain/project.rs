@@ -11,15 +11,14 @@ use super::outbox::{MailTemplate, OutboxEntry, OutboxMessage};
 use super::task::{Task, TaskStatus};
 use super::template::{Template, TemplateRef};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use thiserror::Error;
 
 /// The actor recorded for changes made on the CRM's behalf.
 pub const CRM_ACTOR: &str = "crm";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectStatus {
     InProgress,
     Live,
@@ -34,14 +33,14 @@ impl ProjectStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AccountInfo {
     pub id: String,
     pub name: String,
     pub language: Language,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Project {
     pub id: ProjectId,
     pub deal_id: String,
@@ -55,13 +54,10 @@ pub struct Project {
     pub status: ProjectStatus,
     pub template: TemplateRef,
     /// Planned installation date, given when delivery is confirmed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation_date: Option<NaiveDate>,
     /// Set at go-live (*Mise en service*): billing starts that day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub go_live_date: Option<NaiveDate>,
     /// The technical configuration recorded at go-live, per service line.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub technical_summary: Vec<ServiceSummary>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -72,16 +68,15 @@ pub struct Project {
 }
 
 /// How far a project has come, kept on its header for listings.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Progress {
     pub completed: u16,
     pub total: u16,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_milestone: Option<MilestoneKey>,
 }
 
 /// A project as listings show it: everything but its milestones and tasks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProjectOverview {
     pub id: ProjectId,
     pub deal_id: String,
@@ -93,9 +88,7 @@ pub struct ProjectOverview {
     pub target_go_live: NaiveDate,
     pub status: ProjectStatus,
     pub template: TemplateRef,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installation_date: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub go_live_date: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -213,7 +206,7 @@ pub enum MilestoneError {
 }
 
 /// A task that keeps its milestone from completing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenTask {
     pub id: TaskId,
     pub title: String,

@@ -3,10 +3,10 @@
 use super::ids::TaskId;
 use super::milestone::MilestoneKey;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use thiserror::Error;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Todo,
@@ -26,28 +26,26 @@ impl TaskStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Task {
     pub id: TaskId,
     pub milestone_key: MilestoneKey,
     pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub assignee: String,
     pub due_date: NaiveDate,
     pub status: TaskStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_since: Option<DateTime<Utc>>,
     /// Time spent blocked over all past blocks, in seconds.
-    #[serde(default)]
     pub blocked_seconds: i64,
     /// Escalations so far of the current block (0 to [`EscalationPolicy::MAX_LEVEL`]).
-    #[serde(default)]
     pub escalation_level: u8,
     /// When the next escalation is due; set only while blocked and not at the last level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_escalation_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -117,10 +115,9 @@ impl Task {
 }
 
 /// A task with the project it belongs to, as task lists show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssignedTask {
     pub project_id: super::ids::ProjectId,
-    #[serde(flatten)]
     pub task: Task,
 }
 

@@ -5,7 +5,7 @@
 
 use super::milestone::{CustomerMail, MilestoneKey, Names};
 use super::validation::{Errors, FieldError, MAX_NAME, is_machine_key};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Version of the built-in default template; stored templates start at 1.
 pub const DEFAULT_VERSION: u32 = 0;
@@ -17,53 +17,39 @@ pub const MAX_DEFAULT_TASKS: usize = 10;
 pub const MAX_TEMPLATE_TASKS: usize = 60;
 pub const MAX_EXPECTED_DAYS: u16 = 365;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Template {
     pub service_type: String,
     pub version: u32,
     pub milestones: Vec<MilestoneTemplate>,
     /// When and by whom this version was saved (absent for the built-in default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
 }
 
-/// A template as a client sends it: the milestones, plus the server-owned
-/// fields of a previous `GET`, which may come back unchanged or be left out.
-#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+/// An edit of a template: its milestones, with the service type and the
+/// version it started from when the editor gives them.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TemplateInput {
-    #[serde(default)]
     pub service_type: Option<String>,
     /// The version the edit started from: a stale one is a conflict.
-    #[serde(default)]
     pub version: Option<u32>,
     pub milestones: Vec<MilestoneTemplate>,
-    #[serde(default)]
-    pub updated_at: Option<serde_json::Value>,
-    #[serde(default)]
-    pub updated_by: Option<serde_json::Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MilestoneTemplate {
     pub key: MilestoneKey,
     pub name: Names,
     /// The customer mail sent when this milestone is reached, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_mail: Option<CustomerMail>,
     /// The go-live milestone: completed only by activation, always last.
-    #[serde(default)]
     pub activation: bool,
     pub expected_days: u16,
-    #[serde(default)]
     pub default_tasks: Vec<TaskTemplate>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskTemplate {
     pub title: String,
     /// Due date of the task, in days after the project's creation.
@@ -79,7 +65,7 @@ pub enum TemplateError {
 }
 
 /// Which template a project was created from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TemplateRef {
     pub service_type: String,
     pub version: u32,
@@ -323,8 +309,6 @@ mod tests {
             service_type: None,
             version: Some(0),
             milestones: current.milestones[1..].to_vec(),
-            updated_at: None,
-            updated_by: None,
         };
         let now = "2026-11-28T09:00:00Z".parse().unwrap();
         let next = Template::edited(&current, input.clone(), "admin@bluerocktel.fr", now).unwrap();

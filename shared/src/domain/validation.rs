@@ -4,10 +4,8 @@
 //! JSON-path-like name (`services[1].line_id`), so that a client learns every
 //! problem of a request at once.
 
-use serde::Serialize;
-
 /// One invalid field of an input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -7,7 +7,6 @@ use super::project::{Change, Project, ProjectStatus, Recorder};
 use super::task::{EscalationPolicy, Task, TaskStatus, TransitionError};
 use super::validation::{Errors, FieldError, MAX_NAME, MAX_TEXT};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use thiserror::Error;
 
@@ -16,27 +15,20 @@ pub const MAX_TASKS: usize = 200;
 /// How far after the deal a due date may lie.
 const MAX_DUE_DAYS: u64 = 5 * 366;
 
-#[derive(Clone, Debug, PartialEq, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NewTask {
     pub title: String,
     pub assignee: String,
     pub due_date: NaiveDate,
-    #[serde(default)]
     pub description: Option<String>,
 }
 
 /// A partial change of a task; absent fields stay as they are.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskPatch {
-    #[serde(default)]
     pub status: Option<TaskStatus>,
-    #[serde(default)]
     pub blocked_reason: Option<String>,
-    #[serde(default)]
     pub assignee: Option<String>,
-    #[serde(default)]
     pub due_date: Option<NaiveDate>,
 }
 

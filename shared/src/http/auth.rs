@@ -11,6 +11,7 @@ use super::problem::{Kind, Problem};
 use crate::domain::staff::{Action, Role, Staff};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -83,13 +84,68 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     }
 }
 
-/// `403` unless the member holds a role allowed to attempt `action`.
-pub fn require(staff: &Staff, action: Action) -> Result<(), Problem> {
-    if staff.may(action) {
-        Ok(())
-    } else {
-        Err(Problem::new(Kind::Forbidden)
-            .detail(format!("{action:?} needs one of the roles {:?}", action.roles())))
+/// A permission of the staff API, named by a marker type of [`may`].
+pub trait Permission {
+    const ACTION: Action;
+}
+
+/// The members allowed to attempt an action, as markers for [`Allowed`].
+pub mod may {
+    use super::{Action, Permission};
+
+    macro_rules! permissions {
+        ($($action:ident),* $(,)?) => {
+            $(
+                #[doc = concat!("May attempt [`Action::", stringify!($action), "`].")]
+                pub struct $action;
+
+                impl Permission for $action {
+                    const ACTION: Action = Action::$action;
+                }
+            )*
+        };
+    }
+
+    permissions!(
+        ListProjects,
+        ViewProject,
+        CompleteMilestone,
+        ReopenMilestone,
+        AddTask,
+        ChangeTask,
+        Activate,
+        ListTasks,
+        ReadTemplates,
+        WriteTemplates,
+    );
+}
+
+/// The member calling, allowed to attempt `P`'s action: `401` without a
+/// valid identity, `403` without a role that allows it. Extracted before
+/// the path and the body, so a refused caller learns nothing of either.
+pub struct Allowed<P> {
+    staff: Staff,
+    permission: PhantomData<P>,
+}
+
+impl<P> std::ops::Deref for Allowed<P> {
+    type Target = Staff;
+
+    fn deref(&self) -> &Staff {
+        &self.staff
+    }
+}
+
+impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Allowed<P> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if !staff.may(P::ACTION) {
+            let detail = format!("{:?} needs one of the roles {:?}", P::ACTION, P::ACTION.roles());
+            return Err(Problem::new(Kind::Forbidden).detail(detail));
+        }
+        Ok(Self { staff, permission: PhantomData })
     }
 }
 

@@ -1,16 +1,18 @@
 //! The CRM webhook: `POST /v1/crm/deals/won` (function `deal-won`).
 
+use super::body::{DealAccepted, DealWon};
+use super::errors::intake_problem;
+use super::extract::RawBody;
+use super::openapi::CrmProblems;
 use super::problem::{Kind, Problem};
-use super::{body, parse_json, require_json, routes, signature};
-use crate::app::{Intake, IntakeError, IntakeOutcome};
-use crate::domain::deal::DealWon;
-use crate::ports::{Clock, WebhookSecrets};
+use super::{routes, signature};
+use crate::app::{Intake, IntakeOutcome};
+use crate::ports::{Clock, StoreError, WebhookSecrets};
+use crate::store::Store;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use std::sync::Arc;
 
@@ -25,7 +27,7 @@ impl CrmState {
     /// The CRM use cases on one store, verifying signatures with `secrets`:
     /// the one wiring of the `deal-won` function, the local runner and the tests.
     pub fn new(
-        store: Arc<dyn crate::store::Store>,
+        store: Arc<dyn Store>,
         secrets: Arc<dyn WebhookSecrets>,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -49,33 +51,42 @@ pub fn router(state: CrmState) -> Router {
     request_body(content = DealWon, content_type = "application/json"),
     security(("crm_signature" = [])),
     responses(
-        (status = 201, description = "Projects created", body = crate::domain::intake::DealAccepted),
-        (status = 200, description = "Delivered again: the first answer", body = crate::domain::intake::DealAccepted),
-        (status = 409, description = "Same deal_id, different content", body = Problem, content_type = "application/problem+json"),
-        super::openapi::StaffProblems,
+        (status = 201, description = "Projects created", body = DealAccepted),
+        (status = 200, description = "Delivered again: the first answer", body = DealAccepted),
+        CrmProblems,
     )
 )]
 pub(crate) async fn deal_won(
     State(state): State<CrmState>,
-    headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
+    signed: Signed,
 ) -> Result<Response, Problem> {
-    let raw = body(raw)?;
-    let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
-    verify_signature(&state, header, &raw).await?;
-    require_json(&headers)?;
-    let deal: DealWon = parse_json(&raw)?;
+    let deal: DealWon = signed.0.json()?;
+    let deal = crate::domain::DealWon::from(deal);
     let deal_id = deal.deal_id.clone();
-    match state.intake.receive(deal).await {
-        Ok(IntakeOutcome::Created(accepted)) => {
+    match state.intake.receive(deal).await.map_err(|e| intake_problem(&deal_id, e))? {
+        IntakeOutcome::Created(accepted) => {
             tracing::info!(%deal_id, projects = accepted.projects.len(), "deal received, projects created");
-            Ok((StatusCode::CREATED, axum::Json(accepted)).into_response())
+            Ok((StatusCode::CREATED, Json(DealAccepted::from(&accepted))).into_response())
         }
-        Ok(IntakeOutcome::Replayed(accepted)) => {
+        IntakeOutcome::Replayed(accepted) => {
             tracing::info!(%deal_id, "deal delivered again, answered from its record");
-            Ok((StatusCode::OK, axum::Json(accepted)).into_response())
+            Ok((StatusCode::OK, Json(DealAccepted::from(&accepted))).into_response())
         }
-        Err(e) => Err(problem(&deal_id, e)),
+    }
+}
+
+/// A CRM body whose `X-Signature` verified (`401` otherwise), not parsed
+/// yet: an unsigned caller learns nothing of what a body should hold.
+pub struct Signed(RawBody);
+
+impl FromRequest<CrmState> for Signed {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &CrmState) -> Result<Self, Problem> {
+        let body = RawBody::from_request(req, state).await?;
+        let header = body.headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
+        verify_signature(state, header, &body.bytes).await?;
+        Ok(Self(body))
     }
 }
 
@@ -86,38 +97,19 @@ async fn verify_signature(
     header: Option<&str>,
     raw: &[u8],
 ) -> Result<(), Problem> {
-    let unavailable = |e: crate::ports::StoreError| {
+    let unavailable = |e: StoreError| {
         tracing::error!(error = %e, "cannot read the webhook secrets");
         Problem::new(Kind::ServiceUnavailable).detail("please retry later")
     };
     let now = state.clock.now();
-    let mut result =
-        signature::verify(header, raw, &state.secrets.current().await.map_err(unavailable)?, now);
+    let secrets = state.secrets.current().await.map_err(unavailable)?;
+    let mut result = signature::verify(header, raw, &secrets, now);
     if result == Err(signature::SignatureError::Mismatch) && state.secrets.refresh().await {
-        result = signature::verify(
-            header,
-            raw,
-            &state.secrets.current().await.map_err(unavailable)?,
-            now,
-        );
+        let secrets = state.secrets.current().await.map_err(unavailable)?;
+        result = signature::verify(header, raw, &secrets, now);
     }
     result.map_err(|e| {
         tracing::warn!(reason = %e, "CRM webhook rejected");
         Problem::new(Kind::InvalidSignature).detail(e.to_string())
     })
-}
-
-fn problem(deal_id: &str, error: IntakeError) -> Problem {
-    match error {
-        IntakeError::Invalid(errors) => Problem::from(errors),
-        IntakeError::Conflict { .. } => {
-            tracing::warn!(%deal_id, "deal delivered again with different content");
-            Problem::new(Kind::DealConflict)
-                .detail(format!("deal {deal_id} was already received with different content"))
-        }
-        IntakeError::Store(e) => {
-            tracing::error!(%deal_id, "deal intake failed");
-            super::staff::commit_failure(&e)
-        }
-    }
 }

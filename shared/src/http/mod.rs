@@ -3,10 +3,22 @@
 //! A function serves its router through `lambda_http::run`; the local runner
 //! merges all routers and serves them with `axum::serve`. Both go through
 //! the same extractors, limits and problem documents.
+//!
+//! - [`body`]: the request and response bodies and their OpenAPI schemas;
+//! - [`extract`]: typed paths, JSON bodies and queries, rejected as problems;
+//! - [`auth`]: who is calling ([`auth::Allowed`] checks their role first);
+//! - [`errors`]: every use-case error as a problem document; [`problem`]:
+//!   the documents and their stable `type`s;
+//! - one module of handlers per function: [`crm`], [`projects`],
+//!   [`milestones`], [`tasks`], [`activation`], [`templates`];
+//! - [`openapi`]: the document served at `GET /v1/openapi.json`.
 
 pub mod activation;
 pub mod auth;
+pub mod body;
 pub mod crm;
+pub mod errors;
+pub mod extract;
 pub mod milestones;
 pub mod openapi;
 pub mod problem;
@@ -16,15 +28,12 @@ pub mod staff;
 pub mod tasks;
 pub mod templates;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
-use problem::{Kind, Problem};
-use serde::de::DeserializeOwned;
+pub use extract::MAX_BODY_BYTES;
 
-use crate::domain::validation::FieldError;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use problem::{Kind, Problem};
 
 /// Every route path, defined once (the IaC is checked against this list).
 pub mod routes {
@@ -41,6 +50,11 @@ pub mod routes {
     pub const ACTIVATE: &str = "/v1/projects/{project_id}/activate";
     pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
     pub const OPENAPI: &str = "/v1/openapi.json";
+
+    /// The staff API's path of a project (the `href` of intake answers).
+    pub fn project_href(id: &crate::domain::ProjectId) -> String {
+        PROJECT.replace("{project_id}", id.as_str())
+    }
 
     /// A route and the function (binary) that serves it.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,9 +86,6 @@ pub mod routes {
         served("templates", "PUT", TEMPLATE),
     ];
 }
-
-/// Largest request body accepted by any route (API.md: 256 KiB).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The application served by a function or the local runner: the given
 /// routers, the body limit, and problem documents for unknown paths and methods.
@@ -109,148 +120,21 @@ async fn problems_everywhere(response: axum::response::Response) -> axum::respon
     replaced
 }
 
-/// The body, or the problem explaining why it could not be read.
-pub fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Problem> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(Kind::PayloadTooLarge)
-                .detail(format!("at most {MAX_BODY_BYTES} bytes are accepted"))
-        } else {
-            Problem::new(Kind::MalformedJson).detail("the body could not be read")
-        }
-    })
-}
-
-/// Rejects bodies that do not declare themselves as JSON.
-pub fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|mime| mime.trim().to_ascii_lowercase())
-        .is_some_and(|mime| {
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        });
-    if is_json { Ok(()) } else { Err(Problem::new(Kind::UnsupportedMediaType)) }
-}
-
-/// A JSON request body read, checked as JSON and parsed into `T`.
-pub fn json_body<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<T, Problem> {
-    let raw = body(raw)?;
-    require_json(headers)?;
-    parse_json(&raw)
-}
-
-/// Parses a query string into `T`, naming the offending parameter on error.
-pub fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem> {
-    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
-        raw.unwrap_or_default().as_bytes(),
-    ));
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let message = e.inner().to_string();
-        let field = message
-            .strip_prefix("unknown field `")
-            .or_else(|| message.strip_prefix("missing field `"))
-            .and_then(|rest| rest.split('`').next())
-            .map_or_else(|| e.path().to_string(), str::to_owned);
-        Problem::invalid(&field, message)
-    })
-}
-
-/// Parses a JSON body into `T`: `400` when it is not JSON at all, `422`
-/// naming the field when it is JSON of the wrong shape.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        Problem::new(Kind::MalformedJson).detail(format!(
-            "line {}, column {}: {}",
-            e.line(),
-            e.column(),
-            json_error_category(&e)
-        ))
-    })?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let message = e.inner().to_string();
-        let mut field = e.path().to_string();
-        if field == "." {
-            field.clear();
-        }
-        // Serde reports a missing field at its parent: name the field itself.
-        if let Some(name) =
-            message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next())
-        {
-            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
-        }
-        Problem::new(Kind::ValidationFailed).errors(vec![FieldError { field, message }])
-    })
-}
-
-fn json_error_category(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Eof => "unexpected end of input",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Io => "unreadable input",
-        serde_json::error::Category::Data => "unexpected data",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::deal::Account;
-
-    fn field_of(body: &str) -> String {
-        let problem = parse_json::<Account>(body.as_bytes()).unwrap_err();
-        let json = serde_json::to_value(&problem).unwrap();
-        json["errors"][0]["field"].as_str().unwrap().to_owned()
-    }
-
-    #[test]
-    fn malformed_json_is_a_400() {
-        let problem = parse_json::<Account>(b"{\"id\":").unwrap_err();
-        assert_eq!(problem.kind(), Kind::MalformedJson);
-    }
-
-    #[test]
-    fn shape_errors_name_the_field() {
-        assert_eq!(field_of(r#"{"id": 5, "name": "n"}"#), "id");
-        assert_eq!(field_of(r#"{"name": "n"}"#), "id");
-        assert_eq!(field_of(r#"{"id": "a", "name": "n", "language": "de"}"#), "language");
-        assert_eq!(field_of(r#"{"id": "a", "name": "n", "admin": true}"#), "admin");
-    }
+    use axum::http::StatusCode;
 
     #[tokio::test]
     async fn framework_errors_become_problem_documents() {
         use tower::ServiceExt;
-        let router = app([Router::new().route(
-            "/v1/projects/{id}",
-            axum::routing::get(|_: axum::extract::Path<String>| async { "ok" }),
-        )]);
+        let route = axum::routing::get(|_: axum::extract::Path<String>| async { "ok" });
+        let router = app([Router::new().route("/v1/projects/{id}", route)]);
         // A path segment that is not UTF-8 once decoded: axum's own 400.
         let request =
             axum::http::Request::get("/v1/projects/%FF").body(axum::body::Body::empty()).unwrap();
         let response = router.oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()[header::CONTENT_TYPE], problem::CONTENT_TYPE);
-    }
-
-    #[test]
-    fn only_json_media_types_are_accepted() {
-        let mut headers = HeaderMap::new();
-        assert!(require_json(&headers).is_err());
-        for (value, ok) in [
-            ("application/json", true),
-            ("application/json; charset=utf-8", true),
-            ("application/problem+json", true),
-            ("text/plain", false),
-            ("+json", false),
-            ("text/x+json", false),
-        ] {
-            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
-            assert_eq!(require_json(&headers).is_ok(), ok, "{value}");
-        }
     }
 }

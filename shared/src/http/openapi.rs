@@ -65,6 +65,60 @@ pub enum StaffProblems {
     Unavailable(Problem),
 }
 
+/// Problems the CRM webhook may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum CrmProblems {
+    #[response(
+        status = 400,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    MalformedJson(Problem),
+    #[response(
+        status = 401,
+        description = "The X-Signature header is missing, malformed, stale (over 300 s) or does not match",
+        content_type = "application/problem+json"
+    )]
+    InvalidSignature(Problem),
+    #[response(
+        status = 409,
+        description = "Same deal_id, different content",
+        content_type = "application/problem+json"
+    )]
+    DealConflict(Problem),
+    #[response(
+        status = 413,
+        description = "Body over 256 KiB",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "The body is not application/json",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    #[response(
+        status = 422,
+        description = "Invalid fields, each named",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+    #[response(
+        status = 500,
+        description = "Unexpected error",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+    #[response(
+        status = 503,
+        description = "Temporarily unavailable; retry",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}
+
 /// Rule violations of commands.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
@@ -119,6 +173,8 @@ impl Modify for Security {
         super::templates::read,
         super::templates::replace,
     ),
+    // Referenced by the problem responses, which do not collect it themselves.
+    components(schemas(Problem)),
     modifiers(&Security),
     tags(
         (name = "crm", description = "Called by the CRM"),
@@ -132,4 +188,53 @@ pub struct ApiDoc;
 /// The document, as served.
 pub fn spec() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_document_describes_exactly_the_routes_served() {
+        use std::collections::BTreeSet;
+        let doc = serde_json::to_value(spec()).unwrap();
+        let documented: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object().unwrap().keys().map(move |m| (m.to_ascii_uppercase(), path.clone()))
+            })
+            .collect();
+        let served: BTreeSet<(String, String)> = crate::http::routes::SERVED
+            .iter()
+            .map(|s| (s.method.to_owned(), s.path.to_owned()))
+            .collect();
+        assert_eq!(documented, served);
+    }
+
+    #[test]
+    fn every_reference_of_the_document_resolves() {
+        let doc = serde_json::to_value(spec()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{r}"));
+            assert!(doc["components"]["schemas"].get(name).is_some(), "{r} is not in the document");
+        }
+    }
 }

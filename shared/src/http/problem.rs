@@ -1,6 +1,6 @@
 //! `application/problem+json` (RFC 9457) responses with stable `type`s.
 
-use crate::domain::validation::FieldError;
+use crate::domain::validation as dv;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -126,7 +126,8 @@ impl Kind {
     }
 }
 
-/// A problem document. Build one with [`Problem::new`], add detail, return it.
+/// An RFC 9457 problem document: clients branch on its `type`; `errors`
+/// names each invalid field of a `422`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
@@ -142,6 +143,13 @@ pub struct Problem {
     extensions: serde_json::Map<String, serde_json::Value>,
     #[serde(skip)]
     kind: Kind,
+}
+
+/// One invalid field of an input.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    field: String,
+    message: String,
 }
 
 impl Problem {
@@ -163,8 +171,9 @@ impl Problem {
         self
     }
 
-    pub fn errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+    pub fn errors(mut self, errors: Vec<dv::FieldError>) -> Self {
+        let body = |e: dv::FieldError| FieldError { field: e.field, message: e.message };
+        self.errors = errors.into_iter().map(body).collect();
         self
     }
 
@@ -177,7 +186,7 @@ impl Problem {
     /// A `422` naming one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::new(Kind::ValidationFailed)
-            .errors(vec![FieldError { field: field.into(), message: message.into() }])
+            .errors(vec![dv::FieldError { field: field.into(), message: message.into() }])
     }
 
     pub fn kind(&self) -> Kind {
@@ -199,13 +208,6 @@ pub fn kind_for(status: StatusCode) -> Kind {
         StatusCode::SERVICE_UNAVAILABLE => Kind::ServiceUnavailable,
         s if s.is_client_error() => Kind::BadRequest,
         _ => Kind::Internal,
-    }
-}
-
-/// A `422` listing every invalid field.
-impl From<Vec<FieldError>> for Problem {
-    fn from(errors: Vec<FieldError>) -> Self {
-        Problem::new(Kind::ValidationFailed).errors(errors)
     }
 }
 

@@ -1,21 +1,18 @@
 //! Reads of the staff API (function `projects`): `GET /v1/projects`,
-//! `GET /v1/projects/{project_id}`, `GET /v1/tasks`.
+//! `GET /v1/projects/{project_id}`, `GET /v1/tasks`, and the OpenAPI document.
 
-use super::auth::{Authenticator, require};
-use super::parse_query;
+use super::auth::{Allowed, Authenticator, may};
+use super::body::{self, Page};
+use super::extract::{ProjectPath, QueryParams};
+use super::openapi::StaffProblems;
 use super::problem::Problem;
 use super::routes;
-use super::staff::{StaffState, authenticated, page, project_id, query_problem};
+use super::staff::{StaffState, authenticated, page};
 use crate::app::queries::Assignee;
-use crate::domain::project::ProjectOverview;
-use crate::domain::project::ProjectStatus;
-use crate::domain::staff::{Action, Staff};
-use crate::domain::task::AssignedTask;
-use crate::domain::task::TaskStatus;
 use crate::domain::validation::{is_email, is_identifier};
-use crate::ports::{Page, ProjectFilter};
+use crate::ports::ProjectFilter;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -31,7 +28,12 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
 }
 
 /// This document: the OpenAPI 3.1 description of the API (anyone).
-#[utoipa::path(get, path = "/v1/openapi.json", tag = "projects", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "projects",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
+)]
 pub(crate) async fn openapi_json() -> Response {
     static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let spec = SPEC.get_or_init(|| super::openapi::spec().to_json().unwrap_or_default());
@@ -41,8 +43,8 @@ pub(crate) async fn openapi_json() -> Response {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-struct ProjectsQuery {
-    status: Option<ProjectStatus>,
+pub(crate) struct ProjectsQuery {
+    status: Option<body::ProjectStatus>,
     account_id: Option<String>,
     cursor: Option<String>,
     limit: Option<usize>,
@@ -55,22 +57,20 @@ struct ProjectsQuery {
     tag = "projects",
     params(ProjectsQuery),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "A page of projects", body = Page<ProjectOverview>), super::openapi::StaffProblems)
+    responses((status = 200, description = "A page of projects", body = Page<body::ProjectOverview>), StaffProblems)
 )]
 pub(crate) async fn list_projects(
     State(state): State<StaffState>,
-    staff: Staff,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, Problem> {
-    require(&staff, Action::ListProjects)?;
-    let q: ProjectsQuery = parse_query(raw.as_deref())?;
+    _staff: Allowed<may::ListProjects>,
+    QueryParams(q): QueryParams<ProjectsQuery>,
+) -> Result<Json<Page<body::ProjectOverview>>, Problem> {
     if q.account_id.as_deref().is_some_and(|a| !is_identifier(a)) {
         return Err(Problem::invalid("account_id", "is not an account id"));
     }
     let page = page(q.cursor, q.limit)?;
-    let filter = ProjectFilter { status: q.status, account_id: q.account_id };
-    let projects = state.queries.projects(&filter, page).await.map_err(query_problem)?;
-    Ok(Json(projects).into_response())
+    let filter = ProjectFilter { status: q.status.map(Into::into), account_id: q.account_id };
+    let projects = state.queries.projects(&filter, page).await?;
+    Ok(Json(Page::of(projects)))
 }
 
 /// A project with its milestones, tasks and history.
@@ -80,28 +80,26 @@ pub(crate) async fn list_projects(
     tag = "projects",
     params(("project_id" = String, Path, description = "The project's id")),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "The project", body = crate::app::queries::ProjectView), super::openapi::StaffProblems)
+    responses((status = 200, description = "The project", body = body::ProjectView), StaffProblems)
 )]
 pub(crate) async fn get_project(
     State(state): State<StaffState>,
-    staff: Staff,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    require(&staff, Action::ViewProject)?;
-    let id = project_id(&id)?;
-    let view = state.queries.project(&id, &staff).await.map_err(query_problem)?;
-    Ok(Json(view).into_response())
+    staff: Allowed<may::ViewProject>,
+    ProjectPath(id): ProjectPath,
+) -> Result<Json<body::ProjectView>, Problem> {
+    let view = state.queries.project(&id, &staff).await?;
+    Ok(Json(body::ProjectView::new(&view.project, &view.history)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-struct TasksQuery {
+pub(crate) struct TasksQuery {
     /// `me`, an assignee's e-mail, or `any` (with a status). Absent: the
     /// caller's own tasks, or for managers and admins filtering by status,
     /// the team's.
     assignee: Option<String>,
-    status: Option<TaskStatus>,
+    status: Option<body::TaskStatus>,
     cursor: Option<String>,
     limit: Option<usize>,
 }
@@ -113,15 +111,13 @@ struct TasksQuery {
     tag = "tasks",
     params(TasksQuery),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "A page of tasks", body = Page<AssignedTask>), super::openapi::StaffProblems)
+    responses((status = 200, description = "A page of tasks", body = Page<body::AssignedTask>), StaffProblems)
 )]
 pub(crate) async fn list_tasks(
     State(state): State<StaffState>,
-    staff: Staff,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, Problem> {
-    require(&staff, Action::ListTasks)?;
-    let q: TasksQuery = parse_query(raw.as_deref())?;
+    staff: Allowed<may::ListTasks>,
+    QueryParams(q): QueryParams<TasksQuery>,
+) -> Result<Json<Page<body::AssignedTask>>, Problem> {
     let assignee = match q.assignee.as_deref().map(str::trim) {
         None => Assignee::Unspecified,
         Some("me") => Assignee::Me,
@@ -132,7 +128,6 @@ pub(crate) async fn list_tasks(
         }
     };
     let page = page(q.cursor, q.limit)?;
-    let tasks =
-        state.queries.tasks(assignee, q.status, &staff, page).await.map_err(query_problem)?;
-    Ok(Json(tasks).into_response())
+    let tasks = state.queries.tasks(assignee, q.status.map(Into::into), &staff, page).await?;
+    Ok(Json(Page::of(tasks)))
 }

@@ -1,18 +1,15 @@
 //! Task commands (function `tasks`): add a task to a milestone, change one.
 
-use super::auth::{Authenticator, require};
+use super::auth::{Allowed, Authenticator, may};
+use super::body::{self, NewTask, TaskPatch};
+use super::extract::{JsonBody, MilestonePath, TaskPath};
+use super::openapi::{Conflicts, StaffProblems};
 use super::problem::Problem;
-use super::staff::{
-    StaffState, authenticated, command_problem, milestone_key, project_id, task_id, task_problem,
-};
-use super::{json_body, routes};
-use crate::domain::staff::{Action, Staff};
-use crate::domain::work::{NewTask, TaskPatch};
+use super::routes;
+use super::staff::{StaffState, authenticated};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{patch, post};
 
@@ -33,29 +30,22 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
     request_body(content = NewTask, content_type = "application/json"),
     security(("staff_jwt" = [])),
     responses(
-        (status = 201, description = "The task", body = crate::domain::task::Task, headers(("Location" = String, description = "The task's URL"))),
-        super::openapi::Conflicts,
-        super::openapi::StaffProblems
+        (status = 201, description = "The task", body = body::Task,
+            headers(("Location" = String, description = "The task's URL"))),
+        Conflicts,
+        StaffProblems
     )
 )]
 pub(crate) async fn add(
     State(state): State<StaffState>,
-    staff: Staff,
-    Path((id, key)): Path<(String, String)>,
-    headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
+    staff: Allowed<may::AddTask>,
+    MilestonePath(id, key): MilestonePath,
+    JsonBody(new): JsonBody<NewTask>,
 ) -> Result<Response, Problem> {
-    require(&staff, Action::AddTask)?;
-    let (id, key) = (project_id(&id)?, milestone_key(&key)?);
-    let new: NewTask = json_body(&headers, raw)?;
-    let task = state
-        .commands
-        .add_task(&id, key, new, &staff)
-        .await
-        .map_err(|e| command_problem(e, task_problem))?;
+    let task = state.commands.add_task(&id, &key, new.into(), &staff).await?;
     tracing::info!(project_id = %id, task_id = %task.id, "task added");
     let location = format!("/v1/projects/{id}/tasks/{}", task.id);
-    let mut response = (StatusCode::CREATED, Json(task)).into_response();
+    let mut response = (StatusCode::CREATED, Json(body::Task::from(&task))).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -71,23 +61,15 @@ pub(crate) async fn add(
     params(("project_id" = String, Path), ("task_id" = String, Path)),
     request_body(content = TaskPatch, content_type = "application/json"),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "The task", body = crate::domain::task::Task), super::openapi::Conflicts, super::openapi::StaffProblems)
+    responses((status = 200, description = "The task", body = body::Task), Conflicts, StaffProblems)
 )]
 pub(crate) async fn change(
     State(state): State<StaffState>,
-    staff: Staff,
-    Path((id, task)): Path<(String, String)>,
-    headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<Response, Problem> {
-    require(&staff, Action::ChangeTask)?;
-    let (id, task) = (project_id(&id)?, task_id(&task)?);
-    let patch: TaskPatch = json_body(&headers, raw)?;
-    let task = state
-        .commands
-        .change_task(&id, task, patch, &staff)
-        .await
-        .map_err(|e| command_problem(e, task_problem))?;
+    staff: Allowed<may::ChangeTask>,
+    TaskPath(id, task): TaskPath,
+    JsonBody(patch): JsonBody<TaskPatch>,
+) -> Result<Json<body::Task>, Problem> {
+    let task = state.commands.change_task(&id, task.as_str(), patch.into(), &staff).await?;
     tracing::info!(project_id = %id, task_id = %task.id, status = task.status.as_str(), "task changed");
-    Ok(Json(task).into_response())
+    Ok(Json((&task).into()))
 }

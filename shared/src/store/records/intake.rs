@@ -42,6 +42,10 @@ struct Summary {
     subscription_id: String,
     status: ProjectStatus,
     template_version: u32,
+    /// The project's path in the staff API. Read by no one since the HTTP
+    /// layer makes it; still written because the previous release requires
+    /// it, so that a rollback replays deals received since.
+    #[serde(default, skip_deserializing)]
     href: String,
 }
 
@@ -59,7 +63,7 @@ impl From<&d::IntakeRecord> for Intake {
                 subscription_id: p.subscription_id.clone(),
                 status: p.status.into(),
                 template_version: p.template_version,
-                href: p.href.clone(),
+                href: format!("/v1/projects/{}", p.id),
             })
             .collect();
         Self {
@@ -86,7 +90,6 @@ impl From<Intake> for d::IntakeRecord {
                 subscription_id: p.subscription_id,
                 status: p.status.into(),
                 template_version: p.template_version,
-                href: p.href,
             })
             .collect();
         Self {

@@ -1,0 +1,108 @@
+//! The bodies of the staff commands.
+
+use super::back;
+use super::values::{ServiceSummary, TaskStatus};
+use crate::domain::activation as da;
+use crate::domain::project::CompleteMilestone;
+use crate::domain::validation::{Errors, FieldError, MAX_TEXT};
+use crate::domain::work as dw;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTask {
+    title: String,
+    assignee: String,
+    due_date: NaiveDate,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+impl From<NewTask> for dw::NewTask {
+    fn from(t: NewTask) -> Self {
+        Self {
+            title: t.title,
+            assignee: t.assignee,
+            due_date: t.due_date,
+            description: t.description,
+        }
+    }
+}
+
+/// A partial change of a task; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskPatch {
+    #[serde(default)]
+    status: Option<TaskStatus>,
+    #[serde(default)]
+    blocked_reason: Option<String>,
+    #[serde(default)]
+    assignee: Option<String>,
+    #[serde(default)]
+    due_date: Option<NaiveDate>,
+}
+
+impl From<TaskPatch> for dw::TaskPatch {
+    fn from(p: TaskPatch) -> Self {
+        Self {
+            status: p.status.map(Into::into),
+            blocked_reason: p.blocked_reason,
+            assignee: p.assignee,
+            due_date: p.due_date,
+        }
+    }
+}
+
+/// Go-live: the day billing starts, and the technical configuration of
+/// every service line of the project as installed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Activation {
+    go_live_date: NaiveDate,
+    technical_summary: Vec<ServiceSummary>,
+}
+
+impl From<Activation> for da::Activation {
+    fn from(a: Activation) -> Self {
+        Self { go_live_date: a.go_live_date, technical_summary: back(a.technical_summary) }
+    }
+}
+
+#[derive(Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteBody {
+    note: Option<String>,
+    /// Planned installation date, when delivery is confirmed.
+    installation_date: Option<NaiveDate>,
+}
+
+impl CompleteBody {
+    /// The completion, its note checked.
+    pub fn into_input(self) -> Result<CompleteMilestone, Vec<FieldError>> {
+        let mut e = Errors::new();
+        e.optional_text("note", self.note.as_deref(), MAX_TEXT);
+        e.into_result()?;
+        Ok(CompleteMilestone { note: self.note, installation_date: self.installation_date })
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    reason: Option<String>,
+}
+
+impl ReopenBody {
+    /// The reason, which is required.
+    pub fn into_reason(self) -> Result<String, Vec<FieldError>> {
+        let Some(reason) = self.reason else {
+            return Err(vec![FieldError { field: "reason".into(), message: "is required".into() }]);
+        };
+        let mut e = Errors::new();
+        e.text("reason", &reason, MAX_TEXT);
+        e.into_result().map(|()| reason)
+    }
+}

@@ -1,0 +1,54 @@
+//! The bodies of the API: what requests carry and responses return, with
+//! their OpenAPI schemas. Each is a type of its own, converted to or from
+//! the domain, so the public shapes change only here (and
+//! `tests/api_snapshots.rs` holds them still), never through a renamed
+//! domain field.
+
+mod commands;
+mod deal;
+mod project;
+mod template;
+mod values;
+
+pub use commands::{Activation, CompleteBody, NewTask, ReopenBody, TaskPatch};
+pub use deal::{Account, DealAccepted, DealWon, ProjectSummary};
+pub use project::{
+    AssignedTask, HistoryEntry, Milestone, Progress, Project, ProjectOverview, ProjectView, Task,
+};
+pub use template::{MilestoneTemplate, TaskTemplate, Template, TemplateInput};
+pub use values::{
+    AccountInfo, Contact, CustomerMail, Installation, Language, MilestoneKey, MilestoneStatus,
+    Names, OpenTask, ProjectId, ProjectStatus, ServiceLine, ServiceSummary, Site, TaskId,
+    TaskStatus, TemplateRef,
+};
+
+use serde::Serialize;
+
+/// One page of a listing.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Present when more items may follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of the store's items, each as its body.
+    pub fn of<D>(page: crate::ports::Page<D>) -> Self
+    where
+        T: for<'a> From<&'a D>,
+    {
+        Self { items: each(&page.items), next_cursor: page.next_cursor }
+    }
+}
+
+/// Maps each element of a slice into a body.
+fn each<'a, D: 'a, B: From<&'a D>>(items: &'a [D]) -> Vec<B> {
+    items.iter().map(B::from).collect()
+}
+
+/// Maps each body into the domain.
+fn back<B, D: From<B>>(items: Vec<B>) -> Vec<D> {
+    items.into_iter().map(D::from).collect()
+}
