@@ -285,8 +285,7 @@ async fn with_a_third_of_calls_failing_retries_and_the_sweep_deliver_everything_
     let publisher = Arc::new(Flaky::new(world.eventbridge(), 11));
     // One attempt per invocation, so that every injected failure has to be
     // recovered by the stream's retry or the sweep, not inside one call.
-    let mut settings = DispatchSettings::new(world.mails.from.clone());
-    settings.attempts = 1;
+    let settings = DispatchSettings::new(world.mails.from.clone()).with_attempts(1);
     let dispatcher = world.dispatcher_with(
         mailer.clone() as Arc<dyn Mailer>,
         publisher.clone() as Arc<dyn EventPublisher>,

@@ -18,6 +18,8 @@
 //!   `lambda_http`) and the local runner; errors are `application/problem+json`.
 //! - [`mail`]: customer mail templates (`templates/mail/`), rendered per
 //!   language and composed as multipart messages.
+//! - [`retry`]: the one retry policy (jittered, bounded by attempts and time).
+//! - [`clock`], [`secrets`]: adapters of time and of the webhook secrets.
 //! - [`config`]: every environment variable name and the typed settings
 //!   built from them, failing fast at start-up.
 //! - `aws` (feature `aws`): the SDK configuration, with one TLS stack.
@@ -71,6 +73,7 @@ pub mod domain;
 pub mod http;
 pub mod mail;
 pub mod ports;
+pub mod retry;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

@@ -5,7 +5,6 @@
 //! applies the command again, so no change is lost; a command that no
 //! longer fits the reloaded project fails with the domain's reason.
 
-use super::retry::jittered;
 use crate::domain::account::AccountRecord;
 use crate::domain::activation::{Activation, ActivationError};
 use crate::domain::project::{Change, CompleteMilestone, MilestoneError, Project};
@@ -14,17 +13,10 @@ use crate::domain::task::{EscalationPolicy, Task};
 use crate::domain::work::{NewTask, TaskError, TaskPatch};
 use crate::domain::{ProjectId, TaskId};
 use crate::ports::{Accounts, Clock, Commit, CommitError, Guard, ProjectWrite, Projects};
+use crate::retry::RetryPolicy;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use thiserror::Error;
-
-/// Attempts of a command against concurrent changes of the same project
-/// (tests/staff.rs runs 100 simultaneous writers on one project).
-pub const MAX_ATTEMPTS: u32 = 50;
-/// Time a command may spend retrying before it answers `409`: within the
-/// staff functions' timeout (`infra/template.yaml`, 29 s), so a client
-/// always gets an answer rather than a timeout.
-pub const RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// Why a command was not applied. `E` is the domain's reason.
 #[derive(Debug, Error)]
@@ -96,41 +88,54 @@ impl Commands {
             DateTime<Utc>,
         ) -> Result<Applied<T>, CommandError<E>>,
     ) -> Result<(Project, T), CommandError<E>> {
-        let store_error = |e| CommandError::Store(CommitError::Store(e));
-        let started = std::time::Instant::now();
         let _turn = self.turn(id).lock().await;
-        for attempt in 0..MAX_ATTEMPTS {
-            if attempt > 0 && started.elapsed() > RETRY_BUDGET {
-                break;
+        let mut attempts = RetryPolicy::COMMANDS.start();
+        loop {
+            if let Some(done) = self.attempt(id, with_account, &mut apply).await? {
+                return Ok(done);
             }
-            let mut project =
-                self.projects.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
-            let account = match with_account {
-                true => self.accounts.account(&project.account.id).await.map_err(store_error)?,
-                false => None,
-            };
-            let expected = project.version;
-            let (change, out) = apply(&mut project, account.as_ref(), self.clock.now())?;
-            let Some(change) = change else { return Ok((project, out)) };
-            let write =
-                ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
-            match self.projects.commit(Commit { project: Some(write), intake: None }).await {
-                Ok(()) => return Ok((project, out)),
-                Err(
-                    CommitError::VersionConflict
-                    | CommitError::Contention
-                    | CommitError::AccountAlreadyActive,
-                ) => {
-                    tracing::debug!(project_id = %id, attempt, "concurrent change, applying again");
-                    // Up to 2.56 s: many writers on one project spread out
-                    // instead of reloading it in lockstep.
-                    tokio::time::sleep(jittered(attempt + 1, 8)).await;
-                }
-                Err(e) => return Err(CommandError::Store(e)),
+            tracing::debug!(project_id = %id, attempt = attempts.made(), "concurrent change");
+            if !attempts.wait().await {
+                let elapsed = attempts.elapsed();
+                tracing::warn!(project_id = %id, ?elapsed, "gave up against concurrent changes");
+                return Err(CommandError::Busy);
             }
         }
-        tracing::warn!(project_id = %id, elapsed = ?started.elapsed(), "gave up against concurrent changes");
-        Err(CommandError::Busy)
+    }
+
+    /// Loads, applies and commits once; `None` when a concurrent change won
+    /// the race (the command is to be applied again to what it wrote).
+    async fn attempt<T, E>(
+        &self,
+        id: &ProjectId,
+        with_account: bool,
+        apply: &mut impl FnMut(
+            &mut Project,
+            Option<&AccountRecord>,
+            DateTime<Utc>,
+        ) -> Result<Applied<T>, CommandError<E>>,
+    ) -> Result<Option<(Project, T)>, CommandError<E>> {
+        let store_error = |e| CommandError::Store(CommitError::Store(e));
+        let mut project =
+            self.projects.load(id).await.map_err(store_error)?.ok_or(CommandError::NotFound)?;
+        let account = match with_account {
+            true => self.accounts.account(&project.account.id).await.map_err(store_error)?,
+            false => None,
+        };
+        let expected = project.version;
+        let (change, out) = apply(&mut project, account.as_ref(), self.clock.now())?;
+        let Some(change) = change else { return Ok(Some((project, out))) };
+        let write =
+            ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
+        match self.projects.commit(Commit { project: Some(write), intake: None }).await {
+            Ok(()) => Ok(Some((project, out))),
+            Err(
+                CommitError::VersionConflict
+                | CommitError::Contention
+                | CommitError::AccountAlreadyActive,
+            ) => Ok(None),
+            Err(e) => Err(CommandError::Store(e)),
+        }
     }
 
     /// Takes the project live; the account is activated only by its first project.

@@ -8,7 +8,6 @@
 //! stream retries the batch; the sweep picks up whatever is left); one that
 //! never will is recorded and given up.
 
-use super::retry::backoff;
 use crate::domain::OutboxId;
 use crate::domain::outbox::{OutboxEntry, OutboxMessage};
 use crate::mail::{Envelope, MailRenderer, compose};
@@ -16,6 +15,7 @@ use crate::ports::{
     Claim, Claimed, Clock, DeliveryError, EventPublisher, Lease, MAX_EVENTS_PER_CALL, Mailer,
     Outbox, OutgoingEvent, OutgoingMail, StoreError,
 };
+use crate::retry::RetryPolicy;
 use chrono::Duration;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -27,8 +27,10 @@ pub struct DispatchSettings {
     pub mail_from: String,
     /// How long a claim holds: longer than one delivery with its retries.
     pub lease: Duration,
-    /// Attempts of one send within a dispatch (throttling, transient errors).
-    pub attempts: u32,
+    /// Retries of one publication within a dispatch (throttling, transient errors).
+    pub events: RetryPolicy,
+    /// Retries of one mail within a dispatch.
+    pub mail: RetryPolicy,
     /// Claims of one entry before it is given up as undeliverable.
     pub max_claims: u32,
 }
@@ -38,9 +40,17 @@ impl DispatchSettings {
         Self {
             mail_from: mail_from.into(),
             lease: Duration::seconds(120),
-            attempts: 4,
+            events: RetryPolicy::EVENTS,
+            mail: RetryPolicy::MAIL,
             max_claims: 20,
         }
+    }
+
+    /// The same settings, with at most `attempts` sends of an entry per dispatch.
+    pub fn with_attempts(self, attempts: u32) -> Self {
+        let (events, mail) =
+            (self.events.with_attempts(attempts), self.mail.with_attempts(attempts));
+        Self { events, mail, ..self }
     }
 }
 
@@ -196,58 +206,57 @@ impl Dispatcher {
         let mut outcomes: Vec<Option<Outcome>> = events.iter().map(|_| None).collect();
         let mut pending: Vec<usize> = (0..events.len()).collect();
         let mut last_error = String::new();
-        for attempt in 0..self.settings.attempts {
-            if pending.is_empty() {
+        let mut attempts = self.settings.events.start();
+        while !pending.is_empty() {
+            let batch: Vec<OutgoingEvent> = pending.iter().map(|&i| events[i].clone()).collect();
+            let results = match self.publisher.publish(&batch).await {
+                Ok(results) => results,
+                Err(e) => vec![Err(e); batch.len()],
+            };
+            let mut still = Vec::new();
+            for (n, &i) in pending.iter().enumerate() {
+                let missing = || Err(DeliveryError::Transient("no result for entry".into()));
+                match results.get(n).cloned().unwrap_or_else(missing) {
+                    Ok(()) => outcomes[i] = Some(Outcome::Sent),
+                    Err(DeliveryError::Permanent(e)) => outcomes[i] = Some(Outcome::Dead(e)),
+                    Err(e) => {
+                        last_error = e.to_string();
+                        still.push(i);
+                    }
+                }
+            }
+            pending = still;
+            if pending.is_empty() || !attempts.wait().await {
                 break;
             }
-            if attempt > 0 {
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            let batch: Vec<OutgoingEvent> = pending.iter().map(|&i| events[i].clone()).collect();
-            match self.publisher.publish(&batch).await {
-                Err(DeliveryError::Permanent(e)) => {
-                    for &i in &pending {
-                        outcomes[i] = Some(Outcome::Dead(e.clone()));
-                    }
-                    pending.clear();
-                }
-                Err(e) => last_error = e.to_string(),
-                Ok(results) => {
-                    let mut still = Vec::new();
-                    for (n, &i) in pending.iter().enumerate() {
-                        match results
-                            .get(n)
-                            .cloned()
-                            .unwrap_or(Err(DeliveryError::Transient("no result for entry".into())))
-                        {
-                            Ok(()) => outcomes[i] = Some(Outcome::Sent),
-                            Err(DeliveryError::Permanent(e)) => {
-                                outcomes[i] = Some(Outcome::Dead(e))
-                            }
-                            Err(e) => {
-                                last_error = e.to_string();
-                                still.push(i);
-                            }
-                        }
-                    }
-                    pending = still;
-                }
-            }
         }
-        outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Outcome::Retry(last_error.clone())))
-            .collect()
+        let retry = || Outcome::Retry(last_error.clone());
+        outcomes.into_iter().map(|o| o.unwrap_or_else(retry)).collect()
     }
 
+    /// Renders, composes and sends one mail, retrying what may pass.
     async fn mail(&self, entry: &OutboxEntry) -> Outcome {
+        let mail = match self.compose(entry) {
+            Ok(mail) => mail,
+            Err(reason) => return Outcome::Dead(reason),
+        };
+        let transient = |e: &DeliveryError| !matches!(e, DeliveryError::Permanent(_));
+        match self.settings.mail.run(|| self.mailer.send(&mail), transient).await {
+            Ok(()) => Outcome::Sent,
+            Err(DeliveryError::Permanent(e)) => Outcome::Dead(e),
+            Err(e) => Outcome::Retry(e.to_string()),
+        }
+    }
+
+    /// The message of a mail entry; why it can never be sent otherwise.
+    fn compose(&self, entry: &OutboxEntry) -> Result<OutgoingMail, String> {
         let OutboxMessage::Mail { template, to, language, context } = &entry.message else {
-            return Outcome::Dead("not a mail".into());
+            return Err("not a mail".into());
         };
-        let rendered = match self.renderer.render(*template, *language, context) {
-            Ok(rendered) => rendered,
-            Err(e) => return Outcome::Dead(format!("{e}: {:?}", std::error::Error::source(&e))),
-        };
+        let rendered = self
+            .renderer
+            .render(*template, *language, context)
+            .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
         let envelope = Envelope {
             entry_id: entry.id.as_str(),
             from: &self.settings.mail_from,
@@ -255,27 +264,8 @@ impl Dispatcher {
             reply_to: context.get("owner").and_then(|o| o.as_str()),
             date: entry.created_at.into(),
         };
-        let raw = match compose(&envelope, &rendered) {
-            Ok(raw) => raw,
-            Err(e) => return Outcome::Dead(e.to_string()),
-        };
-        let mail = OutgoingMail {
-            entry_id: entry.id.clone(),
-            from: self.settings.mail_from.clone(),
-            to: to.clone(),
-            raw,
-        };
-        let mut last_error = String::new();
-        for attempt in 0..self.settings.attempts {
-            if attempt > 0 {
-                tokio::time::sleep(backoff(attempt + 2)).await;
-            }
-            match self.mailer.send(&mail).await {
-                Ok(()) => return Outcome::Sent,
-                Err(DeliveryError::Permanent(e)) => return Outcome::Dead(e),
-                Err(e) => last_error = e.to_string(),
-            }
-        }
-        Outcome::Retry(last_error)
+        let raw = compose(&envelope, &rendered).map_err(|e| e.to_string())?;
+        let from = self.settings.mail_from.clone();
+        Ok(OutgoingMail { entry_id: entry.id.clone(), from, to: to.clone(), raw })
     }
 }

@@ -16,10 +16,9 @@ use crate::ports::{
     Clock, Commit, CommitError, Guard, IntakeRecords, IntakeWrite, ProjectWrite, Projects,
     StoreError, TemplateStore,
 };
+use crate::retry::RetryPolicy;
 use std::sync::Arc;
 use thiserror::Error;
-
-use super::retry::on_contention;
 
 pub struct Intake {
     projects: Arc<dyn Projects>,
@@ -128,7 +127,8 @@ impl Intake {
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
-        on_contention(|| self.projects.commit(commit.clone())).await
+        let contention = |e: &CommitError| matches!(e, CommitError::Contention);
+        RetryPolicy::CONTENTION.run(|| self.projects.commit(commit.clone()), contention).await
     }
 
     /// The stored record of a deal already claimed, if it has our content.

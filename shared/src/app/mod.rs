@@ -6,7 +6,6 @@ pub mod dispatch;
 pub mod escalation;
 pub mod intake;
 pub mod queries;
-mod retry;
 pub mod templates;
 
 pub use commands::{CommandError, Commands};

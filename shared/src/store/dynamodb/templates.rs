@@ -4,6 +4,7 @@
 use super::{DynamoStore, Item, invalid_request, keyed, number, read, s, unavailable};
 use crate::domain::template::Template;
 use crate::ports::{CommitError, StoreError, TemplateStore};
+use crate::retry::RetryPolicy;
 use crate::store::keys::*;
 use crate::store::records;
 use async_trait::async_trait;
@@ -85,31 +86,28 @@ impl DynamoStore {
     }
 
     /// The items of `request`, asking again for keys the service left
-    /// unprocessed (with the store's retry policy).
+    /// unprocessed (under [`RetryPolicy::STORE_READS`]).
     async fn batch_get(&self, request: KeysAndAttributes) -> Result<Vec<Item>, StoreError> {
-        let mut request = Some(request);
+        let mut request = request;
         let mut items = Vec::new();
-        for attempt in 0..5u32 {
-            let Some(keys) = request.take() else { break };
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-            }
+        let mut attempts = RetryPolicy::STORE_READS.start();
+        loop {
             let out = self
                 .client
                 .batch_get_item()
-                .request_items(&self.table, keys)
+                .request_items(&self.table, request)
                 .send()
                 .await
                 .map_err(unavailable)?;
             items.extend(out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
-            request = out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .filter(|k| !k.keys().is_empty());
-        }
-        match request {
-            None => Ok(items),
-            Some(_) => Err(StoreError::Unavailable("some keys stayed unprocessed".into())),
+            let left = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
+            match left.filter(|k| !k.keys().is_empty()) {
+                None => return Ok(items),
+                Some(_) if !attempts.wait().await => {
+                    return Err(StoreError::Unavailable("some keys stayed unprocessed".into()));
+                }
+                Some(keys) => request = keys,
+            }
         }
     }
 }
