@@ -6,14 +6,16 @@
 //! deployments-local token <email> <role>...
 //!                                   print an Authorization header for a staff member
 //! deployments-local escalate --at <RFC3339>
-//!                                   run one escalation sweep as of that time, deliver its mail and events
+//!                                   run one escalation sweep as of that time,
+//!                                   deliver its mail and events
 //! ```
 
 use anyhow::{Context, bail};
 use shared::config::{LocalConfig, process_env};
 use shared::http::signature;
 
-const USAGE: &str = "usage: deployments-local [serve | sign <json-file> | token <email> <admin|manager|technician>... | escalate --at <RFC3339>]";
+const USAGE: &str = "usage: deployments-local [serve | sign <json-file> \
+    | token <email> <admin|manager|technician>... | escalate --at <RFC3339>]";
 /// Lifetime of tokens minted for local use.
 const TOKEN_HOURS: i64 = 12;
 

@@ -91,169 +91,159 @@ async fn post(runner: &Runner, body: Vec<u8>, signature: String) -> (u16, String
     (status, content_type, response.bytes().await.expect("a body").to_vec())
 }
 
+impl Runner {
+    /// A staff token signed with the default `LOCAL_JWT_SECRET`, for ten minutes.
+    fn token(&self, sub: &str, role: &str) -> String {
+        let (secret, now) = (Secret::new(local_defaults::SECRET), chrono::Utc::now().timestamp());
+        deployments_local::auth::mint(&secret, sub, &[role], now, 600).expect("a token")
+    }
+
+    /// A staff request: its status and JSON body (`Null` when there is none).
+    async fn staff(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the runner answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    fn events(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.data_dir.join("events.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+    }
+
+    fn mails(&self) -> Vec<Mail> {
+        read_mails(&self.data_dir.join("mail"))
+    }
+}
+
+fn count(events: &[Value], detail_type: &str) -> usize {
+    events.iter().filter(|e| e["detail-type"] == detail_type).count()
+}
+
 #[tokio::test]
 async fn the_local_runner_serves_the_deal_won_contract_on_its_defaults() {
     let runner = start("contract");
+    let project = the_webhook_keeps_its_contract(&runner).await;
+    assert!(runner.data_dir.join("deployments.db").exists(), "state lives in DATA_DIR");
+    let token = runner.token("sophie.durand@bluerocktel.fr", "manager");
+    staff_routes_take_local_tokens(&runner, &project, &token).await;
+    mail_and_events_are_delivered_to_files(&runner, &project, &token).await;
+    go_live_briefs_billing_accounts_and_the_helpdesk(&runner, &project, &token).await;
+}
 
-    let (status, _, first) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
+/// Deal won: created, replayed, conflicting, unsigned, malformed, too big.
+/// The first project's id.
+async fn the_webhook_keeps_its_contract(runner: &Runner) -> String {
+    let (status, _, first) = post(runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&first));
     let body: Value = serde_json::from_slice(&first).unwrap();
     let lines: Vec<_> =
         body["projects"].as_array().unwrap().iter().map(|p| p["line_id"].clone()).collect();
     assert_eq!(lines, ["L1", "L2"]);
 
-    let (status, _, again) = post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
+    let (status, _, again) = post(runner, DEAL.to_vec(), signature_now(DEAL, 0)).await;
     assert_eq!((status, again), (200, first));
 
     let mut changed: Value = serde_json::from_slice(DEAL).unwrap();
     changed["target_go_live"] = "2027-02-01".into();
     let changed = serde_json::to_vec(&changed).unwrap();
-    let (status, content_type, _) =
-        post(&runner, changed.clone(), signature_now(&changed, 0)).await;
+    let (status, content_type, _) = post(runner, changed.clone(), signature_now(&changed, 0)).await;
     assert_eq!((status, content_type.as_str()), (409, "application/problem+json"));
 
     let wrong = signature::sign(&Secret::new("wrong-secret"), chrono::Utc::now().timestamp(), DEAL);
-    assert_eq!(post(&runner, DEAL.to_vec(), wrong).await.0, 401);
-    assert_eq!(post(&runner, DEAL.to_vec(), signature_now(DEAL, -600)).await.0, 401);
+    assert_eq!(post(runner, DEAL.to_vec(), wrong).await.0, 401);
+    assert_eq!(post(runner, DEAL.to_vec(), signature_now(DEAL, -600)).await.0, 401);
 
     let malformed = b"{\"deal_id\": ".to_vec();
     let (status, content_type, _) =
-        post(&runner, malformed.clone(), signature_now(&malformed, 0)).await;
+        post(runner, malformed.clone(), signature_now(&malformed, 0)).await;
     assert_eq!((status, content_type.as_str()), (400, "application/problem+json"));
 
     let big = vec![b' '; 256 * 1024 + 1];
-    let (status, content_type, _) = post(&runner, big.clone(), signature_now(&big, 0)).await;
+    let (status, content_type, _) = post(runner, big.clone(), signature_now(&big, 0)).await;
     assert_eq!((status, content_type.as_str()), (413, "application/problem+json"));
+    body["projects"][0]["id"].as_str().unwrap().to_owned()
+}
 
-    assert!(runner.data_dir.join("deployments.db").exists(), "state lives in DATA_DIR");
-
-    // Staff routes, with a token signed by the default LOCAL_JWT_SECRET.
-    let now = chrono::Utc::now().timestamp();
-    let token = deployments_local::auth::mint(
-        &Secret::new(local_defaults::SECRET),
-        "sophie.durand@bluerocktel.fr",
-        &["manager"],
-        now,
-        600,
-    )
-    .unwrap();
-    let client = reqwest::Client::new();
-    let project = body["projects"][0]["id"].as_str().unwrap();
-    let response = client
-        .post(format!("{}/v1/projects/{project}/milestones/order_confirmed/complete", runner.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let response = client
-        .get(format!("{}/v1/projects/{project}", runner.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let view: Value = response.json().await.unwrap();
+async fn staff_routes_take_local_tokens(runner: &Runner, project: &str, token: &str) {
+    let complete = format!("/v1/projects/{project}/milestones/order_confirmed/complete");
+    assert_eq!(runner.staff("POST", &complete, token, None).await.0, 200);
+    let (_, view) = runner.staff("GET", &format!("/v1/projects/{project}"), token, None).await;
     assert_eq!(view["milestones"][0]["status"], "completed");
-    assert_eq!(
-        client.get(format!("{}/v1/projects", runner.base)).send().await.unwrap().status().as_u16(),
-        401
-    );
+    let anonymous = reqwest::get(format!("{}/v1/projects", runner.base)).await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+}
 
-    // Delivery: the in-process dispatcher writes each mail and event.
-    for (key, body) in [
-        ("equipment_ordered", None),
-        ("delivery_confirmed", Some(serde_json::json!({ "installation_date": "2026-12-10" }))),
-    ] {
-        let mut request = client
-            .post(format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base))
-            .bearer_auth(&token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        assert_eq!(request.send().await.unwrap().status().as_u16(), 200, "{key}");
+/// The in-process dispatcher writes each mail and event.
+async fn mail_and_events_are_delivered_to_files(runner: &Runner, project: &str, token: &str) {
+    let delivery = serde_json::json!({ "installation_date": "2026-12-10" });
+    for (key, body) in [("equipment_ordered", None), ("delivery_confirmed", Some(delivery))] {
+        let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+        assert_eq!(runner.staff("POST", &path, token, body).await.0, 200, "{key}");
     }
-    let mails = wait_for(|| {
-        let mails = read_mails(&runner.data_dir.join("mail"));
-        (mails.len() >= 2).then_some(mails)
-    })
-    .await;
+    let mails = wait_for(|| Some(runner.mails()).filter(|m| m.len() >= 2)).await;
     assert_eq!(mails.len(), 2, "exactly the two customer mails");
-    for mail in &mails {
-        assert_eq!(mail.to, "claire@boulangerie-martin.fr");
-    }
-    let order = mails
-        .iter()
-        .find(|m| m.text.contains("Votre commande a bien été reçue et est en cours de traitement"))
-        .expect("order mail");
-    let delivery = mails
-        .iter()
-        .find(|m| m.text.contains("Votre équipement a été livré"))
-        .expect("delivery mail");
-    assert!(
-        delivery.text.contains("L'installation est prévue le 10 décembre 2026."),
-        "{}",
-        delivery.text
-    );
+    assert!(mails.iter().all(|m| m.to == "claire@boulangerie-martin.fr"));
+    let mail = |text: &str| mails.iter().find(|m| m.text.contains(text)).expect(text);
+    let order = mail("Votre commande a bien été reçue et est en cours de traitement");
+    let delivery = mail("Votre équipement a été livré");
+    let date = "L'installation est prévue le 10 décembre 2026.";
+    assert!(delivery.text.contains(date), "{}", delivery.text);
     assert_ne!(order.message_id, delivery.message_id);
 
-    let events = wait_for(|| {
-        let text = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).ok()?;
-        let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        (events.iter().filter(|e| e["detail-type"] == "MilestoneCompleted").count() >= 3)
-            .then_some(events)
-    })
-    .await;
+    let events =
+        wait_for(|| Some(runner.events()).filter(|e| count(e, "MilestoneCompleted") >= 3)).await;
     let completed: Vec<_> = events
         .iter()
         .filter(|e| e["detail-type"] == "MilestoneCompleted")
         .map(|e| e["detail"]["milestone_key"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(completed, ["order_confirmed", "equipment_ordered", "delivery_confirmed"]);
-    assert!(events.iter().all(|e| e["source"] == "bluerocktel.deployments" && e["detail"]["event_id"] == e["id"]));
-    assert_eq!(events.iter().filter(|e| e["detail-type"] == "DeploymentProjectCreated").count(), 2);
+    let ours =
+        |e: &Value| e["source"] == "bluerocktel.deployments" && e["detail"]["event_id"] == e["id"];
+    assert!(events.iter().all(ours));
+    assert_eq!(count(&events, "DeploymentProjectCreated"), 2);
+}
 
-    // Go-live: three events for billing, accounts and helpdesk, and the go-live mail.
+/// Go-live: three events for billing, accounts and helpdesk, and the go-live mail.
+async fn go_live_briefs_billing_accounts_and_the_helpdesk(
+    runner: &Runner,
+    project: &str,
+    token: &str,
+) {
     for key in ["installation_done", "customer_acceptance"] {
-        let url = format!("{}/v1/projects/{project}/milestones/{key}/complete", runner.base);
-        assert_eq!(
-            client.post(url).bearer_auth(&token).send().await.unwrap().status().as_u16(),
-            200,
-            "{key}"
-        );
+        let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+        assert_eq!(runner.staff("POST", &path, token, None).await.0, 200, "{key}");
     }
     let activation = serde_json::json!({
         "go_live_date": chrono::Utc::now().date_naive(),
-        "technical_summary": [{ "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }]
+        "technical_summary": [
+            { "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }
+        ]
     });
-    let url = format!("{}/v1/projects/{project}/activate", runner.base);
-    assert_eq!(
-        client
-            .post(url)
-            .bearer_auth(&token)
-            .json(&activation)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
-    let events = wait_for(|| {
-        let text = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).ok()?;
-        let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        (events.iter().any(|e| e["detail-type"] == "HelpdeskAccountConfigured")).then_some(events)
-    })
-    .await;
+    let path = format!("/v1/projects/{project}/activate");
+    assert_eq!(runner.staff("POST", &path, token, Some(activation)).await.0, 200);
+    let events =
+        wait_for(|| Some(runner.events()).filter(|e| count(e, "HelpdeskAccountConfigured") > 0))
+            .await;
     for dt in
         ["SubscriptionActivationRequested", "CustomerAccountActivated", "HelpdeskAccountConfigured"]
     {
-        assert_eq!(events.iter().filter(|e| e["detail-type"] == dt).count(), 1, "{dt}");
+        assert_eq!(count(&events, dt), 1, "{dt}");
     }
-    let mails = wait_for(|| {
-        let mails = read_mails(&runner.data_dir.join("mail"));
-        (mails.len() >= 3).then_some(mails)
-    })
-    .await;
+    let mails = wait_for(|| Some(runner.mails()).filter(|m| m.len() >= 3)).await;
     let live = mails
         .iter()
         .find(|m| m.text.contains("Votre service est maintenant actif"))
@@ -314,53 +304,24 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     let project = body["projects"][0]["id"].as_str().unwrap().to_owned();
     let now = chrono::Utc::now();
-    let secret = Secret::new(local_defaults::SECRET);
-    let manager = deployments_local::auth::mint(
-        &secret,
-        "sophie.durand@bluerocktel.fr",
-        &["manager"],
-        now.timestamp(),
-        600,
-    )
-    .unwrap();
-    let tech = deployments_local::auth::mint(
-        &secret,
-        "tech.one@bluerocktel.fr",
-        &["technician"],
-        now.timestamp(),
-        600,
-    )
-    .unwrap();
-    let client = reqwest::Client::new();
-    let task = serde_json::json!({ "title": "Survey the site", "assignee": "tech.one@bluerocktel.fr", "due_date": now.date_naive() });
-    let added: Value = client
-        .post(format!("{}/v1/projects/{project}/milestones/order_confirmed/tasks", runner.base))
-        .bearer_auth(&manager)
-        .json(&task)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let manager = runner.token("sophie.durand@bluerocktel.fr", "manager");
+    let tech = runner.token("tech.one@bluerocktel.fr", "technician");
+    let task = serde_json::json!({
+        "title": "Survey the site",
+        "assignee": "tech.one@bluerocktel.fr",
+        "due_date": now.date_naive(),
+    });
+    let path = format!("/v1/projects/{project}/milestones/order_confirmed/tasks");
+    let (_, added) = runner.staff("POST", &path, &manager, Some(task)).await;
     let task_id = added["id"].as_str().unwrap();
     let block =
         serde_json::json!({ "status": "blocked", "blocked_reason": "No access to the building" });
-    let response = client
-        .patch(format!("{}/v1/projects/{project}/tasks/{task_id}", runner.base))
-        .bearer_auth(&tech)
-        .json(&block)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
+    let path = format!("/v1/projects/{project}/tasks/{task_id}");
+    assert_eq!(runner.staff("PATCH", &path, &tech, Some(block)).await.0, 200);
 
     // Two days after the due date, as an operator would run it.
-    let at = (now.date_naive() + chrono::Days::new(2))
-        .and_hms_opt(9, 0, 0)
-        .unwrap()
-        .and_utc()
-        .to_rfc3339();
+    let later = now.date_naive() + chrono::Days::new(2);
+    let at = later.and_hms_opt(9, 0, 0).unwrap().and_utc().to_rfc3339();
     let output = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
         .args(["escalate", "--at", &at])
         .env("DATA_DIR", &runner.data_dir)
@@ -368,27 +329,20 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
         .expect("escalate runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        stdout.contains(&format!("escalated task {task_id} of project {project} to level 1")),
-        "{stdout}"
-    );
+    let said = format!("escalated task {task_id} of project {project} to level 1");
+    assert!(stdout.contains(&said), "{stdout}");
 
-    let mails = read_mails(&runner.data_dir.join("mail"));
+    let mails = runner.mails();
     let escalation = mails
         .iter()
         .find(|m| m.text.contains("demande votre attention"))
         .expect("the escalation mail");
     assert_eq!(escalation.to, "sophie.durand@bluerocktel.fr");
     assert!(escalation.text.contains("No access to the building"));
-    let events = std::fs::read_to_string(runner.data_dir.join("events.jsonl")).unwrap();
-    let escalated: Vec<Value> = events
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|e| e["detail-type"] == "TaskEscalated")
-        .collect();
+    let events = runner.events();
+    let escalated: Vec<&Value> =
+        events.iter().filter(|e| e["detail-type"] == "TaskEscalated").collect();
     assert_eq!(escalated.len(), 1);
-    assert_eq!(
-        (escalated[0]["detail"]["level"].as_u64(), escalated[0]["detail"]["task_id"].as_str()),
-        (Some(1), Some(task_id))
-    );
+    let detail = &escalated[0]["detail"];
+    assert_eq!((detail["level"].as_u64(), detail["task_id"].as_str()), (Some(1), Some(task_id)));
 }

@@ -97,9 +97,12 @@ pub async fn handle(
                 dead = report.dead.len(),
                 "sweep done"
             );
-            Ok(
-                json!({ "sent": report.sent.len(), "skipped": report.skipped.len(), "retry": report.retry.len(), "dead": report.dead.len() }),
-            )
+            Ok(json!({
+                "sent": report.sent.len(),
+                "skipped": report.skipped.len(),
+                "retry": report.retry.len(),
+                "dead": report.dead.len(),
+            }))
         }
     }
 }

@@ -66,7 +66,8 @@ impl Escalator {
                     tracing::warn!(project_id = %project, "escalation of a missing project")
                 }
                 Err(e) => {
-                    tracing::warn!(project_id = %project, task_id = %task, error = %e, "escalation failed, next sweep retries");
+                    let (project_id, task_id) = (project.as_str(), task.as_str());
+                    tracing::warn!(project_id, task_id, error = %e, "escalation failed, to retry");
                     report.failed += 1;
                 }
             }

@@ -64,55 +64,71 @@ impl Intake {
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {
         let now = self.clock.now();
         deal.validate(now).map_err(IntakeError::Invalid)?;
-        // One read for the current templates of every service type of the deal.
-        let types: Vec<String> = deal.installable_lines().map(|l| l.service_type.clone()).collect();
-        let templates = if types.is_empty() {
-            Vec::new()
-        } else {
-            self.templates.current_templates(&types).await?
-        };
+        let templates = self.templates_of(&deal).await?;
         let template_for = |service_type: &str| {
-            templates
-                .iter()
-                .find(|t| t.service_type == service_type)
-                .cloned()
-                .unwrap_or_else(|| Template::default_for(service_type))
+            let stored = templates.iter().find(|t| t.service_type == service_type).cloned();
+            stored.unwrap_or_else(|| Template::default_for(service_type))
         };
         let plan = intake::plan(&deal, template_for, now);
         let mut claim = plan.record;
-        let fingerprint = claim.fingerprint.clone();
         if plan.projects.len() <= 1 {
             // The claim and the last project land together: complete at once.
             claim.state = IntakeState::Complete;
         }
-        let last = plan.projects.len().saturating_sub(1);
-        let mut projects = plan.projects.into_iter().map(|(project, change)| ProjectWrite {
-            guard: Guard::Create,
-            project,
-            change,
-        });
-
-        let first =
-            Commit { project: projects.next(), intake: Some(IntakeWrite::Claim(claim.clone())) };
-        let replayed = match self.commit(first).await {
-            Ok(()) => None,
-            Err(CommitError::IntakeExists(existing)) => {
-                let record = self.existing(&deal.deal_id, &fingerprint, existing).await?;
-                if record.state == IntakeState::Complete {
-                    return Ok(IntakeOutcome::Replayed(record.response));
-                }
-                // Pending with our content: a concurrent or interrupted
-                // delivery. The first project landed with the claim; finish the rest.
-                Some(record)
+        let create = |(project, change)| ProjectWrite { guard: Guard::Create, project, change };
+        let mut writes = plan.projects.into_iter().map(create);
+        let replayed = match self.claim(writes.next(), &claim).await? {
+            Some(record) if record.state == IntakeState::Complete => {
+                return Ok(IntakeOutcome::Replayed(record.response));
             }
-            Err(e) => return Err(IntakeError::Store(e)),
+            // Pending with our content: a concurrent or interrupted delivery.
+            // The first project landed with the claim; finish the rest.
+            replayed => replayed,
         };
+        let complete =
+            IntakeWrite::Complete { deal_id: deal.deal_id, fingerprint: claim.fingerprint };
+        self.create_rest(writes.collect(), complete).await?;
+        Ok(match replayed {
+            None => IntakeOutcome::Created(claim.response),
+            Some(record) => IntakeOutcome::Replayed(record.response),
+        })
+    }
 
-        for (i, write) in (1..).zip(projects) {
-            let intake = (i == last).then(|| IntakeWrite::Complete {
-                deal_id: deal.deal_id.clone(),
-                fingerprint: fingerprint.clone(),
-            });
+    /// The current templates of every service type of the deal: one read.
+    async fn templates_of(&self, deal: &DealWon) -> Result<Vec<Template>, StoreError> {
+        let types: Vec<String> = deal.installable_lines().map(|l| l.service_type.clone()).collect();
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.templates.current_templates(&types).await
+    }
+
+    /// Commits the claim with the first project; `Some` record when the
+    /// deal was claimed before with the same content (a `409` otherwise).
+    async fn claim(
+        &self,
+        first: Option<ProjectWrite>,
+        claim: &IntakeRecord,
+    ) -> Result<Option<IntakeRecord>, IntakeError> {
+        let commit = Commit { project: first, intake: Some(IntakeWrite::Claim(claim.clone())) };
+        match self.commit(commit).await {
+            Ok(()) => Ok(None),
+            Err(CommitError::IntakeExists(stored)) => {
+                self.existing(&claim.deal_id, &claim.fingerprint, stored).await.map(Some)
+            }
+            Err(e) => Err(IntakeError::Store(e)),
+        }
+    }
+
+    /// Creates the projects after the first, the last one completing the record.
+    async fn create_rest(
+        &self,
+        writes: Vec<ProjectWrite>,
+        complete: IntakeWrite,
+    ) -> Result<(), IntakeError> {
+        let last = writes.len().saturating_sub(1);
+        for (i, write) in writes.into_iter().enumerate() {
+            let intake = (i == last).then(|| complete.clone());
             match self.commit(Commit { project: Some(write), intake }).await {
                 // AlreadyExists: a concurrent delivery of the same content
                 // created it (and, on the last step, completed the record with it).
@@ -120,10 +136,7 @@ impl Intake {
                 Err(e) => return Err(IntakeError::Store(e)),
             }
         }
-        Ok(match replayed {
-            None => IntakeOutcome::Created(claim.response),
-            Some(record) => IntakeOutcome::Replayed(record.response),
-        })
+        Ok(())
     }
 
     async fn commit(&self, commit: Commit) -> Result<(), CommitError> {

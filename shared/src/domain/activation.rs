@@ -98,6 +98,9 @@ impl Activation {
     }
 }
 
+/// A milestone completed by go-live: its key, position and customer mail.
+type Completed = (MilestoneKey, u16, Option<CustomerMail>);
+
 impl Project {
     /// Takes the project live. `Ok(None)` if it already is (a retried
     /// request must not start billing twice). `account_active` tells whether
@@ -122,94 +125,122 @@ impl Project {
             return Err(ActivationError::MilestonesPending { pending });
         }
         input.validate(self, now.date_naive()).map_err(ActivationError::Invalid)?;
+        let completed = self.go_live(input, actor, now);
 
-        let version = self.version + 1;
-        let mut touched = Vec::new();
-        for m in self.milestones.iter_mut().filter(|m| m.activation) {
-            m.status = MilestoneStatus::Completed;
-            m.completed_at = Some(now);
-            m.completed_by = Some(actor.to_owned());
-            touched.push((m.key.clone(), m.position, m.customer_mail));
-        }
-        self.status = ProjectStatus::Live;
-        self.go_live_date = Some(input.go_live_date);
-        self.technical_summary = input.technical_summary.clone();
-        self.version = version;
-        self.updated_at = now;
-
-        let mut rec = Recorder::new(&self.id, version, now, actor);
+        let mut rec = Recorder::new(&self.id, self.version, now, actor);
+        let after = json!({
+            "status": "live",
+            "go_live_date": input.go_live_date,
+            "technical_summary": input.technical_summary,
+        });
         rec.history(
             "project.activated",
             self.id.as_str(),
             Some(json!({ "status": "in_progress" })),
-            Some(json!({ "status": "live", "go_live_date": input.go_live_date, "technical_summary": input.technical_summary })),
+            Some(after),
         );
-        for (key, position, _) in &touched {
-            rec.event(DomainEvent::MilestoneCompleted(events::MilestoneCompleted {
-                account_id: self.account.id.clone(),
-                milestone_key: key.to_string(),
-                position: *position,
-                completed_at: now,
-                completed_by: actor.to_owned(),
-                next_milestone: None,
-            }));
+        for event in self.go_live_events(&completed, input, account_active, actor, now) {
+            rec.event(event);
         }
-        rec.event(DomainEvent::SubscriptionActivationRequested(
+        if completed.iter().any(|(_, _, mail)| *mail == Some(CustomerMail::GoLive)) {
+            let to = &self.technical_contact.email;
+            rec.mail(CustomerMail::GoLive, to, self.account.language, self.mail_context());
+        }
+        let mut change = rec.finish();
+        change.milestones = completed.into_iter().map(|(key, _, _)| key).collect();
+        if !account_active {
+            let (id, project_id) = (self.account.id.clone(), self.id.to_string());
+            change.account = Some(AccountChange::Activated { id, at: now, project_id });
+        }
+        Ok(Some(change))
+    }
+
+    /// Completes the activation milestone and makes the project live, at
+    /// its next version; what it completed.
+    fn go_live(&mut self, input: &Activation, actor: &str, now: DateTime<Utc>) -> Vec<Completed> {
+        let mut completed = Vec::new();
+        for m in self.milestones.iter_mut().filter(|m| m.activation) {
+            m.status = MilestoneStatus::Completed;
+            m.completed_at = Some(now);
+            m.completed_by = Some(actor.to_owned());
+            completed.push((m.key.clone(), m.position, m.customer_mail));
+        }
+        self.status = ProjectStatus::Live;
+        self.go_live_date = Some(input.go_live_date);
+        self.technical_summary = input.technical_summary.clone();
+        self.version += 1;
+        self.updated_at = now;
+        completed
+    }
+
+    /// What go-live tells the world: the milestones completed, billing to
+    /// start, the account activated (the first time), the helpdesk briefed.
+    fn go_live_events(
+        &self,
+        completed: &[Completed],
+        input: &Activation,
+        account_active: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<DomainEvent> {
+        let account_id = self.account.id.clone();
+        let mut events: Vec<DomainEvent> = completed
+            .iter()
+            .map(|(key, position, _)| {
+                DomainEvent::MilestoneCompleted(events::MilestoneCompleted {
+                    account_id: account_id.clone(),
+                    milestone_key: key.to_string(),
+                    position: *position,
+                    completed_at: now,
+                    completed_by: actor.to_owned(),
+                    next_milestone: None,
+                })
+            })
+            .collect();
+        let subscription_ids = self.services.iter().map(|s| s.subscription_id.clone()).collect();
+        events.push(DomainEvent::SubscriptionActivationRequested(
             events::SubscriptionActivationRequested {
-                account_id: self.account.id.clone(),
+                account_id: account_id.clone(),
                 deal_id: self.deal_id.clone(),
-                subscription_ids: self.services.iter().map(|s| s.subscription_id.clone()).collect(),
+                subscription_ids,
                 effective_date: input.go_live_date,
             },
         ));
         if !account_active {
-            rec.event(DomainEvent::CustomerAccountActivated(events::CustomerAccountActivated {
-                account_id: self.account.id.clone(),
+            events.push(DomainEvent::CustomerAccountActivated(events::CustomerAccountActivated {
+                account_id,
                 account_name: self.account.name.clone(),
                 activated_at: now,
                 go_live_date: input.go_live_date,
             }));
         }
-        rec.event(DomainEvent::HelpdeskAccountConfigured(events::HelpdeskAccountConfigured {
+        events.push(DomainEvent::HelpdeskAccountConfigured(self.helpdesk_brief(input)));
+        events
+    }
+
+    /// The account's new technical configuration, line by line.
+    fn helpdesk_brief(&self, input: &Activation) -> events::HelpdeskAccountConfigured {
+        let summary_of =
+            |line_id: &str| input.technical_summary.iter().find(|s| s.line_id == line_id).cloned();
+        let services = self
+            .services
+            .iter()
+            .map(|line| events::ConfiguredService {
+                line_id: line.line_id.clone(),
+                service_type: line.service_type.clone(),
+                name: line.name.clone(),
+                subscription_id: line.subscription_id.clone(),
+                site: line.site.clone(),
+                technical_summary: summary_of(&line.line_id),
+            })
+            .collect();
+        events::HelpdeskAccountConfigured {
             account: self.account.clone(),
             technical_contact: self.technical_contact.clone(),
             owner: self.owner.clone(),
             go_live_date: input.go_live_date,
-            services: self
-                .services
-                .iter()
-                .map(|line| events::ConfiguredService {
-                    line_id: line.line_id.clone(),
-                    service_type: line.service_type.clone(),
-                    name: line.name.clone(),
-                    subscription_id: line.subscription_id.clone(),
-                    site: line.site.clone(),
-                    technical_summary: input
-                        .technical_summary
-                        .iter()
-                        .find(|s| s.line_id == line.line_id)
-                        .cloned(),
-                })
-                .collect(),
-        }));
-        if touched.iter().any(|(_, _, mail)| *mail == Some(CustomerMail::GoLive)) {
-            rec.mail(
-                CustomerMail::GoLive,
-                &self.technical_contact.email,
-                self.account.language,
-                self.mail_context(),
-            );
+            services,
         }
-        let mut change = rec.finish();
-        change.milestones = touched.into_iter().map(|(key, _, _)| key).collect();
-        if !account_active {
-            change.account = Some(AccountChange::Activated {
-                id: self.account.id.clone(),
-                at: now,
-                project_id: self.id.to_string(),
-            });
-        }
-        Ok(Some(change))
     }
 }
 

@@ -6,7 +6,7 @@ use super::events::{self, DomainEvent};
 use super::ids::TaskId;
 use super::outbox::MailTemplate;
 use super::project::{Change, Project, Recorder};
-use super::task::{EscalationPolicy, TaskStatus};
+use super::task::{EscalationPolicy, Task, TaskStatus};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -37,23 +37,22 @@ impl Project {
         let notified = if level == 1 { self.owner.clone() } else { contact.to_owned() };
         let version = self.version + 1;
         let mut task = task.clone();
-        let before = json!({ "escalation_level": task.escalation_level, "next_escalation_at": task.next_escalation_at });
+        let before = json!({
+            "escalation_level": task.escalation_level,
+            "next_escalation_at": task.next_escalation_at,
+        });
         task.escalation_level = level;
         task.next_escalation_at =
             (level < EscalationPolicy::MAX_LEVEL).then(|| now + policy.level_two_after);
         task.updated_at = now;
 
-        let milestone_name = self
-            .milestone(task.milestone_key.as_str())
-            .map(|m| m.name.fr.clone())
-            .unwrap_or_default();
         let mut rec = Recorder::new(&self.id, version, now, ESCALATION_ACTOR);
-        rec.history(
-            "task.escalated",
-            task.id.as_str(),
-            Some(before),
-            Some(json!({ "escalation_level": level, "notified": notified, "next_escalation_at": task.next_escalation_at })),
-        );
+        let after = json!({
+            "escalation_level": level,
+            "notified": notified,
+            "next_escalation_at": task.next_escalation_at,
+        });
+        rec.history("task.escalated", task.id.as_str(), Some(before), Some(after));
         rec.event(DomainEvent::TaskEscalated(events::TaskEscalated {
             account_id: self.account.id.clone(),
             task_id: task.id.clone(),
@@ -67,23 +66,29 @@ impl Project {
             notified: notified.clone(),
             escalated_at: now,
         }));
-        let context = json!({
+        let context = self.escalation_context(&task);
+        // Internal mail: in French, the team's language.
+        rec.mail(MailTemplate::TaskEscalated, &notified, Language::Fr, context);
+        let change = rec.finish();
+        Some(self.replace_task(index, task, version, now, change))
+    }
+
+    /// What the escalation mail shows of the project and of `task`, now escalated.
+    fn escalation_context(&self, task: &Task) -> serde_json::Value {
+        let milestone = self.milestone(task.milestone_key.as_str());
+        json!({
             "project_id": self.id,
             "account_name": self.account.name,
             "service_name": self.services.first().map(|s| s.name.clone()).unwrap_or_default(),
             "owner": self.owner,
             "task_title": task.title,
-            "milestone_name": milestone_name,
+            "milestone_name": milestone.map(|m| m.name.fr.clone()).unwrap_or_default(),
             "assignee": task.assignee,
             "due_date": task.due_date,
             "blocked_since": task.blocked_since.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
             "blocked_reason": task.blocked_reason,
-            "level": level,
-        });
-        // Internal mail: in French, the team's language.
-        rec.mail(MailTemplate::TaskEscalated, &notified, Language::Fr, context);
-        let change = rec.finish();
-        Some(self.replace_task(index, task, version, now, change))
+            "level": task.escalation_level,
+        })
     }
 }
 

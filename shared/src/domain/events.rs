@@ -173,7 +173,8 @@ impl DomainEvent {
         let mut detail = serde_json::Map::new();
         detail.insert("event_id".into(), Value::String(event_id.to_string()));
         detail.insert("project_id".into(), Value::String(project_id.to_string()));
-        // Details are plain structs of strings, numbers and dates: they always serialize to objects.
+        // Details are plain structs of strings, numbers and dates: they
+        // always serialize to objects.
         if let Ok(Value::Object(fields)) = body {
             detail.extend(fields);
         }

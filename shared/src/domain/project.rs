@@ -9,7 +9,7 @@ use super::ids::{OutboxId, ProjectId, TaskId};
 use super::milestone::{CustomerMail, Milestone, MilestoneKey, MilestoneStatus};
 use super::outbox::{MailTemplate, OutboxEntry, OutboxMessage};
 use super::task::{Task, TaskStatus};
-use super::template::{Template, TemplateRef};
+use super::template::{MilestoneTemplate, TaskTemplate, Template, TemplateRef};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -229,53 +229,16 @@ impl Project {
         template: &Template,
         now: DateTime<Utc>,
     ) -> (Self, Change) {
-        let id = ProjectId::for_deal_line(&deal.deal_id, &line.line_id);
-        let milestones: Vec<Milestone> = template
-            .milestones
-            .iter()
-            .zip(1u16..)
-            .map(|(m, position)| Milestone {
-                key: m.key.clone(),
-                position,
-                name: m.name.clone(),
-                customer_mail: m.customer_mail,
-                activation: m.activation,
-                expected_days: m.expected_days,
-                status: MilestoneStatus::Pending,
-                completed_at: None,
-                completed_by: None,
-                note: None,
-            })
-            .collect();
-        let today = now.date_naive();
-        let tasks: Vec<Task> = template
-            .milestones
-            .iter()
-            .flat_map(|m| m.default_tasks.iter().map(move |t| (m, t)))
-            .enumerate()
-            .map(|(i, (m, t))| {
-                let due =
-                    today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today);
-                Task::new(
-                    TaskId::derived(1, i),
-                    m.key.clone(),
-                    &t.title,
-                    None,
-                    &deal.owner,
-                    due,
-                    now,
-                )
-            })
-            .collect();
+        let account = &deal.account;
         let project = Self {
-            id,
+            id: ProjectId::for_deal_line(&deal.deal_id, &line.line_id),
             deal_id: deal.deal_id.clone(),
             line_id: line.line_id.clone(),
             won_at: deal.won_at,
             account: AccountInfo {
-                id: deal.account.id.clone(),
-                name: deal.account.name.clone(),
-                language: deal.account.language,
+                id: account.id.clone(),
+                name: account.name.clone(),
+                language: account.language,
             },
             technical_contact: deal.technical_contact.clone(),
             owner: deal.owner.clone(),
@@ -289,41 +252,42 @@ impl Project {
             created_at: now,
             updated_at: now,
             version: 1,
-            milestones,
-            tasks,
+            milestones: milestones_of(template),
+            tasks: default_tasks(template, &deal.owner, now),
         };
-        let mut rec = Recorder::new(&project.id, 1, now, CRM_ACTOR);
-        rec.history(
-            "project.created",
-            project.id.as_str(),
-            None,
-            Some(json!({ "deal_id": project.deal_id, "line_id": project.line_id, "template": project.template })),
-        );
+        let change = project.created(line, now);
+        (project, change)
+    }
+
+    /// The change that records a new project: all of its items, its first
+    /// history entry, its announcement, and its account seen.
+    fn created(&self, line: &ServiceLine, now: DateTime<Utc>) -> Change {
+        let mut rec = Recorder::new(&self.id, 1, now, CRM_ACTOR);
+        let after =
+            json!({ "deal_id": self.deal_id, "line_id": self.line_id, "template": self.template });
+        rec.history("project.created", self.id.as_str(), None, Some(after));
         rec.event(DomainEvent::ProjectCreated(events::ProjectCreated {
-            deal_id: project.deal_id.clone(),
+            deal_id: self.deal_id.clone(),
             line_id: line.line_id.clone(),
-            account_id: project.account.id.clone(),
-            account_name: project.account.name.clone(),
-            language: project.account.language,
+            account_id: self.account.id.clone(),
+            account_name: self.account.name.clone(),
+            language: self.account.language,
             service_type: line.service_type.clone(),
             service_name: line.name.clone(),
             installation: line.installation,
             subscription_id: line.subscription_id.clone(),
-            owner: project.owner.clone(),
-            target_go_live: project.target_go_live,
-            template_version: project.template.version,
-            milestones: project.milestones.iter().map(|m| m.key.to_string()).collect(),
+            owner: self.owner.clone(),
+            target_go_live: self.target_go_live,
+            template_version: self.template.version,
+            milestones: self.milestones.iter().map(|m| m.key.to_string()).collect(),
             created_at: now,
         }));
-        let mut change = rec.change;
-        change.milestones = project.milestones.iter().map(|m| m.key.clone()).collect();
-        change.tasks = project.tasks.iter().map(|t| t.id.clone()).collect();
-        change.account = Some(AccountChange::Seen {
-            id: project.account.id.clone(),
-            name: project.account.name.clone(),
-            at: now,
-        });
-        (project, change)
+        let mut change = rec.finish();
+        change.milestones = self.milestones.iter().map(|m| m.key.clone()).collect();
+        change.tasks = self.tasks.iter().map(|t| t.id.clone()).collect();
+        let (id, name) = (self.account.id.clone(), self.account.name.clone());
+        change.account = Some(AccountChange::Seen { id, name, at: now });
+        change
     }
 
     pub fn progress(&self) -> Progress {
@@ -357,9 +321,62 @@ impl Project {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, MilestoneError> {
-        let milestone = self
-            .milestone(key)
+        let Some(index) = self.completable(key, &input)? else { return Ok(None) };
+        let version = self.version + 1;
+        let m = &mut self.milestones[index];
+        m.status = MilestoneStatus::Completed;
+        m.completed_at = Some(now);
+        m.completed_by = Some(actor.to_owned());
+        m.note = input.note.clone();
+        let (key, position, mail) = (m.key.clone(), m.position, m.customer_mail);
+        if input.installation_date.is_some() {
+            self.installation_date = input.installation_date;
+        }
+        self.version = version;
+        self.updated_at = now;
+
+        let mut rec = Recorder::new(&self.id, version, now, actor);
+        let after = json!({
+            "status": "completed",
+            "note": input.note,
+            "installation_date": input.installation_date,
+        });
+        rec.history(
+            "milestone.completed",
+            key.as_str(),
+            Some(json!({ "status": "pending" })),
+            Some(after),
+        );
+        rec.event(DomainEvent::MilestoneCompleted(events::MilestoneCompleted {
+            account_id: self.account.id.clone(),
+            milestone_key: key.to_string(),
+            position,
+            completed_at: now,
+            completed_by: actor.to_owned(),
+            next_milestone: self.next_milestone().map(|m| m.key.to_string()),
+        }));
+        if let Some(template) = mail {
+            let to = &self.technical_contact.email;
+            rec.mail(template, to, self.account.language, self.mail_context());
+        }
+        let mut change = rec.finish();
+        change.milestones.push(key);
+        Ok(Some(change))
+    }
+
+    /// Where milestone `key` stands, if it may complete with `input` now;
+    /// `None` if it is completed already.
+    fn completable(
+        &self,
+        key: &str,
+        input: &CompleteMilestone,
+    ) -> Result<Option<usize>, MilestoneError> {
+        let index = self
+            .milestones
+            .iter()
+            .position(|m| m.key.as_str() == key)
             .ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
+        let milestone = &self.milestones[index];
         if milestone.is_completed() {
             return Ok(None);
         }
@@ -383,9 +400,8 @@ impl Project {
         if !open.is_empty() {
             return Err(MilestoneError::OpenTasks { tasks: open });
         }
-        let mail = milestone.customer_mail;
         if let Some(date) = input.installation_date {
-            if mail != Some(CustomerMail::DeliveryConfirmed) {
+            if milestone.customer_mail != Some(CustomerMail::DeliveryConfirmed) {
                 return Err(MilestoneError::InstallationDateNotApplicable);
             }
             let won = self.won_at.date_naive();
@@ -393,47 +409,7 @@ impl Project {
                 return Err(MilestoneError::InstallationDateOutOfRange);
             }
         }
-
-        let version = self.version + 1;
-        let index = self.milestones.iter().position(|m| m.key.as_str() == key).unwrap_or_default();
-        let m = &mut self.milestones[index];
-        m.status = MilestoneStatus::Completed;
-        m.completed_at = Some(now);
-        m.completed_by = Some(actor.to_owned());
-        m.note = input.note.clone();
-        let (milestone_key, position) = (m.key.clone(), m.position);
-        if input.installation_date.is_some() {
-            self.installation_date = input.installation_date;
-        }
-        self.version = version;
-        self.updated_at = now;
-
-        let mut rec = Recorder::new(&self.id, version, now, actor);
-        rec.history(
-            "milestone.completed",
-            milestone_key.as_str(),
-            Some(json!({ "status": "pending" })),
-            Some(json!({ "status": "completed", "note": input.note, "installation_date": input.installation_date })),
-        );
-        rec.event(DomainEvent::MilestoneCompleted(events::MilestoneCompleted {
-            account_id: self.account.id.clone(),
-            milestone_key: milestone_key.to_string(),
-            position,
-            completed_at: now,
-            completed_by: actor.to_owned(),
-            next_milestone: self.next_milestone().map(|m| m.key.to_string()),
-        }));
-        if let Some(template) = mail {
-            rec.mail(
-                template,
-                &self.technical_contact.email,
-                self.account.language,
-                self.mail_context(),
-            );
-        }
-        let mut change = rec.change;
-        change.milestones.push(milestone_key);
-        Ok(Some(change))
+        Ok(Some(index))
     }
 
     /// Undoes the last completion, before go-live, with a reason for the record.
@@ -464,7 +440,12 @@ impl Project {
         }
         let version = self.version + 1;
         let m = &mut self.milestones[index];
-        let before = json!({ "status": "completed", "completed_at": m.completed_at, "completed_by": m.completed_by, "note": m.note });
+        let before = json!({
+            "status": "completed",
+            "completed_at": m.completed_at,
+            "completed_by": m.completed_by,
+            "note": m.note,
+        });
         m.status = MilestoneStatus::Pending;
         m.completed_at = None;
         m.completed_by = None;
@@ -510,6 +491,35 @@ impl Project {
             "go_live_date": self.go_live_date,
         })
     }
+}
+
+/// The milestones of a new project: the template's, in order, pending.
+fn milestones_of(template: &Template) -> Vec<Milestone> {
+    let milestone = |(m, position): (&MilestoneTemplate, u16)| Milestone {
+        key: m.key.clone(),
+        position,
+        name: m.name.clone(),
+        customer_mail: m.customer_mail,
+        activation: m.activation,
+        expected_days: m.expected_days,
+        status: MilestoneStatus::Pending,
+        completed_at: None,
+        completed_by: None,
+        note: None,
+    };
+    template.milestones.iter().zip(1u16..).map(milestone).collect()
+}
+
+/// The default tasks of the template, assigned to the deal's owner, due
+/// their offset after today.
+fn default_tasks(template: &Template, owner: &str, now: DateTime<Utc>) -> Vec<Task> {
+    let today = now.date_naive();
+    let task = |(i, (m, t)): (usize, (&MilestoneTemplate, &TaskTemplate))| {
+        let due = today.checked_add_days(Days::new(t.due_offset_days.into())).unwrap_or(today);
+        Task::new(TaskId::derived(1, i), m.key.clone(), &t.title, None, owner, due, now)
+    };
+    let all = template.milestones.iter().flat_map(|m| m.default_tasks.iter().map(move |t| (m, t)));
+    all.enumerate().map(task).collect()
 }
 
 #[cfg(test)]

@@ -71,66 +71,48 @@ pub struct TemplateRef {
     pub version: u32,
 }
 
+/// A milestone of the default template: key, names (fr, en), customer
+/// mail, expected days.
+type DefaultMilestone = (&'static str, &'static str, &'static str, Option<CustomerMail>, u16);
+
+/// The product's milestones (DESIGN.md §1.2), in order.
+const DEFAULT_MILESTONES: [DefaultMilestone; 6] = [
+    (
+        MilestoneKey::ORDER_CONFIRMED,
+        "Commande confirmée",
+        "Order confirmed",
+        Some(CustomerMail::OrderConfirmed),
+        2,
+    ),
+    (MilestoneKey::EQUIPMENT_ORDERED, "Équipement commandé", "Equipment ordered", None, 5),
+    (
+        MilestoneKey::DELIVERY_CONFIRMED,
+        "Livraison confirmée",
+        "Delivery confirmed",
+        Some(CustomerMail::DeliveryConfirmed),
+        15,
+    ),
+    (MilestoneKey::INSTALLATION_DONE, "Installation terminée", "Installation done", None, 7),
+    (MilestoneKey::CUSTOMER_ACCEPTANCE, "Acceptation client", "Customer acceptance", None, 5),
+    (MilestoneKey::GO_LIVE, "Mise en service", "Go-live", Some(CustomerMail::GoLive), 2),
+];
+
 impl Template {
     /// The seed's six milestones, used by every service type without a stored template.
     pub fn default_for(service_type: &str) -> Self {
-        let m = |key: &str, fr: &str, en: &str, mail: Option<CustomerMail>, days: u16| {
-            MilestoneTemplate {
+        let milestone =
+            |&(key, fr, en, customer_mail, expected_days): &DefaultMilestone| MilestoneTemplate {
                 key: MilestoneKey::from_raw(key),
                 name: Names { fr: fr.into(), en: en.into() },
-                customer_mail: mail,
+                customer_mail,
                 activation: key == MilestoneKey::GO_LIVE,
-                expected_days: days,
+                expected_days,
                 default_tasks: Vec::new(),
-            }
-        };
+            };
         Self {
             service_type: service_type.to_owned(),
             version: DEFAULT_VERSION,
-            milestones: vec![
-                m(
-                    MilestoneKey::ORDER_CONFIRMED,
-                    "Commande confirmée",
-                    "Order confirmed",
-                    Some(CustomerMail::OrderConfirmed),
-                    2,
-                ),
-                m(
-                    MilestoneKey::EQUIPMENT_ORDERED,
-                    "Équipement commandé",
-                    "Equipment ordered",
-                    None,
-                    5,
-                ),
-                m(
-                    MilestoneKey::DELIVERY_CONFIRMED,
-                    "Livraison confirmée",
-                    "Delivery confirmed",
-                    Some(CustomerMail::DeliveryConfirmed),
-                    15,
-                ),
-                m(
-                    MilestoneKey::INSTALLATION_DONE,
-                    "Installation terminée",
-                    "Installation done",
-                    None,
-                    7,
-                ),
-                m(
-                    MilestoneKey::CUSTOMER_ACCEPTANCE,
-                    "Acceptation client",
-                    "Customer acceptance",
-                    None,
-                    5,
-                ),
-                m(
-                    MilestoneKey::GO_LIVE,
-                    "Mise en service",
-                    "Go-live",
-                    Some(CustomerMail::GoLive),
-                    2,
-                ),
-            ],
+            milestones: DEFAULT_MILESTONES.iter().map(milestone).collect(),
             updated_at: None,
             updated_by: None,
         }

@@ -56,7 +56,10 @@ impl Errors {
         if !is_identifier(value) {
             self.add(
                 field,
-                format!("must be 1 to {MAX_ID} characters among letters, digits and . _ : / -, starting with a letter or digit"),
+                format!(
+                    "must be 1 to {MAX_ID} characters among letters, digits and . _ : / -, \
+                     starting with a letter or digit"
+                ),
             );
         }
     }

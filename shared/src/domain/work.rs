@@ -132,67 +132,25 @@ impl Project {
             .iter()
             .position(|t| t.id.as_str() == id)
             .ok_or_else(|| TaskError::UnknownTask(TaskId::from_raw(id)))?;
-        let milestone_key = self.tasks[index].milestone_key.clone();
+        let current = &self.tasks[index];
+        let milestone_key = current.milestone_key.clone();
         let milestone_open =
             self.milestone(milestone_key.as_str()).is_some_and(|m| !m.is_completed());
-
-        let mut e = Errors::new();
-        if let Some(assignee) = &patch.assignee {
-            e.email("assignee", assignee);
-        }
-        if let Some(due) = patch.due_date {
-            check_due_date(&mut e, "due_date", due, self);
-        }
-        e.optional_text("blocked_reason", patch.blocked_reason.as_deref(), MAX_TEXT);
-        let target = patch.status.unwrap_or(self.tasks[index].status);
-        if patch.blocked_reason.is_some() && target != TaskStatus::Blocked {
-            e.add("blocked_reason", "applies only to a blocked task");
-        }
-        if patch == TaskPatch::default() {
-            e.add("", "give at least one of status, blocked_reason, assignee, due_date");
-        }
-        e.into_result().map_err(TaskError::Invalid)?;
-
+        self.check_patch(current, &patch)?;
+        let target = patch.status.unwrap_or(current.status);
         // Only `done → in_progress` has a rule of its own about a closed
         // milestone; any other change to a frozen task is refused here.
-        let reopening_done =
-            self.tasks[index].status == TaskStatus::Done && target == TaskStatus::InProgress;
+        let reopening_done = current.status == TaskStatus::Done && target == TaskStatus::InProgress;
         if !milestone_open && !reopening_done {
             return Err(TaskError::MilestoneCompleted(milestone_key));
         }
-
-        let mut task = self.tasks[index].clone();
-        let was_blocked = task.status == TaskStatus::Blocked;
-        let mut changed = false;
-        if patch.status.is_some() || patch.blocked_reason.is_some() {
-            changed |=
-                task.transition(target, patch.blocked_reason.as_deref(), milestone_open, now)?;
-        }
-        if let Some(assignee) = patch.assignee.map(|a| a.trim().to_ascii_lowercase())
-            && assignee != task.assignee
-        {
-            task.assignee = assignee;
-            changed = true;
-        }
-        if let Some(due) = patch.due_date
-            && due != task.due_date
-        {
-            task.due_date = due;
-            // A new due date moves an escalation that has not happened yet.
-            task.schedule_escalation(&EscalationPolicy::STANDARD);
-            changed = true;
-        }
-        if !changed {
-            return Ok(None);
-        }
-        task.updated_at = now;
+        let Some(task) = patched(current, patch, milestone_open, now)? else { return Ok(None) };
 
         let version = self.version + 1;
-        let before = &self.tasks[index];
-        let (old, new) = diff(before, &task);
+        let (old, new) = diff(current, &task);
         let mut rec = Recorder::new(&self.id, version, now, actor);
         rec.history("task.updated", id, Some(old), Some(new));
-        if task.status == TaskStatus::Blocked && !was_blocked {
+        if task.status == TaskStatus::Blocked && current.status != TaskStatus::Blocked {
             rec.event(DomainEvent::TaskBlocked(events::TaskBlocked {
                 account_id: self.account.id.clone(),
                 task_id: task.id.clone(),
@@ -206,6 +164,26 @@ impl Project {
         }
         let change = rec.finish();
         Ok(Some(self.replace_task(index, task, version, now, change)))
+    }
+
+    /// The field rules of a patch of `task`, every error at once.
+    fn check_patch(&self, task: &Task, patch: &TaskPatch) -> Result<(), TaskError> {
+        let mut e = Errors::new();
+        if let Some(assignee) = &patch.assignee {
+            e.email("assignee", assignee);
+        }
+        if let Some(due) = patch.due_date {
+            check_due_date(&mut e, "due_date", due, self);
+        }
+        e.optional_text("blocked_reason", patch.blocked_reason.as_deref(), MAX_TEXT);
+        let target = patch.status.unwrap_or(task.status);
+        if patch.blocked_reason.is_some() && target != TaskStatus::Blocked {
+            e.add("blocked_reason", "applies only to a blocked task");
+        }
+        if *patch == TaskPatch::default() {
+            e.add("", "give at least one of status, blocked_reason, assignee, due_date");
+        }
+        e.into_result().map_err(TaskError::Invalid)
     }
 
     /// Stores a changed task as part of the project's new `version`; the
@@ -224,6 +202,37 @@ impl Project {
         self.updated_at = now;
         change
     }
+}
+
+/// `task` with `patch` applied, or `None` when nothing changes.
+fn patched(
+    task: &Task,
+    patch: TaskPatch,
+    milestone_open: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Task>, TaskError> {
+    let mut task = task.clone();
+    let mut changed = false;
+    if patch.status.is_some() || patch.blocked_reason.is_some() {
+        let target = patch.status.unwrap_or(task.status);
+        changed |= task.transition(target, patch.blocked_reason.as_deref(), milestone_open, now)?;
+    }
+    if let Some(assignee) = patch.assignee.map(|a| a.trim().to_ascii_lowercase())
+        && assignee != task.assignee
+    {
+        task.assignee = assignee;
+        changed = true;
+    }
+    if let Some(due) = patch.due_date
+        && due != task.due_date
+    {
+        task.due_date = due;
+        // A new due date moves an escalation that has not happened yet.
+        task.schedule_escalation(&EscalationPolicy::STANDARD);
+        changed = true;
+    }
+    task.updated_at = now;
+    Ok(changed.then_some(task))
 }
 
 /// The fields that differ between two versions of a task, before and after.

@@ -28,7 +28,11 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
     params(("project_id" = String, Path)),
     request_body(content = Activation, content_type = "application/json"),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "The live project", body = body::Project), Conflicts, StaffProblems)
+    responses(
+        (status = 200, description = "The live project", body = body::Project),
+        Conflicts,
+        StaffProblems,
+    )
 )]
 pub(crate) async fn activate(
     State(state): State<StaffState>,

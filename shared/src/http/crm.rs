@@ -65,7 +65,8 @@ pub(crate) async fn deal_won(
     let deal_id = deal.deal_id.clone();
     match state.intake.receive(deal).await.map_err(|e| intake_problem(&deal_id, e))? {
         IntakeOutcome::Created(accepted) => {
-            tracing::info!(%deal_id, projects = accepted.projects.len(), "deal received, projects created");
+            let projects = accepted.projects.len();
+            tracing::info!(%deal_id, projects, "deal received, projects created");
             Ok((StatusCode::CREATED, Json(DealAccepted::from(&accepted))).into_response())
         }
         IntakeOutcome::Replayed(accepted) => {

@@ -29,7 +29,11 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
     params(("project_id" = String, Path), ("milestone_key" = String, Path)),
     request_body(content = Option<CompleteBody>, content_type = "application/json"),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "The project", body = body::Project), Conflicts, StaffProblems)
+    responses(
+        (status = 200, description = "The project", body = body::Project),
+        Conflicts,
+        StaffProblems,
+    )
 )]
 pub(crate) async fn complete(
     State(state): State<StaffState>,
@@ -38,7 +42,8 @@ pub(crate) async fn complete(
     OptionalJson(input): OptionalJson<CompleteBody>,
 ) -> Result<Json<body::Project>, Problem> {
     let project = state.commands.complete_milestone(&id, &key, input.into_input()?, &staff).await?;
-    tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone completed");
+    let version = project.version;
+    tracing::info!(project_id = %id, milestone = key, version, "milestone completed");
     Ok(Json((&project).into()))
 }
 
@@ -50,7 +55,11 @@ pub(crate) async fn complete(
     params(("project_id" = String, Path), ("milestone_key" = String, Path)),
     request_body(content = ReopenBody, content_type = "application/json"),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "The project", body = body::Project), Conflicts, StaffProblems)
+    responses(
+        (status = 200, description = "The project", body = body::Project),
+        Conflicts,
+        StaffProblems,
+    )
 )]
 pub(crate) async fn reopen(
     State(state): State<StaffState>,
@@ -59,6 +68,7 @@ pub(crate) async fn reopen(
     JsonBody(input): JsonBody<ReopenBody>,
 ) -> Result<Json<body::Project>, Problem> {
     let project = state.commands.reopen_milestone(&id, &key, &input.into_reason()?, &staff).await?;
-    tracing::info!(project_id = %id, milestone = key, version = project.version, "milestone reopened");
+    let version = project.version;
+    tracing::info!(project_id = %id, milestone = key, version, "milestone reopened");
     Ok(Json((&project).into()))
 }

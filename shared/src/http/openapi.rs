@@ -77,7 +77,8 @@ pub enum CrmProblems {
     MalformedJson(Problem),
     #[response(
         status = 401,
-        description = "The X-Signature header is missing, malformed, stale (over 300 s) or does not match",
+        description = "The X-Signature header is missing, malformed, stale (over 300 s) \
+            or does not match",
         content_type = "application/problem+json"
     )]
     InvalidSignature(Problem),
@@ -146,7 +147,8 @@ impl Modify for Security {
             "crm_signature",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Signature",
-                "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")> (several v1 while rotating)",
+                "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")> \
+                 (several v1 while rotating)",
             ))),
         );
     }
@@ -157,7 +159,8 @@ impl Modify for Security {
     info(
         title = "BlueRockTEL Deployments",
         version = "1.0.0",
-        description = "Won deals become installation projects: milestones, tasks, customer mail, go-live. Errors are application/problem+json with a stable `type`."
+        description = "Won deals become installation projects: milestones, tasks, \
+            customer mail, go-live. Errors are application/problem+json with a stable `type`."
     ),
     paths(
         super::crm::deal_won,

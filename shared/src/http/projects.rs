@@ -32,7 +32,9 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
     get,
     path = "/v1/openapi.json",
     tag = "projects",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
+    responses(
+        (status = 200, description = "The OpenAPI document", content_type = "application/json"),
+    )
 )]
 pub(crate) async fn openapi_json() -> Response {
     static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -57,7 +59,10 @@ pub(crate) struct ProjectsQuery {
     tag = "projects",
     params(ProjectsQuery),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "A page of projects", body = Page<body::ProjectOverview>), StaffProblems)
+    responses(
+        (status = 200, description = "A page of projects", body = Page<body::ProjectOverview>),
+        StaffProblems,
+    )
 )]
 pub(crate) async fn list_projects(
     State(state): State<StaffState>,
@@ -111,7 +116,10 @@ pub(crate) struct TasksQuery {
     tag = "tasks",
     params(TasksQuery),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "A page of tasks", body = Page<body::AssignedTask>), StaffProblems)
+    responses(
+        (status = 200, description = "A page of tasks", body = Page<body::AssignedTask>),
+        StaffProblems,
+    )
 )]
 pub(crate) async fn list_tasks(
     State(state): State<StaffState>,

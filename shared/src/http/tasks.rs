@@ -70,6 +70,7 @@ pub(crate) async fn change(
     JsonBody(patch): JsonBody<TaskPatch>,
 ) -> Result<Json<body::Task>, Problem> {
     let task = state.commands.change_task(&id, task.as_str(), patch.into(), &staff).await?;
-    tracing::info!(project_id = %id, task_id = %task.id, status = task.status.as_str(), "task changed");
+    let status = task.status.as_str();
+    tracing::info!(project_id = %id, task_id = %task.id, status, "task changed");
     Ok(Json((&task).into()))
 }

@@ -48,7 +48,11 @@ pub(crate) async fn read(
     params(("service_type" = String, Path)),
     request_body(content = TemplateInput, content_type = "application/json"),
     security(("staff_jwt" = [])),
-    responses((status = 200, description = "The saved template", body = body::Template), Conflicts, StaffProblems)
+    responses(
+        (status = 200, description = "The saved template", body = body::Template),
+        Conflicts,
+        StaffProblems,
+    )
 )]
 pub(crate) async fn replace(
     State(templates): State<Arc<Templates>>,

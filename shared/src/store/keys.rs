@@ -26,7 +26,7 @@
 //! | `projects_by_account` | project headers | `ACCOUNT#<account id>` | `<created_at>#<id>` |
 //! | `tasks_by_assignee` | tasks | `ASSIGNEE#<email>` | `<due date>#<project id>#<task id>` |
 //! | `tasks_by_status` | tasks | `TASKS#<status>` | `<due date>#<project id>#<task id>` |
-//! | `escalation_due` | blocked tasks with an escalation ahead | `ESCALATION` | `<next escalation at>#<project id>#<task id>` |
+//! | `escalation_due` | blocked, to escalate | `ESCALATION` | `<next at>#<project id>#<task id>` |
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 

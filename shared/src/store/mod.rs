@@ -13,6 +13,7 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod keys;
+#[cfg(any(feature = "dynamodb", feature = "sqlite"))]
 mod records;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

@@ -28,7 +28,8 @@ impl DynamoStore {
                 Update::builder()
                     .update_expression(
                         "SET #e = :e, #id = :id, #name = :name, \
-                         #status = if_not_exists(#status, :onboarding), #first = if_not_exists(#first, :at)",
+                         #status = if_not_exists(#status, :onboarding), \
+                         #first = if_not_exists(#first, :at)",
                     )
                     .expression_attribute_values(":name", s(name.as_str()))
                     .expression_attribute_values(":onboarding", s(AccountStatus::ONBOARDING))
@@ -39,8 +40,9 @@ impl DynamoStore {
                 Role::AccountActivation,
                 Update::builder()
                     .update_expression(
-                        "SET #e = :e, #id = :id, #name = if_not_exists(#name, :id), #status = :active, \
-                         #first = if_not_exists(#first, :at), #activated = :at, #by = :project",
+                        "SET #e = :e, #id = :id, #name = if_not_exists(#name, :id), \
+                         #status = :active, #first = if_not_exists(#first, :at), \
+                         #activated = :at, #by = :project",
                     )
                     .condition_expression("attribute_not_exists(#pk) OR #status = :onboarding")
                     .expression_attribute_names("#pk", PK)

@@ -23,7 +23,9 @@ mirror_enum! {
 mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    pub(crate) enum CustomerMail mirrors dm::CustomerMail { OrderConfirmed, DeliveryConfirmed, GoLive }
+    pub(crate) enum CustomerMail mirrors dm::CustomerMail {
+        OrderConfirmed, DeliveryConfirmed, GoLive
+    }
 }
 
 mirror_enum! {

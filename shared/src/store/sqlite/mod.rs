@@ -39,14 +39,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX projects_by_status ON projects (status, created_at, id);
     CREATE INDEX projects_by_account ON projects (account_id, created_at, id);
     CREATE TABLE milestones (
-        project_id TEXT NOT NULL REFERENCES projects (id), position INTEGER NOT NULL, body TEXT NOT NULL,
-        PRIMARY KEY (project_id, position));
+        project_id TEXT NOT NULL REFERENCES projects (id), position INTEGER NOT NULL,
+        body TEXT NOT NULL, PRIMARY KEY (project_id, position));
     CREATE TABLE tasks (
         project_id TEXT NOT NULL REFERENCES projects (id), id TEXT NOT NULL, assignee TEXT NOT NULL,
         status TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (project_id, id));
     CREATE TABLE history (
-        project_id TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
-        PRIMARY KEY (project_id, version, seq));
+        project_id TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL,
+        body TEXT NOT NULL, PRIMARY KEY (project_id, version, seq));
     CREATE TABLE outbox (
         id TEXT PRIMARY KEY, project_id TEXT NOT NULL, pending_key TEXT NOT NULL,
         delivered_at TEXT, body TEXT NOT NULL);
@@ -70,7 +70,8 @@ const MIGRATIONS: &[&str] = &[
     ",
     "
     CREATE TABLE templates (
-        service_type TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (service_type, version));
+        service_type TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (service_type, version));
     ",
     "
     ALTER TABLE tasks ADD COLUMN next_escalation_at TEXT;

@@ -17,7 +17,8 @@ impl Outbox for SqliteStore {
         self.run(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT id, body FROM outbox WHERE delivered_at IS NULL ORDER BY pending_key LIMIT ?1",
+                    "SELECT id, body FROM outbox
+                     WHERE delivered_at IS NULL ORDER BY pending_key LIMIT ?1",
                 )
                 .map_err(unavailable)?;
             let rows = stmt
@@ -46,15 +47,19 @@ impl Outbox for SqliteStore {
         self.run(move |conn| {
             let claimed = conn
                 .execute(
-                    "UPDATE outbox SET delivery = 'claimed', claimed_until = ?2, attempts = attempts + 1
-                     WHERE id = ?1 AND (delivery = 'pending' OR (delivery = 'claimed' AND claimed_until < ?3))",
+                    "UPDATE outbox
+                     SET delivery = 'claimed', claimed_until = ?2, attempts = attempts + 1
+                     WHERE id = ?1
+                       AND (delivery = 'pending' OR (delivery = 'claimed' AND claimed_until < ?3))",
                     params![id, until, now.timestamp_millis()],
                 )
                 .map_err(unavailable)?;
             let row: Option<(String, u32, String)> = conn
-                .query_row("SELECT delivery, attempts, body FROM outbox WHERE id = ?1", [&id], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })
+                .query_row(
+                    "SELECT delivery, attempts, body FROM outbox WHERE id = ?1",
+                    [&id],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
                 .optional()
                 .map_err(unavailable)?;
             Ok(match row {
@@ -117,7 +122,8 @@ impl SqliteStore {
         let id = id.to_string();
         self.run(move |conn| {
             let sql = format!(
-                "UPDATE outbox SET {assignments} WHERE id = ?1 AND delivery = 'claimed' AND claimed_until = ?2"
+                "UPDATE outbox SET {assignments}
+                 WHERE id = ?1 AND delivery = 'claimed' AND claimed_until = ?2"
             );
             let updated = match fourth {
                 Some(fourth) => conn.execute(&sql, params![id, lease.0, third, fourth]),
@@ -135,7 +141,8 @@ pub(super) fn write_entry(tx: &Transaction<'_>, entry: &OutboxEntry) -> Result<(
     let id = entry.id.as_str();
     let inserted = tx
         .execute(
-            "INSERT OR IGNORE INTO outbox (id, project_id, pending_key, body) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR IGNORE INTO outbox (id, project_id, pending_key, body)
+             VALUES (?1, ?2, ?3, ?4)",
             params![
                 id,
                 entry.project_id.as_str(),

@@ -132,7 +132,8 @@ fn write_header(tx: &Transaction<'_>, write: &ProjectWrite) -> Result<(), Commit
             params![id, version, status, p.account.id, sortable(p.created_at), header],
         ),
         Guard::Version(expected) => tx.execute(
-            "UPDATE projects SET version = ?2, status = ?3, header = ?4 WHERE id = ?1 AND version = ?5",
+            "UPDATE projects SET version = ?2, status = ?3, header = ?4
+             WHERE id = ?1 AND version = ?5",
             params![id, version, status, header, sql_int(expected)],
         ),
     }

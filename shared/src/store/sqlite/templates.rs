@@ -20,7 +20,8 @@ impl TemplateStore for SqliteStore {
                 if templates.iter().any(|known| known.service_type == t) {
                     continue;
                 }
-                let sql = "SELECT body FROM templates WHERE service_type = ?1 ORDER BY version DESC LIMIT 1";
+                let sql = "SELECT body FROM templates WHERE service_type = ?1
+                           ORDER BY version DESC LIMIT 1";
                 if let Some(body) = strings(conn, sql, &t)?.first() {
                     templates.push(parse::<records::Template, _>(&t, body)?);
                 }
