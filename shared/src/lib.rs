@@ -4,18 +4,21 @@
 //! Layout, from the inside out:
 //!
 //! - [`domain`]: the pure model (project, milestones, tasks, templates,
-//!   intake) and its rules. No I/O; time is an argument.
+//!   intake) and its rules. No I/O, no HTTP or storage shapes; time is an
+//!   argument.
 //! - [`ports`]: the traits through which use cases reach the outside world,
 //!   one per concern (projects, intake records, accounts, templates, the
 //!   outbox, listings, the escalation schedule; mail, events, secrets, time).
 //! - [`app`]: one application service per use case. Each loads what it
 //!   needs, applies a domain change and commits state and outbox together.
-//! - [`store`]: the store adapters (DynamoDB single-table, embedded SQLite)
-//!   and, in [`store::keys`], every key format of the table.
+//! - [`store`]: the store adapters (DynamoDB single-table, embedded SQLite),
+//!   one file per port; the typed records they store (`store/records`); and,
+//!   in [`store::keys`], every key format of the table.
 //! - [`delivery`]: the mail and event adapters (SES v2, EventBridge, local
 //!   files) that the dispatcher sends outbox entries through.
-//! - [`http`]: axum routers. The same router serves a Lambda (through
-//!   `lambda_http`) and the local runner; errors are `application/problem+json`.
+//! - [`http`]: the edge: request and response bodies with their OpenAPI
+//!   schemas, extractors, problem documents, and the axum routers. The same
+//!   router serves a Lambda (through `lambda_http`) and the local runner.
 //! - [`mail`]: customer mail templates (`templates/mail/`), rendered per
 //!   language and composed as multipart messages.
 //! - [`retry`]: the one retry policy (jittered, bounded by attempts and time).

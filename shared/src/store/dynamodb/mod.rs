@@ -8,7 +8,7 @@
 //! - `intake`, `accounts`, `templates`, `outbox`, `listings`,
 //!   `escalations`: the other ports; `table`: the table as the IaC declares it.
 //!
-//! Every item is a typed record of [`super::records`] under the keys of
+//! Every item is a typed record of `store::records` under the keys of
 //! [`super::keys`]. The table never sees a Scan.
 
 mod accounts;

@@ -7,7 +7,7 @@
 //! TransactWriteItems, secondary indexes serve the listing queries without
 //! hand-kept index tables, and anyone can open `.local/deployments.db` with
 //! the `sqlite3` shell to see what the bundle did. Rows keep the columns
-//! that queries need and the typed record of [`super::records`] as JSON.
+//! that queries need and the typed record of `store::records` as JSON.
 //!
 //! One connection behind a mutex serialises writers, which is all a local
 //! runner needs; calls run on tokio's blocking pool.
