@@ -4,13 +4,10 @@
 //! event emitted here is checked against its schema in `events/schemas/`.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use integration_tests::contracts::assert_valid;
-use integration_tests::{
-    Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
-};
+use integration_tests::fixtures::{Bundle, MANAGER as PM, TECH, live_at, project};
+use integration_tests::{Reply, send, staff_request, token};
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
 use shared::domain::ProjectId;
 use shared::domain::account::AccountStatus;
 use shared::domain::outbox::OutboxMessage;
@@ -18,26 +15,12 @@ use shared::ports::Clock;
 use shared::store::Store;
 use std::sync::Arc;
 
-const PM: &str = "sophie.durand@bluerocktel.fr";
-
-fn t0() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
-
-/// When the projects go live (the clock of these tests).
-fn live_at() -> DateTime<Utc> {
-    "2027-01-11T16:00:00Z".parse().unwrap()
-}
-
+/// The sample deal received, the clock at [`live_at`].
 struct Fixture {
-    store: Arc<dyn Store>,
-    clock: Arc<ManualClock>,
-    app: axum::Router,
+    bundle: Bundle,
 }
 
-fn project(line: &str) -> ProjectId {
-    ProjectId::for_deal_line("D-2026-0042", line)
-}
+integration_tests::on_bundle!(Fixture);
 
 fn summary(line: &str) -> Value {
     json!({
@@ -55,18 +38,20 @@ fn summary(line: &str) -> Value {
 
 impl Fixture {
     async fn new(store: Arc<dyn Store>) -> Self {
-        let clock = Arc::new(ManualClock::new(t0()));
-        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        assert_eq!(
-            send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status,
-            StatusCode::CREATED
-        );
-        clock.set(live_at());
-        Self { store, clock, app }
+        let bundle = Bundle::with_sample_deal(store).await;
+        bundle.clock.set(live_at());
+        Self { bundle }
     }
 
-    async fn call(&self, method: &str, path: &str, role: &str, body: Option<Value>) -> Reply {
-        send(&self.app, staff_request(method, path, Some(&token(PM, &[role])), body)).await
+    /// A request of the project manager with `role`.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        role: &'static str,
+        body: Option<Value>,
+    ) -> Reply {
+        self.bundle.call(method, path, Some((PM, role)), body).await
     }
 
     async fn complete(&self, line: &str, key: &str) -> Reply {
@@ -119,21 +104,12 @@ impl Fixture {
 
     async fn mails(&self, template: &str) -> usize {
         let entries = self.store.pending_outbox(10_000).await.unwrap();
-        entries
-            .iter()
-            .filter(|e| matches!(&e.message, OutboxMessage::Mail { template: t, .. } if t.slug() == template))
-            .count()
+        let slug = |m: &OutboxMessage| match m {
+            OutboxMessage::Mail { template, .. } => Some(template.slug()),
+            OutboxMessage::Event { .. } => None,
+        };
+        entries.iter().filter(|e| slug(&e.message) == Some(template)).count()
     }
-}
-
-fn problem_type(reply: &Reply) -> String {
-    reply.json()["type"]
-        .as_str()
-        .unwrap_or_default()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 mod cases {
@@ -178,8 +154,10 @@ mod cases {
         let again = f.activate("L1", summary("L1")).await;
         assert_eq!((again.status, again.json()["version"].as_u64()), (StatusCode::OK, version));
         assert_eq!(f.events(&["L1"]).await.len(), events.len());
+        a_live_project_is_final(&f).await;
+    }
 
-        // The project is final.
+    async fn a_live_project_is_final(f: &Fixture) {
         let reopen = f
             .call(
                 "POST",
@@ -189,7 +167,7 @@ mod cases {
             )
             .await;
         assert_eq!(
-            (reopen.status, problem_type(&reopen)),
+            (reopen.status, reopen.problem_type()),
             (StatusCode::CONFLICT, "project-live".into())
         );
         let task = json!({ "title": "After", "assignee": PM, "due_date": "2027-01-12" });
@@ -201,7 +179,7 @@ mod cases {
                 Some(task),
             )
             .await;
-        assert_eq!((add.status, problem_type(&add)), (StatusCode::CONFLICT, "project-live".into()));
+        assert_eq!((add.status, add.problem_type()), (StatusCode::CONFLICT, "project-live".into()));
         assert_eq!(
             f.complete("L1", "go_live").await.status,
             StatusCode::OK,
@@ -213,7 +191,7 @@ mod cases {
         f.complete("L1", "order_confirmed").await;
         let early = f.activate("L1", summary("L1")).await;
         assert_eq!(
-            (early.status, problem_type(&early)),
+            (early.status, early.problem_type()),
             (StatusCode::CONFLICT, "milestones-pending".into())
         );
         assert_eq!(early.json()["pending_milestones"][0], "equipment_ordered");
@@ -279,8 +257,8 @@ mod cases {
     }
 
     pub async fn every_event_of_a_project_s_life_matches_its_schema(f: Fixture) {
-        let tech = token("tech.one@bluerocktel.fr", &["technician"]);
-        let body = json!({ "title": "Survey", "assignee": "tech.one@bluerocktel.fr", "due_date": "2027-01-20" });
+        let tech = token(TECH, &["technician"]);
+        let body = json!({ "title": "Survey", "assignee": TECH, "due_date": "2027-01-20" });
         let added = f
             .call(
                 "POST",

@@ -5,11 +5,11 @@
 //!
 //! A renamed field anywhere between the domain and the wire fails here.
 
-use integration_tests::scenario::{t0, walk};
+use integration_tests::fixtures::Bundle;
+use integration_tests::scenario::walk;
 use integration_tests::snapshots::{indent_json, reply_text};
-use integration_tests::{bundle_app, dynamo_store, sqlite_store};
+use integration_tests::{dynamo_store, sqlite_store};
 use shared::app::{DispatchSettings, Dispatcher};
-use shared::clock::ManualClock;
 use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::mail::MailRenderer;
 use shared::ports::Clock;
@@ -54,9 +54,8 @@ async fn published_events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Strin
 }
 
 async fn contracts_hold(store: Arc<dyn Store>) {
-    let clock = Arc::new(ManualClock::new(t0()));
-    let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-    let walk = walk(&app, &clock).await;
+    let bundle = Bundle::new(store.clone());
+    let walk = walk(&bundle).await;
     for (name, mut reply) in walk.replies {
         without_cursor(&mut reply);
         insta::assert_snapshot!(name, reply_text(&reply));
@@ -67,7 +66,7 @@ async fn contracts_hold(store: Arc<dyn Store>) {
         .map(|(name, reply)| format!("## {name}\n{}", reply_text(reply)))
         .collect();
     insta::assert_snapshot!("problems", problems.join("\n\n"));
-    insta::assert_snapshot!("events", published_events(store, clock).await);
+    insta::assert_snapshot!("events", published_events(store, bundle.clock.clone()).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,7 +1,7 @@
 //! The store contract: the same cases run against every store adapter (all
 //! the storage ports), DynamoDB (on DynamoDB Local) and the embedded SQLite store.
 
-use chrono::{DateTime, Utc};
+use integration_tests::fixtures::t0;
 use shared::domain::intake::{self, IntakeRecord, IntakeState};
 use shared::domain::outbox::OutboxEntry;
 use shared::domain::project::ProjectStatus;
@@ -17,17 +17,13 @@ use shared::ports::{
 use shared::store::Store;
 use std::sync::Arc;
 
-fn now() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
-
 fn deal() -> DealWon {
     integration_tests::sample_deal_won()
 }
 
 /// The two projects of the sample deal and its intake record.
 fn planned() -> (IntakeRecord, Vec<(Project, Change)>) {
-    let plan = intake::plan(&deal(), Template::default_for, now());
+    let plan = intake::plan(&deal(), Template::default_for, t0());
     (plan.record, plan.projects)
 }
 
@@ -40,7 +36,7 @@ fn complete_next(project: &Project, note: &str) -> Commit {
     let mut p = project.clone();
     let key = p.next_milestone().unwrap().key.to_string();
     let input = CompleteMilestone { note: Some(note.into()), installation_date: None };
-    let change = p.complete_milestone(&key, input, "pm@bluerocktel.fr", now()).unwrap().unwrap();
+    let change = p.complete_milestone(&key, input, "pm@bluerocktel.fr", t0()).unwrap().unwrap();
     Commit {
         project: Some(ProjectWrite { guard: Guard::Version(project.version), project: p, change }),
         intake: None,
@@ -67,7 +63,7 @@ fn other_project(minutes: i64) -> (Project, Change) {
         &deal,
         &line,
         &Template::default_for(&line.service_type),
-        now() + chrono::Duration::minutes(minutes),
+        t0() + chrono::Duration::minutes(minutes),
     )
 }
 
@@ -80,11 +76,11 @@ fn with_tasks(
         let new = NewTask {
             title: format!("for {assignee}"),
             assignee: (*assignee).into(),
-            due_date: (now() + chrono::Duration::days(*days)).date_naive(),
+            due_date: (t0() + chrono::Duration::days(*days)).date_naive(),
             description: None,
         };
         let (_, added) =
-            project.add_task("order_confirmed", new, "pm@bluerocktel.fr", now()).unwrap();
+            project.add_task("order_confirmed", new, "pm@bluerocktel.fr", t0()).unwrap();
         change.tasks.extend(added.tasks);
     }
     project.version = 1;
@@ -252,7 +248,7 @@ mod cases {
         let (_, projects) = planned();
         let mut ids = Vec::new();
         for (i, (project, mut change)) in projects.into_iter().enumerate() {
-            change.outbox[0].created_at = now() + chrono::Duration::seconds(10 - i as i64);
+            change.outbox[0].created_at = t0() + chrono::Duration::seconds(10 - i as i64);
             ids.push(change.outbox[0].id.clone());
             store.commit(create((project, change))).await.unwrap();
         }
@@ -268,19 +264,19 @@ mod cases {
         let entry = change.outbox[0].clone();
         store.commit(create((project, change))).await.unwrap();
         let lease = chrono::Duration::seconds(60);
-        let Claim::Claimed(first) = store.claim_outbox(&entry.id, now(), lease).await.unwrap()
+        let Claim::Claimed(first) = store.claim_outbox(&entry.id, t0(), lease).await.unwrap()
         else {
             panic!("claimable")
         };
         assert_eq!((first.entry.clone(), first.attempts), (entry.clone(), 1));
         assert_eq!(
             store
-                .claim_outbox(&entry.id, now() + chrono::Duration::seconds(30), lease)
+                .claim_outbox(&entry.id, t0() + chrono::Duration::seconds(30), lease)
                 .await
                 .unwrap(),
             Claim::Busy
         );
-        let later = now() + chrono::Duration::seconds(61);
+        let later = t0() + chrono::Duration::seconds(61);
         let Claim::Claimed(second) = store.claim_outbox(&entry.id, later, lease).await.unwrap()
         else {
             panic!("an ended lease is taken over")
@@ -301,7 +297,7 @@ mod cases {
             "a sent entry leaves the pending list"
         );
         let unknown = OutboxId::from_raw("no-such-entry");
-        assert_eq!(store.claim_outbox(&unknown, now(), lease).await.unwrap(), Claim::Missing);
+        assert_eq!(store.claim_outbox(&unknown, t0(), lease).await.unwrap(), Claim::Missing);
         assert!(!store.mark_sent(&unknown, second.lease, later).await.unwrap());
     }
 
@@ -316,7 +312,7 @@ mod cases {
         let claim = |id| {
             let store = Arc::clone(&store);
             async move {
-                match store.claim_outbox(&id, now(), lease).await.unwrap() {
+                match store.claim_outbox(&id, t0(), lease).await.unwrap() {
                     Claim::Claimed(c) => c,
                     other => panic!("expected a claim, got {other:?}"),
                 }
@@ -334,16 +330,10 @@ mod cases {
 
         let doomed = claim(entries[1].clone()).await;
         assert!(
-            store
-                .mark_failed(&entries[1], doomed.lease, now(), "recipient rejected")
-                .await
-                .unwrap()
+            store.mark_failed(&entries[1], doomed.lease, t0(), "recipient rejected").await.unwrap()
         );
         assert_eq!(
-            store
-                .claim_outbox(&entries[1], now() + chrono::Duration::days(1), lease)
-                .await
-                .unwrap(),
+            store.claim_outbox(&entries[1], t0() + chrono::Duration::days(1), lease).await.unwrap(),
             Claim::Done
         );
         let pending: Vec<_> = all_pending(store.as_ref()).await.into_iter().map(|e| e.id).collect();
@@ -359,7 +349,7 @@ mod cases {
             .map(|_| {
                 let (store, id) = (Arc::clone(&store), id.clone());
                 tokio::spawn(async move {
-                    store.claim_outbox(&id, now(), chrono::Duration::seconds(60)).await.unwrap()
+                    store.claim_outbox(&id, t0(), chrono::Duration::seconds(60)).await.unwrap()
                 })
             })
             .collect();
@@ -399,36 +389,19 @@ mod cases {
         assert_eq!(second.items.len(), 1);
         assert!(second.items.iter().all(|p| !first.items.iter().any(|q| q.id == p.id)));
 
-        let count = |filter: ProjectFilter| {
+        let count = |status: Option<ProjectStatus>, account: Option<&str>| {
             let store = Arc::clone(&store);
+            let filter = ProjectFilter { status, account_id: account.map(str::to_owned) };
             async move {
-                store
-                    .list_projects(&filter, PageRequest { cursor: None, limit: 10 })
-                    .await
-                    .unwrap()
-                    .items
-                    .len()
+                let page = PageRequest { cursor: None, limit: 10 };
+                store.list_projects(&filter, page).await.unwrap().items.len()
             }
         };
-        let account = |id: &str| Some(id.to_owned());
-        assert_eq!(count(ProjectFilter { status: None, account_id: account("ACC-1001") }).await, 2);
-        assert_eq!(
-            count(ProjectFilter { status: Some(ProjectStatus::InProgress), account_id: None })
-                .await,
-            3
-        );
-        assert_eq!(
-            count(ProjectFilter { status: Some(ProjectStatus::Live), account_id: None }).await,
-            0
-        );
-        assert_eq!(
-            count(ProjectFilter {
-                status: Some(ProjectStatus::InProgress),
-                account_id: account("ACC-2002")
-            })
-            .await,
-            1
-        );
+        let (in_progress, live) = (Some(ProjectStatus::InProgress), Some(ProjectStatus::Live));
+        assert_eq!(count(None, Some("ACC-1001")).await, 2);
+        assert_eq!(count(in_progress, None).await, 3);
+        assert_eq!(count(live, None).await, 0);
+        assert_eq!(count(in_progress, Some("ACC-2002")).await, 1);
 
         let garbage = PageRequest { cursor: Some("not-a-cursor".into()), limit: 2 };
         assert!(matches!(store.list_projects(&all, garbage).await, Err(StoreError::InvalidCursor)));
@@ -453,8 +426,8 @@ mod cases {
         assert_eq!(
             due,
             [
-                (now() + chrono::Duration::days(3)).date_naive(),
-                (now() + chrono::Duration::days(5)).date_naive()
+                (t0() + chrono::Duration::days(3)).date_naive(),
+                (t0() + chrono::Duration::days(5)).date_naive()
             ]
         );
         let rest = store
@@ -462,7 +435,7 @@ mod cases {
             .await
             .unwrap();
         assert_eq!(rest.items.len(), 1);
-        assert_eq!(rest.items[0].task.due_date, (now() + chrono::Duration::days(9)).date_naive());
+        assert_eq!(rest.items[0].task.due_date, (t0() + chrono::Duration::days(9)).date_naive());
 
         let todo = store
             .list_tasks(

@@ -3,10 +3,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Utc};
+use integration_tests::fixtures::{project, t0};
 use integration_tests::{SECRET, crm_app, deal_request, edited_deal, sample_deal, send};
 use shared::clock::ManualClock;
-use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
 use shared::domain::intake::IntakeState;
 use shared::ports::Clock;
@@ -15,25 +14,18 @@ use std::sync::Arc;
 
 const PROBLEM: &str = "application/problem+json";
 
-fn now() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
-
 fn signed(body: Vec<u8>) -> Request<Body> {
-    deal_request(body, SECRET, now().timestamp())
+    deal_request(body, SECRET, t0().timestamp())
 }
 
-fn project(line: &str) -> ProjectId {
-    ProjectId::for_deal_line("D-2026-0042", line)
-}
-
+/// The CRM application exactly as the `deal-won` function wires it.
 struct Fixture {
     store: Arc<dyn Store>,
     app: axum::Router,
 }
 
 fn fixture(store: Arc<dyn Store>) -> Fixture {
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now()));
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     Fixture { app: crm_app(store.clone(), clock), store }
 }
 
@@ -107,8 +99,8 @@ mod cases {
     }
 
     pub async fn bad_signatures_and_stale_timestamps_are_401(f: Fixture) {
-        let wrong = deal_request(sample_deal(), "not-the-secret", now().timestamp());
-        let stale = deal_request(sample_deal(), SECRET, now().timestamp() - 301);
+        let wrong = deal_request(sample_deal(), "not-the-secret", t0().timestamp());
+        let stale = deal_request(sample_deal(), SECRET, t0().timestamp() - 301);
         let unsigned = Request::post("/v1/crm/deals/won")
             .header("content-type", "application/json")
             .body(Body::from(sample_deal()))
@@ -234,7 +226,7 @@ mod cases {
         use shared::ports::{Commit, Guard, IntakeWrite, ProjectWrite};
         // A delivery that stopped after its first transaction: claim + L1 only.
         let deal = integration_tests::sample_deal_won();
-        let mut plan = intake::plan(&deal, Template::default_for, now());
+        let mut plan = intake::plan(&deal, Template::default_for, t0());
         let (project_l1, change) = plan.projects.remove(0);
         let write = ProjectWrite { guard: Guard::Create, project: project_l1, change };
         f.store

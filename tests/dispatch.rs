@@ -3,61 +3,48 @@
 //! function's handler.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
+use integration_tests::fixtures::{Bundle, PM, project, t0};
 use integration_tests::moto::{EventSink, MailSink, outbox_stream_batch};
-use integration_tests::{
-    SECRET, bundle_app, deal_request, dynamo_store, sample_deal, send, staff_request, token,
-};
+use integration_tests::{deal_request, dynamo_store, send};
 use serde_json::{Value, json};
 use shared::app::{DispatchSettings, Dispatcher};
 use shared::clock::ManualClock;
 use shared::delivery::eventbridge::EventBridgePublisher;
 use shared::delivery::ses::SesMailer;
-use shared::domain::ProjectId;
 use shared::mail::MailRenderer;
 use shared::ports::{Clock, DeliveryError, EventPublisher, Mailer, OutgoingEvent, OutgoingMail};
 use shared::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-fn t0() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
-
 /// A project of the sample deal walked to `delivery_confirmed` on DynamoDB
 /// Local, with the cloud stand-ins of its delivery.
 struct World {
-    store: Arc<dyn Store>,
-    app: axum::Router,
+    bundle: Bundle,
     dynamo: (aws_sdk_dynamodb::Client, String),
     batch: Value,
     mails: MailSink,
     events: EventSink,
     sdk: aws_config::SdkConfig,
-    clock: Arc<ManualClock>,
 }
+
+integration_tests::on_bundle!(World);
 
 impl World {
     async fn new() -> Self {
         let dynamo = dynamo_store().await;
         let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
-        let store: Arc<dyn Store> = Arc::new(dynamo);
-        let clock = Arc::new(ManualClock::new(t0()));
-        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        assert_eq!(
-            send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status,
-            StatusCode::CREATED
-        );
-        let project = ProjectId::for_deal_line("D-2026-0042", "L1");
-        let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
+        let bundle = Bundle::with_sample_deal(Arc::new(dynamo)).await;
+        let delivery = json!({ "installation_date": "2026-12-10" });
         for (key, body) in [
             ("order_confirmed", None),
             ("equipment_ordered", None),
-            ("delivery_confirmed", Some(json!({ "installation_date": "2026-12-10" }))),
+            ("delivery_confirmed", Some(delivery)),
         ] {
-            let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+            let path = format!("/v1/projects/{}/milestones/{key}/complete", project("L1"));
             assert_eq!(
-                send(&app, staff_request("POST", &path, Some(&pm), body)).await.status,
+                bundle.call("POST", &path, Some(PM), body).await.status,
                 StatusCode::OK,
                 "{key}"
             );
@@ -65,17 +52,16 @@ impl World {
         let batch = outbox_stream_batch(&client, &table).await;
         let sdk = shared::aws::sdk_config().await;
         let (mails, events) = (MailSink::new(&sdk).await, EventSink::new(&sdk).await);
-        Self { store, app, dynamo: (client, table), batch, mails, events, sdk, clock }
+        Self { bundle, dynamo: (client, table), batch, mails, events, sdk }
     }
 
     /// Walks on to go-live; returns the stream's records since the walk.
     async fn go_live(&self) -> Value {
-        let project = ProjectId::for_deal_line("D-2026-0042", "L1");
-        let pm = token("sophie.durand@bluerocktel.fr", &["manager"]);
+        let p = format!("/v1/projects/{}", project("L1"));
         for key in ["installation_done", "customer_acceptance"] {
-            let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+            let path = format!("{p}/milestones/{key}/complete");
             assert_eq!(
-                send(&self.app, staff_request("POST", &path, Some(&pm), None)).await.status,
+                self.call("POST", &path, Some(PM), None).await.status,
                 StatusCode::OK,
                 "{key}"
             );
@@ -83,18 +69,11 @@ impl World {
         self.clock.set(t0() + Duration::days(52));
         let body = json!({
             "go_live_date": (t0() + Duration::days(52)).date_naive(),
-            "technical_summary": [{ "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29" }]
+            "technical_summary": [{
+                "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29"
+            }]
         });
-        let reply = send(
-            &self.app,
-            staff_request(
-                "POST",
-                &format!("/v1/projects/{project}/activate"),
-                Some(&pm),
-                Some(body),
-            ),
-        )
-        .await;
+        let reply = self.call("POST", &format!("{p}/activate"), Some(PM), Some(body)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         let mut all = outbox_stream_batch(&self.dynamo.0, &self.dynamo.1).await;
         let seen: Vec<Value> = self.batch["Records"]
@@ -307,7 +286,8 @@ async fn with_a_third_of_calls_failing_retries_and_the_sweep_deliver_everything_
     world.assert_each_delivered_once().await;
     let (mail_failures, event_failures) = (mailer.injected(), publisher.injected());
     eprintln!(
-        "injected failures: {mail_failures} mail calls, {event_failures} event calls or entries; {reported} records reported for retry"
+        "injected failures: {mail_failures} mail calls, {event_failures} event calls or \
+         entries; {reported} records reported for retry"
     );
     assert!(
         mail_failures > 0 && event_failures > 0 && reported > 0,

@@ -2,65 +2,44 @@
 //! on the embedded store; and its cost on a table of 10,000 tasks.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use integration_tests::contracts::assert_valid;
-use integration_tests::{
-    SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
-};
+use integration_tests::fixtures::{Bundle, MANAGER as OWNER, PM, TECH, TECH1, project, t0};
 use serde_json::json;
 use shared::app::Escalator;
 use shared::clock::ManualClock;
 use shared::domain::outbox::{MailTemplate, OutboxMessage};
 use shared::domain::{ProjectId, TaskId};
-use shared::ports::Clock;
 use shared::store::Store;
 use std::sync::Arc;
 
 const CONTACT: &str = "escalade@bluerocktel.fr";
-const OWNER: &str = "sophie.durand@bluerocktel.fr";
-
-fn t0() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
 
 struct Fixture {
-    store: Arc<dyn Store>,
-    clock: Arc<ManualClock>,
-    app: axum::Router,
+    bundle: Bundle,
     project: ProjectId,
     task: TaskId,
 }
 
+integration_tests::on_bundle!(Fixture);
+
 impl Fixture {
     /// The L1 project with one task, due the day after `t0`, blocked at `t0`.
     async fn new(store: Arc<dyn Store>) -> Self {
-        let clock = Arc::new(ManualClock::new(t0()));
-        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        assert_eq!(
-            send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await.status,
-            StatusCode::CREATED
-        );
-        let project = ProjectId::for_deal_line("D-2026-0042", "L1");
-        let body = json!({ "title": "Survey the site", "assignee": "tech.one@bluerocktel.fr", "due_date": "2026-11-21" });
+        let bundle = Bundle::with_sample_deal(store).await;
+        let project = project("L1");
+        let body =
+            json!({ "title": "Survey the site", "assignee": TECH, "due_date": "2026-11-21" });
         let path = format!("/v1/projects/{project}/milestones/order_confirmed/tasks");
-        let reply =
-            send(&app, staff_request("POST", &path, Some(&token(OWNER, &["manager"])), Some(body)))
-                .await;
+        let reply = bundle.call("POST", &path, Some(PM), Some(body)).await;
         let task = TaskId::from_raw(reply.json()["id"].as_str().unwrap());
         let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
         let path = format!("/v1/projects/{project}/tasks/{task}");
-        let reply = send(
-            &app,
-            staff_request(
-                "PATCH",
-                &path,
-                Some(&token("tech.one@bluerocktel.fr", &["technician"])),
-                Some(block),
-            ),
-        )
-        .await;
-        assert_eq!(reply.status, StatusCode::OK);
-        Self { store, clock, app, project, task }
+        assert_eq!(
+            bundle.call("PATCH", &path, Some(TECH1), Some(block)).await.status,
+            StatusCode::OK
+        );
+        Self { bundle, project, task }
     }
 
     fn escalator(&self) -> Escalator {
@@ -128,17 +107,8 @@ mod cases {
 
         assert_eq!(f.escalations().await, [(1, OWNER.to_owned()), (2, CONTACT.to_owned())]);
         assert_eq!(f.escalation_mails().await, [CONTACT.to_owned(), OWNER.to_owned()]);
-        let view = send(
-            &f.app,
-            staff_request(
-                "GET",
-                &format!("/v1/projects/{}", f.project),
-                Some(&token(OWNER, &["manager"])),
-                None,
-            ),
-        )
-        .await
-        .json();
+        let view =
+            f.call("GET", &format!("/v1/projects/{}", f.project), Some(PM), None).await.json();
         assert_eq!(view["tasks"][0]["escalation_level"], 2);
         assert_eq!(
             view["history"]
@@ -168,16 +138,8 @@ mod cases {
         f.clock.set("2026-11-22T00:15:00Z".parse().unwrap());
         escalator.sweep().await.unwrap();
         let path = format!("/v1/projects/{}/tasks/{}", f.project, f.task);
-        let reply = send(
-            &f.app,
-            staff_request(
-                "PATCH",
-                &path,
-                Some(&token("tech.one@bluerocktel.fr", &["technician"])),
-                Some(json!({ "status": "in_progress" })),
-            ),
-        )
-        .await;
+        let reply =
+            f.call("PATCH", &path, Some(TECH1), Some(json!({ "status": "in_progress" }))).await;
         assert_eq!(reply.status, StatusCode::OK);
         f.clock.set("2026-11-30T00:00:00Z".parse().unwrap());
         assert!(escalator.sweep().await.unwrap().escalated.is_empty());
@@ -220,7 +182,7 @@ mod at_scale {
             };
             let new = NewTask {
                 title: format!("Task {i}"),
-                assignee: "tech.one@bluerocktel.fr".into(),
+                assignee: TECH.into(),
                 due_date: due.date_naive(),
                 description: None,
             };
@@ -232,7 +194,7 @@ mod at_scale {
                     blocked_reason: Some("Carrier delay".into()),
                     ..TaskPatch::default()
                 };
-                project.change_task(id.as_str(), patch, "tech.one@bluerocktel.fr", t0()).unwrap();
+                project.change_task(id.as_str(), patch, TECH, t0()).unwrap();
             }
         }
         project.version = 1;
@@ -251,7 +213,8 @@ mod at_scale {
             let writes: Vec<_> = batch
                 .iter()
                 .map(|&n| {
-                    // Project 0 holds the 5 due tasks; projects 1-4 hold 20 blocked ones not yet due.
+                    // Project 0 holds the 5 due tasks; projects 1-4 hold 20
+                    // blocked ones not yet due.
                     let (project, change) = match n {
                         0 => project_with_tasks(n, 5, 0),
                         1..=4 => project_with_tasks(n, 5, 20),
@@ -270,7 +233,8 @@ mod at_scale {
         }
         eprintln!("{} tasks written in {:?}", PROJECTS * TASKS_PER_PROJECT, started.elapsed());
 
-        // Overdue since midnight for project 0's five; 48 h threshold not yet reached for the others.
+        // Overdue since midnight for project 0's five; 48 h threshold not
+        // yet reached for the others.
         let now = t0() + Duration::hours(30);
         counter.reset();
         let due = store.due_escalations(now, 200).await.unwrap();

@@ -2,7 +2,7 @@
 //! the function's router exactly as `lambda_http` hands it over.
 
 use axum::http::{Method, StatusCode};
-use chrono::{DateTime, Utc};
+use integration_tests::fixtures::t0;
 use integration_tests::{crm_app_with_secret, sample_deal, send, sqlite_store};
 use shared::clock::ManualClock;
 use shared::config::local_defaults;
@@ -12,17 +12,12 @@ use std::sync::Arc;
 const APIGW_DEAL_WON: &str = include_str!("../events/apigw/deal-won.json");
 const APIGW_LIST_TASKS: &str = include_str!("../events/apigw/list-tasks.json");
 
-/// When the API Gateway sample was signed (with the local default secret).
-fn signed_at() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
-
 #[test]
 fn the_crm_sample_is_a_valid_deal() {
     let deal: DealWon = integration_tests::sample_deal_won();
     assert_eq!(deal.deal_id, "D-2026-0042");
     assert_eq!(deal.services.len(), 3);
-    assert_eq!(deal.validate(signed_at()), Ok(()));
+    assert_eq!(deal.validate(t0()), Ok(()));
 }
 
 #[test]
@@ -46,7 +41,7 @@ async fn the_api_gateway_event_creates_the_projects_through_the_function_router(
     let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
     let app = crm_app_with_secret(
         Arc::new(sqlite_store()),
-        Arc::new(ManualClock::new(signed_at())),
+        Arc::new(ManualClock::new(t0())),
         local_defaults::SECRET,
     );
     let reply = send(&app, request).await;
@@ -59,7 +54,7 @@ async fn the_api_gateway_event_creates_the_projects_through_the_function_router(
 async fn list_tasks_as_lambda(event: &str) -> integration_tests::Reply {
     use shared::http::{auth::ApiGatewayClaims, projects, staff::StaffState};
     let store: Arc<dyn shared::store::Store> = Arc::new(sqlite_store());
-    let state = StaffState::new(store, Arc::new(ManualClock::new(signed_at())));
+    let state = StaffState::new(store, Arc::new(ManualClock::new(t0())));
     let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims))]);
     let (parts, body) =
         lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();

@@ -167,18 +167,11 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
     assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
 }
 
-/// Each function's router serves its own routes and no other: every route
-/// of `SERVED` reaches a handler (which asks for credentials, but the
-/// OpenAPI document) through its function's router and falls through to
-/// 404/405 on the others.
-#[tokio::test]
-async fn each_function_router_serves_exactly_its_routes() {
-    use axum::http::{Request, StatusCode};
+/// Each function's router, as its `main` wires it (claims from API Gateway).
+fn function_routers() -> Vec<(&'static str, axum::Router)> {
     use shared::app::Templates;
     use shared::clock::SystemClock;
-    use shared::http::{
-        activation, crm, milestones, projects, staff::StaffState, tasks, templates,
-    };
+    use shared::http::{activation, app, crm, milestones, projects, staff::StaffState, tasks};
     use shared::secrets::FixedSecrets;
     use shared::store::Store;
     use std::sync::Arc;
@@ -188,17 +181,25 @@ async fn each_function_router_serves_exactly_its_routes() {
     let staff = StaffState::new(store.clone(), clock.clone());
     let auth: shared::http::auth::Authenticator = Arc::new(shared::http::auth::ApiGatewayClaims);
     let crm = crm::CrmState::new(store.clone(), Arc::new(FixedSecrets(vec![])), clock.clone());
-    let routers: Vec<(&str, axum::Router)> = vec![
-        ("deal-won", shared::http::app([crm::router(crm)])),
-        ("projects", shared::http::app([projects::router(staff.clone(), auth.clone())])),
-        ("milestones", shared::http::app([milestones::router(staff.clone(), auth.clone())])),
-        ("tasks", shared::http::app([tasks::router(staff.clone(), auth.clone())])),
-        ("activation", shared::http::app([activation::router(staff.clone(), auth.clone())])),
-        (
-            "templates",
-            shared::http::app([templates::router(Arc::new(Templates::new(store, clock)), auth)]),
-        ),
-    ];
+    let settings = Arc::new(Templates::new(store, clock));
+    vec![
+        ("deal-won", app([crm::router(crm)])),
+        ("projects", app([projects::router(staff.clone(), auth.clone())])),
+        ("milestones", app([milestones::router(staff.clone(), auth.clone())])),
+        ("tasks", app([tasks::router(staff.clone(), auth.clone())])),
+        ("activation", app([activation::router(staff, auth.clone())])),
+        ("templates", app([shared::http::templates::router(settings, auth)])),
+    ]
+}
+
+/// Each function's router serves its own routes and no other: every route
+/// of `SERVED` reaches a handler (which asks for credentials, but the
+/// OpenAPI document) through its function's router and falls through to
+/// 404/405 on the others.
+#[tokio::test]
+async fn each_function_router_serves_exactly_its_routes() {
+    use axum::http::{Request, StatusCode};
+    let routers = function_routers();
     let concrete = |path: &str| {
         path.replace("{project_id}", "4706f264-edb8-51aa-aac3-5d4f1f3c48f0")
             .replace("{milestone_key}", "order_confirmed")

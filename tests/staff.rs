@@ -3,80 +3,51 @@
 //! functions serve.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
-use integration_tests::{
-    Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token,
+use chrono::{Duration, Utc};
+use integration_tests::fixtures::{
+    Bundle, MANAGER, Member, OTHER_TECH, OUTSIDER_TECH, PM, ROOT, TECH, TECH1, expired_token,
+    project, t0,
 };
+use integration_tests::{Reply, bundle_app, send, staff_request, token};
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
 use shared::domain::ProjectId;
 use shared::domain::events::detail_type;
 use shared::domain::outbox::OutboxMessage;
 use shared::ports::Clock;
-use shared::store::Store;
 use std::sync::Arc;
 
-const MANAGER: &str = "sophie.durand@bluerocktel.fr";
-const ADMIN: &str = "root@bluerocktel.fr";
-const TECH: &str = "tech.one@bluerocktel.fr";
-const OTHER_TECH: &str = "tech.two@bluerocktel.fr";
-const OUTSIDER_TECH: &str = "tech.three@bluerocktel.fr";
-
-fn t0() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
-}
-
+/// The sample deal received; its L1 project is the one the cases work on.
 struct Fixture {
-    store: Arc<dyn Store>,
-    clock: Arc<ManualClock>,
-    app: axum::Router,
+    bundle: Bundle,
     project: ProjectId,
 }
 
-impl Fixture {
-    /// The sample deal received, its L1 project ready.
-    async fn new(store: Arc<dyn Store>) -> Self {
-        let clock = Arc::new(ManualClock::new(t0()));
-        let app = bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>);
-        let reply = send(&app, deal_request(sample_deal(), SECRET, t0().timestamp())).await;
-        assert_eq!(reply.status, StatusCode::CREATED);
-        Self { store, clock, app, project: ProjectId::for_deal_line("D-2026-0042", "L1") }
-    }
+integration_tests::on_bundle!(Fixture);
 
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        who: Option<(&str, &str)>,
-        body: Option<Value>,
-    ) -> Reply {
-        let token = who.map(|(sub, role)| token(sub, &[role]));
-        send(&self.app, staff_request(method, path, token.as_deref(), body)).await
+impl Fixture {
+    async fn new(store: Arc<dyn shared::store::Store>) -> Self {
+        Self { bundle: Bundle::with_sample_deal(store).await, project: project("L1") }
     }
 
     fn url(&self, rest: &str) -> String {
         format!("/v1/projects/{}{rest}", self.project)
     }
 
-    async fn complete(&self, key: &str, who: (&str, &str), body: Option<Value>) -> Reply {
+    async fn complete(&self, key: &str, who: Member, body: Option<Value>) -> Reply {
         self.call("POST", &self.url(&format!("/milestones/{key}/complete")), Some(who), body).await
     }
 
     async fn add_task(&self, milestone: &str, assignee: &str) -> String {
-        let body = json!({ "title": format!("Task for {assignee}"), "assignee": assignee, "due_date": "2026-12-01" });
-        let reply = self
-            .call(
-                "POST",
-                &self.url(&format!("/milestones/{milestone}/tasks")),
-                Some((MANAGER, "manager")),
-                Some(body),
-            )
-            .await;
+        let body = json!({
+            "title": format!("Task for {assignee}"), "assignee": assignee, "due_date": "2026-12-01"
+        });
+        let path = self.url(&format!("/milestones/{milestone}/tasks"));
+        let reply = self.call("POST", &path, Some(PM), Some(body)).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
         reply.json()["id"].as_str().unwrap().to_owned()
     }
 
-    async fn patch(&self, task: &str, who: (&str, &str), body: Value) -> Reply {
+    async fn patch(&self, task: &str, who: Member, body: Value) -> Reply {
         self.call("PATCH", &self.url(&format!("/tasks/{task}")), Some(who), Some(body)).await
     }
 
@@ -102,29 +73,25 @@ impl Fixture {
 }
 
 fn status_of(reply: &Reply) -> (StatusCode, String) {
-    let kind = if reply.content_type == "application/problem+json" {
-        reply.json()["type"]
-            .as_str()
-            .unwrap_or_default()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned()
-    } else {
-        String::new()
-    };
-    (reply.status, kind)
+    (reply.status, reply.problem_type())
 }
 
 mod cases {
     use super::*;
 
-    const PM: (&str, &str) = (MANAGER, "manager");
-    const ROOT: (&str, &str) = (ADMIN, "admin");
-    const TECH1: (&str, &str) = (TECH, "technician");
-
     pub async fn a_project_walks_through_milestones_one_to_five(f: Fixture) {
-        // Out of order: the problem names the milestone that comes first.
+        let task = a_task_holds_its_milestone_until_done(&f).await;
+        milestone_one_completes_once_and_freezes_its_tasks(&f, &task).await;
+        milestones_two_to_five_complete_in_order(&f).await;
+        only_the_last_completed_reopens(&f).await;
+        unknown_things_are_404(&f).await;
+        the_history_reads_back_in_order(&f).await;
+        every_effect_is_in_the_outbox_once(&f).await;
+    }
+
+    /// Out of order, a milestone names the one that comes first; a task
+    /// holds its milestone until done. The task's id.
+    async fn a_task_holds_its_milestone_until_done(f: &Fixture) -> String {
         let reply = f.complete("delivery_confirmed", PM, None).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "milestone-out-of-order".into()));
         assert_eq!(reply.json()["required_milestone"], "order_confirmed");
@@ -163,8 +130,12 @@ mod cases {
         let reply = f.patch(&task, TECH1, json!({ "status": "todo" })).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "invalid-transition".into()));
         assert_eq!(f.patch(&task, TECH1, json!({ "status": "done" })).await.status, StatusCode::OK);
+        task
+    }
 
-        // Milestone 1 completes once; a second completion changes nothing.
+    /// Milestone 1 completes once (a second completion changes nothing);
+    /// its tasks are then frozen.
+    async fn milestone_one_completes_once_and_freezes_its_tasks(f: &Fixture, task: &str) {
         let reply = f
             .complete("order_confirmed", PM, Some(json!({ "note": "Validated with sales" })))
             .await;
@@ -174,16 +145,18 @@ mod cases {
         assert_eq!(f.version().await, version, "re-completing is a no-op");
 
         // Its tasks are now frozen.
-        let reply = f.patch(&task, PM, json!({ "due_date": "2026-12-20" })).await;
+        let reply = f.patch(task, PM, json!({ "due_date": "2026-12-20" })).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "milestone-completed".into()));
-        let reply = f.patch(&task, TECH1, json!({ "status": "in_progress" })).await;
+        let reply = f.patch(task, TECH1, json!({ "status": "in_progress" })).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "milestone-completed".into()));
         let body = json!({ "title": "Late", "assignee": TECH, "due_date": "2026-12-01" });
         let reply =
             f.call("POST", &f.url("/milestones/order_confirmed/tasks"), Some(PM), Some(body)).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "milestone-completed".into()));
+    }
 
-        // Milestones 2 to 5; delivery carries the planned installation date.
+    /// Milestones 2 to 5; delivery carries the planned installation date.
+    async fn milestones_two_to_five_complete_in_order(f: &Fixture) {
         assert_eq!(f.complete("equipment_ordered", PM, None).await.status, StatusCode::OK);
         let reply = f
             .complete("installation_done", PM, Some(json!({ "installation_date": "2026-12-10" })))
@@ -202,8 +175,10 @@ mod cases {
         assert_eq!(f.complete("customer_acceptance", PM, None).await.status, StatusCode::OK);
         let reply = f.complete("go_live", PM, None).await;
         assert_eq!(status_of(&reply), (StatusCode::CONFLICT, "activation-required".into()));
+    }
 
-        // Reopen: admin only, reason required, last completed only.
+    /// Reopen: admin only, reason required, last completed only.
+    async fn only_the_last_completed_reopens(f: &Fixture) {
         let reopen = |key: &str| f.url(&format!("/milestones/{key}/reopen"));
         let reason = json!({ "reason": "Customer found a fault" });
         assert_eq!(
@@ -226,8 +201,10 @@ mod cases {
             StatusCode::OK
         );
         assert_eq!(f.complete("customer_acceptance", PM, None).await.status, StatusCode::OK);
+    }
 
-        // Unknown things are 404.
+    /// Unknown things are 404.
+    async fn unknown_things_are_404(f: &Fixture) {
         assert_eq!(f.complete("nowhere", PM, None).await.status, StatusCode::NOT_FOUND);
         assert_eq!(
             f.patch("T-999999-00", PM, json!({ "status": "done" })).await.status,
@@ -243,8 +220,10 @@ mod cases {
             )
             .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    }
 
-        // The project reads back with its whole history, in order.
+    /// The project reads back with its whole history, in order.
+    async fn the_history_reads_back_in_order(f: &Fixture) {
         let view = f.call("GET", &f.url(""), Some(PM), None).await.json();
         let completed: Vec<_> =
             view["milestones"].as_array().unwrap().iter().map(|m| m["status"].clone()).collect();
@@ -280,8 +259,10 @@ mod cases {
             .collect();
         assert!(versions.windows(2).all(|w| w[0] < w[1]), "one entry per version, in order");
         assert_eq!(view["version"].as_u64(), versions.last().copied());
+    }
 
-        // Every effect was committed to the outbox exactly once.
+    /// Every effect was committed to the outbox exactly once.
+    async fn every_effect_is_in_the_outbox_once(f: &Fixture) {
         let outbox = f.outbox().await;
         let count = |kind: &str| outbox.iter().filter(|(k, _)| k == kind).count();
         assert_eq!(count(detail_type::MILESTONE_COMPLETED), 6);
@@ -332,216 +313,84 @@ mod cases {
         assert!(project.tasks.iter().all(|t| t.status == shared::domain::TaskStatus::InProgress));
     }
 
-    pub async fn the_role_matrix_holds_on_every_staff_route(f: Fixture) {
-        let own = f.add_task("order_confirmed", TECH).await;
-        let others = f.add_task("order_confirmed", OTHER_TECH).await;
-        let tech = (TECH, "technician");
-        let other = (OTHER_TECH, "technician");
-        let outsider = (OUTSIDER_TECH, "technician");
-        let (manager, admin) = (PM, ROOT);
-        let new_task = json!({ "title": "Matrix", "assignee": TECH, "due_date": "2026-12-01" });
-        let reason = json!({ "reason": "matrix" });
-        type Case<'a> = (&'a str, String, Option<Value>, Option<(&'a str, &'a str)>, StatusCode);
-        let cases: Vec<Case> = vec![
-            ("GET", "/v1/projects".into(), None, None, StatusCode::UNAUTHORIZED),
-            ("GET", "/v1/projects".into(), None, Some(tech), StatusCode::FORBIDDEN),
-            ("GET", "/v1/projects".into(), None, Some(manager), StatusCode::OK),
-            ("GET", "/v1/projects".into(), None, Some(admin), StatusCode::OK),
-            ("GET", f.url(""), None, None, StatusCode::UNAUTHORIZED),
-            ("GET", f.url(""), None, Some(tech), StatusCode::OK),
-            ("GET", f.url(""), None, Some(outsider), StatusCode::NOT_FOUND),
-            ("GET", f.url(""), None, Some(manager), StatusCode::OK),
-            ("GET", f.url(""), None, Some(admin), StatusCode::OK),
-            // A permitted manager reaches the rule: out of order.
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/complete"),
-                None,
-                None,
-                StatusCode::UNAUTHORIZED,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/complete"),
-                None,
-                Some(tech),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/complete"),
-                None,
-                Some(admin),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/complete"),
-                None,
-                Some(manager),
-                StatusCode::CONFLICT,
-            ),
-            // A permitted admin reaches the rule: nothing to reopen.
-            (
-                "POST",
-                f.url("/milestones/order_confirmed/reopen"),
-                Some(reason.clone()),
-                None,
-                StatusCode::UNAUTHORIZED,
-            ),
-            (
-                "POST",
-                f.url("/milestones/order_confirmed/reopen"),
-                Some(reason.clone()),
-                Some(tech),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "POST",
-                f.url("/milestones/order_confirmed/reopen"),
-                Some(reason.clone()),
-                Some(manager),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "POST",
-                f.url("/milestones/order_confirmed/reopen"),
-                Some(reason),
-                Some(admin),
-                StatusCode::CONFLICT,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/tasks"),
-                Some(new_task.clone()),
-                None,
-                StatusCode::UNAUTHORIZED,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/tasks"),
-                Some(new_task.clone()),
-                Some(tech),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/tasks"),
-                Some(new_task.clone()),
-                Some(admin),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "POST",
-                f.url("/milestones/equipment_ordered/tasks"),
-                Some(new_task),
-                Some(manager),
-                StatusCode::CREATED,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{own}")),
-                Some(json!({ "status": "in_progress" })),
-                None,
-                StatusCode::UNAUTHORIZED,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{own}")),
-                Some(json!({ "status": "in_progress" })),
-                Some(tech),
-                StatusCode::OK,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{own}")),
-                Some(json!({ "assignee": OTHER_TECH })),
-                Some(tech),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{own}")),
-                Some(json!({ "status": "done" })),
-                Some(other),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{own}")),
-                Some(json!({ "status": "done" })),
-                Some(outsider),
-                StatusCode::NOT_FOUND,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{own}")),
-                Some(json!({ "status": "done" })),
-                Some(admin),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "PATCH",
-                f.url(&format!("/tasks/{others}")),
-                Some(json!({ "due_date": "2026-12-24" })),
-                Some(manager),
-                StatusCode::OK,
-            ),
-            ("GET", "/v1/tasks".into(), None, None, StatusCode::UNAUTHORIZED),
-            ("GET", "/v1/tasks?assignee=me".into(), None, Some(tech), StatusCode::OK),
-            (
-                "GET",
-                format!("/v1/tasks?assignee={OTHER_TECH}"),
-                None,
-                Some(tech),
-                StatusCode::FORBIDDEN,
-            ),
-            (
-                "GET",
-                format!("/v1/tasks?assignee={OTHER_TECH}"),
-                None,
-                Some(manager),
-                StatusCode::OK,
-            ),
-            ("GET", "/v1/tasks?assignee=any&status=todo".into(), None, Some(admin), StatusCode::OK),
-            (
-                "GET",
-                "/v1/tasks?assignee=any&status=todo".into(),
-                None,
-                Some(tech),
-                StatusCode::FORBIDDEN,
-            ),
-        ];
-        for (method, path, body, who, expected) in cases {
-            let reply = f.call(method, &path, who, body).await;
-            assert_eq!(
-                reply.status,
-                expected,
-                "{method} {path} as {who:?}: {}",
-                String::from_utf8_lossy(&reply.body)
-            );
-            if expected == StatusCode::UNAUTHORIZED {
+    /// Who calls (none: no token), with which body, and the status they get.
+    type Call = (Option<Member>, Option<Value>, u16);
+
+    /// Calls `method path` as each of `calls` in turn; a `401` is a problem document.
+    async fn check(f: &Fixture, method: &str, path: &str, calls: Vec<Call>) {
+        for (who, body, expected) in calls {
+            let reply = f.call(method, path, who, body).await;
+            let said = String::from_utf8_lossy(&reply.body);
+            assert_eq!(reply.status.as_u16(), expected, "{method} {path} as {who:?}: {said}");
+            if expected == 401 {
                 assert_eq!(reply.content_type, "application/problem+json");
             }
         }
-        // Tokens that are expired, forged or garbled are 401 like no token.
+    }
+
+    const OTHER: Member = (OTHER_TECH, "technician");
+    const OUTSIDER: Member = (OUTSIDER_TECH, "technician");
+
+    pub async fn the_role_matrix_holds_on_every_staff_route(f: Fixture) {
+        let own = f.add_task("order_confirmed", TECH).await;
+        let others = f.add_task("order_confirmed", OTHER_TECH).await;
+        let calls = |who: &[Option<Member>], codes: &[u16], body: Option<Value>| -> Vec<Call> {
+            who.iter().zip(codes).map(|(w, c)| (*w, body.clone(), *c)).collect()
+        };
+        let (tech, pm, root, outsider) = (Some(TECH1), Some(PM), Some(ROOT), Some(OUTSIDER));
+        check(
+            &f,
+            "GET",
+            "/v1/projects",
+            calls(&[None, tech, pm, root], &[401, 403, 200, 200], None),
+        )
+        .await;
+        let view = calls(&[None, tech, outsider, pm, root], &[401, 200, 404, 200, 200], None);
+        check(&f, "GET", &f.url(""), view).await;
+        // A permitted manager reaches the rule: out of order.
+        let complete = f.url("/milestones/equipment_ordered/complete");
+        check(&f, "POST", &complete, calls(&[None, tech, root, pm], &[401, 403, 403, 409], None))
+            .await;
+        // A permitted admin reaches the rule: nothing to reopen.
+        let reason = Some(json!({ "reason": "matrix" }));
+        let reopen = calls(&[None, tech, pm, root], &[401, 403, 403, 409], reason);
+        check(&f, "POST", &f.url("/milestones/order_confirmed/reopen"), reopen).await;
+        let new_task =
+            Some(json!({ "title": "Matrix", "assignee": TECH, "due_date": "2026-12-01" }));
+        let add = calls(&[None, tech, root, pm], &[401, 403, 403, 201], new_task);
+        check(&f, "POST", &f.url("/milestones/equipment_ordered/tasks"), add).await;
+        let (start, done) = (json!({ "status": "in_progress" }), json!({ "status": "done" }));
+        let patches = vec![
+            (None, Some(start.clone()), 401),
+            (tech, Some(start), 200),
+            (tech, Some(json!({ "assignee": OTHER_TECH })), 403),
+            (Some(OTHER), Some(done.clone()), 403),
+            (outsider, Some(done.clone()), 404),
+            (root, Some(done), 403),
+        ];
+        check(&f, "PATCH", &f.url(&format!("/tasks/{own}")), patches).await;
+        let reschedule = Some(json!({ "due_date": "2026-12-24" }));
+        check(&f, "PATCH", &f.url(&format!("/tasks/{others}")), vec![(pm, reschedule, 200)]).await;
+        task_lists_follow_the_roles(&f).await;
+        tokens_that_are_expired_forged_or_garbled_are_401(&f).await;
+    }
+
+    async fn task_lists_follow_the_roles(f: &Fixture) {
+        let (tech, pm, root) = (Some(TECH1), Some(PM), Some(ROOT));
+        check(f, "GET", "/v1/tasks", vec![(None, None, 401)]).await;
+        check(f, "GET", "/v1/tasks?assignee=me", vec![(tech, None, 200)]).await;
+        let others = format!("/v1/tasks?assignee={OTHER_TECH}");
+        check(f, "GET", &others, vec![(tech, None, 403), (pm, None, 200)]).await;
+        let any = "/v1/tasks?assignee=any&status=todo";
+        check(f, "GET", any, vec![(root, None, 200), (tech, None, 403)]).await;
+    }
+
+    async fn tokens_that_are_expired_forged_or_garbled_are_401(f: &Fixture) {
         let now = Utc::now().timestamp();
-        let expired = deployments_local::auth::mint(
-            &shared::config::Secret::new(integration_tests::JWT_SECRET),
-            MANAGER,
-            &["manager"],
-            now - 7200,
-            3600,
-        )
-        .unwrap();
-        let forged = deployments_local::auth::mint(
-            &shared::config::Secret::new("guess"),
-            MANAGER,
-            &["manager"],
-            now,
-            3600,
-        )
-        .unwrap();
+        let expired = expired_token(MANAGER, &["manager"]);
+        let guess = shared::config::Secret::new("guess");
+        let forged =
+            deployments_local::auth::mint(&guess, MANAGER, &["manager"], now, 3600).unwrap();
         for bad in [expired.as_str(), forged.as_str(), "garbage"] {
             let reply = send(&f.app, staff_request("GET", "/v1/projects", Some(bad), None)).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -553,51 +402,26 @@ mod cases {
             f.add_task("order_confirmed", TECH).await;
         }
         let first = f.add_task("equipment_ordered", TECH).await;
-        f.patch(&first, (TECH, "technician"), json!({ "status": "in_progress" })).await;
-        let tech_token = token(TECH, &["technician"]);
-        let page1 =
-            send(&f.app, staff_request("GET", "/v1/tasks?limit=2", Some(&tech_token), None))
-                .await
-                .json();
+        f.patch(&first, TECH1, json!({ "status": "in_progress" })).await;
+        let f = &f;
+        let list = |query: &str| {
+            let path = format!("/v1/tasks{query}");
+            async move { f.call("GET", &path, Some(TECH1), None).await }
+        };
+        let page1 = list("?limit=2").await.json();
         assert_eq!(page1["items"].as_array().unwrap().len(), 2);
         let cursor = page1["next_cursor"].as_str().expect("a second page");
-        let page2 = send(
-            &f.app,
-            staff_request(
-                "GET",
-                &format!("/v1/tasks?limit=2&cursor={cursor}"),
-                Some(&tech_token),
-                None,
-            ),
-        )
-        .await
-        .json();
+        let page2 = list(&format!("?limit=2&cursor={cursor}")).await.json();
         assert_eq!(page2["items"].as_array().unwrap().len(), 2);
-        let in_progress = send(
-            &f.app,
-            staff_request("GET", "/v1/tasks?status=in_progress", Some(&tech_token), None),
-        )
-        .await
-        .json();
+        let in_progress = list("?status=in_progress").await.json();
         let ids: Vec<_> =
             in_progress["items"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
         assert_eq!(ids, [first.as_str()]);
         assert_eq!(in_progress["items"][0]["project_id"], f.project.as_str());
-        let reply =
-            send(&f.app, staff_request("GET", "/v1/tasks?limit=500", Some(&tech_token), None))
-                .await;
-        assert_eq!(
-            status_of(&reply),
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".into())
-        );
-        let reply =
-            send(&f.app, staff_request("GET", "/v1/tasks?cursor=zz", Some(&tech_token), None))
-                .await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let reply =
-            send(&f.app, staff_request("GET", "/v1/tasks?colour=red", Some(&tech_token), None))
-                .await;
-        assert_eq!(reply.json()["errors"][0]["field"], "colour");
+        let invalid = (StatusCode::UNPROCESSABLE_ENTITY, "validation-failed".to_owned());
+        assert_eq!(status_of(&list("?limit=500").await), invalid);
+        assert_eq!(list("?cursor=zz").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(list("?colour=red").await.json()["errors"][0]["field"], "colour");
     }
 
     pub async fn project_lists_filter_by_status_and_account(f: Fixture) {

@@ -5,12 +5,12 @@
 //! release must read back, so these change only on purpose.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use integration_tests::scenario::{l1, t0, walk};
+use integration_tests::fixtures::{Bundle, project};
+use integration_tests::scenario::walk;
 use integration_tests::snapshots::{dynamo_item, sqlite_row, stored_text};
-use integration_tests::{bundle_app, dynamo_store, unique_name};
+use integration_tests::{dynamo_store, unique_name};
 use serde_json::Value;
 use shared::app::{DispatchSettings, Dispatcher};
-use shared::clock::ManualClock;
 use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
 use shared::domain::OutboxId;
 use shared::mail::MailRenderer;
@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 /// The created event of L1 and the first order-confirmed mail of L1.
 fn outbox_ids() -> (OutboxId, OutboxId) {
-    (OutboxId::derived(&l1(), 1, 0), OutboxId::derived(&l1(), 6, 1))
+    (OutboxId::derived(&project("L1"), 1, 0), OutboxId::derived(&project("L1"), 6, 1))
 }
 
 async fn deliver_all(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
@@ -37,63 +37,74 @@ async fn deliver_all(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
     assert!(!report.sent.is_empty() && report.retry.is_empty());
 }
 
+/// Reads items of the table as DynamoDB stores them.
+struct Table {
+    client: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+impl Table {
+    async fn get(&self, pk: String, sk: String) -> (String, Value) {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key(keys::PK, AttributeValue::S(pk.clone()))
+            .key(keys::SK, AttributeValue::S(sk.clone()))
+            .send()
+            .await
+            .expect("DynamoDB Local answers");
+        let item = out.item.unwrap_or_else(|| panic!("no item {pk} {sk}"));
+        (format!("{pk} {sk}"), dynamo_item(&item))
+    }
+
+    async fn partition(&self, what: &str, pk: String) -> Vec<(String, Value)> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .send()
+            .await
+            .expect("DynamoDB Local answers");
+        out.items.unwrap_or_default().iter().map(|i| (what.to_owned(), dynamo_item(i))).collect()
+    }
+
+    /// The two outbox entries of [`outbox_ids`].
+    async fn outbox(&self) -> Vec<(String, Value)> {
+        let (event, mail) = outbox_ids();
+        let entry = |id: OutboxId| self.get(keys::outbox_pk(id.as_str()), keys::OUTBOX_SK.into());
+        vec![entry(event).await, entry(mail).await]
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_items_keep_their_format() {
     let dynamo = dynamo_store().await;
-    let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
+    let table = Table { client: dynamo.client().clone(), name: dynamo.table().to_owned() };
     let store: Arc<dyn Store> = Arc::new(dynamo);
-    let clock = Arc::new(ManualClock::new(t0()));
-    let task = walk(&bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>), &clock).await.task;
-    let get = |pk: String, sk: String| {
-        let (client, table) = (client.clone(), table.clone());
-        async move {
-            let out = client
-                .get_item()
-                .table_name(table)
-                .key(keys::PK, AttributeValue::S(pk.clone()))
-                .key(keys::SK, AttributeValue::S(sk.clone()))
-                .send()
-                .await
-                .expect("DynamoDB Local answers");
-            (
-                format!("{pk} {sk}"),
-                dynamo_item(&out.item.unwrap_or_else(|| panic!("no item {pk} {sk}"))),
-            )
-        }
-    };
-    let p = l1().to_string();
-    let (event, mail) = outbox_ids();
+    let bundle = Bundle::new(store.clone());
+    let task = walk(&bundle).await.task;
+    let p = project("L1").to_string();
     let mut items = vec![
-        get(keys::project_pk(&p), keys::PROJECT_SK.into()).await,
-        get(keys::project_pk(&p), keys::milestone_sk(3)).await,
-        get(keys::project_pk(&p), keys::task_sk(&task)).await,
-        get(keys::outbox_pk(event.as_str()), keys::OUTBOX_SK.into()).await,
-        get(keys::outbox_pk(mail.as_str()), keys::OUTBOX_SK.into()).await,
-        get(keys::intake_pk("D-2026-0042"), keys::INTAKE_SK.into()).await,
-        get(keys::template_pk("sip_trunk"), keys::TEMPLATE_CURRENT_SK.into()).await,
-        get(keys::template_pk("sip_trunk"), keys::template_version_sk(1)).await,
-        get(keys::account_pk("ACC-1001"), keys::ACCOUNT_SK.into()).await,
+        table.get(keys::project_pk(&p), keys::PROJECT_SK.into()).await,
+        table.get(keys::project_pk(&p), keys::milestone_sk(3)).await,
+        table.get(keys::project_pk(&p), keys::task_sk(&task)).await,
     ];
-    let history = client
-        .query()
-        .table_name(&table)
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", keys::PK)
-        .expression_attribute_values(":pk", AttributeValue::S(keys::history_pk(&p)))
-        .send()
-        .await
-        .expect("DynamoDB Local answers");
-    for item in history.items.unwrap_or_default() {
-        items.push(("history".to_owned(), dynamo_item(&item)));
-    }
+    items.extend(table.outbox().await);
+    items.extend([
+        table.get(keys::intake_pk("D-2026-0042"), keys::INTAKE_SK.into()).await,
+        table.get(keys::template_pk("sip_trunk"), keys::TEMPLATE_CURRENT_SK.into()).await,
+        table.get(keys::template_pk("sip_trunk"), keys::template_version_sk(1)).await,
+        table.get(keys::account_pk("ACC-1001"), keys::ACCOUNT_SK.into()).await,
+    ]);
+    items.extend(table.partition("history", keys::history_pk(&p)).await);
     insta::assert_snapshot!("dynamodb_items", stored_text(&items));
 
-    deliver_all(store, clock).await;
-    let sent = vec![
-        get(keys::outbox_pk(event.as_str()), keys::OUTBOX_SK.into()).await,
-        get(keys::outbox_pk(mail.as_str()), keys::OUTBOX_SK.into()).await,
-    ];
-    insta::assert_snapshot!("dynamodb_outbox_sent", stored_text(&sent));
+    deliver_all(store, bundle.clock.clone()).await;
+    insta::assert_snapshot!("dynamodb_outbox_sent", stored_text(&table.outbox().await));
 }
 
 fn rows(
@@ -112,6 +123,32 @@ fn rows(
     found
 }
 
+/// The two outbox entries of [`outbox_ids`], as SQLite stores them.
+fn outbox_rows(conn: &rusqlite::Connection) -> Vec<(String, Value)> {
+    let (event, mail) = outbox_ids();
+    let sql = "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id";
+    rows(conn, "outbox", sql, &[event.as_str(), mail.as_str()])
+}
+
+/// One row of every table of the walked L1 project (`task` its task).
+fn sqlite_items(conn: &rusqlite::Connection, task: &str) -> Vec<(String, Value)> {
+    let p = project("L1").to_string();
+    let by_project = "WHERE project_id = ?1";
+    let mut items = rows(conn, "projects", "SELECT * FROM projects WHERE id = ?1", &[&p]);
+    let milestone = format!("SELECT * FROM milestones {by_project} AND position = 3");
+    items.extend(rows(conn, "milestones", &milestone, &[&p]));
+    let task_row = format!("SELECT * FROM tasks {by_project} AND id = ?2");
+    items.extend(rows(conn, "tasks", &task_row, &[&p, task]));
+    items.extend(outbox_rows(conn));
+    items.extend(rows(conn, "intake", "SELECT * FROM intake WHERE deal_id = ?1", &["D-2026-0042"]));
+    let templates = "SELECT * FROM templates WHERE service_type = ?1";
+    items.extend(rows(conn, "templates", templates, &["sip_trunk"]));
+    items.extend(rows(conn, "accounts", "SELECT * FROM accounts WHERE id = ?1", &["ACC-1001"]));
+    let history = format!("SELECT * FROM history {by_project} ORDER BY version, seq");
+    items.extend(rows(conn, "history", &history, &[&p]));
+    items
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_rows_keep_their_format() {
     let dir = std::env::temp_dir().join(unique_name("stored-items"));
@@ -119,62 +156,12 @@ async fn sqlite_rows_keep_their_format() {
     let path = dir.join("deployments.db");
     let store: Arc<dyn Store> =
         Arc::new(shared::store::sqlite::SqliteStore::open(&path).expect("a database"));
-    let clock = Arc::new(ManualClock::new(t0()));
-    let task = walk(&bundle_app(store.clone(), clock.clone() as Arc<dyn Clock>), &clock).await.task;
+    let bundle = Bundle::new(store.clone());
+    let task = walk(&bundle).await.task;
     let conn = rusqlite::Connection::open(&path).expect("the database opens");
-    let p = l1().to_string();
-    let (event, mail) = outbox_ids();
-    let read = |conn: &rusqlite::Connection| {
-        let mut items = Vec::new();
-        items.extend(rows(conn, "projects", "SELECT * FROM projects WHERE id = ?1", &[&p]));
-        items.extend(rows(
-            conn,
-            "milestones",
-            "SELECT * FROM milestones WHERE project_id = ?1 AND position = 3",
-            &[&p],
-        ));
-        items.extend(rows(
-            conn,
-            "tasks",
-            "SELECT * FROM tasks WHERE project_id = ?1 AND id = ?2",
-            &[&p, &task],
-        ));
-        items.extend(rows(
-            conn,
-            "outbox",
-            "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id",
-            &[event.as_str(), mail.as_str()],
-        ));
-        items.extend(rows(
-            conn,
-            "intake",
-            "SELECT * FROM intake WHERE deal_id = ?1",
-            &["D-2026-0042"],
-        ));
-        items.extend(rows(
-            conn,
-            "templates",
-            "SELECT * FROM templates WHERE service_type = ?1",
-            &["sip_trunk"],
-        ));
-        items.extend(rows(conn, "accounts", "SELECT * FROM accounts WHERE id = ?1", &["ACC-1001"]));
-        items.extend(rows(
-            conn,
-            "history",
-            "SELECT * FROM history WHERE project_id = ?1 ORDER BY version, seq",
-            &[&p],
-        ));
-        items
-    };
-    insta::assert_snapshot!("sqlite_rows", stored_text(&read(&conn)));
-    deliver_all(store, clock).await;
-    let sent = rows(
-        &conn,
-        "outbox",
-        "SELECT * FROM outbox WHERE id IN (?1, ?2) ORDER BY id",
-        &[event.as_str(), mail.as_str()],
-    );
-    insta::assert_snapshot!("sqlite_outbox_sent", stored_text(&sent));
+    insta::assert_snapshot!("sqlite_rows", stored_text(&sqlite_items(&conn, &task)));
+    deliver_all(store, bundle.clock.clone()).await;
+    insta::assert_snapshot!("sqlite_outbox_sent", stored_text(&outbox_rows(&conn)));
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,51 +3,39 @@
 //! and projects pinned to the version they were created from.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
-use integration_tests::{
-    Reply, SECRET, bundle_app, deal_request, edited_deal, sample_deal, send, staff_request, token,
-};
+use integration_tests::fixtures::{ADMIN, Bundle};
+use integration_tests::{Reply, edited_deal, sample_deal};
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
 use shared::domain::ProjectId;
-use shared::ports::Clock;
 use shared::store::Store;
 use std::sync::Arc;
 
 const PATH: &str = "/v1/settings/deployment-templates/sip_trunk";
 
-fn t0() -> DateTime<Utc> {
-    "2026-11-20T10:05:00Z".parse().unwrap()
+/// The bundle, nothing received yet; the admin calls with various roles.
+struct Fixture {
+    bundle: Bundle,
 }
 
-struct Fixture {
-    store: Arc<dyn Store>,
-    app: axum::Router,
-}
+integration_tests::on_bundle!(Fixture);
 
 impl Fixture {
     fn new(store: Arc<dyn Store>) -> Self {
-        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
-        Self { app: bundle_app(store.clone(), clock), store }
+        Self { bundle: Bundle::new(store) }
     }
 
     async fn call(
         &self,
         method: &str,
         path: &str,
-        role: Option<&str>,
+        role: Option<&'static str>,
         body: Option<Value>,
     ) -> Reply {
-        let token = role.map(|r| token("root@bluerocktel.fr", &[r]));
-        send(&self.app, staff_request(method, path, token.as_deref(), body)).await
+        self.bundle.call(method, path, role.map(|r| (ADMIN, r)), body).await
     }
 
     async fn deal(&self, deal_id: &str) -> Reply {
-        send(
-            &self.app,
-            deal_request(edited_deal(|d| d["deal_id"] = deal_id.into()), SECRET, t0().timestamp()),
-        )
-        .await
+        self.receive(edited_deal(|d| d["deal_id"] = deal_id.into())).await
     }
 }
 
@@ -84,11 +72,15 @@ mod cases {
         let saved = saved.json();
         assert_eq!(
             (saved["version"].as_u64(), saved["updated_by"].as_str()),
-            (Some(1), Some("root@bluerocktel.fr"))
+            (Some(1), Some(ADMIN))
         );
         assert_eq!(f.call("GET", PATH, Some("admin"), None).await.json(), saved);
 
-        // A deal with a sip_trunk line now gets that template.
+        the_next_deal_gets_it_and_earlier_projects_keep_theirs(&f).await;
+    }
+
+    /// A deal with a sip_trunk line now gets that template.
+    async fn the_next_deal_gets_it_and_earlier_projects_keep_theirs(f: &Fixture) {
         assert_eq!(f.deal("D-AFTER").await.status, StatusCode::CREATED);
         let after =
             f.store.load(&ProjectId::for_deal_line("D-AFTER", "L2")).await.unwrap().unwrap();

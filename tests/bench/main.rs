@@ -87,9 +87,10 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
-async fn measure(scenario: &Scenario) -> Measure {
+/// Cold starts: spawn to the first poll for work, each start answering one
+/// invocation; sorted.
+async fn cold_inits(scenario: &Scenario) -> Vec<Duration> {
     let mut inits = Vec::new();
-    let mut errors = 0;
     for _ in 0..COLD_STARTS {
         let mut emulator = Emulator::start().await;
         let spawned = Instant::now();
@@ -103,17 +104,17 @@ async fn measure(scenario: &Scenario) -> Measure {
             .invoke((scenario.event)())
             .await
             .unwrap_or_else(|| panic!("{} did not answer", scenario.name));
-        if !outcome.ok {
-            panic!(
-                "{} failed its first invocation: {}",
-                scenario.name,
-                String::from_utf8_lossy(&outcome.body)
-            );
-        }
+        let body = String::from_utf8_lossy(&outcome.body);
+        assert!(outcome.ok, "{} failed its first invocation: {body}", scenario.name);
         stop(child);
     }
     inits.sort();
+    inits
+}
 
+async fn measure(scenario: &Scenario) -> Measure {
+    let inits = cold_inits(scenario).await;
+    let mut errors = 0;
     let mut emulator = Emulator::start().await;
     let child = spawn(scenario, &emulator);
     let pid = child.id();
@@ -195,12 +196,12 @@ async fn seed() -> (String, String, String) {
         .await
         .expect("the sample deal is received");
     let pm = shared::domain::staff::Staff::new(
-        "sophie.durand@bluerocktel.fr",
+        integration_tests::fixtures::MANAGER,
         vec![shared::domain::staff::Role::Manager],
     );
     let new = shared::domain::work::NewTask {
         title: "Survey the site".into(),
-        assignee: "tech.one@bluerocktel.fr".into(),
+        assignee: integration_tests::fixtures::TECH.into(),
         due_date: chrono::Utc::now().date_naive() + chrono::Days::new(7),
         description: None,
     };
@@ -227,135 +228,135 @@ async fn seed() -> (String, String, String) {
     (table, bus, task.to_string())
 }
 
-#[tokio::main]
-async fn main() {
-    let bin_dir =
-        PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
-    let (table, bus, task) = seed().await;
-    let l1 = ProjectId::for_deal_line("D-2026-0042", "L1").to_string();
-    let l2 = ProjectId::for_deal_line("D-2026-0042", "L2").to_string();
-    let aws: Vec<(&'static str, String)> = [
+/// The local stand-ins' endpoints and credentials, which every function gets.
+fn aws_env() -> Vec<(&'static str, String)> {
+    let names = [
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_DYNAMODB",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_REGION",
-    ]
-    .into_iter()
-    .map(|k| {
-        (k, std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run tests/bench/run")))
-    })
-    .collect();
-    let with = |extra: &[(&'static str, &str)]| {
-        let mut env = aws.clone();
-        env.push(("TABLE_NAME", table.clone()));
+    ];
+    let value = |k: &str| {
+        std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run tests/bench/run"))
+    };
+    names.into_iter().map(|k| (k, value(k))).collect()
+}
+
+/// What the scenarios act on, as `seed` made it.
+struct Seeded {
+    bin_dir: PathBuf,
+    aws: Vec<(&'static str, String)>,
+    table: String,
+    bus: String,
+    task: String,
+}
+
+impl Seeded {
+    /// The environment of a function: the stand-ins, the table, and `extra`.
+    fn env(&self, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let mut env = self.aws.clone();
+        env.push(("TABLE_NAME", self.table.clone()));
         env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         env
-    };
-    let binary = |name: &str| bin_dir.join(name);
-    let manager = Some(("sophie.durand@bluerocktel.fr", "[manager]"));
-    let technician = Some(("tech.one@bluerocktel.fr", "[technician]"));
-    let deal = String::from_utf8(sample_deal()).unwrap();
-
-    let scenarios = vec![
-        Scenario {
-            name: "baseline (hello)",
-            binary: binary("bench-hello"),
-            env: aws.clone(),
-            event: Box::new(|| br#"{"hello":"world"}"#.to_vec()),
-        },
-        Scenario {
-            name: "deal-won",
-            binary: binary("deal-won"),
-            env: with(&[("CRM_WEBHOOK_SECRET", WEBHOOK_SECRET)]),
-            event: Box::new(move || {
-                let t = chrono::Utc::now().timestamp();
-                let signed = signature::sign(&Secret::new(WEBHOOK_SECRET), t, deal.as_bytes());
-                apigw(
-                    "POST",
-                    "/v1/crm/deals/won",
-                    Some(&deal),
-                    None,
-                    json!({ "x-signature": signed }),
-                )
-            }),
-        },
-        Scenario {
-            name: "projects",
-            binary: binary("projects"),
-            env: with(&[]),
-            event: Box::new(move || apigw("GET", "/v1/tasks", None, technician, json!({}))),
-        },
-        Scenario {
-            name: "milestones",
-            binary: binary("milestones"),
-            env: with(&[]),
-            event: {
-                let path = format!("/v1/projects/{l2}/milestones/order_confirmed/complete");
-                Box::new(move || apigw("POST", &path, None, manager, json!({})))
-            },
-        },
-        Scenario {
-            name: "tasks",
-            binary: binary("tasks"),
-            env: with(&[]),
-            event: {
-                let path = format!("/v1/projects/{l1}/tasks/{task}");
-                Box::new(move || {
-                    apigw(
-                        "PATCH",
-                        &path,
-                        Some(r#"{"status":"in_progress"}"#),
-                        technician,
-                        json!({}),
-                    )
-                })
-            },
-        },
-        Scenario {
-            name: "activation",
-            binary: binary("activation"),
-            env: with(&[]),
-            event: {
-                let path = format!("/v1/projects/{l1}/activate");
-                let body = json!({ "go_live_date": chrono::Utc::now().date_naive(), "technical_summary": [{ "line_id": "L1" }] }).to_string();
-                Box::new(move || apigw("POST", &path, Some(&body), manager, json!({})))
-            },
-        },
-        Scenario {
-            name: "templates",
-            binary: binary("templates"),
-            env: with(&[]),
-            event: Box::new(move || {
-                apigw(
-                    "GET",
-                    "/v1/settings/deployment-templates/sip_trunk",
-                    None,
-                    manager,
-                    json!({}),
-                )
-            }),
-        },
-        Scenario {
-            name: "dispatch",
-            binary: binary("dispatch"),
-            env: with(&[("EVENT_BUS_NAME", &bus), ("MAIL_FROM", MAIL_FROM)]),
-            event: Box::new(|| include_bytes!("../../events/dynamodb/outbox-insert.json").to_vec()),
-        },
-        Scenario {
-            name: "escalation",
-            binary: binary("escalation"),
-            env: with(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]),
-            event: Box::new(|| br#"{"escalation":"sweep"}"#.to_vec()),
-        },
-    ];
-
-    let mut results = Vec::new();
-    for scenario in &scenarios {
-        eprintln!("measuring {} ...", scenario.name);
-        results.push(measure(scenario).await);
     }
-    let baseline = results.remove(0);
+
+    fn scenario(
+        &self,
+        name: &'static str,
+        binary: &str,
+        event: Box<dyn Fn() -> Vec<u8>>,
+    ) -> Scenario {
+        Scenario { name, binary: self.bin_dir.join(binary), env: self.env(&[]), event }
+    }
+}
+
+/// The CRM webhook, with the sample deal signed afresh on every call.
+fn deal_won(s: &Seeded) -> Scenario {
+    let deal = String::from_utf8(sample_deal()).unwrap();
+    let mut scenario = s.scenario(
+        "deal-won",
+        "deal-won",
+        Box::new(move || {
+            let t = chrono::Utc::now().timestamp();
+            let signed = signature::sign(&Secret::new(WEBHOOK_SECRET), t, deal.as_bytes());
+            let headers = json!({ "x-signature": signed });
+            apigw("POST", "/v1/crm/deals/won", Some(&deal), None, headers)
+        }),
+    );
+    scenario.env = s.env(&[("CRM_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    scenario
+}
+
+/// The functions behind API Gateway, each with a request it serves.
+fn http_scenarios(s: &Seeded) -> Vec<Scenario> {
+    let l1 = ProjectId::for_deal_line("D-2026-0042", "L1").to_string();
+    let l2 = ProjectId::for_deal_line("D-2026-0042", "L2").to_string();
+    let manager = Some((integration_tests::fixtures::MANAGER, "[manager]"));
+    let technician = Some((integration_tests::fixtures::TECH, "[technician]"));
+    let complete = format!("/v1/projects/{l2}/milestones/order_confirmed/complete");
+    let patch = format!("/v1/projects/{l1}/tasks/{}", s.task);
+    let start = r#"{"status":"in_progress"}"#;
+    let activate = format!("/v1/projects/{l1}/activate");
+    let go_live = json!({
+        "go_live_date": chrono::Utc::now().date_naive(),
+        "technical_summary": [{ "line_id": "L1" }]
+    })
+    .to_string();
+    let template = "/v1/settings/deployment-templates/sip_trunk";
+    vec![
+        deal_won(s),
+        s.scenario(
+            "projects",
+            "projects",
+            Box::new(move || apigw("GET", "/v1/tasks", None, technician, json!({}))),
+        ),
+        s.scenario(
+            "milestones",
+            "milestones",
+            Box::new(move || apigw("POST", &complete, None, manager, json!({}))),
+        ),
+        s.scenario(
+            "tasks",
+            "tasks",
+            Box::new(move || apigw("PATCH", &patch, Some(start), technician, json!({}))),
+        ),
+        s.scenario(
+            "activation",
+            "activation",
+            Box::new(move || apigw("POST", &activate, Some(&go_live), manager, json!({}))),
+        ),
+        s.scenario(
+            "templates",
+            "templates",
+            Box::new(move || apigw("GET", template, None, manager, json!({}))),
+        ),
+    ]
+}
+
+/// The baseline, then the functions behind API Gateway, then the ones
+/// invoked by the stream and the schedules.
+fn scenarios(s: &Seeded) -> Vec<Scenario> {
+    let mut baseline = s.scenario(
+        "baseline (hello)",
+        "bench-hello",
+        Box::new(|| br#"{"hello":"world"}"#.to_vec()),
+    );
+    baseline.env = s.aws.clone();
+    let batch = || include_bytes!("../../events/dynamodb/outbox-insert.json").to_vec();
+    let mut dispatch = s.scenario("dispatch", "dispatch", Box::new(batch));
+    dispatch.env = s.env(&[("EVENT_BUS_NAME", &s.bus), ("MAIL_FROM", MAIL_FROM)]);
+    let mut escalation =
+        s.scenario("escalation", "escalation", Box::new(|| br#"{"escalation":"sweep"}"#.to_vec()));
+    escalation.env = s.env(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]);
+    let mut all = vec![baseline];
+    all.extend(http_scenarios(s));
+    all.extend([dispatch, escalation]);
+    all
+}
+
+/// Prints the table of measures and writes `target/bench/results.json`.
+fn report(baseline: Measure, results: Vec<Measure>) {
     println!(
         "{:<18} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>6}",
         "function", "init ms", "p50 ms", "p99 ms", "peak MB", "1k MB", "10k MB", "binary", "errors"
@@ -379,4 +380,19 @@ async fn main() {
     std::fs::write("target/bench/results.json", serde_json::to_vec_pretty(&report).unwrap())
         .unwrap();
     eprintln!("written target/bench/results.json");
+}
+
+#[tokio::main]
+async fn main() {
+    let bin_dir =
+        PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
+    let (table, bus, task) = seed().await;
+    let seeded = Seeded { bin_dir, aws: aws_env(), table, bus, task };
+    let mut results = Vec::new();
+    for scenario in &scenarios(&seeded) {
+        eprintln!("measuring {} ...", scenario.name);
+        results.push(measure(scenario).await);
+    }
+    let baseline = results.remove(0);
+    report(baseline, results);
 }

@@ -5,6 +5,7 @@
 //! message saying so, never skip. Every test gets its own table.
 
 pub mod contracts;
+pub mod fixtures;
 pub mod moto;
 pub mod scenario;
 pub mod snapshots;
@@ -140,6 +141,15 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The slug of a problem document's `type` (empty for any other body).
+    pub fn problem_type(&self) -> String {
+        if self.content_type != "application/problem+json" {
+            return String::new();
+        }
+        let json = self.json();
+        json["type"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
@@ -221,7 +231,9 @@ macro_rules! suite_per_store {
     (|$store:ident| $fixture:expr; $($case:ident),* $(,)?) => {
         mod dynamodb_local {
             use super::*;
-            $crate::suite_per_store!(@cases $crate::dynamo_store().await, |$store| $fixture; $($case),*);
+            $crate::suite_per_store!(
+                @cases $crate::dynamo_store().await, |$store| $fixture; $($case),*
+            );
         }
         mod embedded_sqlite {
             use super::*;
@@ -232,7 +244,8 @@ macro_rules! suite_per_store {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
-                let $store: ::std::sync::Arc<dyn ::shared::store::Store> = ::std::sync::Arc::new($make);
+                let $store: ::std::sync::Arc<dyn ::shared::store::Store> =
+                    ::std::sync::Arc::new($make);
                 cases::$case($fixture).await;
             }
         )*

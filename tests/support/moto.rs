@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 
 fn moto_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
-        panic!("moto is not running: AWS_ENDPOINT_URL is not set. Run the tests with `tests/run`, which installs and starts it.")
+        panic!(
+            "moto is not running: AWS_ENDPOINT_URL is not set. \
+             Run the tests with `tests/run`, which installs and starts it."
+        )
     })
 }
 
@@ -102,55 +105,18 @@ impl EventSink {
         let name = crate::unique_name("deployments");
         let events = aws_sdk_eventbridge::Client::new(sdk);
         let sqs = aws_sdk_sqs::Client::new(sdk);
-        let fail = |what: &str| format!("cannot create the {what} on moto at {}", moto_endpoint());
-        events
-            .create_event_bus()
-            .name(&name)
-            .send()
-            .await
-            .unwrap_or_else(|_| panic!("{}", fail("event bus")));
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .unwrap_or_else(|_| panic!("{}", fail("queue")))
-            .queue_url
-            .unwrap_or_default();
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap_or_else(|_| panic!("{}", fail("queue")));
-        let queue_arn = attributes
-            .attributes()
-            .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
-            .cloned()
-            .unwrap_or_default();
+        events.create_event_bus().name(&name).send().await.unwrap_or_else(|_| fail("event bus"));
+        let (queue_url, queue_arn) = queue(&sqs, &name).await;
         let pattern = json!({ "source": [shared::domain::events::SOURCE] }).to_string();
-        events
-            .put_rule()
-            .name(&name)
-            .event_bus_name(&name)
-            .event_pattern(pattern)
-            .send()
-            .await
-            .unwrap_or_else(|_| panic!("{}", fail("rule")));
+        let rule = events.put_rule().name(&name).event_bus_name(&name).event_pattern(pattern);
+        rule.send().await.unwrap_or_else(|_| fail("rule"));
         let target = aws_sdk_eventbridge::types::Target::builder()
             .id("queue")
             .arn(queue_arn)
             .build()
             .expect("a target");
-        events
-            .put_targets()
-            .rule(&name)
-            .event_bus_name(&name)
-            .targets(target)
-            .send()
-            .await
-            .unwrap_or_else(|_| panic!("{}", fail("target")));
+        let targets = events.put_targets().rule(&name).event_bus_name(&name).targets(target);
+        targets.send().await.unwrap_or_else(|_| fail("target"));
         Self { bus: name, sqs, queue_url }
     }
 
@@ -189,6 +155,27 @@ impl EventSink {
     }
 }
 
+fn fail<T>(what: &str) -> T {
+    panic!("cannot create the {what} on moto at {}", moto_endpoint())
+}
+
+/// A queue named `name`: its URL and ARN.
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
+    let created =
+        sqs.create_queue().queue_name(name).send().await.unwrap_or_else(|_| fail("queue"));
+    let queue_url = created.queue_url.unwrap_or_default();
+    let arn = aws_sdk_sqs::types::QueueAttributeName::QueueArn;
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(arn.clone())
+        .send()
+        .await
+        .unwrap_or_else(|_| fail("queue"));
+    let queue_arn = attributes.attributes().and_then(|a| a.get(&arn)).cloned().unwrap_or_default();
+    (queue_url, queue_arn)
+}
+
 fn attribute_json(value: &aws_sdk_dynamodbstreams::types::AttributeValue) -> Value {
     use aws_sdk_dynamodbstreams::types::AttributeValue as A;
     match value {
@@ -197,7 +184,9 @@ fn attribute_json(value: &aws_sdk_dynamodbstreams::types::AttributeValue) -> Val
         A::Bool(b) => json!({ "BOOL": b }),
         A::Null(_) => json!({ "NULL": true }),
         A::M(m) => {
-            json!({ "M": m.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<serde_json::Map<_, _>>() })
+            let map: serde_json::Map<_, _> =
+                m.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect();
+            json!({ "M": map })
         }
         A::L(l) => json!({ "L": l.iter().map(attribute_json).collect::<Vec<_>>() }),
         _ => json!({ "NULL": true }),
@@ -223,24 +212,10 @@ fn image(
 pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
     let sdk = shared::aws::sdk_config().await;
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-    let arn = dynamo
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .expect("the table")
-        .table
-        .and_then(|t| t.latest_stream_arn)
-        .expect("a stream");
-    let shards = streams
-        .describe_stream()
-        .stream_arn(&arn)
-        .send()
-        .await
-        .expect("the stream")
-        .stream_description
-        .map(|d| d.shards.unwrap_or_default())
-        .unwrap_or_default();
+    let described = dynamo.describe_table().table_name(table).send().await.expect("the table");
+    let arn = described.table.and_then(|t| t.latest_stream_arn).expect("a stream");
+    let stream = streams.describe_stream().stream_arn(&arn).send().await.expect("the stream");
+    let shards = stream.stream_description.and_then(|d| d.shards).unwrap_or_default();
     let mut records = Vec::new();
     for shard in shards {
         let mut iterator = streams
@@ -258,36 +233,35 @@ pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
             if page.is_empty() {
                 break;
             }
-            for r in page {
-                let Some(change) = r.dynamodb() else { continue };
-                let new = change.new_image();
-                let is_outbox = new
-                    .and_then(|i| i.get(shared::store::keys::ENTITY))
-                    .and_then(|e| e.as_s().ok())
-                    .map(String::as_str)
-                    == Some(shared::store::keys::ENTITY_OUTBOX);
-                let name = r.event_name().map(|n| n.as_str().to_owned()).unwrap_or_default();
-                if !is_outbox || name != "INSERT" {
-                    continue;
-                }
-                records.push(json!({
-                    "eventID": r.event_id(),
-                    "eventName": name,
-                    "eventVersion": "1.1",
-                    "eventSource": "aws:dynamodb",
-                    "awsRegion": "eu-west-3",
-                    "dynamodb": {
-                        "Keys": image(change.keys()),
-                        "NewImage": image(new),
-                        "SequenceNumber": change.sequence_number(),
-                        "SizeBytes": change.size_bytes(),
-                        "StreamViewType": "NEW_AND_OLD_IMAGES",
-                    },
-                    "eventSourceARN": arn,
-                }));
-            }
+            records.extend(page.iter().filter_map(|r| outbox_insert(r, &arn)));
             iterator = out.next_shard_iterator;
         }
     }
     json!({ "Records": records })
+}
+
+/// A stream record as Lambda hands it over, if it is an outbox insert.
+fn outbox_insert(r: &aws_sdk_dynamodbstreams::types::Record, arn: &str) -> Option<Value> {
+    let change = r.dynamodb()?;
+    let new = change.new_image();
+    let entity = new.and_then(|i| i.get(shared::store::keys::ENTITY)).and_then(|e| e.as_s().ok());
+    let name = r.event_name().map(|n| n.as_str().to_owned()).unwrap_or_default();
+    if entity.map(String::as_str) != Some(shared::store::keys::ENTITY_OUTBOX) || name != "INSERT" {
+        return None;
+    }
+    Some(json!({
+        "eventID": r.event_id(),
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-3",
+        "dynamodb": {
+            "Keys": image(change.keys()),
+            "NewImage": image(new),
+            "SequenceNumber": change.sequence_number(),
+            "SizeBytes": change.size_bytes(),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+        "eventSourceARN": arn,
+    }))
 }

@@ -3,36 +3,19 @@
 
 use super::problem::Problem;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoResponses, Modify, OpenApi};
 
-/// Problems any authenticated staff route may answer.
+/// Problems of reading a request, or of the service itself: any route.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum StaffProblems {
+enum RequestProblems {
     #[response(
         status = 400,
         description = "The body is not JSON",
         content_type = "application/problem+json"
     )]
     MalformedJson(Problem),
-    #[response(
-        status = 401,
-        description = "No valid bearer token",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "The member's roles do not allow this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such resource (or not visible to this member)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
     #[response(
         status = 413,
         description = "Body over 256 KiB",
@@ -65,16 +48,34 @@ pub enum StaffProblems {
     Unavailable(Problem),
 }
 
-/// Problems the CRM webhook may answer.
+/// Who may call a staff route, and what they see.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-pub enum CrmProblems {
+enum StaffAccess {
     #[response(
-        status = 400,
-        description = "The body is not JSON",
+        status = 401,
+        description = "No valid bearer token",
         content_type = "application/problem+json"
     )]
-    MalformedJson(Problem),
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "The member's roles do not allow this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such resource (or not visible to this member)",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
+/// The CRM's signature, and the one rule of its deliveries.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum CrmAccess {
     #[response(
         status = 401,
         description = "The X-Signature header is missing, malformed, stale (over 300 s) \
@@ -88,36 +89,32 @@ pub enum CrmProblems {
         content_type = "application/problem+json"
     )]
     DealConflict(Problem),
-    #[response(
-        status = 413,
-        description = "Body over 256 KiB",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "The body is not application/json",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    #[response(
-        status = 422,
-        description = "Invalid fields, each named",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-    #[response(
-        status = 500,
-        description = "Unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-    #[response(
-        status = 503,
-        description = "Temporarily unavailable; retry",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
+}
+
+type Responses = std::collections::BTreeMap<String, RefOr<Response>>;
+
+fn both<A: IntoResponses, B: IntoResponses>() -> Responses {
+    let mut responses = A::responses();
+    responses.extend(B::responses());
+    responses
+}
+
+/// Problems any authenticated staff route may answer.
+pub struct StaffProblems;
+
+impl IntoResponses for StaffProblems {
+    fn responses() -> Responses {
+        both::<StaffAccess, RequestProblems>()
+    }
+}
+
+/// Problems the CRM webhook may answer.
+pub struct CrmProblems;
+
+impl IntoResponses for CrmProblems {
+    fn responses() -> Responses {
+        both::<CrmAccess, RequestProblems>()
+    }
 }
 
 /// Rule violations of commands.
