@@ -4,23 +4,24 @@
 //! event emitted here is checked against its schema in `events/schemas/`.
 
 use axum::http::StatusCode;
+use integration_tests::Reply;
 use integration_tests::contracts::assert_valid;
-use integration_tests::fixtures::{Bundle, MANAGER as PM, TECH, live_at, project};
-use integration_tests::{Reply, send, staff_request, token};
+use integration_tests::fixtures::{
+    BEFORE_GO_LIVE, Bundle, MANAGER, PM, TECH, TECH1, live_at, project,
+};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
 use shared::domain::account::AccountStatus;
 use shared::domain::outbox::OutboxMessage;
-use shared::ports::Clock;
 use shared::store::Store;
 use std::sync::Arc;
 
 /// The sample deal received, the clock at [`live_at`].
-struct Fixture {
-    bundle: Bundle,
+async fn fixture(store: Arc<dyn Store>) -> Bundle {
+    let bundle = Bundle::with_sample_deal(store).await;
+    bundle.clock.set(live_at());
+    bundle
 }
-
-integration_tests::on_bundle!(Fixture);
 
 fn summary(line: &str) -> Value {
     json!({
@@ -36,90 +37,51 @@ fn summary(line: &str) -> Value {
     })
 }
 
-impl Fixture {
-    async fn new(store: Arc<dyn Store>) -> Self {
-        let bundle = Bundle::with_sample_deal(store).await;
-        bundle.clock.set(live_at());
-        Self { bundle }
+/// Completes every milestone of `line` before go-live, as the manager.
+async fn ready(f: &Bundle, line: &str) {
+    for key in BEFORE_GO_LIVE {
+        assert_eq!(f.complete(&project(line), key, PM, None).await.status, StatusCode::OK, "{key}");
     }
+}
 
-    /// A request of the project manager with `role`.
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        role: &'static str,
-        body: Option<Value>,
-    ) -> Reply {
-        self.bundle.call(method, path, Some((PM, role)), body).await
-    }
+async fn activate(f: &Bundle, line: &str, body: Value) -> Reply {
+    let path = format!("/v1/projects/{}/activate", project(line));
+    f.call("POST", &path, Some(PM), Some(body)).await
+}
 
-    async fn complete(&self, line: &str, key: &str) -> Reply {
-        self.call(
-            "POST",
-            &format!("/v1/projects/{}/milestones/{key}/complete", project(line)),
-            "manager",
-            None,
-        )
-        .await
-    }
-
-    async fn ready(&self, line: &str) {
-        for key in [
-            "order_confirmed",
-            "equipment_ordered",
-            "delivery_confirmed",
-            "installation_done",
-            "customer_acceptance",
-        ] {
-            assert_eq!(self.complete(line, key).await.status, StatusCode::OK, "{key}");
+/// Events of the given projects, checked against their schemas.
+async fn events_of(f: &Bundle, lines: &[&str]) -> Vec<(String, Value)> {
+    let ids: Vec<ProjectId> = lines.iter().map(|l| project(l)).collect();
+    let mut out = Vec::new();
+    for e in f.store.pending_outbox(10_000).await.unwrap() {
+        if !ids.contains(&e.project_id) {
+            continue;
+        }
+        if let OutboxMessage::Event { detail_type, detail } = e.message {
+            assert_valid(&detail_type, &detail);
+            out.push((detail_type, detail));
         }
     }
+    out
+}
 
-    async fn activate(&self, line: &str, body: Value) -> Reply {
-        self.call(
-            "POST",
-            &format!("/v1/projects/{}/activate", project(line)),
-            "manager",
-            Some(body),
-        )
-        .await
-    }
-
-    /// Events of the given projects, checked against their schemas.
-    async fn events(&self, lines: &[&str]) -> Vec<(String, Value)> {
-        let ids: Vec<ProjectId> = lines.iter().map(|l| project(l)).collect();
-        let mut out = Vec::new();
-        for e in self.store.pending_outbox(10_000).await.unwrap() {
-            if !ids.contains(&e.project_id) {
-                continue;
-            }
-            if let OutboxMessage::Event { detail_type, detail } = e.message {
-                assert_valid(&detail_type, &detail);
-                out.push((detail_type, detail));
-            }
-        }
-        out
-    }
-
-    async fn mails(&self, template: &str) -> usize {
-        let entries = self.store.pending_outbox(10_000).await.unwrap();
-        let slug = |m: &OutboxMessage| match m {
-            OutboxMessage::Mail { template, .. } => Some(template.slug()),
-            OutboxMessage::Event { .. } => None,
-        };
-        entries.iter().filter(|e| slug(&e.message) == Some(template)).count()
-    }
+async fn mails(f: &Bundle, template: &str) -> usize {
+    let entries = f.store.pending_outbox(10_000).await.unwrap();
+    let slug = |m: &OutboxMessage| match m {
+        OutboxMessage::Mail { template, .. } => Some(template.slug()),
+        OutboxMessage::Event { .. } => None,
+    };
+    entries.iter().filter(|e| slug(&e.message) == Some(template)).count()
 }
 
 mod cases {
     use super::*;
 
     pub async fn going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk(
-        f: Fixture,
+        f: Bundle,
     ) {
-        f.ready("L1").await;
-        let reply = f.activate("L1", summary("L1")).await;
+        ready(&f, "L1").await;
+        let reply = activate(&f, "L1", summary("L1")).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         let live = reply.json();
         assert_eq!(
@@ -128,7 +90,7 @@ mod cases {
         );
         assert_eq!(live["milestones"][5]["status"], "completed");
 
-        let events = f.events(&["L1"]).await;
+        let events = events_of(&f, &["L1"]).await;
         let only = |dt: &str| {
             let found: Vec<&Value> =
                 events.iter().filter(|(t, _)| t == dt).map(|(_, d)| d).collect();
@@ -143,7 +105,7 @@ mod cases {
         let helpdesk = only("HelpdeskAccountConfigured");
         assert_eq!(helpdesk["services"][0]["technical_summary"]["circuit_id"], "FTTO-LYO-004211");
         assert_eq!(helpdesk["technical_contact"]["email"], "claire@boulangerie-martin.fr");
-        assert_eq!(f.mails("go_live").await, 1);
+        assert_eq!(mails(&f, "go_live").await, 1);
         assert_eq!(
             f.store.account("ACC-1001").await.unwrap().unwrap().status,
             AccountStatus::Active
@@ -151,18 +113,18 @@ mod cases {
 
         // Again: a no-op, nothing new.
         let version = live["version"].as_u64();
-        let again = f.activate("L1", summary("L1")).await;
+        let again = activate(&f, "L1", summary("L1")).await;
         assert_eq!((again.status, again.json()["version"].as_u64()), (StatusCode::OK, version));
-        assert_eq!(f.events(&["L1"]).await.len(), events.len());
+        assert_eq!(events_of(&f, &["L1"]).await.len(), events.len());
         a_live_project_is_final(&f).await;
     }
 
-    async fn a_live_project_is_final(f: &Fixture) {
+    async fn a_live_project_is_final(f: &Bundle) {
         let reopen = f
             .call(
                 "POST",
                 &format!("/v1/projects/{}/milestones/customer_acceptance/reopen", project("L1")),
-                "admin",
+                Some((MANAGER, "admin")),
                 Some(json!({ "reason": "late fault" })),
             )
             .await;
@@ -170,32 +132,32 @@ mod cases {
             (reopen.status, reopen.problem_type()),
             (StatusCode::CONFLICT, "project-live".into())
         );
-        let task = json!({ "title": "After", "assignee": PM, "due_date": "2027-01-12" });
+        let task = json!({ "title": "After", "assignee": MANAGER, "due_date": "2027-01-12" });
         let add = f
             .call(
                 "POST",
                 &format!("/v1/projects/{}/milestones/go_live/tasks", project("L1")),
-                "manager",
+                Some(PM),
                 Some(task),
             )
             .await;
         assert_eq!((add.status, add.problem_type()), (StatusCode::CONFLICT, "project-live".into()));
         assert_eq!(
-            f.complete("L1", "go_live").await.status,
+            f.complete(&project("L1"), "go_live", PM, None).await.status,
             StatusCode::OK,
             "completed already: a no-op"
         );
     }
 
-    pub async fn go_live_checks_its_preconditions(f: Fixture) {
-        f.complete("L1", "order_confirmed").await;
-        let early = f.activate("L1", summary("L1")).await;
+    pub async fn go_live_checks_its_preconditions(f: Bundle) {
+        f.complete(&project("L1"), "order_confirmed", PM, None).await;
+        let early = activate(&f, "L1", summary("L1")).await;
         assert_eq!(
             (early.status, early.problem_type()),
             (StatusCode::CONFLICT, "milestones-pending".into())
         );
         assert_eq!(early.json()["pending_milestones"][0], "equipment_ordered");
-        f.ready("L1").await;
+        ready(&f, "L1").await;
 
         let mut future = summary("L1");
         future["go_live_date"] = "2027-01-12".into();
@@ -203,7 +165,7 @@ mod cases {
         before_deal["go_live_date"] = "2026-11-19".into();
         let wrong_line = summary("L2");
         for body in [future, before_deal, wrong_line, json!({ "go_live_date": "2027-01-11" })] {
-            let reply = f.activate("L1", body).await;
+            let reply = activate(&f, "L1", body).await;
             assert_eq!(
                 reply.status,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -211,41 +173,30 @@ mod cases {
                 String::from_utf8_lossy(&reply.body)
             );
         }
+        let path = format!("/v1/projects/{}/activate", project("L1"));
         for role in ["technician", "admin"] {
-            let reply = f
-                .call(
-                    "POST",
-                    &format!("/v1/projects/{}/activate", project("L1")),
-                    role,
-                    Some(summary("L1")),
-                )
-                .await;
+            let reply = f.call("POST", &path, Some((MANAGER, role)), Some(summary("L1"))).await;
             assert_eq!(reply.status, StatusCode::FORBIDDEN, "{role}");
         }
-        let anonymous = send(
-            &f.app,
-            staff_request(
-                "POST",
-                &format!("/v1/projects/{}/activate", project("L1")),
-                None,
-                Some(summary("L1")),
-            ),
-        )
-        .await;
+        let anonymous = f.call("POST", &path, None, Some(summary("L1"))).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
         assert!(
-            f.events(&["L1"]).await.iter().all(|(t, _)| t != "SubscriptionActivationRequested"),
+            events_of(&f, &["L1"])
+                .await
+                .iter()
+                .all(|(t, _)| t != "SubscriptionActivationRequested"),
             "nothing half done"
         );
     }
 
-    pub async fn two_projects_of_one_account_activate_it_once(f: Fixture) {
-        f.ready("L1").await;
-        f.ready("L2").await;
+    pub async fn two_projects_of_one_account_activate_it_once(f: Bundle) {
+        ready(&f, "L1").await;
+        ready(&f, "L2").await;
         // Both at once: the account's one-time activation is decided by the store.
-        let (a, b) = tokio::join!(f.activate("L1", summary("L1")), f.activate("L2", summary("L2")));
+        let (a, b) =
+            tokio::join!(activate(&f, "L1", summary("L1")), activate(&f, "L2", summary("L2")));
         assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
-        let events = f.events(&["L1", "L2"]).await;
+        let events = events_of(&f, &["L1", "L2"]).await;
         let count = |dt: &str| events.iter().filter(|(t, _)| t == dt).count();
         assert_eq!(count("CustomerAccountActivated"), 1);
         assert_eq!(count("SubscriptionActivationRequested"), 2);
@@ -253,21 +204,11 @@ mod cases {
         let account = f.store.account("ACC-1001").await.unwrap().unwrap();
         assert_eq!(account.status, AccountStatus::Active);
         assert_eq!(account.name, "Boulangerie Martin SARL");
-        let _ = f.clock.now();
     }
 
-    pub async fn every_event_of_a_project_s_life_matches_its_schema(f: Fixture) {
-        let tech = token(TECH, &["technician"]);
+    pub async fn every_event_of_a_project_s_life_matches_its_schema(f: Bundle) {
         let body = json!({ "title": "Survey", "assignee": TECH, "due_date": "2027-01-20" });
-        let added = f
-            .call(
-                "POST",
-                &format!("/v1/projects/{}/milestones/order_confirmed/tasks", project("L1")),
-                "manager",
-                Some(body),
-            )
-            .await;
-        let task = added.json()["id"].as_str().unwrap().to_owned();
+        let task = f.add_task(&project("L1"), "order_confirmed", body).await;
         let path = format!("/v1/projects/{}/tasks/{task}", project("L1"));
         for patch in [
             json!({ "status": "blocked", "blocked_reason": "No access" }),
@@ -275,14 +216,14 @@ mod cases {
             json!({ "status": "done" }),
         ] {
             assert_eq!(
-                send(&f.app, staff_request("PATCH", &path, Some(&tech), Some(patch))).await.status,
+                f.call("PATCH", &path, Some(TECH1), Some(patch)).await.status,
                 StatusCode::OK
             );
         }
-        f.ready("L1").await;
-        f.activate("L1", summary("L1")).await;
+        ready(&f, "L1").await;
+        activate(&f, "L1", summary("L1")).await;
         let kinds: std::collections::BTreeSet<String> =
-            f.events(&["L1", "L2"]).await.into_iter().map(|(t, _)| t).collect();
+            events_of(&f, &["L1", "L2"]).await.into_iter().map(|(t, _)| t).collect();
         let expected = [
             "CustomerAccountActivated",
             "DeploymentProjectCreated",
@@ -295,7 +236,7 @@ mod cases {
     }
 }
 
-integration_tests::suite_per_store!(|store| Fixture::new(store).await;
+integration_tests::suite_per_store!(|store| fixture(store).await;
     going_live_requests_billing_activates_the_account_and_briefs_the_helpdesk,
     go_live_checks_its_preconditions,
     two_projects_of_one_account_activate_it_once,

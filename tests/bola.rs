@@ -3,7 +3,7 @@
 //! an admin, nobody, and an expired token. On both stores.
 
 use integration_tests::fixtures::{
-    ADMIN, Bundle, MANAGER, OTHER_TECH, PM, TECH as OWNER_TECH, expired_token, project,
+    ADMIN, Bundle, MANAGER, OTHER_TECH, TECH as OWNER_TECH, expired_token, project,
 };
 use integration_tests::{send, staff_request, token};
 use serde_json::{Value, json};
@@ -38,20 +38,20 @@ impl Caller {
 
 /// The sample deal received, L1 holding a task of the owner technician.
 struct Fixture {
-    app: axum::Router,
+    bundle: Bundle,
     project: ProjectId,
     task: String,
 }
+
+integration_tests::on_bundle!(Fixture);
 
 impl Fixture {
     async fn new(store: Arc<dyn Store>) -> Self {
         let bundle = Bundle::with_sample_deal(store).await;
         let project = project("L1");
         let body = json!({ "title": "Survey", "assignee": OWNER_TECH, "due_date": "2026-12-01" });
-        let path = format!("/v1/projects/{project}/milestones/order_confirmed/tasks");
-        let reply = bundle.call("POST", &path, Some(PM), Some(body)).await;
-        let task = reply.json()["id"].as_str().unwrap().to_owned();
-        Self { app: bundle.app, project, task }
+        let task = bundle.add_task(&project, "order_confirmed", body).await;
+        Self { bundle, project, task }
     }
 }
 
@@ -107,6 +107,28 @@ mod cases {
                 settings,
                 Some(json!({ "milestones": template })),
                 [403, 403, 403, 200, 401, 401],
+            ),
+        ]
+        .into_iter()
+        .chain(status_rows(p))
+        .collect()
+    }
+
+    /// Last: each changes the project's status for the rows after it.
+    fn status_rows(p: &ProjectId) -> Vec<Row> {
+        vec![
+            (
+                "POST",
+                format!("/v1/projects/{p}/hold"),
+                Some(json!({ "reason": "Site closed", "category": "site_access" })),
+                [403, 403, 200, 403, 401, 401],
+            ),
+            ("POST", format!("/v1/projects/{p}/resume"), None, [403, 403, 200, 403, 401, 401]),
+            (
+                "POST",
+                format!("/v1/projects/{p}/cancel"),
+                Some(json!({ "reason": "Duplicate" })),
+                [403, 403, 200, 403, 401, 401],
             ),
         ]
     }

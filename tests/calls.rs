@@ -1,6 +1,7 @@
 //! DynamoDB round trips per use case, counted by an SDK interceptor on
 //! DynamoDB Local: loading a project is one Query, a change one
-//! transaction, intake one transaction per project, and never a Scan.
+//! transaction, intake one transaction per project, a CRM revision one read
+//! per project and one transaction per project it changes, and never a Scan.
 
 use axum::http::StatusCode;
 use integration_tests::dynamo_store_counted;
@@ -60,6 +61,7 @@ async fn each_use_case_makes_the_expected_round_trips() {
     changes_load_once_and_commit_once(&c).await;
     reads_are_queries(&c).await;
     sweeps_read_only_what_is_due(&c).await;
+    order_changes_read_each_project_once(&c).await;
 }
 
 async fn changes_load_once_and_commit_once(c: &Counted) {
@@ -120,4 +122,34 @@ async fn sweeps_read_only_what_is_due(c: &Counted) {
     assert_eq!(report.sent.len(), pending.len());
     let n = u32::try_from(pending.len()).unwrap();
     assert_eq!(c.counts(), calls(&[("UpdateItem", 2 * n)]));
+}
+
+/// A revision reads the deal's record and each of its projects once, then
+/// writes the claim, one transaction per project it changes, and the answer;
+/// a replay reads the record only. A cancellation likewise.
+async fn order_changes_read_each_project_once(c: &Counted) {
+    use shared::http::routes::{DEAL_CANCELLED, DEAL_CHANGED};
+    let parse = |text: &str| -> Value { serde_json::from_str(text).expect("a sample") };
+    let change = parse(include_str!("../events/crm/deal-changed.json"));
+    let cancel = parse(include_str!("../events/crm/deal-cancelled.json"));
+    let send = |path: &'static str, body: &Value| {
+        c.counter.reset();
+        let body = body.clone();
+        async move {
+            let reply = c.crm(path, &body).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+            c.counts()
+        }
+    };
+    // L1 updated, L2 cancelled, L4 created (its template read once).
+    let applied =
+        calls(&[("BatchGetItem", 1), ("GetItem", 1), ("Query", 3), ("TransactWriteItems", 5)]);
+    assert_eq!(send(DEAL_CHANGED, &change).await, applied);
+    assert_eq!(send(DEAL_CHANGED, &change).await, calls(&[("GetItem", 1)]));
+    // The record marked, then L1 and L4 (L2 is cancelled already); the CRM
+    // cancels on 2026-11-27.
+    c.clock.set(integration_tests::fixtures::live_at());
+    let cancelled = calls(&[("GetItem", 1), ("Query", 3), ("TransactWriteItems", 3)]);
+    assert_eq!(send(DEAL_CANCELLED, &cancel).await, cancelled);
+    assert_eq!(send(DEAL_CANCELLED, &cancel).await, calls(&[("GetItem", 1), ("Query", 3)]));
 }

@@ -2,16 +2,18 @@
 //! the storage ports), DynamoDB (on DynamoDB Local) and the embedded SQLite store.
 
 use integration_tests::fixtures::t0;
-use shared::domain::intake::{self, IntakeRecord, IntakeState};
+use shared::domain::amendment::{ChangedProject, DealChange, DealChanged, LineOutcome};
+use shared::domain::intake::{self, DealCancellation, DealRecord, IntakeState, RevisionStep};
+use shared::domain::lifecycle::{Category, HoldRequest};
 use shared::domain::outbox::OutboxEntry;
 use shared::domain::project::ProjectStatus;
 use shared::domain::project::{Change, CompleteMilestone, Project};
 use shared::domain::task::TaskStatus;
 use shared::domain::template::Template;
-use shared::domain::work::NewTask;
+use shared::domain::work::{NewTask, TaskPatch};
 use shared::domain::{DealWon, OutboxId};
 use shared::ports::{
-    Claim, Commit, CommitError, Guard, IntakeWrite, PageRequest, ProjectFilter, ProjectWrite,
+    Claim, Commit, CommitError, DealWrite, Guard, PageRequest, ProjectFilter, ProjectWrite,
     StoreError, TaskFilter,
 };
 use shared::store::Store;
@@ -22,13 +24,13 @@ fn deal() -> DealWon {
 }
 
 /// The two projects of the sample deal and its intake record.
-fn planned() -> (IntakeRecord, Vec<(Project, Change)>) {
+fn planned() -> (DealRecord, Vec<(Project, Change)>) {
     let plan = intake::plan(&deal(), Template::default_for, t0());
     (plan.record, plan.projects)
 }
 
 fn create((project, change): (Project, Change)) -> Commit {
-    Commit { project: Some(ProjectWrite { guard: Guard::Create, project, change }), intake: None }
+    Commit { project: Some(ProjectWrite { guard: Guard::Create, project, change }), deal: None }
 }
 
 /// Completes the next milestone of a copy of `project`; the commit that stores it.
@@ -39,8 +41,14 @@ fn complete_next(project: &Project, note: &str) -> Commit {
     let change = p.complete_milestone(&key, input, "pm@bluerocktel.fr", t0()).unwrap().unwrap();
     Commit {
         project: Some(ProjectWrite { guard: Guard::Version(project.version), project: p, change }),
-        intake: None,
+        deal: None,
     }
+}
+
+/// The commit of `project` changed from `version`.
+fn update(project: &Project, version: u64, change: Change) -> Commit {
+    let write = ProjectWrite { guard: Guard::Version(version), project: project.clone(), change };
+    Commit { project: Some(write), deal: None }
 }
 
 /// An undelivered outbox entry (the store's only way to read entries back
@@ -168,14 +176,15 @@ mod cases {
 
     pub async fn an_intake_claim_is_exclusive_and_returns_the_stored_record(store: Arc<dyn Store>) {
         let (record, _) = planned();
-        let claim = |r: IntakeRecord| Commit { project: None, intake: Some(IntakeWrite::Claim(r)) };
+        let claim =
+            |r: DealRecord| Commit { project: None, deal: Some(DealWrite::Claim(Box::new(r))) };
         store.commit(claim(record.clone())).await.unwrap();
-        let other = IntakeRecord { fingerprint: "another".into(), ..record.clone() };
+        let other = DealRecord { fingerprint: "another".into(), ..record.clone() };
         match store.commit(claim(other)).await.unwrap_err() {
             CommitError::IntakeExists(Some(existing)) => assert_eq!(*existing, record),
             e => panic!("expected the existing record, got {e:?}"),
         }
-        assert_eq!(store.intake_record(&record.deal_id).await.unwrap(), Some(record));
+        assert_eq!(store.deal_record(&record.deal_id).await.unwrap(), Some(record));
     }
 
     pub async fn a_failed_claim_writes_none_of_its_project(store: Arc<dyn Store>) {
@@ -183,12 +192,12 @@ mod cases {
         let second = projects.remove(1);
         let first = projects.remove(0);
         let mut commit = create(first);
-        commit.intake = Some(IntakeWrite::Claim(record.clone()));
+        commit.deal = Some(DealWrite::Claim(Box::new(record.clone())));
         store.commit(commit).await.unwrap();
         let second_id = second.0.id.clone();
         let second_entry = second.1.outbox[0].id.clone();
         let mut commit = create(second);
-        commit.intake = Some(IntakeWrite::Claim(record));
+        commit.deal = Some(DealWrite::Claim(Box::new(record)));
         let err = store.commit(commit).await.unwrap_err();
         assert!(matches!(err, CommitError::IntakeExists(Some(_))), "{err:?}");
         assert_eq!(store.load(&second_id).await.unwrap(), None);
@@ -199,25 +208,25 @@ mod cases {
         let (record, _) = planned();
         let deal_id = record.deal_id.clone();
         store
-            .commit(Commit { project: None, intake: Some(IntakeWrite::Claim(record.clone())) })
+            .commit(Commit {
+                project: None,
+                deal: Some(DealWrite::Claim(Box::new(record.clone()))),
+            })
             .await
             .unwrap();
         let complete = |fingerprint: &str| Commit {
             project: None,
-            intake: Some(IntakeWrite::Complete {
+            deal: Some(DealWrite::Complete {
                 deal_id: deal_id.clone(),
                 fingerprint: fingerprint.into(),
             }),
         };
         let err = store.commit(complete("wrong")).await.unwrap_err();
         assert!(matches!(err, CommitError::IntakeExists(None)), "{err:?}");
-        assert_eq!(
-            store.intake_record(&deal_id).await.unwrap().unwrap().state,
-            IntakeState::Pending
-        );
+        assert_eq!(store.deal_record(&deal_id).await.unwrap().unwrap().state, IntakeState::Pending);
         store.commit(complete(&record.fingerprint)).await.unwrap();
         assert_eq!(
-            store.intake_record(&deal_id).await.unwrap().unwrap().state,
+            store.deal_record(&deal_id).await.unwrap().unwrap().state,
             IntakeState::Complete
         );
     }
@@ -459,6 +468,114 @@ mod cases {
                 .is_empty()
         );
     }
+    pub async fn a_deal_record_is_replaced_only_at_the_version_read(store: Arc<dyn Store>) {
+        let (record, mut projects) = planned();
+        let deal_id = record.deal_id.clone();
+        let replace = |record: &DealRecord, expected: u64| Commit {
+            project: None,
+            deal: Some(DealWrite::Replace { record: Box::new(record.clone()), expected }),
+        };
+        let err = store.commit(replace(&record, 0)).await.unwrap_err();
+        assert!(matches!(err, CommitError::DealChanged), "no record to replace: {err:?}");
+        let claim = DealWrite::Claim(Box::new(record.clone()));
+        store.commit(Commit { project: None, deal: Some(claim) }).await.unwrap();
+
+        let cancellation = DealCancellation {
+            cancelled_at: t0(),
+            reason: "Customer withdrew".into(),
+            received_at: t0(),
+        };
+        let cancelled = record.cancelled(cancellation).unwrap();
+        store.commit(replace(&cancelled, 0)).await.unwrap();
+        assert_eq!(store.deal_record(&deal_id).await.unwrap().as_ref(), Some(&cancelled));
+        let err = store.commit(replace(&cancelled, 0)).await.unwrap_err();
+        assert!(matches!(err, CommitError::DealChanged), "a stale version: {err:?}");
+
+        let (project, change) = projects.remove(0);
+        let id = project.id.clone();
+        let check = |version: u64| DealWrite::Check { deal_id: deal_id.clone(), version };
+        let mut stale = create((project.clone(), change.clone()));
+        stale.deal = Some(check(0));
+        let err = store.commit(stale).await.unwrap_err();
+        assert!(matches!(err, CommitError::DealChanged), "{err:?}");
+        assert_eq!(store.load(&id).await.unwrap(), None, "nothing of a refused commit lands");
+        let mut current = create((project, change));
+        current.deal = Some(check(1));
+        store.commit(current).await.unwrap();
+        assert!(store.load(&id).await.unwrap().is_some());
+    }
+
+    pub async fn a_revision_and_its_answer_are_stored_with_the_deal(store: Arc<dyn Store>) {
+        let (record, _) = planned();
+        let claim = DealWrite::Claim(Box::new(record.clone()));
+        store.commit(Commit { project: None, deal: Some(claim) }).await.unwrap();
+        let mut deal = deal();
+        deal.technical_contact.email = "it@boulangerie-martin.fr".into();
+        let change = DealChange { deal, revision: 3 };
+        let Ok(RevisionStep::Claim(claimed)) =
+            record.revision_step(&change, &change.fingerprint(), t0())
+        else {
+            panic!("a claim")
+        };
+        let replace = DealWrite::Replace { record: claimed.clone(), expected: 0 };
+        store.commit(Commit { project: None, deal: Some(replace) }).await.unwrap();
+        let answer = ChangedProject {
+            id: record.response.projects[0].id.clone(),
+            line_id: "L1".into(),
+            status: ProjectStatus::InProgress,
+            outcome: LineOutcome::Updated,
+        };
+        let result =
+            DealChanged { deal_id: record.deal_id.clone(), revision: 3, projects: vec![answer] };
+        let done = claimed.with_result(result);
+        let replace = DealWrite::Replace { record: Box::new(done.clone()), expected: 1 };
+        store.commit(Commit { project: None, deal: Some(replace) }).await.unwrap();
+        assert_eq!(store.deal_record(&record.deal_id).await.unwrap(), Some(done));
+    }
+
+    pub async fn a_held_project_keeps_its_hold_and_leaves_the_escalation_schedule(
+        store: Arc<dyn Store>,
+    ) {
+        let (_, mut projects) = planned();
+        let (mut project, change) = with_tasks(projects.remove(0), &[("tech@bluerocktel.fr", 1)]);
+        store.commit(create((project.clone(), change))).await.unwrap();
+        let task = project.tasks[0].id.clone();
+        let block = TaskPatch {
+            status: Some(TaskStatus::Blocked),
+            blocked_reason: Some("Carrier late".into()),
+            blocked_category: Some(Category::Carrier),
+            ..TaskPatch::default()
+        };
+        let version = project.version;
+        let change = project.change_task(task.as_str(), block, "tech", t0()).unwrap().unwrap();
+        store.commit(update(&project, version, change)).await.unwrap();
+        let later = t0() + chrono::Duration::days(30);
+        assert_eq!(store.due_escalations(later, 10).await.unwrap().tasks.len(), 1);
+
+        let hold = HoldRequest {
+            reason: "Site closed".into(),
+            category: Category::SiteAccess,
+            until: None,
+        };
+        let version = project.version;
+        let change = project.hold(&hold, "pm@bluerocktel.fr", t0()).unwrap().unwrap();
+        store.commit(update(&project, version, change)).await.unwrap();
+        assert_eq!(store.load(&project.id).await.unwrap().as_ref(), Some(&project));
+        assert!(
+            store.due_escalations(later, 10).await.unwrap().tasks.is_empty(),
+            "no clock on hold"
+        );
+        let on_hold = ProjectFilter { status: Some(ProjectStatus::OnHold), account_id: None };
+        let page = store.list_projects(&on_hold, PageRequest { cursor: None, limit: 10 }).await;
+        let listed = page.unwrap().items;
+        assert_eq!((listed.len(), listed[0].hold.as_ref()), (1, project.hold.as_ref()));
+
+        let version = project.version;
+        let change =
+            project.cancel("Customer withdrew", "pm@bluerocktel.fr", t0()).unwrap().unwrap();
+        store.commit(update(&project, version, change)).await.unwrap();
+        assert_eq!(store.load(&project.id).await.unwrap().as_ref(), Some(&project));
+    }
 }
 
 integration_tests::suite_per_store!(|store| store;
@@ -477,4 +594,7 @@ integration_tests::suite_per_store!(|store| store;
     an_outbox_claim_is_exclusive_until_its_lease_ends,
     a_released_entry_is_claimed_again_and_a_failed_one_never,
     of_concurrent_claims_exactly_one_wins,
+    a_deal_record_is_replaced_only_at_the_version_read,
+    a_revision_and_its_answer_are_stored_with_the_deal,
+    a_held_project_keeps_its_hold_and_leaves_the_escalation_schedule,
 );

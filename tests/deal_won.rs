@@ -68,7 +68,7 @@ mod cases {
         let mut expected = vec![project("L1").to_string(), project("L2").to_string()];
         expected.sort();
         assert_eq!(created_events(f.store.as_ref()).await, expected);
-        let record = f.store.intake_record("D-2026-0042").await.unwrap().unwrap();
+        let record = f.store.deal_record("D-2026-0042").await.unwrap().unwrap();
         assert_eq!(record.state, IntakeState::Complete);
     }
 
@@ -111,7 +111,7 @@ mod cases {
             assert_eq!(reply.content_type, PROBLEM);
             assert_eq!(reply.json()["type"], "https://bluerocktel.fr/problems/invalid-signature");
         }
-        assert_eq!(f.store.intake_record("D-2026-0042").await.unwrap(), None);
+        assert_eq!(f.store.deal_record("D-2026-0042").await.unwrap(), None);
     }
 
     pub async fn malformed_json_is_a_400_problem(f: Fixture) {
@@ -152,11 +152,7 @@ mod cases {
             "account.status",
             "unknown fields are refused"
         );
-        assert_eq!(
-            f.store.intake_record("D-2026-0042").await.unwrap(),
-            None,
-            "nothing half written"
-        );
+        assert_eq!(f.store.deal_record("D-2026-0042").await.unwrap(), None, "nothing half written");
     }
 
     pub async fn other_media_types_paths_and_methods_are_problems(f: Fixture) {
@@ -215,7 +211,7 @@ mod cases {
             assert_eq!(f.store.load(&project(line)).await.unwrap().unwrap().version, 1);
         }
         assert_eq!(
-            f.store.intake_record("D-2026-0042").await.unwrap().unwrap().state,
+            f.store.deal_record("D-2026-0042").await.unwrap().unwrap().state,
             IntakeState::Complete
         );
     }
@@ -223,14 +219,17 @@ mod cases {
     pub async fn an_interrupted_delivery_is_finished_by_the_next(f: Fixture) {
         use shared::domain::intake;
         use shared::domain::template::Template;
-        use shared::ports::{Commit, Guard, IntakeWrite, ProjectWrite};
+        use shared::ports::{Commit, DealWrite, Guard, ProjectWrite};
         // A delivery that stopped after its first transaction: claim + L1 only.
         let deal = integration_tests::sample_deal_won();
         let mut plan = intake::plan(&deal, Template::default_for, t0());
         let (project_l1, change) = plan.projects.remove(0);
         let write = ProjectWrite { guard: Guard::Create, project: project_l1, change };
         f.store
-            .commit(Commit { project: Some(write), intake: Some(IntakeWrite::Claim(plan.record)) })
+            .commit(Commit {
+                project: Some(write),
+                deal: Some(DealWrite::Claim(Box::new(plan.record))),
+            })
             .await
             .unwrap();
         assert_eq!(f.store.load(&project("L2")).await.unwrap(), None);
@@ -244,7 +243,7 @@ mod cases {
         );
         assert_eq!(created_events(f.store.as_ref()).await.len(), 2);
         assert_eq!(
-            f.store.intake_record("D-2026-0042").await.unwrap().unwrap().state,
+            f.store.deal_record("D-2026-0042").await.unwrap().unwrap().state,
             IntakeState::Complete
         );
     }

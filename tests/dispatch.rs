@@ -42,12 +42,8 @@ impl World {
             ("equipment_ordered", None),
             ("delivery_confirmed", Some(delivery)),
         ] {
-            let path = format!("/v1/projects/{}/milestones/{key}/complete", project("L1"));
-            assert_eq!(
-                bundle.call("POST", &path, Some(PM), body).await.status,
-                StatusCode::OK,
-                "{key}"
-            );
+            let reply = bundle.complete(&project("L1"), key, PM, body).await;
+            assert_eq!(reply.status, StatusCode::OK, "{key}");
         }
         let batch = outbox_stream_batch(&client, &table).await;
         let sdk = shared::aws::sdk_config().await;
@@ -57,14 +53,9 @@ impl World {
 
     /// Walks on to go-live; returns the stream's records since the walk.
     async fn go_live(&self) -> Value {
-        let p = format!("/v1/projects/{}", project("L1"));
         for key in ["installation_done", "customer_acceptance"] {
-            let path = format!("{p}/milestones/{key}/complete");
-            assert_eq!(
-                self.call("POST", &path, Some(PM), None).await.status,
-                StatusCode::OK,
-                "{key}"
-            );
+            let reply = self.complete(&project("L1"), key, PM, None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{key}");
         }
         self.clock.set(t0() + Duration::days(52));
         let body = json!({
@@ -73,7 +64,8 @@ impl World {
                 "line_id": "L1", "circuit_id": "FTTO-LYO-004211", "ip_addressing": "203.0.113.16/29"
             }]
         });
-        let reply = self.call("POST", &format!("{p}/activate"), Some(PM), Some(body)).await;
+        let activate = format!("/v1/projects/{}/activate", project("L1"));
+        let reply = self.call("POST", &activate, Some(PM), Some(body)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         let mut all = outbox_stream_batch(&self.dynamo.0, &self.dynamo.1).await;
         let seen: Vec<Value> = self.batch["Records"]

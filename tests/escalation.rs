@@ -30,9 +30,7 @@ impl Fixture {
         let project = project("L1");
         let body =
             json!({ "title": "Survey the site", "assignee": TECH, "due_date": "2026-11-21" });
-        let path = format!("/v1/projects/{project}/milestones/order_confirmed/tasks");
-        let reply = bundle.call("POST", &path, Some(PM), Some(body)).await;
-        let task = TaskId::from_raw(reply.json()["id"].as_str().unwrap());
+        let task = TaskId::from_raw(&bundle.add_task(&project, "order_confirmed", body).await);
         let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
         let path = format!("/v1/projects/{project}/tasks/{task}");
         assert_eq!(
@@ -145,12 +143,41 @@ mod cases {
         assert!(escalator.sweep().await.unwrap().escalated.is_empty());
         assert_eq!(f.escalations().await, [(1, OWNER.to_owned())]);
     }
+
+    /// Held three days: no escalation meanwhile; after the resumption, the
+    /// next level comes as far ahead as it was when the hold began.
+    pub async fn a_hold_stops_the_clock_and_resuming_counts_only_time_not_on_hold(f: Fixture) {
+        let escalator = f.escalator();
+        f.clock.set("2026-11-22T00:30:00Z".parse().unwrap());
+        assert_eq!(escalator.sweep().await.unwrap().escalated.len(), 1, "level 1, overdue");
+        // Level 2 is due at 2026-11-23T00:30: 12 h 30 after the hold begins.
+        f.clock.set("2026-11-22T12:00:00Z".parse().unwrap());
+        let project = format!("/v1/projects/{}", f.project);
+        let hold = json!({ "reason": "Carrier works on the street", "category": "carrier" });
+        let held = f.call("POST", &format!("{project}/hold"), Some(PM), Some(hold)).await;
+        assert_eq!(held.status, StatusCode::OK);
+        for at in ["2026-11-23T01:00:00Z", "2026-11-24T12:00:00Z", "2026-11-25T11:59:00Z"] {
+            f.clock.set(at.parse().unwrap());
+            let sweep = escalator.sweep().await.unwrap();
+            assert!(sweep.escalated.is_empty() && sweep.read == 0, "nothing runs on hold ({at})");
+        }
+        f.clock.set("2026-11-25T12:00:00Z".parse().unwrap());
+        let resumed = f.call("POST", &format!("{project}/resume"), Some(PM), None).await;
+        assert_eq!(resumed.json()["tasks"][0]["next_escalation_at"], "2026-11-26T00:30:00Z");
+        f.clock.set("2026-11-26T00:29:00Z".parse().unwrap());
+        assert!(escalator.sweep().await.unwrap().escalated.is_empty(), "12 h 29 of running time");
+        f.clock.set("2026-11-26T00:30:00Z".parse().unwrap());
+        let due = escalator.sweep().await.unwrap().escalated;
+        assert_eq!(due, [(f.project.clone(), f.task.clone(), 2)]);
+        assert_eq!(f.escalations().await, [(1, OWNER.to_owned()), (2, CONTACT.to_owned())]);
+    }
 }
 
 integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     an_overdue_blocked_task_escalates_once_per_level_then_stops,
     two_concurrent_sweeps_escalate_each_level_once,
     unblocking_stops_the_escalation,
+    a_hold_stops_the_clock_and_resuming_counts_only_time_not_on_hold,
 );
 
 /// The sweep's cost grows with the tasks due, not with the table.
@@ -223,7 +250,7 @@ mod at_scale {
                     let store = store.clone();
                     tokio::spawn(async move {
                         let write = ProjectWrite { guard: Guard::Create, project, change };
-                        store.commit(Commit { project: Some(write), intake: None }).await
+                        store.commit(Commit { project: Some(write), deal: None }).await
                     })
                 })
                 .collect();

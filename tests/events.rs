@@ -21,6 +21,21 @@ fn the_crm_sample_is_a_valid_deal() {
 }
 
 #[test]
+fn the_crm_change_and_cancellation_samples_are_valid() {
+    use shared::domain::amendment::{DealCancel, DealChange};
+    use shared::http::body;
+    let change: body::DealChange =
+        serde_json::from_str(include_str!("../events/crm/deal-changed.json")).expect("parses");
+    let change = DealChange::from(change);
+    assert_eq!((change.revision, change.installable_lines()), (1, vec!["L1".into(), "L4".into()]));
+    assert_eq!(change.validate(t0()), Ok(()));
+    let cancel: body::DealCancel =
+        serde_json::from_str(include_str!("../events/crm/deal-cancelled.json")).expect("parses");
+    let cancel = DealCancel::from(cancel);
+    assert_eq!(cancel.validate(cancel.cancelled_at), Ok(()));
+}
+
+#[test]
 fn the_api_gateway_event_wraps_the_crm_sample() {
     let request =
         lambda_http::request::from_str(APIGW_DEAL_WON).expect("an API Gateway HTTP API v2 event");

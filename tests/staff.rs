@@ -34,17 +34,14 @@ impl Fixture {
     }
 
     async fn complete(&self, key: &str, who: Member, body: Option<Value>) -> Reply {
-        self.call("POST", &self.url(&format!("/milestones/{key}/complete")), Some(who), body).await
+        self.bundle.complete(&self.project, key, who, body).await
     }
 
     async fn add_task(&self, milestone: &str, assignee: &str) -> String {
         let body = json!({
             "title": format!("Task for {assignee}"), "assignee": assignee, "due_date": "2026-12-01"
         });
-        let path = self.url(&format!("/milestones/{milestone}/tasks"));
-        let reply = self.call("POST", &path, Some(PM), Some(body)).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
-        reply.json()["id"].as_str().unwrap().to_owned()
+        self.bundle.add_task(&self.project, milestone, body).await
     }
 
     async fn patch(&self, task: &str, who: Member, body: Value) -> Reply {
@@ -425,36 +422,24 @@ mod cases {
     }
 
     pub async fn project_lists_filter_by_status_and_account(f: Fixture) {
-        let pm = token(MANAGER, &["manager"]);
-        let list =
-            |query: &str| staff_request("GET", &format!("/v1/projects{query}"), Some(&pm), None);
-        let all = send(&f.app, list("")).await.json();
+        let f = &f;
+        let list = |query: &str| {
+            let path = format!("/v1/projects{query}");
+            async move { f.call("GET", &path, Some(PM), None).await }
+        };
+        let all = list("").await.json();
         assert_eq!(all["items"].as_array().unwrap().len(), 2);
         assert_eq!(all["items"][0]["progress"]["next_milestone"], "order_confirmed");
-        let page = send(&f.app, list("?limit=1")).await.json();
+        let page = list("?limit=1").await.json();
         let cursor = page["next_cursor"].as_str().expect("more pages").to_owned();
-        let rest = send(&f.app, list(&format!("?limit=1&cursor={cursor}"))).await.json();
+        let rest = list(&format!("?limit=1&cursor={cursor}")).await.json();
         assert_eq!(rest["items"].as_array().unwrap().len(), 1);
         assert_ne!(rest["items"][0]["id"], page["items"][0]["id"]);
-        assert_eq!(
-            send(&f.app, list("?status=in_progress&account_id=ACC-1001")).await.json()["items"]
-                .as_array()
-                .unwrap()
-                .len(),
-            2
-        );
-        assert_eq!(
-            send(&f.app, list("?status=live")).await.json()["items"].as_array().unwrap().len(),
-            0
-        );
-        assert_eq!(
-            send(&f.app, list("?account_id=ACC-9")).await.json()["items"].as_array().unwrap().len(),
-            0
-        );
-        assert_eq!(
-            send(&f.app, list("?status=paused")).await.status,
-            StatusCode::UNPROCESSABLE_ENTITY
-        );
+        let count = |reply: Reply| reply.json()["items"].as_array().unwrap().len();
+        assert_eq!(count(list("?status=in_progress&account_id=ACC-1001").await), 2);
+        assert_eq!(count(list("?status=live").await), 0);
+        assert_eq!(count(list("?account_id=ACC-9").await), 0);
+        assert_eq!(list("?status=paused").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
 

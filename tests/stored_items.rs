@@ -88,8 +88,11 @@ async fn dynamodb_items_keep_their_format() {
     let bundle = Bundle::new(store.clone());
     let task = walk(&bundle).await.task;
     let p = project("L1").to_string();
+    let l2 = project("L2").to_string();
     let mut items = vec![
         table.get(keys::project_pk(&p), keys::PROJECT_SK.into()).await,
+        // L2: held, resumed, changed by the CRM, then cancelled with the deal.
+        table.get(keys::project_pk(&l2), keys::PROJECT_SK.into()).await,
         table.get(keys::project_pk(&p), keys::milestone_sk(3)).await,
         table.get(keys::project_pk(&p), keys::task_sk(&task)).await,
     ];
@@ -134,7 +137,10 @@ fn outbox_rows(conn: &rusqlite::Connection) -> Vec<(String, Value)> {
 fn sqlite_items(conn: &rusqlite::Connection, task: &str) -> Vec<(String, Value)> {
     let p = project("L1").to_string();
     let by_project = "WHERE project_id = ?1";
-    let mut items = rows(conn, "projects", "SELECT * FROM projects WHERE id = ?1", &[&p]);
+    let header = "SELECT * FROM projects WHERE id = ?1";
+    let mut items = rows(conn, "projects", header, &[&p]);
+    // L2: held, resumed, changed by the CRM, then cancelled with the deal.
+    items.extend(rows(conn, "projects", header, &[project("L2").as_str()]));
     let milestone = format!("SELECT * FROM milestones {by_project} AND position = 3");
     items.extend(rows(conn, "milestones", &milestone, &[&p]));
     let task_row = format!("SELECT * FROM tasks {by_project} AND id = ?2");

@@ -4,39 +4,26 @@
 
 use axum::http::StatusCode;
 use integration_tests::fixtures::{ADMIN, Bundle};
-use integration_tests::{Reply, edited_deal, sample_deal};
+use integration_tests::{Reply, edited_deal};
 use serde_json::{Value, json};
 use shared::domain::ProjectId;
-use shared::store::Store;
-use std::sync::Arc;
 
 const PATH: &str = "/v1/settings/deployment-templates/sip_trunk";
 
-/// The bundle, nothing received yet; the admin calls with various roles.
-struct Fixture {
-    bundle: Bundle,
+/// A request of the admin holding `role` (none: without a token).
+async fn call(
+    f: &Bundle,
+    method: &str,
+    path: &str,
+    role: Option<&'static str>,
+    body: Option<Value>,
+) -> Reply {
+    f.call(method, path, role.map(|r| (ADMIN, r)), body).await
 }
 
-integration_tests::on_bundle!(Fixture);
-
-impl Fixture {
-    fn new(store: Arc<dyn Store>) -> Self {
-        Self { bundle: Bundle::new(store) }
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        role: Option<&'static str>,
-        body: Option<Value>,
-    ) -> Reply {
-        self.bundle.call(method, path, role.map(|r| (ADMIN, r)), body).await
-    }
-
-    async fn deal(&self, deal_id: &str) -> Reply {
-        self.receive(edited_deal(|d| d["deal_id"] = deal_id.into())).await
-    }
+/// The sample deal under another `deal_id`, received.
+async fn deal(f: &Bundle, deal_id: &str) -> Reply {
+    f.receive(edited_deal(|d| d["deal_id"] = deal_id.into())).await
 }
 
 /// A SIP trunk needs no equipment delivery: four milestones, with default tasks.
@@ -55,33 +42,33 @@ fn sip_trunk(from: &Value) -> Value {
 mod cases {
     use super::*;
 
-    pub async fn a_saved_template_shapes_new_projects_and_spares_earlier_ones(f: Fixture) {
+    pub async fn a_saved_template_shapes_new_projects_and_spares_earlier_ones(f: Bundle) {
         // Before any save: the default template, version 0.
-        let default = f.call("GET", PATH, Some("manager"), None).await;
+        let default = call(&f, "GET", PATH, Some("manager"), None).await;
         assert_eq!(default.status, StatusCode::OK);
         let default = default.json();
         assert_eq!(
             (default["version"].as_u64(), default["milestones"].as_array().unwrap().len()),
             (Some(0), 6)
         );
-        assert_eq!(f.deal("D-BEFORE").await.status, StatusCode::CREATED);
+        assert_eq!(deal(&f, "D-BEFORE").await.status, StatusCode::CREATED);
 
         // GET → edit → PUT, sending back what GET returned.
-        let saved = f.call("PUT", PATH, Some("admin"), Some(sip_trunk(&default))).await;
+        let saved = call(&f, "PUT", PATH, Some("admin"), Some(sip_trunk(&default))).await;
         assert_eq!(saved.status, StatusCode::OK, "{}", String::from_utf8_lossy(&saved.body));
         let saved = saved.json();
         assert_eq!(
             (saved["version"].as_u64(), saved["updated_by"].as_str()),
             (Some(1), Some(ADMIN))
         );
-        assert_eq!(f.call("GET", PATH, Some("admin"), None).await.json(), saved);
+        assert_eq!(call(&f, "GET", PATH, Some("admin"), None).await.json(), saved);
 
         the_next_deal_gets_it_and_earlier_projects_keep_theirs(&f).await;
     }
 
     /// A deal with a sip_trunk line now gets that template.
-    async fn the_next_deal_gets_it_and_earlier_projects_keep_theirs(f: &Fixture) {
-        assert_eq!(f.deal("D-AFTER").await.status, StatusCode::CREATED);
+    async fn the_next_deal_gets_it_and_earlier_projects_keep_theirs(f: &Bundle) {
+        assert_eq!(deal(f, "D-AFTER").await.status, StatusCode::CREATED);
         let after =
             f.store.load(&ProjectId::for_deal_line("D-AFTER", "L2")).await.unwrap().unwrap();
         let keys: Vec<_> = after.milestones.iter().map(|m| m.key.as_str()).collect();
@@ -119,12 +106,12 @@ mod cases {
         );
     }
 
-    pub async fn edits_are_validated_and_stale_ones_refused(f: Fixture) {
-        let default = f.call("GET", PATH, Some("admin"), None).await.json();
+    pub async fn edits_are_validated_and_stale_ones_refused(f: Bundle) {
+        let default = call(&f, "GET", PATH, Some("admin"), None).await.json();
         let mut broken = default.clone();
         broken["milestones"].as_array_mut().unwrap().swap(4, 5);
         broken["milestones"][0]["key"] = "Bad Key".into();
-        let reply = f.call("PUT", PATH, Some("admin"), Some(broken)).await;
+        let reply = call(&f, "PUT", PATH, Some("admin"), Some(broken)).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         let fields: Vec<_> = reply.json()["errors"]
             .as_array()
@@ -137,26 +124,26 @@ mod cases {
         let mut unknown = default.clone();
         unknown["milestones"][0]["colour"] = "blue".into();
         assert_eq!(
-            f.call("PUT", PATH, Some("admin"), Some(unknown)).await.status,
+            call(&f, "PUT", PATH, Some("admin"), Some(unknown)).await.status,
             StatusCode::UNPROCESSABLE_ENTITY
         );
 
         // Two admins edit version 0; the second save is stale.
         assert_eq!(
-            f.call("PUT", PATH, Some("admin"), Some(default.clone())).await.status,
+            call(&f, "PUT", PATH, Some("admin"), Some(default.clone())).await.status,
             StatusCode::OK
         );
-        let stale = f.call("PUT", PATH, Some("admin"), Some(default.clone())).await;
+        let stale = call(&f, "PUT", PATH, Some("admin"), Some(default.clone())).await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert_eq!(stale.json()["current_version"], 1);
         // Leaving the version out means "on top of the current one".
         let mut blind = default.clone();
         blind.as_object_mut().unwrap().remove("version");
-        assert_eq!(f.call("PUT", PATH, Some("admin"), Some(blind)).await.json()["version"], 2);
+        assert_eq!(call(&f, "PUT", PATH, Some("admin"), Some(blind)).await.json()["version"], 2);
     }
 
-    pub async fn only_admins_change_templates_and_managers_read_them(f: Fixture) {
-        let body = f.call("GET", PATH, Some("admin"), None).await.json();
+    pub async fn only_admins_change_templates_and_managers_read_them(f: Bundle) {
+        let body = call(&f, "GET", PATH, Some("admin"), None).await.json();
         for (method, role, expected) in [
             ("GET", None, StatusCode::UNAUTHORIZED),
             ("GET", Some("technician"), StatusCode::FORBIDDEN),
@@ -168,22 +155,21 @@ mod cases {
         ] {
             let b = (method == "PUT").then(|| body.clone());
             assert_eq!(
-                f.call(method, PATH, role, b).await.status,
+                call(&f, method, PATH, role, b).await.status,
                 expected,
                 "{method} as {role:?}"
             );
         }
         assert_eq!(
-            f.call("GET", "/v1/settings/deployment-templates/Not-A-Type", Some("admin"), None)
+            call(&f, "GET", "/v1/settings/deployment-templates/Not-A-Type", Some("admin"), None)
                 .await
                 .status,
             StatusCode::NOT_FOUND
         );
-        let _ = sample_deal();
     }
 }
 
-integration_tests::suite_per_store!(|store| Fixture::new(store);
+integration_tests::suite_per_store!(|store| Bundle::new(store);
     a_saved_template_shapes_new_projects_and_spares_earlier_ones,
     edits_are_validated_and_stale_ones_refused,
     only_admins_change_templates_and_managers_read_them,

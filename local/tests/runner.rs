@@ -73,8 +73,17 @@ fn signature_now(body: &[u8], offset: i64) -> String {
 }
 
 async fn post(runner: &Runner, body: Vec<u8>, signature: String) -> (u16, String, Vec<u8>) {
+    post_to(runner, "/v1/crm/deals/won", body, signature).await
+}
+
+async fn post_to(
+    runner: &Runner,
+    path: &str,
+    body: Vec<u8>,
+    signature: String,
+) -> (u16, String, Vec<u8>) {
     let response = reqwest::Client::new()
-        .post(format!("{}/v1/crm/deals/won", runner.base))
+        .post(format!("{}{path}", runner.base))
         .header("content-type", "application/json")
         .header("x-signature", signature)
         .body(body)
@@ -345,4 +354,65 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
     assert_eq!(escalated.len(), 1);
     let detail = &escalated[0]["detail"];
     assert_eq!((detail["level"].as_u64(), detail["task_id"].as_str()), (Some(1), Some(task_id)));
+}
+
+/// A CRM body of the repository posted to `path`, signed by
+/// `deployments-local sign` as the README signs it: status and JSON body.
+async fn post_signed_file(runner: &Runner, path: &str, file: &str) -> (u16, Value) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(file);
+    let output = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
+        .arg("sign")
+        .arg(&file)
+        .output()
+        .expect("sign runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let header = stdout.trim().strip_prefix("X-Signature: ").expect("an X-Signature line");
+    let body = std::fs::read(&file).expect("the body reads");
+    let (status, _, answer) = post_to(runner, path, body, header.to_owned()).await;
+    (status, serde_json::from_slice(&answer).unwrap_or(Value::Null))
+}
+
+/// The README's change and cancellation of the sample deal, through the
+/// real binary: revision 1 updates L1, cancels L2, creates L4; L1's next
+/// customer mail goes to the new contact; the cancellation ends them all.
+#[tokio::test]
+async fn a_deal_changed_then_cancelled_with_bodies_signed_by_the_cli() {
+    let runner = start("changes");
+    assert_eq!(post(&runner, DEAL.to_vec(), signature_now(DEAL, 0)).await.0, 201);
+    let (status, changed) =
+        post_signed_file(&runner, "/v1/crm/deals/changed", "events/crm/deal-changed.json").await;
+    assert_eq!(status, 200, "{changed}");
+    let outcomes: Vec<(&str, &str)> = changed["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .map(|p| (p["line_id"].as_str().unwrap(), p["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, [("L1", "updated"), ("L2", "cancelled"), ("L4", "created")]);
+    let events =
+        wait_for(|| Some(runner.events()).filter(|e| count(e, "DeploymentProjectCancelled") > 0))
+            .await;
+    let cancelled = events.iter().find(|e| e["detail-type"] == "DeploymentProjectCancelled");
+    assert_eq!(cancelled.map(|e| &e["detail"]["subscription_id"]), Some(&Value::from("SUB-9002")));
+
+    let l1 = changed["projects"][0]["id"].as_str().unwrap();
+    let manager = runner.token("sophie.durand@bluerocktel.fr", "manager");
+    let path = format!("/v1/projects/{l1}/milestones/order_confirmed/complete");
+    assert_eq!(runner.staff("POST", &path, &manager, None).await.0, 200);
+    let mails = wait_for(|| Some(runner.mails()).filter(|m| !m.is_empty())).await;
+    assert_eq!(mails[0].to, "it@boulangerie-martin.fr");
+
+    let (status, ended) =
+        post_signed_file(&runner, "/v1/crm/deals/cancelled", "events/crm/deal-cancelled.json")
+            .await;
+    assert_eq!(status, 200, "{ended}");
+    let statuses: Vec<&str> = ended["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["cancelled", "cancelled", "cancelled"]);
+    wait_for(|| Some(runner.events()).filter(|e| count(e, "DeploymentProjectCancelled") == 3))
+        .await;
 }

@@ -4,7 +4,8 @@
 //! Layout, from the inside out:
 //!
 //! - [`domain`]: the pure model (project, milestones, tasks, templates,
-//!   intake) and its rules. No I/O, no HTTP or storage shapes; time is an
+//!   intake, the CRM's revisions of a deal, hold / resume / cancel) and its
+//!   rules. No I/O, no HTTP or storage shapes; time is an
 //!   argument.
 //! - [`ports`]: the traits through which use cases reach the outside world,
 //!   one per concern (projects, intake records, accounts, templates, the

@@ -3,7 +3,7 @@
 //! the outbox, not the projects).
 //!
 //! - time: [`Clock`];
-//! - storage: [`Projects`], [`IntakeRecords`], [`Accounts`],
+//! - storage: [`Projects`], [`DealRecords`], [`Accounts`],
 //!   [`TemplateStore`], [`Outbox`], [`Listings`], [`EscalationSchedule`],
 //!   with the vocabulary of a commit ([`Commit`], [`Guard`], [`CommitError`]);
 //! - delivery: [`Mailer`], [`EventPublisher`];
@@ -15,7 +15,7 @@
 
 use crate::domain::account::AccountRecord;
 use crate::domain::history::HistoryEntry;
-use crate::domain::intake::IntakeRecord;
+use crate::domain::intake::DealRecord;
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::project::{Change, Project, ProjectOverview, ProjectStatus};
 use crate::domain::task::{AssignedTask, TaskStatus};
@@ -47,20 +47,27 @@ pub struct ProjectWrite {
     pub change: Change,
 }
 
-/// What the idempotency record of a deal does in a commit.
+/// What the record of a deal does in a commit.
 #[derive(Clone, Debug)]
-pub enum IntakeWrite {
+pub enum DealWrite {
     /// Insert the record; fails with [`CommitError::IntakeExists`] if one exists.
-    Claim(IntakeRecord),
-    /// Mark the record complete; it must exist with this fingerprint.
+    Claim(Box<DealRecord>),
+    /// Mark the record's intake complete; it must exist with this fingerprint.
     Complete { deal_id: String, fingerprint: String },
+    /// Replace the record, still at version `expected`; fails with
+    /// [`CommitError::DealChanged`] otherwise.
+    Replace { record: Box<DealRecord>, expected: u64 },
+    /// Write nothing, but only while the record is at `version`; fails with
+    /// [`CommitError::DealChanged`] otherwise (a change's project writes
+    /// carry it, so a later revision or a cancellation stops them).
+    Check { deal_id: String, version: u64 },
 }
 
 /// One atomic write: all of it lands, or none of it.
 #[derive(Clone, Debug, Default)]
 pub struct Commit {
     pub project: Option<ProjectWrite>,
-    pub intake: Option<IntakeWrite>,
+    pub deal: Option<DealWrite>,
 }
 
 impl Commit {
@@ -94,10 +101,14 @@ pub enum CommitError {
     /// [`Guard::Version`] found another version: reload and re-apply.
     #[error("the project changed concurrently")]
     VersionConflict,
-    /// [`IntakeWrite::Claim`] found a record (returned as it is stored), or
-    /// [`IntakeWrite::Complete`] found none with that fingerprint.
+    /// [`DealWrite::Claim`] found a record (returned as it is stored), or
+    /// [`DealWrite::Complete`] found none with that fingerprint.
     #[error("the deal was already received")]
-    IntakeExists(Option<Box<IntakeRecord>>),
+    IntakeExists(Option<Box<DealRecord>>),
+    /// [`DealWrite::Replace`] or [`DealWrite::Check`] found the deal's
+    /// record at another version (or none): read it again.
+    #[error("the deal's record changed concurrently")]
+    DealChanged,
     /// Another transaction held an item; retrying shortly is safe.
     #[error("the commit collided with a concurrent transaction")]
     Contention,
@@ -255,10 +266,11 @@ pub trait Projects: Send + Sync {
     async fn history(&self, id: &ProjectId) -> Result<Vec<HistoryEntry>, StoreError>;
 }
 
-/// The idempotency records of deal intake (written through [`Commit::intake`]).
+/// The records of deals: intake, latest change, cancellation (written
+/// through [`Commit::deal`]).
 #[async_trait]
-pub trait IntakeRecords: Send + Sync {
-    async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError>;
+pub trait DealRecords: Send + Sync {
+    async fn deal_record(&self, deal_id: &str) -> Result<Option<DealRecord>, StoreError>;
 }
 
 /// The customer accounts as this module knows them (written through a

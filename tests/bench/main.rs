@@ -9,11 +9,11 @@
 mod emulator;
 
 use emulator::Emulator;
+use integration_tests::fixtures::{MANAGER, TECH, project};
 use integration_tests::{dynamo_store, sample_deal};
 use serde_json::{Value, json};
 use shared::clock::SystemClock;
 use shared::config::Secret;
-use shared::domain::ProjectId;
 use shared::http::signature;
 use shared::store::Store;
 use std::path::PathBuf;
@@ -195,17 +195,14 @@ async fn seed() -> (String, String, String) {
         .receive(deal)
         .await
         .expect("the sample deal is received");
-    let pm = shared::domain::staff::Staff::new(
-        integration_tests::fixtures::MANAGER,
-        vec![shared::domain::staff::Role::Manager],
-    );
+    let pm = shared::domain::staff::Staff::new(MANAGER, vec![shared::domain::staff::Role::Manager]);
     let new = shared::domain::work::NewTask {
         title: "Survey the site".into(),
-        assignee: integration_tests::fixtures::TECH.into(),
+        assignee: TECH.into(),
         due_date: chrono::Utc::now().date_naive() + chrono::Days::new(7),
         description: None,
     };
-    let l1 = ProjectId::for_deal_line("D-2026-0042", "L1");
+    let l1 = project("L1");
     let task = shared::app::Commands::new(store.clone(), store, clock)
         .add_task(&l1, "order_confirmed", new, &pm)
         .await
@@ -290,10 +287,10 @@ fn deal_won(s: &Seeded) -> Scenario {
 
 /// The functions behind API Gateway, each with a request it serves.
 fn http_scenarios(s: &Seeded) -> Vec<Scenario> {
-    let l1 = ProjectId::for_deal_line("D-2026-0042", "L1").to_string();
-    let l2 = ProjectId::for_deal_line("D-2026-0042", "L2").to_string();
-    let manager = Some((integration_tests::fixtures::MANAGER, "[manager]"));
-    let technician = Some((integration_tests::fixtures::TECH, "[technician]"));
+    let l1 = project("L1").to_string();
+    let l2 = project("L2").to_string();
+    let manager = Some((MANAGER, "[manager]"));
+    let technician = Some((TECH, "[technician]"));
     let complete = format!("/v1/projects/{l2}/milestones/order_confirmed/complete");
     let patch = format!("/v1/projects/{l1}/tasks/{}", s.task);
     let start = r#"{"status":"in_progress"}"#;

@@ -2,12 +2,14 @@
 //! bundle (every route, as the local runner serves them) on either store,
 //! with or without the sample deal received.
 
-use crate::{Reply, SECRET, bundle_app, deal_request, sample_deal, send, staff_request, token};
+use crate::{
+    Reply, SECRET, bundle_app, crm_request, deal_request, sample_deal, send, staff_request, token,
+};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use shared::clock::ManualClock;
-use shared::domain::ProjectId;
+use shared::domain::{MilestoneKey, ProjectId};
 use shared::ports::Clock;
 use shared::store::Store;
 use std::sync::Arc;
@@ -48,6 +50,16 @@ pub fn project(line: &str) -> ProjectId {
     ProjectId::for_deal_line("D-2026-0042", line)
 }
 
+/// The milestones of the default template that come before `go_live`, in
+/// order: what a project completes before it can be activated.
+pub const BEFORE_GO_LIVE: [&str; 5] = [
+    MilestoneKey::ORDER_CONFIRMED,
+    MilestoneKey::EQUIPMENT_ORDERED,
+    MilestoneKey::DELIVERY_CONFIRMED,
+    MilestoneKey::INSTALLATION_DONE,
+    MilestoneKey::CUSTOMER_ACCEPTANCE,
+];
+
 /// Every route of the bundle on one store, with a clock the test moves.
 pub struct Bundle {
     pub store: Arc<dyn Store>,
@@ -76,6 +88,12 @@ impl Bundle {
         send(&self.app, deal_request(body, SECRET, self.clock.now().timestamp())).await
     }
 
+    /// A body for CRM webhook `path`, signed as the CRM signs it.
+    pub async fn crm(&self, path: &str, body: &Value) -> Reply {
+        let body = serde_json::to_vec(body).expect("serializes");
+        send(&self.app, crm_request(path, body, SECRET, self.clock.now().timestamp())).await
+    }
+
     /// A staff request, as `who` (none: without a token).
     pub async fn call(
         &self,
@@ -86,6 +104,27 @@ impl Bundle {
     ) -> Reply {
         let token = who.map(|(sub, role)| token(sub, &[role]));
         send(&self.app, staff_request(method, path, token.as_deref(), body)).await
+    }
+
+    /// Completes milestone `key` of `project` as `who`, with `body` if given.
+    pub async fn complete(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        who: Member,
+        body: Option<Value>,
+    ) -> Reply {
+        let path = format!("/v1/projects/{project}/milestones/{key}/complete");
+        self.call("POST", &path, Some(who), body).await
+    }
+
+    /// Adds `task` (title, assignee, due date…) to `milestone` of `project`
+    /// as the manager, which must answer 201; the new task's id.
+    pub async fn add_task(&self, project: &ProjectId, milestone: &str, task: Value) -> String {
+        let path = format!("/v1/projects/{project}/milestones/{milestone}/tasks");
+        let reply = self.call("POST", &path, Some(PM), Some(task)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["id"].as_str().expect("a task id").to_owned()
     }
 }
 

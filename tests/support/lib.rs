@@ -90,9 +90,14 @@ pub fn sqlite_store() -> SqliteStore {
     SqliteStore::in_memory().expect("an in-memory SQLite database opens")
 }
 
-/// A CRM webhook request for `body`, signed at unix time `t` with `secret`.
+/// A CRM deal-won request for `body`, signed at unix time `t` with `secret`.
 pub fn deal_request(body: Vec<u8>, secret: &str, t: i64) -> Request<Body> {
-    Request::post(shared::http::routes::DEAL_WON)
+    crm_request(shared::http::routes::DEAL_WON, body, secret, t)
+}
+
+/// A request to CRM webhook `path` for `body`, signed at unix time `t` with `secret`.
+pub fn crm_request(path: &str, body: Vec<u8>, secret: &str, t: i64) -> Request<Body> {
+    Request::post(path)
         .header("content-type", "application/json")
         .header(signature::HEADER, signature::sign(&Secret::new(secret), t, &body))
         .body(Body::from(body))

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
+use shared::http::routes::{DEAL_CANCELLED, DEAL_CHANGED};
 
 /// Named responses, in the order the scenario got them.
 pub struct Walk {
@@ -40,6 +41,7 @@ pub async fn walk(b: &Bundle) -> Walk {
     go_live_and_read(b, &mut replies).await;
     let mut problems = staff_problems(b).await;
     problems.extend(crm_problems(b).await);
+    problems.extend(change_the_order(b, &mut replies).await);
     Walk { replies, problems, task }
 }
 
@@ -144,6 +146,40 @@ async fn staff_problems(b: &Bundle) -> Replies {
             .await,
         ),
     ]
+}
+
+/// After L1's go-live: L2 held and resumed, the deal changed then cancelled
+/// by the CRM (L1 stays live); the problems each step makes possible.
+async fn change_the_order(b: &Bundle, replies: &mut Replies) -> Replies {
+    let p2 = format!("/v1/projects/{}", project("L2"));
+    let hold = json!({ "reason": "Carrier works on the street", "category": "carrier",
+        "until": "2027-01-20" });
+    replies.push(("project_hold", ok(b, "POST", &format!("{p2}/hold"), PM, Some(hold)).await));
+    let complete = format!("{p2}/milestones/order_confirmed/complete");
+    let mut problems = vec![("project_on_hold", b.call("POST", &complete, Some(PM), None).await)];
+    b.clock.set(live_at() + Duration::days(3));
+    replies.push(("project_resume", ok(b, "POST", &format!("{p2}/resume"), PM, None).await));
+    let revision = |n: i64| {
+        let mut deal: Value = serde_json::from_slice(&sample_deal()).expect("the sample parses");
+        deal["revision"] = json!(n);
+        deal["technical_contact"]["email"] = json!("it@boulangerie-martin.fr");
+        deal
+    };
+    let changed = b.crm(DEAL_CHANGED, &revision(2)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", String::from_utf8_lossy(&changed.body));
+    replies.push(("deal_changed", changed));
+    problems.push(("stale_revision", b.crm(DEAL_CHANGED, &revision(1)).await));
+    let cancel = json!({ "deal_id": "D-2026-0042", "cancelled_at": "2027-01-14T09:00:00Z",
+        "reason": "The customer moved to another operator" });
+    let cancelled = b.crm(DEAL_CANCELLED, &cancel).await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    replies.push(("deal_cancelled", cancelled));
+    let again = json!({ "reason": "Already cancelled by the CRM" });
+    replies.push(("project_cancel", ok(b, "POST", &format!("{p2}/cancel"), PM, Some(again)).await));
+    problems.push(("deal_cancelled", b.crm(DEAL_CHANGED, &revision(3)).await));
+    problems
+        .push(("project_cancelled", b.call("POST", &format!("{p2}/resume"), Some(PM), None).await));
+    problems
 }
 
 /// One of each problem of the CRM webhook, and of unknown routes and methods.

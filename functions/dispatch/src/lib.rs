@@ -140,7 +140,7 @@ mod tests {
         let (project, change) = plan.projects.remove(0);
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
         let write = ProjectWrite { guard: Guard::Create, project, change };
-        store.commit(Commit { project: Some(write), intake: None }).await.unwrap();
+        store.commit(Commit { project: Some(write), deal: None }).await.unwrap();
         store
     }
 

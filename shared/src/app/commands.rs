@@ -1,12 +1,14 @@
 //! Use cases that change a project: complete or reopen a milestone, add or
-//! change a task. Each loads the project (one Query), applies the domain
-//! change and commits it with its history and outbox (one transaction),
-//! guarded by the version it loaded. On a concurrent change it reloads and
-//! applies the command again, so no change is lost; a command that no
-//! longer fits the reloaded project fails with the domain's reason.
+//! change a task, go live, hold, resume or cancel. Each loads the project
+//! (one Query), applies the domain change and commits it with its history
+//! and outbox (one transaction), guarded by the version it loaded. On a
+//! concurrent change it reloads and applies the command again, so no change
+//! is lost; a command that no longer fits the reloaded project fails with
+//! the domain's reason.
 
 use crate::domain::account::AccountRecord;
 use crate::domain::activation::{Activation, ActivationError};
+use crate::domain::lifecycle::{HoldRequest, LifecycleError};
 use crate::domain::project::{Change, CompleteMilestone, MilestoneError, Project};
 use crate::domain::staff::Staff;
 use crate::domain::task::{EscalationPolicy, Task};
@@ -127,7 +129,7 @@ impl Commands {
         let Some(change) = change else { return Ok(Some((project, out))) };
         let write =
             ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
-        match self.projects.commit(Commit { project: Some(write), intake: None }).await {
+        match self.projects.commit(Commit { project: Some(write), deal: None }).await {
             Ok(()) => Ok(Some((project, out))),
             Err(
                 CommitError::VersionConflict
@@ -174,6 +176,46 @@ impl Commands {
             })
             .await?;
         Ok(level)
+    }
+
+    /// Puts the project on hold; a repeat changes nothing.
+    pub async fn hold(
+        &self,
+        id: &ProjectId,
+        request: HoldRequest,
+        staff: &Staff,
+    ) -> Result<Project, CommandError<LifecycleError>> {
+        self.lifecycle(id, |p, now| p.hold(&request, &staff.sub, now)).await
+    }
+
+    /// Resumes a project on hold; resuming one in progress changes nothing.
+    pub async fn resume(
+        &self,
+        id: &ProjectId,
+        staff: &Staff,
+    ) -> Result<Project, CommandError<LifecycleError>> {
+        self.lifecycle(id, |p, now| p.resume(&staff.sub, now)).await
+    }
+
+    /// Cancels the project; a repeat changes nothing.
+    pub async fn cancel(
+        &self,
+        id: &ProjectId,
+        reason: &str,
+        staff: &Staff,
+    ) -> Result<Project, CommandError<LifecycleError>> {
+        self.lifecycle(id, |p, now| p.cancel(reason, &staff.sub, now)).await
+    }
+
+    async fn lifecycle(
+        &self,
+        id: &ProjectId,
+        change: impl Fn(&mut Project, DateTime<Utc>) -> Result<Option<Change>, LifecycleError>,
+    ) -> Result<Project, CommandError<LifecycleError>> {
+        let (project, ()) = self
+            .update(id, |p, now| Ok((change(p, now).map_err(CommandError::Rejected)?, ())))
+            .await?;
+        Ok(project)
     }
 
     pub async fn complete_milestone(

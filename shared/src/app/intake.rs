@@ -8,23 +8,19 @@
 //! crashed one) finishes the remaining projects, whose creation is guarded
 //! by `Guard::Create` on ids derived from the deal.
 
+use super::deals::DealPorts;
 use crate::domain::deal::DealWon;
-use crate::domain::intake::{self, DealAccepted, IntakeRecord, IntakeState};
-use crate::domain::template::Template;
+use crate::domain::intake::{self, DealAccepted, DealRecord, IntakeState};
 use crate::domain::validation::FieldError;
 use crate::ports::{
-    Clock, Commit, CommitError, Guard, IntakeRecords, IntakeWrite, ProjectWrite, Projects,
-    StoreError, TemplateStore,
+    Clock, Commit, CommitError, DealRecords, DealWrite, Guard, ProjectWrite, Projects, StoreError,
+    TemplateStore,
 };
-use crate::retry::RetryPolicy;
 use std::sync::Arc;
 use thiserror::Error;
 
 pub struct Intake {
-    projects: Arc<dyn Projects>,
-    records: Arc<dyn IntakeRecords>,
-    templates: Arc<dyn TemplateStore>,
-    clock: Arc<dyn Clock>,
+    ports: DealPorts,
 }
 
 #[derive(Debug, PartialEq)]
@@ -54,22 +50,19 @@ impl From<StoreError> for IntakeError {
 impl Intake {
     pub fn new(
         projects: Arc<dyn Projects>,
-        records: Arc<dyn IntakeRecords>,
+        records: Arc<dyn DealRecords>,
         templates: Arc<dyn TemplateStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { projects, records, templates, clock }
+        Self { ports: DealPorts::new(projects, records, templates, clock) }
     }
 
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         deal.validate(now).map_err(IntakeError::Invalid)?;
-        let templates = self.templates_of(&deal).await?;
-        let template_for = |service_type: &str| {
-            let stored = templates.iter().find(|t| t.service_type == service_type).cloned();
-            stored.unwrap_or_else(|| Template::default_for(service_type))
-        };
-        let plan = intake::plan(&deal, template_for, now);
+        let types = deal.installable_lines().map(|l| l.service_type.clone()).collect();
+        let templates = self.ports.templates(types).await?;
+        let plan = intake::plan(&deal, |service_type| templates.of(service_type), now);
         let mut claim = plan.record;
         if plan.projects.len() <= 1 {
             // The claim and the last project land together: complete at once.
@@ -86,7 +79,7 @@ impl Intake {
             replayed => replayed,
         };
         let complete =
-            IntakeWrite::Complete { deal_id: deal.deal_id, fingerprint: claim.fingerprint };
+            DealWrite::Complete { deal_id: deal.deal_id, fingerprint: claim.fingerprint };
         self.create_rest(writes.collect(), complete).await?;
         Ok(match replayed {
             None => IntakeOutcome::Created(claim.response),
@@ -94,24 +87,16 @@ impl Intake {
         })
     }
 
-    /// The current templates of every service type of the deal: one read.
-    async fn templates_of(&self, deal: &DealWon) -> Result<Vec<Template>, StoreError> {
-        let types: Vec<String> = deal.installable_lines().map(|l| l.service_type.clone()).collect();
-        if types.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.templates.current_templates(&types).await
-    }
-
     /// Commits the claim with the first project; `Some` record when the
     /// deal was claimed before with the same content (a `409` otherwise).
     async fn claim(
         &self,
         first: Option<ProjectWrite>,
-        claim: &IntakeRecord,
-    ) -> Result<Option<IntakeRecord>, IntakeError> {
-        let commit = Commit { project: first, intake: Some(IntakeWrite::Claim(claim.clone())) };
-        match self.commit(commit).await {
+        claim: &DealRecord,
+    ) -> Result<Option<DealRecord>, IntakeError> {
+        let commit =
+            Commit { project: first, deal: Some(DealWrite::Claim(Box::new(claim.clone()))) };
+        match self.ports.commit(commit).await {
             Ok(()) => Ok(None),
             Err(CommitError::IntakeExists(stored)) => {
                 self.existing(&claim.deal_id, &claim.fingerprint, stored).await.map(Some)
@@ -124,12 +109,12 @@ impl Intake {
     async fn create_rest(
         &self,
         writes: Vec<ProjectWrite>,
-        complete: IntakeWrite,
+        complete: DealWrite,
     ) -> Result<(), IntakeError> {
         let last = writes.len().saturating_sub(1);
         for (i, write) in writes.into_iter().enumerate() {
             let intake = (i == last).then(|| complete.clone());
-            match self.commit(Commit { project: Some(write), intake }).await {
+            match self.ports.commit(Commit { project: Some(write), deal: intake }).await {
                 // AlreadyExists: a concurrent delivery of the same content
                 // created it (and, on the last step, completed the record with it).
                 Ok(()) | Err(CommitError::AlreadyExists) => {}
@@ -139,23 +124,19 @@ impl Intake {
         Ok(())
     }
 
-    async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
-        let contention = |e: &CommitError| matches!(e, CommitError::Contention);
-        RetryPolicy::CONTENTION.run(|| self.projects.commit(commit.clone()), contention).await
-    }
-
     /// The stored record of a deal already claimed, if it has our content.
     async fn existing(
         &self,
         deal_id: &str,
         fingerprint: &str,
-        returned: Option<Box<IntakeRecord>>,
-    ) -> Result<IntakeRecord, IntakeError> {
+        returned: Option<Box<DealRecord>>,
+    ) -> Result<DealRecord, IntakeError> {
         let record = match returned {
             Some(record) => *record,
             None => self
+                .ports
                 .records
-                .intake_record(deal_id)
+                .deal_record(deal_id)
                 .await?
                 .ok_or_else(|| IntakeError::Conflict { deal_id: deal_id.into() })?,
         };

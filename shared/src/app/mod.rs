@@ -2,6 +2,8 @@
 //! applies a domain change and commits state and outbox in one write.
 
 pub mod commands;
+pub mod deal_changes;
+mod deals;
 pub mod dispatch;
 pub mod escalation;
 pub mod intake;
@@ -9,6 +11,7 @@ pub mod queries;
 pub mod templates;
 
 pub use commands::{CommandError, Commands};
+pub use deal_changes::{DealChangeError, DealChanges};
 pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
 pub use escalation::{EscalationReport, Escalator};
 pub use intake::{Intake, IntakeError, IntakeOutcome};

@@ -46,6 +46,8 @@ pub struct Activation {
 pub enum ActivationError {
     #[error("milestones must be completed before go-live")]
     MilestonesPending { pending: Vec<MilestoneKey> },
+    #[error("the project is {}: it cannot go live", .0.label())]
+    Frozen(ProjectStatus),
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
 }
@@ -112,8 +114,10 @@ impl Project {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, ActivationError> {
-        if self.status == ProjectStatus::Live {
-            return Ok(None);
+        match self.status {
+            ProjectStatus::Live => return Ok(None),
+            ProjectStatus::InProgress => {}
+            status => return Err(ActivationError::Frozen(status)),
         }
         let pending: Vec<MilestoneKey> = self
             .milestones
@@ -375,7 +379,7 @@ mod tests {
         p.activate(&activation(), false, "pm", now()).unwrap();
         assert_eq!(
             p.reopen_milestone("customer_acceptance", "why", "admin", now()),
-            Err(crate::domain::project::MilestoneError::ProjectLive)
+            Err(crate::domain::project::MilestoneError::Frozen(ProjectStatus::Live))
         );
         let new = crate::domain::work::NewTask {
             title: "x".into(),
@@ -385,7 +389,7 @@ mod tests {
         };
         assert_eq!(
             p.add_task("go_live", new, "pm", now()).unwrap_err(),
-            crate::domain::work::TaskError::ProjectLive
+            crate::domain::work::TaskError::Frozen(ProjectStatus::Live)
         );
     }
 }

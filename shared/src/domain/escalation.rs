@@ -24,6 +24,8 @@ impl Project {
         contact: &str,
         now: DateTime<Utc>,
     ) -> Option<Change> {
+        // A project on hold keeps its clocks stopped; a final one has none.
+        self.ensure_running().ok()?;
         let index = self.tasks.iter().position(|t| &t.id == id)?;
         let task = &self.tasks[index];
         let due = task.next_escalation_at.is_some_and(|at| at <= now);
@@ -93,7 +95,7 @@ impl Project {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::outbox::OutboxMessage;
     use crate::domain::project::tests::{now, project};
@@ -103,7 +105,7 @@ mod tests {
     const CONTACT: &str = "escalade@bluerocktel.fr";
 
     /// A project with one task due in 3 days, blocked now.
-    fn blocked() -> (Project, TaskId) {
+    pub(crate) fn blocked() -> (Project, TaskId) {
         let (mut p, _) = project();
         let new = NewTask {
             title: "Survey".into(),

@@ -1,4 +1,5 @@
-//! The events we publish (API.md, "Events we emit"): names and details.
+//! The events we publish (API.md, "Events we emit" and "Events added"):
+//! names and details.
 //!
 //! Every name lives here once; the IaC, the schemas in `events/schemas/` and
 //! the dispatcher refer to these constants.
@@ -6,6 +7,7 @@
 use super::activation::ServiceSummary;
 use super::deal::{Contact, Installation, Language, Site};
 use super::ids::{OutboxId, ProjectId, TaskId};
+use super::lifecycle::Category;
 use super::outbox::OutboxMessage;
 use super::project::AccountInfo;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,8 +26,12 @@ pub mod detail_type {
     pub const SUBSCRIPTION_ACTIVATION_REQUESTED: &str = "SubscriptionActivationRequested";
     pub const CUSTOMER_ACCOUNT_ACTIVATED: &str = "CustomerAccountActivated";
     pub const HELPDESK_ACCOUNT_CONFIGURED: &str = "HelpdeskAccountConfigured";
+    pub const DEPLOYMENT_PROJECT_UPDATED: &str = "DeploymentProjectUpdated";
+    pub const DEPLOYMENT_PROJECT_HELD: &str = "DeploymentProjectHeld";
+    pub const DEPLOYMENT_PROJECT_RESUMED: &str = "DeploymentProjectResumed";
+    pub const DEPLOYMENT_PROJECT_CANCELLED: &str = "DeploymentProjectCancelled";
 
-    pub const ALL: [&str; 7] = [
+    pub const ALL: [&str; 11] = [
         DEPLOYMENT_PROJECT_CREATED,
         MILESTONE_COMPLETED,
         TASK_BLOCKED,
@@ -33,6 +39,10 @@ pub mod detail_type {
         SUBSCRIPTION_ACTIVATION_REQUESTED,
         CUSTOMER_ACCOUNT_ACTIVATED,
         HELPDESK_ACCOUNT_CONFIGURED,
+        DEPLOYMENT_PROJECT_UPDATED,
+        DEPLOYMENT_PROJECT_HELD,
+        DEPLOYMENT_PROJECT_RESUMED,
+        DEPLOYMENT_PROJECT_CANCELLED,
     ];
 }
 
@@ -46,6 +56,10 @@ pub enum DomainEvent {
     SubscriptionActivationRequested(SubscriptionActivationRequested),
     CustomerAccountActivated(CustomerAccountActivated),
     HelpdeskAccountConfigured(HelpdeskAccountConfigured),
+    ProjectUpdated(ProjectUpdated),
+    ProjectHeld(ProjectHeld),
+    ProjectResumed(ProjectResumed),
+    ProjectCancelled(ProjectCancelled),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -138,8 +152,72 @@ pub struct TaskBlocked {
     pub title: String,
     pub assignee: String,
     pub blocked_reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_category: Option<Category>,
     pub blocked_at: DateTime<Utc>,
     pub due_date: NaiveDate,
+}
+
+/// A CRM change of the deal altered the project: the fields it changed,
+/// and the project's values of every field a change may touch.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectUpdated {
+    pub account_id: String,
+    pub deal_id: String,
+    pub line_id: String,
+    pub revision: u32,
+    pub changed: Vec<String>,
+    pub account_name: String,
+    pub language: Language,
+    pub technical_contact: Contact,
+    pub owner: String,
+    pub target_go_live: NaiveDate,
+    pub service_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<Site>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectHeld {
+    pub account_id: String,
+    pub deal_id: String,
+    pub line_id: String,
+    pub reason: String,
+    pub category: Category,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<NaiveDate>,
+    pub held_at: DateTime<Utc>,
+    pub held_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectResumed {
+    pub account_id: String,
+    pub deal_id: String,
+    pub line_id: String,
+    /// The category of the hold that ends.
+    pub category: Category,
+    pub held_since: DateTime<Utc>,
+    pub resumed_at: DateTime<Utc>,
+    pub resumed_by: String,
+    /// The length of the hold that ends.
+    pub held_seconds: i64,
+}
+
+/// Billing must never activate `subscription_id`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectCancelled {
+    pub account_id: String,
+    pub deal_id: String,
+    pub line_id: String,
+    pub service_type: String,
+    pub subscription_id: String,
+    pub reason: String,
+    pub previous_status: String,
+    pub cancelled_at: DateTime<Utc>,
+    /// A staff member's e-mail, or `crm`.
+    pub cancelled_by: String,
 }
 
 impl DomainEvent {
@@ -154,6 +232,10 @@ impl DomainEvent {
             }
             Self::CustomerAccountActivated(_) => detail_type::CUSTOMER_ACCOUNT_ACTIVATED,
             Self::HelpdeskAccountConfigured(_) => detail_type::HELPDESK_ACCOUNT_CONFIGURED,
+            Self::ProjectUpdated(_) => detail_type::DEPLOYMENT_PROJECT_UPDATED,
+            Self::ProjectHeld(_) => detail_type::DEPLOYMENT_PROJECT_HELD,
+            Self::ProjectResumed(_) => detail_type::DEPLOYMENT_PROJECT_RESUMED,
+            Self::ProjectCancelled(_) => detail_type::DEPLOYMENT_PROJECT_CANCELLED,
         }
     }
 
@@ -169,6 +251,10 @@ impl DomainEvent {
             Self::SubscriptionActivationRequested(d) => serde_json::to_value(d),
             Self::CustomerAccountActivated(d) => serde_json::to_value(d),
             Self::HelpdeskAccountConfigured(d) => serde_json::to_value(d),
+            Self::ProjectUpdated(d) => serde_json::to_value(d),
+            Self::ProjectHeld(d) => serde_json::to_value(d),
+            Self::ProjectResumed(d) => serde_json::to_value(d),
+            Self::ProjectCancelled(d) => serde_json::to_value(d),
         };
         let mut detail = serde_json::Map::new();
         detail.insert("event_id".into(), Value::String(event_id.to_string()));

@@ -5,12 +5,14 @@
 
 pub mod account;
 pub mod activation;
+pub mod amendment;
 pub mod deal;
 pub mod escalation;
 pub mod events;
 pub mod history;
 pub mod ids;
 pub mod intake;
+pub mod lifecycle;
 pub mod milestone;
 pub mod outbox;
 pub mod project;

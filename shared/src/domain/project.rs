@@ -2,10 +2,12 @@
 
 use super::account::AccountChange;
 use super::activation::ServiceSummary;
+use super::amendment::AppliedRevision;
 use super::deal::{Contact, DealWon, Language, ServiceLine};
 use super::events::{self, DomainEvent};
 use super::history::HistoryEntry;
 use super::ids::{OutboxId, ProjectId, TaskId};
+use super::lifecycle::{Cancellation, Hold};
 use super::milestone::{CustomerMail, Milestone, MilestoneKey, MilestoneStatus};
 use super::outbox::{MailTemplate, OutboxEntry, OutboxMessage};
 use super::task::{Task, TaskStatus};
@@ -18,9 +20,13 @@ use thiserror::Error;
 /// The actor recorded for changes made on the CRM's behalf.
 pub const CRM_ACTOR: &str = "crm";
 
+/// Where a project stands (API.md v1.1): `in_progress` and `on_hold` move
+/// between each other; `cancelled` and `live` are final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectStatus {
     InProgress,
+    OnHold,
+    Cancelled,
     Live,
 }
 
@@ -28,8 +34,25 @@ impl ProjectStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InProgress => "in_progress",
+            Self::OnHold => "on_hold",
+            Self::Cancelled => "cancelled",
             Self::Live => "live",
         }
+    }
+
+    /// The status in words, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InProgress => "in progress",
+            Self::OnHold => "on hold",
+            Self::Cancelled => "cancelled",
+            Self::Live => "live",
+        }
+    }
+
+    /// Cancelled and live projects never change again.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Cancelled | Self::Live)
     }
 }
 
@@ -59,6 +82,14 @@ pub struct Project {
     pub go_live_date: Option<NaiveDate>,
     /// The technical configuration recorded at go-live, per service line.
     pub technical_summary: Vec<ServiceSummary>,
+    /// The hold in force, while `on_hold`.
+    pub hold: Option<Hold>,
+    /// Time spent on hold over all past holds, in seconds.
+    pub held_seconds: i64,
+    /// Why, when and by whom the project was cancelled.
+    pub cancellation: Option<Cancellation>,
+    /// The last CRM revision of the deal that changed this project.
+    pub deal_change: Option<AppliedRevision>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the store's optimistic concurrency guard.
@@ -90,6 +121,9 @@ pub struct ProjectOverview {
     pub template: TemplateRef,
     pub installation_date: Option<NaiveDate>,
     pub go_live_date: Option<NaiveDate>,
+    pub hold: Option<Hold>,
+    pub cancellation: Option<Cancellation>,
+    pub deal_revision: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -193,8 +227,8 @@ pub enum MilestoneError {
     OpenTasks { tasks: Vec<OpenTask> },
     #[error("the activation milestone is completed by activating the project")]
     ActivationOnly,
-    #[error("the project is live; it can no longer change")]
-    ProjectLive,
+    #[error("the project is {}: its milestones are frozen", .0.label())]
+    Frozen(ProjectStatus),
     #[error("an installation date is given only when delivery is confirmed")]
     InstallationDateNotApplicable,
     #[error("the installation date must fall between the deal and two years after it")]
@@ -249,6 +283,10 @@ impl Project {
             installation_date: None,
             go_live_date: None,
             technical_summary: Vec::new(),
+            hold: None,
+            held_seconds: 0,
+            cancellation: None,
+            deal_change: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -377,12 +415,15 @@ impl Project {
             .position(|m| m.key.as_str() == key)
             .ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
         let milestone = &self.milestones[index];
+        // A completion retried on a live project stays the no-op it was; a
+        // project on hold or cancelled takes no milestone command at all.
+        if self.status != ProjectStatus::Live {
+            self.ensure_running().map_err(MilestoneError::Frozen)?;
+        }
         if milestone.is_completed() {
             return Ok(None);
         }
-        if self.status == ProjectStatus::Live {
-            return Err(MilestoneError::ProjectLive);
-        }
+        self.ensure_running().map_err(MilestoneError::Frozen)?;
         if milestone.activation {
             return Err(MilestoneError::ActivationOnly);
         }
@@ -425,9 +466,7 @@ impl Project {
             .iter()
             .position(|m| m.key.as_str() == key)
             .ok_or_else(|| MilestoneError::Unknown(MilestoneKey::from_raw(key)))?;
-        if self.status == ProjectStatus::Live {
-            return Err(MilestoneError::ProjectLive);
-        }
+        self.ensure_running().map_err(MilestoneError::Frozen)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(MilestoneError::ReasonRequired);
@@ -550,10 +589,12 @@ pub(crate) mod tests {
             due_date: now().date_naive(),
             status,
             blocked_reason: None,
+            blocked_category: None,
             blocked_since: None,
             blocked_seconds: 0,
             escalation_level: 0,
             next_escalation_at: None,
+            escalation_paused_seconds: None,
             created_at: now(),
             updated_at: now(),
         });

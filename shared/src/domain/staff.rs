@@ -38,6 +38,9 @@ pub enum Action {
     AddTask,
     ChangeTask,
     Activate,
+    HoldProject,
+    ResumeProject,
+    CancelProject,
     ListTasks,
     ReadTemplates,
     WriteTemplates,
@@ -52,7 +55,12 @@ impl Action {
         match self {
             Self::ListProjects => &[Manager, Admin],
             Self::ViewProject => &[Manager, Admin, Technician],
-            Self::CompleteMilestone | Self::AddTask | Self::Activate => &[Manager],
+            Self::CompleteMilestone
+            | Self::AddTask
+            | Self::Activate
+            | Self::HoldProject
+            | Self::ResumeProject
+            | Self::CancelProject => &[Manager],
             Self::ReopenMilestone | Self::WriteTemplates => &[Admin],
             Self::ChangeTask => &[Manager, Technician],
             Self::ListTasks => &[Admin, Manager, Technician],

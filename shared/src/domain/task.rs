@@ -1,6 +1,7 @@
 //! Tasks: work items of a milestone, assigned to a team member.
 
 use super::ids::TaskId;
+use super::lifecycle::Category;
 use super::milestone::MilestoneKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -38,15 +39,23 @@ pub struct Task {
     pub status: TaskStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_reason: Option<String>,
+    /// Why it is blocked, as a category (optional, as API.md v1.1 has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_category: Option<Category>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_since: Option<DateTime<Utc>>,
     /// Time spent blocked over all past blocks, in seconds.
     pub blocked_seconds: i64,
     /// Escalations so far of the current block (0 to [`EscalationPolicy::MAX_LEVEL`]).
     pub escalation_level: u8,
-    /// When the next escalation is due; set only while blocked and not at the last level.
+    /// When the next escalation is due; set only while blocked, not at the
+    /// last level, and the project runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_escalation_at: Option<DateTime<Utc>>,
+    /// While the project is on hold: how far the next escalation was when
+    /// the hold began (negative if it was overdue), to re-arm on resumption.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_paused_seconds: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -89,10 +98,12 @@ impl Task {
             due_date,
             status: TaskStatus::Todo,
             blocked_reason: None,
+            blocked_category: None,
             blocked_since: None,
             blocked_seconds: 0,
             escalation_level: 0,
             next_escalation_at: None,
+            escalation_paused_seconds: None,
             created_at: now,
             updated_at: now,
         }
@@ -131,34 +142,36 @@ pub enum TransitionError {
     MilestoneCompleted,
 }
 
+/// What a change into (or within) `blocked` says: why, and its category.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Block<'a> {
+    pub reason: Option<&'a str>,
+    pub category: Option<Category>,
+}
+
 impl Task {
     /// Applies a status change; `Ok(false)` when nothing changes.
     ///
     /// `todo → in_progress → done`; any non-done status → `blocked` with a
-    /// reason; `blocked → todo | in_progress` adds the time spent blocked;
-    /// `done → in_progress` only while the milestone is open.
+    /// reason (and optionally a category); `blocked → todo | in_progress`
+    /// adds the time spent blocked; `done → in_progress` only while the
+    /// milestone is open.
     pub fn transition(
         &mut self,
         to: TaskStatus,
-        reason: Option<&str>,
+        block: Block<'_>,
         milestone_open: bool,
         now: DateTime<Utc>,
     ) -> Result<bool, TransitionError> {
         use TaskStatus::*;
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let reason = block.reason.map(str::trim).filter(|r| !r.is_empty());
         match (self.status, to) {
-            (Blocked, Blocked) => {
-                // Re-blocking only refines the reason; the block keeps its start.
-                let reason = reason.ok_or(TransitionError::ReasonRequired)?;
-                if self.blocked_reason.as_deref() == Some(reason) {
-                    return Ok(false);
-                }
-                self.blocked_reason = Some(reason.to_owned());
-            }
+            (Blocked, Blocked) => return self.refine_block(reason, block.category, now),
             (from, to) if from == to => return Ok(false),
             (Todo | InProgress, Blocked) => {
                 let reason = reason.ok_or(TransitionError::ReasonRequired)?;
                 self.blocked_reason = Some(reason.to_owned());
+                self.blocked_category = block.category;
                 self.blocked_since = Some(now);
                 self.status = to;
                 self.escalation_level = 0;
@@ -169,6 +182,7 @@ impl Task {
                     self.blocked_seconds += (now - since).num_seconds().max(0);
                 }
                 self.blocked_reason = None;
+                self.blocked_category = None;
                 // Unblocking clears any escalation in progress.
                 self.escalation_level = 0;
                 self.next_escalation_at = None;
@@ -183,6 +197,27 @@ impl Task {
         self.updated_at = now;
         Ok(true)
     }
+
+    /// Blocked again: only the reason or category change; the block keeps its start.
+    fn refine_block(
+        &mut self,
+        reason: Option<&str>,
+        category: Option<Category>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, TransitionError> {
+        if reason.is_none() && category.is_none() {
+            return Err(TransitionError::ReasonRequired);
+        }
+        let reason = reason.map(str::to_owned).or_else(|| self.blocked_reason.clone());
+        let category = category.or(self.blocked_category);
+        if (&reason, category) == (&self.blocked_reason, self.blocked_category) {
+            return Ok(false);
+        }
+        self.blocked_reason = reason;
+        self.blocked_category = category;
+        self.updated_at = now;
+        Ok(true)
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +225,10 @@ mod tests {
     use super::*;
     use TaskStatus::*;
     use chrono::Duration;
+
+    fn why(reason: &str) -> Block<'_> {
+        Block { reason: Some(reason), category: None }
+    }
 
     fn t0() -> DateTime<Utc> {
         "2026-12-01T08:00:00Z".parse().unwrap()
@@ -205,10 +244,12 @@ mod tests {
             due_date: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
             status,
             blocked_reason: None,
+            blocked_category: None,
             blocked_since: None,
             blocked_seconds: 0,
             escalation_level: 0,
             next_escalation_at: None,
+            escalation_paused_seconds: None,
             created_at: t0(),
             updated_at: t0(),
         }
@@ -217,27 +258,27 @@ mod tests {
     #[test]
     fn the_happy_path_is_todo_in_progress_done() {
         let mut t = task(Todo);
-        assert_eq!(t.transition(InProgress, None, true, t0()), Ok(true));
-        assert_eq!(t.transition(Done, None, true, t0()), Ok(true));
+        assert_eq!(t.transition(InProgress, Block::default(), true, t0()), Ok(true));
+        assert_eq!(t.transition(Done, Block::default(), true, t0()), Ok(true));
         assert_eq!(t.status, Done);
     }
 
     #[test]
     fn steps_cannot_be_skipped_or_reversed() {
         assert_eq!(
-            task(Todo).transition(Done, None, true, t0()),
+            task(Todo).transition(Done, Block::default(), true, t0()),
             Err(TransitionError::NotAllowed { from: Todo, to: Done })
         );
         assert_eq!(
-            task(InProgress).transition(Todo, None, true, t0()),
+            task(InProgress).transition(Todo, Block::default(), true, t0()),
             Err(TransitionError::NotAllowed { from: InProgress, to: Todo })
         );
         assert_eq!(
-            task(Done).transition(Blocked, Some("x"), true, t0()),
+            task(Done).transition(Blocked, why("x"), true, t0()),
             Err(TransitionError::NotAllowed { from: Done, to: Blocked })
         );
         assert_eq!(
-            task(Blocked).transition(Done, None, true, t0()),
+            task(Blocked).transition(Done, Block::default(), true, t0()),
             Err(TransitionError::NotAllowed { from: Blocked, to: Done })
         );
     }
@@ -245,13 +286,14 @@ mod tests {
     #[test]
     fn blocking_needs_a_reason_and_records_when() {
         for blank in [None, Some(""), Some("   ")] {
+            let block = Block { reason: blank, category: None };
             assert_eq!(
-                task(Todo).transition(Blocked, blank, true, t0()),
+                task(Todo).transition(Blocked, block, true, t0()),
                 Err(TransitionError::ReasonRequired)
             );
         }
         let mut t = task(InProgress);
-        t.transition(Blocked, Some(" Carrier delay "), true, t0()).unwrap();
+        t.transition(Blocked, why(" Carrier delay "), true, t0()).unwrap();
         assert_eq!(t.blocked_reason.as_deref(), Some("Carrier delay"));
         assert_eq!(t.blocked_since, Some(t0()));
     }
@@ -259,12 +301,12 @@ mod tests {
     #[test]
     fn unblocking_clears_the_reason_and_adds_the_time_blocked() {
         let mut t = task(Todo);
-        t.transition(Blocked, Some("No access to site"), true, t0()).unwrap();
-        t.transition(InProgress, None, true, t0() + Duration::hours(2)).unwrap();
+        t.transition(Blocked, why("No access to site"), true, t0()).unwrap();
+        t.transition(InProgress, Block::default(), true, t0() + Duration::hours(2)).unwrap();
         assert_eq!((t.blocked_reason.as_ref(), t.blocked_since), (None, None));
         assert_eq!(t.blocked_seconds, 7200);
-        t.transition(Blocked, Some("Again"), true, t0() + Duration::hours(3)).unwrap();
-        t.transition(Todo, None, true, t0() + Duration::hours(4)).unwrap();
+        t.transition(Blocked, why("Again"), true, t0() + Duration::hours(3)).unwrap();
+        t.transition(Todo, Block::default(), true, t0() + Duration::hours(4)).unwrap();
         assert_eq!(t.blocked_seconds, 7200 + 3600);
         assert_eq!(t.status, Todo);
     }
@@ -273,33 +315,50 @@ mod tests {
     fn a_block_schedules_its_escalation_at_the_earlier_of_overdue_and_threshold() {
         // Due 2026-12-05, blocked 2026-12-01 08:00: the 48 h threshold comes first.
         let mut t = task(Todo);
-        t.transition(Blocked, Some("x"), true, t0()).unwrap();
+        t.transition(Blocked, why("x"), true, t0()).unwrap();
         assert_eq!(t.next_escalation_at, Some(t0() + Duration::hours(48)));
         // Blocked on the 4th: overdue from the 6th at midnight comes first.
         let mut t = task(Todo);
         let late = t0() + Duration::days(3);
-        t.transition(Blocked, Some("x"), true, late).unwrap();
+        t.transition(Blocked, why("x"), true, late).unwrap();
         assert_eq!(t.next_escalation_at, Some("2026-12-06T00:00:00Z".parse().unwrap()));
-        t.transition(InProgress, None, true, late + Duration::hours(1)).unwrap();
+        t.transition(InProgress, Block::default(), true, late + Duration::hours(1)).unwrap();
         assert_eq!((t.next_escalation_at, t.escalation_level), (None, 0), "unblocking clears it");
     }
 
     #[test]
     fn done_reopens_only_while_the_milestone_is_open() {
         assert_eq!(
-            task(Done).transition(InProgress, None, false, t0()),
+            task(Done).transition(InProgress, Block::default(), false, t0()),
             Err(TransitionError::MilestoneCompleted)
         );
-        assert_eq!(task(Done).transition(InProgress, None, true, t0()), Ok(true));
+        assert_eq!(task(Done).transition(InProgress, Block::default(), true, t0()), Ok(true));
     }
 
     #[test]
     fn same_status_is_a_no_op_except_a_new_block_reason() {
-        assert_eq!(task(Todo).transition(Todo, None, true, t0()), Ok(false));
+        assert_eq!(task(Todo).transition(Todo, Block::default(), true, t0()), Ok(false));
         let mut t = task(Todo);
-        t.transition(Blocked, Some("a"), true, t0()).unwrap();
-        assert_eq!(t.transition(Blocked, Some("a"), true, t0() + Duration::hours(1)), Ok(false));
-        assert_eq!(t.transition(Blocked, Some("b"), true, t0() + Duration::hours(1)), Ok(true));
+        t.transition(Blocked, why("a"), true, t0()).unwrap();
+        assert_eq!(t.transition(Blocked, why("a"), true, t0() + Duration::hours(1)), Ok(false));
+        assert_eq!(t.transition(Blocked, why("b"), true, t0() + Duration::hours(1)), Ok(true));
         assert_eq!((t.blocked_reason.as_deref(), t.blocked_since), (Some("b"), Some(t0())));
+    }
+
+    #[test]
+    fn a_block_takes_a_category_that_a_new_block_refines_and_unblocking_clears() {
+        let mut t = task(Todo);
+        let block = Block { reason: Some("Carrier late"), category: Some(Category::Carrier) };
+        t.transition(Blocked, block, true, t0()).unwrap();
+        assert_eq!(t.blocked_category, Some(Category::Carrier));
+        let recategorised = Block { reason: None, category: Some(Category::Equipment) };
+        assert_eq!(t.transition(Blocked, recategorised, true, t0()), Ok(true));
+        assert_eq!(
+            (t.blocked_reason.as_deref(), t.blocked_category),
+            (Some("Carrier late"), Some(Category::Equipment))
+        );
+        assert_eq!(t.transition(Blocked, recategorised, true, t0()), Ok(false));
+        t.transition(InProgress, Block::default(), true, t0()).unwrap();
+        assert_eq!(t.blocked_category, None);
     }
 }

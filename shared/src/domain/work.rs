@@ -2,9 +2,10 @@
 
 use super::events::{self, DomainEvent};
 use super::ids::TaskId;
+use super::lifecycle::Category;
 use super::milestone::MilestoneKey;
 use super::project::{Change, Project, ProjectStatus, Recorder};
-use super::task::{EscalationPolicy, Task, TaskStatus, TransitionError};
+use super::task::{Block, EscalationPolicy, Task, TaskStatus, TransitionError};
 use super::validation::{Errors, FieldError, MAX_NAME, MAX_TEXT};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
@@ -28,6 +29,7 @@ pub struct NewTask {
 pub struct TaskPatch {
     pub status: Option<TaskStatus>,
     pub blocked_reason: Option<String>,
+    pub blocked_category: Option<Category>,
     pub assignee: Option<String>,
     pub due_date: Option<NaiveDate>,
 }
@@ -48,8 +50,8 @@ pub enum TaskError {
     UnknownTask(TaskId),
     #[error("milestone {0} is completed: its tasks are frozen")]
     MilestoneCompleted(MilestoneKey),
-    #[error("the project is live; it can no longer change")]
-    ProjectLive,
+    #[error("the project is {}: its tasks are frozen", .0.label())]
+    Frozen(ProjectStatus),
     #[error("the project already has {MAX_TASKS} tasks")]
     TooManyTasks,
     #[error(transparent)]
@@ -67,10 +69,6 @@ fn check_due_date(e: &mut Errors, field: &str, due: NaiveDate, project: &Project
 }
 
 impl Project {
-    fn ensure_open(&self) -> Result<(), TaskError> {
-        if self.status == ProjectStatus::Live { Err(TaskError::ProjectLive) } else { Ok(()) }
-    }
-
     /// Adds a task to an open milestone; returns its id and the change.
     pub fn add_task(
         &mut self,
@@ -79,7 +77,7 @@ impl Project {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<(TaskId, Change), TaskError> {
-        self.ensure_open()?;
+        self.ensure_running().map_err(TaskError::Frozen)?;
         let m = self
             .milestone(milestone)
             .ok_or_else(|| TaskError::UnknownMilestone(MilestoneKey::from_raw(milestone)))?;
@@ -126,7 +124,7 @@ impl Project {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, TaskError> {
-        self.ensure_open()?;
+        self.ensure_running().map_err(TaskError::Frozen)?;
         let index = self
             .tasks
             .iter()
@@ -158,6 +156,7 @@ impl Project {
                 title: task.title.clone(),
                 assignee: task.assignee.clone(),
                 blocked_reason: task.blocked_reason.clone().unwrap_or_default(),
+                blocked_category: task.blocked_category,
                 blocked_at: now,
                 due_date: task.due_date,
             }));
@@ -177,11 +176,19 @@ impl Project {
         }
         e.optional_text("blocked_reason", patch.blocked_reason.as_deref(), MAX_TEXT);
         let target = patch.status.unwrap_or(task.status);
-        if patch.blocked_reason.is_some() && target != TaskStatus::Blocked {
-            e.add("blocked_reason", "applies only to a blocked task");
+        if target != TaskStatus::Blocked {
+            if patch.blocked_reason.is_some() {
+                e.add("blocked_reason", "applies only to a blocked task");
+            }
+            if patch.blocked_category.is_some() {
+                e.add("blocked_category", "applies only to a blocked task");
+            }
         }
         if *patch == TaskPatch::default() {
-            e.add("", "give at least one of status, blocked_reason, assignee, due_date");
+            e.add(
+                "",
+                "give at least one of status, blocked_reason, blocked_category, assignee, due_date",
+            );
         }
         e.into_result().map_err(TaskError::Invalid)
     }
@@ -213,9 +220,12 @@ fn patched(
 ) -> Result<Option<Task>, TaskError> {
     let mut task = task.clone();
     let mut changed = false;
-    if patch.status.is_some() || patch.blocked_reason.is_some() {
+    if patch.status.is_some() || patch.blocked_reason.is_some() || patch.blocked_category.is_some()
+    {
         let target = patch.status.unwrap_or(task.status);
-        changed |= task.transition(target, patch.blocked_reason.as_deref(), milestone_open, now)?;
+        let block =
+            Block { reason: patch.blocked_reason.as_deref(), category: patch.blocked_category };
+        changed |= task.transition(target, block, milestone_open, now)?;
     }
     if let Some(assignee) = patch.assignee.map(|a| a.trim().to_ascii_lowercase())
         && assignee != task.assignee
@@ -240,6 +250,7 @@ fn diff(before: &Task, after: &Task) -> (Value, Value) {
     let fields = [
         "status",
         "blocked_reason",
+        "blocked_category",
         "blocked_since",
         "blocked_seconds",
         "assignee",

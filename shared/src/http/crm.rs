@@ -1,12 +1,14 @@
-//! The CRM webhook: `POST /v1/crm/deals/won` (function `deal-won`).
+//! The CRM webhooks (function `deal-won`): a deal won, changed, cancelled.
+//! One function serves the three: they share the signature, its secrets,
+//! the same table rights and the CRM's bursts, so one warm pool serves them.
 
-use super::body::{DealAccepted, DealWon};
-use super::errors::intake_problem;
+use super::body::{DealAccepted, DealCancel, DealCancelled, DealChange, DealChanged, DealWon};
+use super::errors::{deal_change_problem, intake_problem};
 use super::extract::RawBody;
-use super::openapi::CrmProblems;
+use super::openapi::{CrmChangeProblems, CrmProblems};
 use super::problem::{Kind, Problem};
 use super::{routes, signature};
-use crate::app::{Intake, IntakeOutcome};
+use crate::app::{DealChanges, Intake, IntakeOutcome};
 use crate::ports::{Clock, StoreError, WebhookSecrets};
 use crate::store::Store;
 use axum::Router;
@@ -19,6 +21,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct CrmState {
     pub intake: Arc<Intake>,
+    pub changes: Arc<DealChanges>,
     pub secrets: Arc<dyn WebhookSecrets>,
     pub clock: Arc<dyn Clock>,
 }
@@ -31,14 +34,19 @@ impl CrmState {
         secrets: Arc<dyn WebhookSecrets>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let intake = Intake::new(store.clone(), store.clone(), store, clock.clone());
-        Self { intake: Arc::new(intake), secrets, clock }
+        let intake = Intake::new(store.clone(), store.clone(), store.clone(), clock.clone());
+        let changes = DealChanges::new(store.clone(), store.clone(), store, clock.clone());
+        Self { intake: Arc::new(intake), changes: Arc::new(changes), secrets, clock }
     }
 }
 
 /// The CRM routes; serve them through [`super::app`].
 pub fn router(state: CrmState) -> Router {
-    Router::new().route(routes::DEAL_WON, post(deal_won)).with_state(state)
+    Router::new()
+        .route(routes::DEAL_WON, post(deal_won))
+        .route(routes::DEAL_CHANGED, post(deal_changed))
+        .route(routes::DEAL_CANCELLED, post(deal_cancelled))
+        .with_state(state)
 }
 
 /// The CRM reports a won deal: one project per service line that needs an
@@ -74,6 +82,60 @@ pub(crate) async fn deal_won(
             Ok((StatusCode::OK, Json(DealAccepted::from(&accepted))).into_response())
         }
     }
+}
+
+/// The CRM sends the deal as it now is, at a new revision: each project of
+/// the deal is created, updated or cancelled to match (live and cancelled
+/// ones stay as they are). Exactly once per revision: the same body again
+/// answers the same; an earlier revision than one applied is a `409`.
+#[utoipa::path(
+    post,
+    path = "/v1/crm/deals/changed",
+    tag = "crm",
+    request_body(content = DealChange, content_type = "application/json"),
+    security(("crm_signature" = [])),
+    responses(
+        (status = 200, description = "What the revision did to each project", body = DealChanged),
+        CrmChangeProblems,
+    )
+)]
+pub(crate) async fn deal_changed(
+    State(state): State<CrmState>,
+    signed: Signed,
+) -> Result<Json<DealChanged>, Problem> {
+    let change: DealChange = signed.0.json()?;
+    let change = crate::domain::amendment::DealChange::from(change);
+    let (deal_id, revision) = (change.deal.deal_id.clone(), change.revision);
+    let result =
+        state.changes.change(change).await.map_err(|e| deal_change_problem(&deal_id, e))?;
+    tracing::info!(%deal_id, revision, "deal revision applied");
+    Ok(Json(DealChanged::from(&result)))
+}
+
+/// The CRM cancels the deal: every project not live is cancelled. A repeat
+/// answers the same and writes nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/crm/deals/cancelled",
+    tag = "crm",
+    request_body(content = DealCancel, content_type = "application/json"),
+    security(("crm_signature" = [])),
+    responses(
+        (status = 200, description = "Its projects, cancelled unless live", body = DealCancelled),
+        CrmChangeProblems,
+    )
+)]
+pub(crate) async fn deal_cancelled(
+    State(state): State<CrmState>,
+    signed: Signed,
+) -> Result<Json<DealCancelled>, Problem> {
+    let cancel: DealCancel = signed.0.json()?;
+    let cancel = crate::domain::amendment::DealCancel::from(cancel);
+    let deal_id = cancel.deal_id.clone();
+    let result =
+        state.changes.cancel(cancel).await.map_err(|e| deal_change_problem(&deal_id, e))?;
+    tracing::info!(%deal_id, projects = result.projects.len(), "deal cancelled");
+    Ok(Json(DealCancelled::from(&result)))
 }
 
 /// A CRM body whose `X-Signature` verified (`401` otherwise), not parsed

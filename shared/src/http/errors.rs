@@ -6,9 +6,11 @@
 use super::body;
 use super::extract::not_found;
 use super::problem::{Kind, Problem};
-use crate::app::{CommandError, IntakeError, QueryError, TemplatesError};
+use crate::app::{CommandError, DealChangeError, IntakeError, QueryError, TemplatesError};
 use crate::domain::activation::ActivationError;
-use crate::domain::project::MilestoneError;
+use crate::domain::intake::RevisionError;
+use crate::domain::lifecycle::LifecycleError;
+use crate::domain::project::{MilestoneError, ProjectStatus};
 use crate::domain::task::TransitionError;
 use crate::domain::template::TemplateError;
 use crate::domain::work::TaskError;
@@ -89,7 +91,7 @@ impl From<MilestoneError> for Problem {
                 Problem::new(Kind::OpenTasks).detail(detail).with("open_tasks", tasks)
             }
             MilestoneError::ActivationOnly => Problem::new(Kind::ActivationRequired).detail(detail),
-            MilestoneError::ProjectLive => Problem::new(Kind::ProjectLive),
+            MilestoneError::Frozen(status) => frozen(status, detail),
             MilestoneError::InstallationDateNotApplicable
             | MilestoneError::InstallationDateOutOfRange => {
                 Problem::invalid("installation_date", detail)
@@ -112,7 +114,7 @@ impl From<TaskError> for Problem {
             TaskError::MilestoneCompleted(milestone) => Problem::new(Kind::MilestoneCompleted)
                 .detail(detail)
                 .with("milestone", body::MilestoneKey::from(&milestone)),
-            TaskError::ProjectLive => Problem::new(Kind::ProjectLive),
+            TaskError::Frozen(status) => frozen(status, detail),
             TaskError::TooManyTasks => Problem::new(Kind::TaskLimitReached).detail(detail),
             TaskError::Transition(TransitionError::ReasonRequired) => {
                 Problem::invalid("blocked_reason", detail)
@@ -131,9 +133,34 @@ impl From<TaskError> for Problem {
     }
 }
 
+/// A command the project's status refuses, naming that status.
+fn frozen(status: ProjectStatus, detail: String) -> Problem {
+    let kind = match status {
+        // As v1 answered it: the type says it all.
+        ProjectStatus::Live => return Problem::new(Kind::ProjectLive),
+        ProjectStatus::OnHold => Kind::ProjectOnHold,
+        ProjectStatus::Cancelled => Kind::ProjectCancelled,
+        // A running project refuses nothing for its status; a race at most.
+        ProjectStatus::InProgress => Kind::ConcurrentModification,
+    };
+    Problem::new(kind).detail(detail).with("project_status", body::ProjectStatus::from(status))
+}
+
+impl From<LifecycleError> for Problem {
+    fn from(e: LifecycleError) -> Self {
+        let detail = e.to_string();
+        match e {
+            LifecycleError::Frozen(status) => frozen(status, detail),
+            LifecycleError::Invalid(errors) => Problem::from(errors),
+        }
+    }
+}
+
 impl From<ActivationError> for Problem {
     fn from(e: ActivationError) -> Self {
+        let detail = e.to_string();
         match e {
+            ActivationError::Frozen(status) => frozen(status, detail),
             ActivationError::MilestonesPending { pending } => {
                 let keys: Vec<&str> = pending.iter().map(|k| k.as_str()).collect();
                 let pending: Vec<body::MilestoneKey> = pending.iter().map(Into::into).collect();
@@ -171,6 +198,33 @@ pub fn intake_problem(deal_id: &str, error: IntakeError) -> Problem {
         }
         IntakeError::Store(e) => {
             tracing::error!(%deal_id, "deal intake failed");
+            commit_failure(&e)
+        }
+    }
+}
+
+/// A change or cancellation of deal `deal_id` failed.
+pub fn deal_change_problem(deal_id: &str, error: DealChangeError) -> Problem {
+    match error {
+        DealChangeError::Invalid(errors) => Problem::from(errors),
+        DealChangeError::UnknownDeal => {
+            Problem::new(Kind::NotFound).detail(format!("deal {deal_id} was never received"))
+        }
+        DealChangeError::Refused(RevisionError::Cancelled) => Problem::new(Kind::DealCancelled)
+            .detail(format!("deal {deal_id} is cancelled: it takes no further change")),
+        DealChangeError::Refused(e @ RevisionError::Stale { current }) => {
+            tracing::warn!(%deal_id, current, "a deal revision arrived after a later one");
+            Problem::new(Kind::StaleRevision)
+                .detail(e.to_string())
+                .with("current_revision", current)
+        }
+        DealChangeError::Refused(e @ RevisionError::Conflict { .. }) => {
+            tracing::warn!(%deal_id, "a deal revision delivered again with different content");
+            Problem::new(Kind::DealConflict).detail(e.to_string())
+        }
+        DealChangeError::Busy => Problem::new(Kind::ConcurrentModification),
+        DealChangeError::Store(e) => {
+            tracing::error!(%deal_id, "deal change failed");
             commit_failure(&e)
         }
     }

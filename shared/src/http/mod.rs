@@ -38,6 +38,8 @@ use problem::{Kind, Problem};
 /// Every route path, defined once (the IaC is checked against this list).
 pub mod routes {
     pub const DEAL_WON: &str = "/v1/crm/deals/won";
+    pub const DEAL_CHANGED: &str = "/v1/crm/deals/changed";
+    pub const DEAL_CANCELLED: &str = "/v1/crm/deals/cancelled";
     pub const PROJECTS: &str = "/v1/projects";
     pub const PROJECT: &str = "/v1/projects/{project_id}";
     pub const COMPLETE_MILESTONE: &str =
@@ -48,6 +50,9 @@ pub mod routes {
     pub const TASK: &str = "/v1/projects/{project_id}/tasks/{task_id}";
     pub const TASKS: &str = "/v1/tasks";
     pub const ACTIVATE: &str = "/v1/projects/{project_id}/activate";
+    pub const HOLD: &str = "/v1/projects/{project_id}/hold";
+    pub const RESUME: &str = "/v1/projects/{project_id}/resume";
+    pub const CANCEL: &str = "/v1/projects/{project_id}/cancel";
     pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
     pub const OPENAPI: &str = "/v1/openapi.json";
 
@@ -73,6 +78,8 @@ pub mod routes {
     /// serves exactly its own.
     pub const SERVED: &[Served] = &[
         served("deal-won", "POST", DEAL_WON),
+        served("deal-won", "POST", DEAL_CHANGED),
+        served("deal-won", "POST", DEAL_CANCELLED),
         served("projects", "GET", PROJECTS),
         served("projects", "GET", PROJECT),
         served("projects", "GET", TASKS),
@@ -82,6 +89,9 @@ pub mod routes {
         served("tasks", "POST", MILESTONE_TASKS),
         served("tasks", "PATCH", TASK),
         served("activation", "POST", ACTIVATE),
+        served("activation", "POST", HOLD),
+        served("activation", "POST", RESUME),
+        served("activation", "POST", CANCEL),
         served("templates", "GET", TEMPLATE),
         served("templates", "PUT", TEMPLATE),
     ];

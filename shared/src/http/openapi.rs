@@ -72,10 +72,10 @@ enum StaffAccess {
     NotFound(Problem),
 }
 
-/// The CRM's signature, and the one rule of its deliveries.
+/// The CRM's signature.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
-enum CrmAccess {
+enum CrmSignature {
     #[response(
         status = 401,
         description = "The X-Signature header is missing, malformed, stale (over 300 s) \
@@ -83,6 +83,12 @@ enum CrmAccess {
         content_type = "application/problem+json"
     )]
     InvalidSignature(Problem),
+}
+
+/// The one rule of deliveries of a won deal.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum DealWonRefusals {
     #[response(
         status = 409,
         description = "Same deal_id, different content",
@@ -91,12 +97,30 @@ enum CrmAccess {
     DealConflict(Problem),
 }
 
+/// Why a change or cancellation of a deal is refused.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum DealChangeRefusals {
+    #[response(
+        status = 404,
+        description = "The deal was never received",
+        content_type = "application/problem+json"
+    )]
+    UnknownDeal(Problem),
+    #[response(
+        status = 409,
+        description = "A later revision was applied already (`stale-revision`), this revision \
+            came with other content (`deal-conflict`), or the deal is cancelled \
+            (`deal-cancelled`)",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
+}
+
 type Responses = std::collections::BTreeMap<String, RefOr<Response>>;
 
-fn both<A: IntoResponses, B: IntoResponses>() -> Responses {
-    let mut responses = A::responses();
-    responses.extend(B::responses());
-    responses
+fn merged(parts: impl IntoIterator<Item = Responses>) -> Responses {
+    parts.into_iter().flatten().collect()
 }
 
 /// Problems any authenticated staff route may answer.
@@ -104,16 +128,33 @@ pub struct StaffProblems;
 
 impl IntoResponses for StaffProblems {
     fn responses() -> Responses {
-        both::<StaffAccess, RequestProblems>()
+        merged([StaffAccess::responses(), RequestProblems::responses()])
     }
 }
 
-/// Problems the CRM webhook may answer.
+/// Problems the CRM's deal-won webhook may answer.
 pub struct CrmProblems;
 
 impl IntoResponses for CrmProblems {
     fn responses() -> Responses {
-        both::<CrmAccess, RequestProblems>()
+        merged([
+            CrmSignature::responses(),
+            DealWonRefusals::responses(),
+            RequestProblems::responses(),
+        ])
+    }
+}
+
+/// Problems the CRM's deal-changed and deal-cancelled webhooks may answer.
+pub struct CrmChangeProblems;
+
+impl IntoResponses for CrmChangeProblems {
+    fn responses() -> Responses {
+        merged([
+            CrmSignature::responses(),
+            DealChangeRefusals::responses(),
+            RequestProblems::responses(),
+        ])
     }
 }
 
@@ -155,12 +196,14 @@ impl Modify for Security {
 #[openapi(
     info(
         title = "BlueRockTEL Deployments",
-        version = "1.0.0",
+        version = "1.1.0",
         description = "Won deals become installation projects: milestones, tasks, \
             customer mail, go-live. Errors are application/problem+json with a stable `type`."
     ),
     paths(
         super::crm::deal_won,
+        super::crm::deal_changed,
+        super::crm::deal_cancelled,
         super::projects::list_projects,
         super::projects::get_project,
         super::projects::list_tasks,
@@ -170,6 +213,9 @@ impl Modify for Security {
         super::tasks::add,
         super::tasks::change,
         super::activation::activate,
+        super::activation::hold,
+        super::activation::resume,
+        super::activation::cancel,
         super::templates::read,
         super::templates::replace,
     ),

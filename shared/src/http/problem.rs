@@ -28,6 +28,10 @@ pub enum Kind {
     ActivationRequired,
     NotReopenable,
     ProjectLive,
+    ProjectOnHold,
+    ProjectCancelled,
+    DealCancelled,
+    StaleRevision,
     MilestoneCompleted,
     InvalidTransition,
     TaskLimitReached,
@@ -57,6 +61,10 @@ impl Kind {
             Self::ActivationRequired => "activation-required",
             Self::NotReopenable => "not-reopenable",
             Self::ProjectLive => "project-live",
+            Self::ProjectOnHold => "project-on-hold",
+            Self::ProjectCancelled => "project-cancelled",
+            Self::DealCancelled => "deal-cancelled",
+            Self::StaleRevision => "stale-revision",
             Self::MilestoneCompleted => "milestone-completed",
             Self::InvalidTransition => "invalid-transition",
             Self::TaskLimitReached => "task-limit-reached",
@@ -87,6 +95,10 @@ impl Kind {
             | Self::ActivationRequired
             | Self::NotReopenable
             | Self::ProjectLive
+            | Self::ProjectOnHold
+            | Self::ProjectCancelled
+            | Self::DealCancelled
+            | Self::StaleRevision
             | Self::MilestoneCompleted
             | Self::InvalidTransition
             | Self::TaskLimitReached
@@ -114,6 +126,10 @@ impl Kind {
             Self::ActivationRequired => "This milestone is completed by activating the project",
             Self::NotReopenable => "Only the last completed milestone can be reopened",
             Self::ProjectLive => "The project is live and can no longer change",
+            Self::ProjectOnHold => "The project is on hold: resume it first",
+            Self::ProjectCancelled => "The project is cancelled and can no longer change",
+            Self::DealCancelled => "The deal is cancelled and can no longer change",
+            Self::StaleRevision => "A later revision of this deal was already applied",
             Self::MilestoneCompleted => "The milestone is completed: its tasks are frozen",
             Self::InvalidTransition => "This status change is not allowed",
             Self::TaskLimitReached => "The project has as many tasks as it can hold",

@@ -7,7 +7,7 @@
 //! | task | `PROJECT#<id>` | `TASK#<task id>` |
 //! | history entry | `PROJECT#<id>#HISTORY` | `<version:012>#<seq:04>` |
 //! | outbox entry | `OUTBOX#<id>` | `OUTBOX` |
-//! | deal intake record | `DEAL#<deal id>` | `INTAKE` |
+//! | deal record (intake, latest revision, cancellation) | `DEAL#<deal id>` | `INTAKE` |
 //! | account | `ACCOUNT#<account id>` | `ACCOUNT` |
 //! | template, current version | `TEMPLATE#<service type>` | `CURRENT` |
 //! | template, each version | `TEMPLATE#<service type>` | `VERSION#<version:06>` |

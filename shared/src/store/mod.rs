@@ -19,19 +19,19 @@ mod records;
 pub mod sqlite;
 
 use crate::ports::{
-    Accounts, EscalationSchedule, IntakeRecords, Listings, Outbox, Projects, StoreError,
+    Accounts, DealRecords, EscalationSchedule, Listings, Outbox, Projects, StoreError,
     TemplateStore,
 };
 
 /// Every storage port: what a store adapter provides. Wiring hands each use
 /// case the ports it uses out of one `Arc<dyn Store>`.
 pub trait Store:
-    Projects + IntakeRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
+    Projects + DealRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
 {
 }
 
 impl<T> Store for T where
-    T: Projects + IntakeRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
+    T: Projects + DealRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
 {
 }
 
@@ -49,7 +49,7 @@ pub(crate) fn commit_items(commit: &crate::ports::Commit) -> usize {
             + c.outbox.len()
             + usize::from(c.account.is_some())
     });
-    project + usize::from(commit.intake.is_some())
+    project + usize::from(commit.deal.is_some())
 }
 
 /// Opaque pagination cursors: hex of a JSON value only the adapter reads.

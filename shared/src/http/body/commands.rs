@@ -1,8 +1,9 @@
 //! The bodies of the staff commands.
 
 use super::back;
-use super::values::{ServiceSummary, TaskStatus};
+use super::values::{Category, ServiceSummary, TaskStatus};
 use crate::domain::activation as da;
+use crate::domain::lifecycle as dl;
 use crate::domain::project::CompleteMilestone;
 use crate::domain::validation::{Errors, FieldError, MAX_TEXT};
 use crate::domain::work as dw;
@@ -39,6 +40,9 @@ pub struct TaskPatch {
     status: Option<TaskStatus>,
     #[serde(default)]
     blocked_reason: Option<String>,
+    /// Why the task is blocked, as a category (with `blocked`).
+    #[serde(default)]
+    blocked_category: Option<Category>,
     #[serde(default)]
     assignee: Option<String>,
     #[serde(default)]
@@ -50,6 +54,7 @@ impl From<TaskPatch> for dw::TaskPatch {
         Self {
             status: p.status.map(Into::into),
             blocked_reason: p.blocked_reason,
+            blocked_category: p.blocked_category.map(Into::into),
             assignee: p.assignee,
             due_date: p.due_date,
         }
@@ -98,11 +103,56 @@ pub struct ReopenBody {
 impl ReopenBody {
     /// The reason, which is required.
     pub fn into_reason(self) -> Result<String, Vec<FieldError>> {
-        let Some(reason) = self.reason else {
-            return Err(vec![FieldError { field: "reason".into(), message: "is required".into() }]);
+        required_reason(self.reason)
+    }
+}
+
+/// A reason a command requires: present and not blank.
+fn required_reason(reason: Option<String>) -> Result<String, Vec<FieldError>> {
+    let Some(reason) = reason else { return Err(vec![required("reason")]) };
+    let mut e = Errors::new();
+    e.text("reason", &reason, MAX_TEXT);
+    e.into_result().map(|()| reason)
+}
+
+fn required(field: &str) -> FieldError {
+    FieldError { field: field.into(), message: "is required".into() }
+}
+
+/// Puts a project on hold.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldBody {
+    reason: Option<String>,
+    category: Option<Category>,
+    /// When the team expects to resume (informative).
+    #[serde(default)]
+    until: Option<NaiveDate>,
+}
+
+impl HoldBody {
+    /// The hold, its reason and category required.
+    pub fn into_request(self) -> Result<dl::HoldRequest, Vec<FieldError>> {
+        let reason = required_reason(self.reason);
+        let Some(category) = self.category else {
+            let mut errors = reason.err().unwrap_or_default();
+            errors.push(required("category"));
+            return Err(errors);
         };
-        let mut e = Errors::new();
-        e.text("reason", &reason, MAX_TEXT);
-        e.into_result().map(|()| reason)
+        Ok(dl::HoldRequest { reason: reason?, category: category.into(), until: self.until })
+    }
+}
+
+/// Cancels a project.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    reason: Option<String>,
+}
+
+impl CancelBody {
+    /// The reason, which is required.
+    pub fn into_reason(self) -> Result<String, Vec<FieldError>> {
+        required_reason(self.reason)
     }
 }

@@ -1,7 +1,8 @@
-//! The CRM's won deal, and the answer it gets.
+//! The CRM's deals (won, changed, cancelled), and the answers they get.
 
 use super::back;
-use super::values::{Contact, Language, ProjectId, ProjectStatus, ServiceLine};
+use super::values::{Contact, Language, LineOutcome, ProjectId, ProjectStatus, ServiceLine};
+use crate::domain::amendment as da;
 use crate::domain::deal as d;
 use crate::domain::intake as di;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -85,5 +86,117 @@ impl From<&di::DealAccepted> for DealAccepted {
             })
             .collect();
         Self { deal_id: a.deal_id.clone(), projects }
+    }
+}
+
+/// The deal as it now is, at a revision: `POST /v1/crm/deals/changed`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealChange {
+    /// Increased by the CRM with every change; the won deal is revision 0.
+    #[schema(minimum = 1)]
+    revision: u32,
+    deal_id: String,
+    won_at: DateTime<Utc>,
+    account: Account,
+    technical_contact: Contact,
+    owner: String,
+    target_go_live: NaiveDate,
+    services: Vec<ServiceLine>,
+}
+
+impl From<DealChange> for da::DealChange {
+    fn from(c: DealChange) -> Self {
+        let deal = DealWon {
+            deal_id: c.deal_id,
+            won_at: c.won_at,
+            account: c.account,
+            technical_contact: c.technical_contact,
+            owner: c.owner,
+            target_go_live: c.target_go_live,
+            services: c.services,
+        };
+        Self { deal: deal.into(), revision: c.revision }
+    }
+}
+
+/// The response body of `POST /v1/crm/deals/changed`.
+#[derive(Serialize, ToSchema)]
+pub struct DealChanged {
+    deal_id: String,
+    revision: u32,
+    projects: Vec<ChangedProject>,
+}
+
+/// A project of the deal and what the revision did to it.
+#[derive(Serialize, ToSchema)]
+pub struct ChangedProject {
+    id: ProjectId,
+    line_id: String,
+    status: ProjectStatus,
+    outcome: LineOutcome,
+}
+
+impl From<&da::DealChanged> for DealChanged {
+    fn from(c: &da::DealChanged) -> Self {
+        let project = |p: &da::ChangedProject| ChangedProject {
+            id: (&p.id).into(),
+            line_id: p.line_id.clone(),
+            status: p.status.into(),
+            outcome: p.outcome.into(),
+        };
+        Self {
+            deal_id: c.deal_id.clone(),
+            revision: c.revision,
+            projects: c.projects.iter().map(project).collect(),
+        }
+    }
+}
+
+/// `POST /v1/crm/deals/cancelled`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealCancel {
+    deal_id: String,
+    cancelled_at: DateTime<Utc>,
+    reason: String,
+}
+
+impl From<DealCancel> for da::DealCancel {
+    fn from(c: DealCancel) -> Self {
+        Self { deal_id: c.deal_id, cancelled_at: c.cancelled_at, reason: c.reason }
+    }
+}
+
+/// The response body of `POST /v1/crm/deals/cancelled`: the cancellation as
+/// first received, and every project of the deal (a live one stays live).
+#[derive(Serialize, ToSchema)]
+pub struct DealCancelled {
+    deal_id: String,
+    cancelled_at: DateTime<Utc>,
+    reason: String,
+    projects: Vec<DealProject>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DealProject {
+    id: ProjectId,
+    line_id: String,
+    status: ProjectStatus,
+}
+
+impl From<&da::DealCancelled> for DealCancelled {
+    fn from(c: &da::DealCancelled) -> Self {
+        let project = |p: &da::DealProject| DealProject {
+            id: (&p.id).into(),
+            line_id: p.line_id.clone(),
+            status: p.status.into(),
+        };
+        Self {
+            deal_id: c.deal_id.clone(),
+            cancelled_at: c.cancelled_at,
+            reason: c.reason.clone(),
+            projects: c.projects.iter().map(project).collect(),
+        }
     }
 }

@@ -10,16 +10,22 @@ mod project;
 mod template;
 mod values;
 
-pub use commands::{Activation, CompleteBody, NewTask, ReopenBody, TaskPatch};
-pub use deal::{Account, DealAccepted, DealWon, ProjectSummary};
+pub use commands::{
+    Activation, CancelBody, CompleteBody, HoldBody, NewTask, ReopenBody, TaskPatch,
+};
+pub use deal::{
+    Account, ChangedProject, DealAccepted, DealCancel, DealCancelled, DealChange, DealChanged,
+    DealProject, DealWon, ProjectSummary,
+};
 pub use project::{
-    AssignedTask, HistoryEntry, Milestone, Progress, Project, ProjectOverview, ProjectView, Task,
+    AssignedTask, Cancellation, HistoryEntry, Hold, Milestone, Progress, Project, ProjectOverview,
+    ProjectView, Task,
 };
 pub use template::{MilestoneTemplate, TaskTemplate, Template, TemplateInput};
 pub use values::{
-    AccountInfo, Contact, CustomerMail, Installation, Language, MilestoneKey, MilestoneStatus,
-    Names, OpenTask, ProjectId, ProjectStatus, ServiceLine, ServiceSummary, Site, TaskId,
-    TaskStatus, TemplateRef,
+    AccountInfo, Category, Contact, CustomerMail, Installation, Language, LineOutcome,
+    MilestoneKey, MilestoneStatus, Names, OpenTask, ProjectId, ProjectStatus, ServiceLine,
+    ServiceSummary, Site, TaskId, TaskStatus, TemplateRef,
 };
 
 use serde::Serialize;

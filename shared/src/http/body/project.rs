@@ -3,10 +3,11 @@
 
 use super::each;
 use super::values::{
-    AccountInfo, Contact, CustomerMail, MilestoneKey, MilestoneStatus, Names, ProjectId,
+    AccountInfo, Category, Contact, CustomerMail, MilestoneKey, MilestoneStatus, Names, ProjectId,
     ProjectStatus, ServiceLine, ServiceSummary, TaskId, TaskStatus, TemplateRef,
 };
 use crate::domain::history as dh;
+use crate::domain::lifecycle as dl;
 use crate::domain::milestone as dm;
 use crate::domain::project as dp;
 use crate::domain::task as dt;
@@ -37,12 +38,62 @@ pub struct Project {
     /// The technical configuration recorded at go-live, per service line.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     technical_summary: Vec<ServiceSummary>,
+    /// The hold in force, while `on_hold`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold: Option<Hold>,
+    /// Time spent on hold over all past holds, in seconds.
+    held_seconds: i64,
+    /// Set once cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancellation: Option<Cancellation>,
+    /// The CRM revision of the deal the project reflects (0: as won).
+    deal_revision: u32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     /// Incremented by every change of the project.
     version: u64,
     milestones: Vec<Milestone>,
     tasks: Vec<Task>,
+}
+
+/// Why and since when a project is on hold.
+#[derive(Serialize, ToSchema)]
+pub struct Hold {
+    reason: String,
+    category: Category,
+    /// When the team expects to resume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<NaiveDate>,
+    since: DateTime<Utc>,
+    /// Who put it on hold.
+    by: String,
+}
+
+impl From<&dl::Hold> for Hold {
+    fn from(h: &dl::Hold) -> Self {
+        Self {
+            reason: h.reason.clone(),
+            category: h.category.into(),
+            until: h.until,
+            since: h.since,
+            by: h.by.clone(),
+        }
+    }
+}
+
+/// Why, when and by whom a project was cancelled (`by` is `crm` when the
+/// deal changed or was cancelled in the CRM).
+#[derive(Serialize, ToSchema)]
+pub struct Cancellation {
+    reason: String,
+    at: DateTime<Utc>,
+    by: String,
+}
+
+impl From<&dl::Cancellation> for Cancellation {
+    fn from(c: &dl::Cancellation) -> Self {
+        Self { reason: c.reason.clone(), at: c.at, by: c.by.clone() }
+    }
 }
 
 impl From<&dp::Project> for Project {
@@ -62,6 +113,10 @@ impl From<&dp::Project> for Project {
             installation_date: p.installation_date,
             go_live_date: p.go_live_date,
             technical_summary: each(&p.technical_summary),
+            hold: p.hold.as_ref().map(Into::into),
+            held_seconds: p.held_seconds,
+            cancellation: p.cancellation.as_ref().map(Into::into),
+            deal_revision: p.deal_revision(),
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
@@ -102,6 +157,11 @@ pub struct ProjectOverview {
     installation_date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     go_live_date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold: Option<Hold>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancellation: Option<Cancellation>,
+    deal_revision: u32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: u64,
@@ -132,6 +192,9 @@ impl From<&dp::ProjectOverview> for ProjectOverview {
             template: (&p.template).into(),
             installation_date: p.installation_date,
             go_live_date: p.go_live_date,
+            hold: p.hold.as_ref().map(Into::into),
+            cancellation: p.cancellation.as_ref().map(Into::into),
+            deal_revision: p.deal_revision,
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
@@ -194,6 +257,8 @@ pub struct Task {
     #[serde(skip_serializing_if = "Option::is_none")]
     blocked_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    blocked_category: Option<Category>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     blocked_since: Option<DateTime<Utc>>,
     /// Time spent blocked over all past blocks, in seconds.
     #[serde(default)]
@@ -202,7 +267,8 @@ pub struct Task {
     /// the escalation contact).
     #[serde(default)]
     escalation_level: u8,
-    /// When the next escalation is due; set only while blocked and not at the last level.
+    /// When the next escalation is due; set only while blocked, not at the
+    /// last level, and the project is in progress.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_escalation_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -220,6 +286,7 @@ impl From<&dt::Task> for Task {
             due_date: t.due_date,
             status: t.status.into(),
             blocked_reason: t.blocked_reason.clone(),
+            blocked_category: t.blocked_category.map(Into::into),
             blocked_since: t.blocked_since,
             blocked_seconds: t.blocked_seconds,
             escalation_level: t.escalation_level,

@@ -2,7 +2,9 @@
 //! service lines.
 
 use crate::domain::activation as da;
+use crate::domain::amendment as dam;
 use crate::domain::deal as dd;
+use crate::domain::lifecycle as dl;
 use crate::domain::milestone as dm;
 use crate::domain::project as dp;
 use crate::domain::task as dt;
@@ -82,7 +84,25 @@ mirror_enum! {
 mirror_enum! {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
     #[serde(rename_all = "snake_case")]
-    pub enum ProjectStatus mirrors dp::ProjectStatus { InProgress, Live }
+    pub enum ProjectStatus mirrors dp::ProjectStatus { InProgress, OnHold, Cancelled, Live }
+}
+
+mirror_enum! {
+    /// Why work stopped: of a hold, or of a blocked task.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Category mirrors dl::Category {
+        Customer, Carrier, SiteAccess, Equipment, Internal, Other
+    }
+}
+
+mirror_enum! {
+    /// What a revision of the deal did to a project.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum LineOutcome mirrors dam::LineOutcome {
+        Created, Updated, Unchanged, Cancelled, NotChangedLive
+    }
 }
 
 mirror_enum! {

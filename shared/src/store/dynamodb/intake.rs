@@ -1,30 +1,35 @@
-//! Deal intake records: read by a delivery that finds its deal claimed,
-//! written as the claim and the completion riding in project commits.
+//! Deal records: read by a delivery that finds its deal claimed, changed
+//! or cancelled; written as the claim and the completion of intake, the
+//! replacement guarded by the record's version, and the check of that
+//! version, all riding in commits.
 
 use super::projects::{Role, Write};
 use super::{DynamoStore, invalid_request, keyed, read, s};
-use crate::domain::intake::IntakeRecord;
-use crate::ports::{IntakeRecords, IntakeWrite, StoreError};
+use crate::domain::intake::DealRecord;
+use crate::ports::{DealRecords, DealWrite, StoreError};
 use crate::store::keys::*;
 use crate::store::records;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 
 #[async_trait]
-impl IntakeRecords for DynamoStore {
-    async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
+impl DealRecords for DynamoStore {
+    async fn deal_record(&self, deal_id: &str) -> Result<Option<DealRecord>, StoreError> {
         let item = self.get(intake_pk(deal_id), INTAKE_SK).await?;
         item.map(read::<records::Intake, _>).transpose()
     }
 }
 
 impl DynamoStore {
-    /// The intake record's part of a commit: the claim (returning the
-    /// stored record when it fails) or the completion (with its fingerprint).
-    pub(super) fn intake_write(&self, write: &IntakeWrite) -> Result<Write, StoreError> {
+    /// The deal record's part of a commit: the claim (returning the stored
+    /// record when it fails), the completion (with its fingerprint), the
+    /// replacement or the check (at a version).
+    pub(super) fn intake_write(&self, write: &DealWrite) -> Result<Write, StoreError> {
         match write {
-            IntakeWrite::Claim(record) => {
-                let body = records::Intake::from(record);
+            DealWrite::Claim(record) => {
+                let body = records::Intake::from(record.as_ref());
                 let item =
                     keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, &body)?;
                 let mut put = self.absent(item)?;
@@ -32,7 +37,7 @@ impl DynamoStore {
                     Some(ReturnValuesOnConditionCheckFailure::AllOld);
                 Ok((Role::Claim, TransactWriteItem::builder().put(put).build()))
             }
-            IntakeWrite::Complete { deal_id, fingerprint } => {
+            DealWrite::Complete { deal_id, fingerprint } => {
                 let update = Update::builder()
                     .table_name(&self.table)
                     .key(PK, s(intake_pk(deal_id)))
@@ -47,6 +52,49 @@ impl DynamoStore {
                     .map_err(invalid_request)?;
                 Ok((Role::Complete, TransactWriteItem::builder().update(update).build()))
             }
+            DealWrite::Replace { record, expected } => {
+                let body = records::Intake::from(record.as_ref());
+                let item =
+                    keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, &body)?;
+                let (condition, names, values) = at_version(*expected);
+                let mut put = self.put(item)?;
+                put.condition_expression = Some(condition);
+                put.expression_attribute_names = Some(names);
+                put.expression_attribute_values = Some(values);
+                Ok((Role::Deal, TransactWriteItem::builder().put(put).build()))
+            }
+            DealWrite::Check { deal_id, version } => {
+                let (condition, names, values) = at_version(*version);
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .key(PK, s(intake_pk(deal_id)))
+                    .key(SK, s(INTAKE_SK))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values))
+                    .build()
+                    .map_err(invalid_request)?;
+                Ok((Role::Deal, TransactWriteItem::builder().condition_check(check).build()))
+            }
         }
     }
+}
+
+type Names = std::collections::HashMap<String, String>;
+type Values = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// The condition that the record exists at `version` (which intake's
+/// record, never replaced, holds as an absent attribute).
+fn at_version(version: u64) -> (String, Names, Values) {
+    let mut names = Names::from([("#v".into(), VERSION.into())]);
+    let values = Values::from([(":v".into(), super::number(version))]);
+    // DynamoDB refuses names an expression does not use.
+    let condition = match version {
+        0 => {
+            names.insert("#pk".into(), PK.into());
+            "attribute_exists(#pk) AND (attribute_not_exists(#v) OR #v = :v)"
+        }
+        _ => "#v = :v",
+    };
+    (condition.into(), names, values)
 }

@@ -22,6 +22,7 @@ pub(super) enum Role {
     Outbox,
     Claim,
     Complete,
+    Deal,
     AccountActivation,
     Other,
 }
@@ -91,7 +92,7 @@ impl DynamoStore {
     /// explains the others'), then the project's.
     fn transaction(&self, commit: &Commit) -> Result<Vec<Write>, StoreError> {
         let mut items = Vec::new();
-        if let Some(intake) = &commit.intake {
+        if let Some(intake) = &commit.deal {
             items.push(self.intake_write(intake)?);
         }
         let Some(write) = &commit.project else { return Ok(items) };
@@ -188,6 +189,9 @@ fn cancelled(roles: &[Role], reasons: &[CancellationReason]) -> CommitError {
     }
     if failed(|r| r == Role::Complete).is_some() {
         return CommitError::IntakeExists(None);
+    }
+    if failed(|r| r == Role::Deal).is_some() {
+        return CommitError::DealChanged;
     }
     if failed(|r| r == Role::AccountActivation).is_some() {
         return CommitError::AccountAlreadyActive;

@@ -1,7 +1,8 @@
-//! The idempotency record of a won deal.
+//! The record of a won deal: its intake, latest revision and cancellation.
 
-use super::values::ProjectStatus;
+use super::values::{LineOutcome, ProjectStatus};
 use crate::domain::ProjectId;
+use crate::domain::amendment as dam;
 use crate::domain::intake as d;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,91 @@ pub(crate) struct Intake {
     state: IntakeState,
     response: Accepted,
     received_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    version: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lines: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revision: Option<Revision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cancellation: Option<Cancellation>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize, Deserialize)]
+struct Revision {
+    number: u32,
+    fingerprint: String,
+    state: IntakeState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    result: Option<Changed>,
+    received_at: DateTime<Utc>,
+}
+
+/// The answer to a revision, as its first complete delivery gave it.
+#[derive(Serialize, Deserialize)]
+struct Changed {
+    projects: Vec<ChangedProject>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChangedProject {
+    id: String,
+    line_id: String,
+    status: ProjectStatus,
+    outcome: LineOutcome,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cancellation {
+    cancelled_at: DateTime<Utc>,
+    reason: String,
+    received_at: DateTime<Utc>,
+}
+
+impl Revision {
+    fn of(r: &d::RevisionRecord) -> Self {
+        let project = |p: &dam::ChangedProject| ChangedProject {
+            id: p.id.to_string(),
+            line_id: p.line_id.clone(),
+            status: p.status.into(),
+            outcome: p.outcome.into(),
+        };
+        Self {
+            number: r.number,
+            fingerprint: r.fingerprint.clone(),
+            state: r.state.into(),
+            result: r
+                .result
+                .as_ref()
+                .map(|c| Changed { projects: c.projects.iter().map(project).collect() }),
+            received_at: r.received_at,
+        }
+    }
+
+    fn into_domain(self, deal_id: &str) -> d::RevisionRecord {
+        let number = self.number;
+        let project = |p: ChangedProject| dam::ChangedProject {
+            id: ProjectId::from_raw(p.id),
+            line_id: p.line_id,
+            status: p.status.into(),
+            outcome: p.outcome.into(),
+        };
+        d::RevisionRecord {
+            number,
+            fingerprint: self.fingerprint,
+            state: self.state.into(),
+            result: self.result.map(|c| dam::DealChanged {
+                deal_id: deal_id.to_owned(),
+                revision: number,
+                projects: c.projects.into_iter().map(project).collect(),
+            }),
+            received_at: self.received_at,
+        }
+    }
 }
 
 impl Intake {
@@ -49,8 +135,8 @@ struct Summary {
     href: String,
 }
 
-impl From<&d::IntakeRecord> for Intake {
-    fn from(r: &d::IntakeRecord) -> Self {
+impl From<&d::DealRecord> for Intake {
+    fn from(r: &d::DealRecord) -> Self {
         let projects = r
             .response
             .projects
@@ -72,11 +158,19 @@ impl From<&d::IntakeRecord> for Intake {
             state: r.state.into(),
             response: Accepted { deal_id: r.response.deal_id.clone(), projects },
             received_at: r.received_at,
+            version: r.version,
+            lines: r.lines.clone(),
+            revision: r.revision.as_ref().map(Revision::of),
+            cancellation: r.cancellation.as_ref().map(|c| Cancellation {
+                cancelled_at: c.cancelled_at,
+                reason: c.reason.clone(),
+                received_at: c.received_at,
+            }),
         }
     }
 }
 
-impl From<Intake> for d::IntakeRecord {
+impl From<Intake> for d::DealRecord {
     fn from(r: Intake) -> Self {
         let projects = r
             .response
@@ -92,12 +186,21 @@ impl From<Intake> for d::IntakeRecord {
                 template_version: p.template_version,
             })
             .collect();
+        let revision = r.revision.map(|rev| rev.into_domain(&r.deal_id));
         Self {
             deal_id: r.deal_id,
             fingerprint: r.fingerprint,
             state: r.state.into(),
             response: d::DealAccepted { deal_id: r.response.deal_id, projects },
             received_at: r.received_at,
+            version: r.version,
+            lines: r.lines,
+            revision,
+            cancellation: r.cancellation.map(|c| d::DealCancellation {
+                cancelled_at: c.cancelled_at,
+                reason: c.reason,
+                received_at: c.received_at,
+            }),
         }
     }
 }
@@ -116,6 +219,10 @@ mod tests {
             state: IntakeState::Pending,
             response: Accepted { deal_id: "D".into(), projects: Vec::new() },
             received_at: chrono::DateTime::UNIX_EPOCH,
+            version: 0,
+            lines: Vec::new(),
+            revision: None,
+            cancellation: None,
         };
         let json = serde_json::to_value(&record).unwrap();
         assert_eq!(

@@ -1,10 +1,12 @@
 //! A project's items: its header, its milestones and tasks, its history.
 
 use super::values::{
-    AccountInfo, Contact, CustomerMail, Names, ProjectStatus, ServiceLine, ServiceSummary,
-    TemplateRef, back, each,
+    AccountInfo, Category, Contact, CustomerMail, LineOutcome, Names, ProjectStatus, ServiceLine,
+    ServiceSummary, TemplateRef, back, each,
 };
+use crate::domain::amendment as dam;
 use crate::domain::history as dh;
+use crate::domain::lifecycle as dl;
 use crate::domain::milestone::{self as dm, MilestoneKey};
 use crate::domain::project as dp;
 use crate::domain::task as dt;
@@ -34,10 +36,93 @@ pub(crate) struct ProjectHeader {
     go_live_date: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     technical_summary: Vec<ServiceSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hold: Option<Hold>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    held_seconds: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cancellation: Option<Cancellation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deal_change: Option<AppliedRevision>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: u64,
     progress: Progress,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize, Deserialize)]
+struct Hold {
+    reason: String,
+    category: Category,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    until: Option<NaiveDate>,
+    since: DateTime<Utc>,
+    by: String,
+}
+
+impl From<&dl::Hold> for Hold {
+    fn from(h: &dl::Hold) -> Self {
+        Self {
+            reason: h.reason.clone(),
+            category: h.category.into(),
+            until: h.until,
+            since: h.since,
+            by: h.by.clone(),
+        }
+    }
+}
+
+impl From<Hold> for dl::Hold {
+    fn from(h: Hold) -> Self {
+        Self {
+            reason: h.reason,
+            category: h.category.into(),
+            until: h.until,
+            since: h.since,
+            by: h.by,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cancellation {
+    reason: String,
+    at: DateTime<Utc>,
+    by: String,
+}
+
+impl From<&dl::Cancellation> for Cancellation {
+    fn from(c: &dl::Cancellation) -> Self {
+        Self { reason: c.reason.clone(), at: c.at, by: c.by.clone() }
+    }
+}
+
+impl From<Cancellation> for dl::Cancellation {
+    fn from(c: Cancellation) -> Self {
+        Self { reason: c.reason, at: c.at, by: c.by }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AppliedRevision {
+    revision: u32,
+    outcome: LineOutcome,
+}
+
+impl From<dam::AppliedRevision> for AppliedRevision {
+    fn from(a: dam::AppliedRevision) -> Self {
+        Self { revision: a.revision, outcome: a.outcome.into() }
+    }
+}
+
+impl From<AppliedRevision> for dam::AppliedRevision {
+    fn from(a: AppliedRevision) -> Self {
+        Self { revision: a.revision, outcome: a.outcome.into() }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,6 +151,10 @@ impl From<&dp::Project> for ProjectHeader {
             installation_date: p.installation_date,
             go_live_date: p.go_live_date,
             technical_summary: each(&p.technical_summary),
+            hold: p.hold.as_ref().map(Into::into),
+            held_seconds: p.held_seconds,
+            cancellation: p.cancellation.as_ref().map(Into::into),
+            deal_change: p.deal_change.map(Into::into),
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
@@ -96,6 +185,10 @@ impl ProjectHeader {
             installation_date: self.installation_date,
             go_live_date: self.go_live_date,
             technical_summary: back(self.technical_summary),
+            hold: self.hold.map(Into::into),
+            held_seconds: self.held_seconds,
+            cancellation: self.cancellation.map(Into::into),
+            deal_change: self.deal_change.map(Into::into),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -120,6 +213,9 @@ impl From<ProjectHeader> for dp::ProjectOverview {
             template: h.template.into(),
             installation_date: h.installation_date,
             go_live_date: h.go_live_date,
+            hold: h.hold.map(Into::into),
+            cancellation: h.cancellation.map(Into::into),
+            deal_revision: h.deal_change.map_or(0, |c| c.revision),
             created_at: h.created_at,
             updated_at: h.updated_at,
             version: h.version,
@@ -210,6 +306,8 @@ pub(crate) struct Task {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     blocked_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    blocked_category: Option<Category>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     blocked_since: Option<DateTime<Utc>>,
     #[serde(default)]
     blocked_seconds: i64,
@@ -217,6 +315,8 @@ pub(crate) struct Task {
     escalation_level: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     next_escalation_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    escalation_paused_seconds: Option<i64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -232,10 +332,12 @@ impl From<&dt::Task> for Task {
             due_date: t.due_date,
             status: t.status.into(),
             blocked_reason: t.blocked_reason.clone(),
+            blocked_category: t.blocked_category.map(Into::into),
             blocked_since: t.blocked_since,
             blocked_seconds: t.blocked_seconds,
             escalation_level: t.escalation_level,
             next_escalation_at: t.next_escalation_at,
+            escalation_paused_seconds: t.escalation_paused_seconds,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -253,10 +355,12 @@ impl From<Task> for dt::Task {
             due_date: t.due_date,
             status: t.status.into(),
             blocked_reason: t.blocked_reason,
+            blocked_category: t.blocked_category.map(Into::into),
             blocked_since: t.blocked_since,
             blocked_seconds: t.blocked_seconds,
             escalation_level: t.escalation_level,
             next_escalation_at: t.next_escalation_at,
+            escalation_paused_seconds: t.escalation_paused_seconds,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

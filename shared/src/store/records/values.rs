@@ -1,7 +1,9 @@
 //! Value types nested in several records.
 
 use crate::domain::activation as da;
+use crate::domain::amendment as dam;
 use crate::domain::deal as dd;
+use crate::domain::lifecycle as dl;
 use crate::domain::milestone as dm;
 use crate::domain::project as dp;
 use crate::domain::template as dt;
@@ -31,7 +33,25 @@ mirror_enum! {
 mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    pub(crate) enum ProjectStatus mirrors dp::ProjectStatus { InProgress, Live }
+    pub(crate) enum ProjectStatus mirrors dp::ProjectStatus {
+        InProgress, OnHold, Cancelled, Live
+    }
+}
+
+mirror_enum! {
+    #[derive(Clone, Copy, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub(crate) enum Category mirrors dl::Category {
+        Customer, Carrier, SiteAccess, Equipment, Internal, Other
+    }
+}
+
+mirror_enum! {
+    #[derive(Clone, Copy, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub(crate) enum LineOutcome mirrors dam::LineOutcome {
+        Created, Updated, Unchanged, Cancelled, NotChangedLive
+    }
 }
 
 #[derive(Serialize, Deserialize)]

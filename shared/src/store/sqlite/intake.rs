@@ -1,21 +1,22 @@
-//! Deal intake records: the claim and the completion ride in commits.
+//! Deal records: the claim and completion of intake, the replacement and
+//! the check at a version ride in commits.
 
 use super::{SqliteStore, json, parse, unavailable};
-use crate::domain::intake::IntakeRecord;
-use crate::ports::{CommitError, IntakeRecords, IntakeWrite, StoreError};
+use crate::domain::intake::DealRecord;
+use crate::ports::{CommitError, DealRecords, DealWrite, StoreError};
 use crate::store::records;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 #[async_trait]
-impl IntakeRecords for SqliteStore {
-    async fn intake_record(&self, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
+impl DealRecords for SqliteStore {
+    async fn deal_record(&self, deal_id: &str) -> Result<Option<DealRecord>, StoreError> {
         let deal_id = deal_id.to_owned();
-        self.run(move |conn| intake_record(conn, &deal_id)).await
+        self.run(move |conn| deal_record(conn, &deal_id)).await
     }
 }
 
-fn intake_record(conn: &Connection, deal_id: &str) -> Result<Option<IntakeRecord>, StoreError> {
+fn deal_record(conn: &Connection, deal_id: &str) -> Result<Option<DealRecord>, StoreError> {
     let body: Option<String> = conn
         .query_row("SELECT body FROM intake WHERE deal_id = ?1", [deal_id], |row| row.get(0))
         .optional()
@@ -23,12 +24,13 @@ fn intake_record(conn: &Connection, deal_id: &str) -> Result<Option<IntakeRecord
     body.map(|b| parse::<records::Intake, _>(deal_id, &b)).transpose()
 }
 
-/// The claim (refused with the stored record) or the completion (refused
-/// without the right fingerprint).
-pub(super) fn write_intake(tx: &Transaction<'_>, write: &IntakeWrite) -> Result<(), CommitError> {
+/// The claim (refused with the stored record), the completion (refused
+/// without the right fingerprint), the replacement or the check (refused
+/// unless the record is at the version given).
+pub(super) fn write_intake(tx: &Transaction<'_>, write: &DealWrite) -> Result<(), CommitError> {
     match write {
-        IntakeWrite::Claim(record) => {
-            let body = json(&record.deal_id, &records::Intake::from(record))?;
+        DealWrite::Claim(record) => {
+            let body = json(&record.deal_id, &records::Intake::from(record.as_ref()))?;
             let inserted = tx
                 .execute(
                     "INSERT OR IGNORE INTO intake (deal_id, fingerprint, body) VALUES (?1, ?2, ?3)",
@@ -36,11 +38,11 @@ pub(super) fn write_intake(tx: &Transaction<'_>, write: &IntakeWrite) -> Result<
                 )
                 .map_err(unavailable)?;
             if inserted == 0 {
-                let stored = intake_record(tx, &record.deal_id)?;
+                let stored = deal_record(tx, &record.deal_id)?;
                 return Err(CommitError::IntakeExists(stored.map(Box::new)));
             }
         }
-        IntakeWrite::Complete { deal_id, fingerprint } => {
+        DealWrite::Complete { deal_id, fingerprint } => {
             let updated = tx
                 .execute(
                     "UPDATE intake SET body = json_set(body, '$.state', ?3)
@@ -52,6 +54,24 @@ pub(super) fn write_intake(tx: &Transaction<'_>, write: &IntakeWrite) -> Result<
                 return Err(CommitError::IntakeExists(None));
             }
         }
+        DealWrite::Replace { record, expected } => {
+            ensure_version(tx, &record.deal_id, *expected)?;
+            let body = json(&record.deal_id, &records::Intake::from(record.as_ref()))?;
+            tx.execute(
+                "UPDATE intake SET body = ?2 WHERE deal_id = ?1",
+                params![record.deal_id, body],
+            )
+            .map_err(unavailable)?;
+        }
+        DealWrite::Check { deal_id, version } => ensure_version(tx, deal_id, *version)?,
     }
     Ok(())
+}
+
+/// The deal's record exists at `version`, or the commit fails.
+fn ensure_version(tx: &Transaction<'_>, deal_id: &str, version: u64) -> Result<(), CommitError> {
+    match deal_record(tx, deal_id)? {
+        Some(record) if record.version == version => Ok(()),
+        _ => Err(CommitError::DealChanged),
+    }
 }

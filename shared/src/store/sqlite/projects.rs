@@ -63,7 +63,7 @@ fn write(conn: &mut Connection, commit: &Commit) -> Result<(), CommitError> {
         return Err(CommitError::TooLarge { items });
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(unavailable)?;
-    if let Some(intake) = &commit.intake {
+    if let Some(intake) = &commit.deal {
         super::intake::write_intake(&tx, intake)?;
     }
     if let Some(write) = &commit.project {
