@@ -1,6 +1,6 @@
 //! DynamoDB round trips per use case, counted by an SDK interceptor on
 //! DynamoDB Local: loading a project is one Query, a change one
-//! transaction, intake one transaction per project, a CRM revision one read
+//! transaction, intake one transaction per project, a CRM revision two reads
 //! per project and one transaction per project it changes, and never a Scan.
 
 use axum::http::StatusCode;
@@ -61,7 +61,7 @@ async fn each_use_case_makes_the_expected_round_trips() {
     changes_load_once_and_commit_once(&c).await;
     reads_are_queries(&c).await;
     sweeps_read_only_what_is_due(&c).await;
-    order_changes_read_each_project_once(&c).await;
+    order_changes_read_each_project_around_the_claim(&c).await;
 }
 
 async fn changes_load_once_and_commit_once(c: &Counted) {
@@ -124,10 +124,11 @@ async fn sweeps_read_only_what_is_due(c: &Counted) {
     assert_eq!(c.counts(), calls(&[("UpdateItem", 2 * n)]));
 }
 
-/// A revision reads the deal's record and each of its projects once, then
-/// writes the claim, one transaction per project it changes, and the answer;
-/// a replay reads the record only. A cancellation likewise.
-async fn order_changes_read_each_project_once(c: &Counted) {
+/// A new revision reads the deal's record and each of its projects twice
+/// (around the claim), then writes the claim, one transaction per project it
+/// changes, and the answer; a replay reads the record only. A cancellation
+/// marks the record, reads each project once and cancels those still running.
+async fn order_changes_read_each_project_around_the_claim(c: &Counted) {
     use shared::http::routes::{DEAL_CANCELLED, DEAL_CHANGED};
     let parse = |text: &str| -> Value { serde_json::from_str(text).expect("a sample") };
     let change = parse(include_str!("../events/crm/deal-changed.json"));
@@ -141,9 +142,11 @@ async fn order_changes_read_each_project_once(c: &Counted) {
             c.counts()
         }
     };
-    // L1 updated, L2 cancelled, L4 created (its template read once).
+    // L1 updated, L2 cancelled, L4 created (its template read once). Each
+    // project is read before the claim (a change that cannot apply writes
+    // nothing) and after it (what an earlier revision wrote until then).
     let applied =
-        calls(&[("BatchGetItem", 1), ("GetItem", 1), ("Query", 3), ("TransactWriteItems", 5)]);
+        calls(&[("BatchGetItem", 1), ("GetItem", 1), ("Query", 6), ("TransactWriteItems", 5)]);
     assert_eq!(send(DEAL_CHANGED, &change).await, applied);
     assert_eq!(send(DEAL_CHANGED, &change).await, calls(&[("GetItem", 1)]));
     // The record marked, then L1 and L4 (L2 is cancelled already); the CRM

@@ -297,8 +297,20 @@ mod cases {
         let again = f.cancel_deal().await;
         assert_eq!((again.status, again.json()), (StatusCode::OK, reply.json()));
         assert_eq!(f.footprint().await, before, "a repeat writes nothing");
-        let later = f.change(&revision_one()).await;
+        let later = f.change(&revision(3, |_| {})).await;
         refused(&f, &before, &later, StatusCode::CONFLICT, "deal-cancelled").await;
+    }
+
+    pub async fn a_revision_answered_before_a_cancellation_is_answered_again(f: Fixture) {
+        let first = f.change(&revision_one()).await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(f.cancel_deal().await.status, StatusCode::OK);
+        let before = f.footprint().await;
+        let again = f.change(&revision_one()).await;
+        assert_eq!((again.status, again.json()), (StatusCode::OK, first.json()));
+        assert_eq!(f.footprint().await, before);
+        let other = f.change(&revision(1, |d| d["owner"] = json!("x@bluerocktel.fr"))).await;
+        refused(&f, &before, &other, StatusCode::CONFLICT, "deal-cancelled").await;
     }
 
     pub async fn a_change_for_a_deal_never_received_is_not_found(f: Fixture) {
@@ -471,6 +483,7 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     a_revision_delivered_twenty_times_at_once_takes_effect_once,
     an_earlier_revision_after_a_later_one_is_refused,
     cancelling_the_deal_cancels_every_project_but_a_live_one,
+    a_revision_answered_before_a_cancellation_is_answered_again,
     a_change_for_a_deal_never_received_is_not_found,
     an_invalid_revision_is_refused_by_field,
     the_first_change_finishes_an_intake_stopped_halfway,

@@ -52,7 +52,8 @@ pub struct ProjectWrite {
 pub enum DealWrite {
     /// Insert the record; fails with [`CommitError::IntakeExists`] if one exists.
     Claim(Box<DealRecord>),
-    /// Mark the record's intake complete; it must exist with this fingerprint.
+    /// Mark the record's intake complete; it must exist with this
+    /// fingerprint and never have been replaced (version 0).
     Complete { deal_id: String, fingerprint: String },
     /// Replace the record, still at version `expected`; fails with
     /// [`CommitError::DealChanged`] otherwise.
@@ -102,7 +103,7 @@ pub enum CommitError {
     #[error("the project changed concurrently")]
     VersionConflict,
     /// [`DealWrite::Claim`] found a record (returned as it is stored), or
-    /// [`DealWrite::Complete`] found none with that fingerprint.
+    /// [`DealWrite::Complete`] found none with that fingerprint at version 0.
     #[error("the deal was already received")]
     IntakeExists(Option<Box<DealRecord>>),
     /// [`DealWrite::Replace`] or [`DealWrite::Check`] found the deal's

@@ -105,7 +105,7 @@ impl DealChanges {
                 }
                 RevisionStep::Claim(claimed) => {
                     // Checked before the claim: a refused change writes nothing.
-                    let lines = self.checked_lines(change, &claimed).await?;
+                    self.checked_lines(change, &claimed).await?;
                     let replace =
                         DealWrite::Replace { record: claimed.clone(), expected: record.version };
                     match self.ports.commit(Commit { project: None, deal: Some(replace) }).await {
@@ -113,6 +113,9 @@ impl DealChanges {
                         Err(CommitError::DealChanged) => return Ok(Pass::Again),
                         Err(e) => return Err(DealChangeError::Store(e)),
                     }
+                    // Read again: until the claim, an earlier revision could
+                    // still write, and a step that writes nothing checks nothing.
+                    let lines = self.checked_lines(change, &claimed).await?;
                     (*claimed, lines)
                 }
             };

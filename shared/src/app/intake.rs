@@ -105,7 +105,9 @@ impl Intake {
         }
     }
 
-    /// Creates the projects after the first, the last one completing the record.
+    /// Creates the projects after the first, the last one completing the
+    /// record. Each checks that the record was never replaced: once a
+    /// change or a cancellation of the deal has, it owns what is left.
     async fn create_rest(
         &self,
         writes: Vec<ProjectWrite>,
@@ -113,11 +115,15 @@ impl Intake {
     ) -> Result<(), IntakeError> {
         let last = writes.len().saturating_sub(1);
         for (i, write) in writes.into_iter().enumerate() {
-            let intake = (i == last).then(|| complete.clone());
-            match self.ports.commit(Commit { project: Some(write), deal: intake }).await {
+            let deal = match i == last {
+                true => complete.clone(),
+                false => DealWrite::Check { deal_id: write.project.deal_id.clone(), version: 0 },
+            };
+            match self.ports.commit(Commit { project: Some(write), deal: Some(deal) }).await {
                 // AlreadyExists: a concurrent delivery of the same content
                 // created it (and, on the last step, completed the record with it).
                 Ok(()) | Err(CommitError::AlreadyExists) => {}
+                Err(CommitError::DealChanged | CommitError::IntakeExists(None)) => break,
                 Err(e) => return Err(IntakeError::Store(e)),
             }
         }

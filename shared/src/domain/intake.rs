@@ -95,6 +95,14 @@ impl DealRecord {
         fingerprint: &str,
         now: DateTime<Utc>,
     ) -> Result<RevisionStep, RevisionError> {
+        // A revision answered before the cancellation is answered again.
+        if let Some(r) = &self.revision
+            && (r.number, r.fingerprint.as_str(), r.state)
+                == (change.revision, fingerprint, IntakeState::Complete)
+            && let Some(result) = &r.result
+        {
+            return Ok(RevisionStep::Replay(result.clone()));
+        }
         if self.cancellation.is_some() {
             return Err(RevisionError::Cancelled);
         }
@@ -145,7 +153,9 @@ impl DealRecord {
         record
     }
 
-    /// The record of the deal cancelled; `None` if it already is.
+    /// The record of the deal cancelled; `None` if it already is. A
+    /// revision still pending stays so: it stops, and its deliveries are
+    /// refused from now on.
     pub fn cancelled(&self, cancellation: DealCancellation) -> Option<Self> {
         if self.cancellation.is_some() {
             return None;
@@ -366,11 +376,18 @@ mod record_tests {
             DealCancellation { cancelled_at: now(), reason: "Lost".into(), received_at: now() };
         let cancelled = received().cancelled(cancellation.clone()).unwrap();
         assert_eq!((cancelled.version, cancelled.state), (1, IntakeState::Complete));
-        assert_eq!(cancelled.cancelled(cancellation), None);
+        assert_eq!(cancelled.cancelled(cancellation.clone()), None);
         let c = change(1);
         assert_eq!(
             cancelled.revision_step(&c, &c.fingerprint(), now()),
             Err(RevisionError::Cancelled)
         );
+        // A revision answered before the cancellation is answered again.
+        let result = DealChanged { deal_id: c.deal.deal_id.clone(), revision: 1, projects: vec![] };
+        let answered = claim(&received(), &c).with_result(result.clone());
+        let cancelled = answered.cancelled(cancellation).unwrap();
+        let replay = cancelled.revision_step(&c, &c.fingerprint(), now());
+        assert_eq!(replay, Ok(RevisionStep::Replay(result)));
+        assert_eq!(cancelled.revision_step(&c, "other", now()), Err(RevisionError::Cancelled));
     }
 }

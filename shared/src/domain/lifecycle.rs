@@ -189,7 +189,7 @@ impl Project {
             held_seconds: held,
         }));
         let mut change = rec.finish();
-        change.tasks = self.resume_escalations(now);
+        change.tasks = self.resume_escalations(now, held);
         self.status = ProjectStatus::InProgress;
         self.hold = None;
         self.held_seconds += held;
@@ -260,12 +260,19 @@ impl Project {
         paused
     }
 
-    /// Re-arms the paused escalations, each as far ahead as it was.
-    fn resume_escalations(&mut self, now: DateTime<Utc>) -> Vec<super::TaskId> {
+    /// Re-arms the paused escalations, each as far ahead as it was; blocked
+    /// tasks remember the hold, so that a later reschedule leaves it out.
+    fn resume_escalations(&mut self, now: DateTime<Utc>, held: i64) -> Vec<super::TaskId> {
         let mut resumed = Vec::new();
         for task in &mut self.tasks {
+            let blocked = task.status == super::TaskStatus::Blocked;
+            if blocked {
+                task.block_held_seconds += held;
+            }
             if let Some(left) = task.escalation_paused_seconds.take() {
                 task.next_escalation_at = Some(now + Duration::seconds(left));
+            }
+            if blocked {
                 resumed.push(task.id.clone());
             }
         }
@@ -379,6 +386,19 @@ mod tests {
         assert_eq!(next, Some(due + Duration::days(3)), "as far ahead as when the hold began");
         assert_eq!(p.held_seconds, 3 * 86_400);
         assert!(p.escalate_task(&task, &policy, "c@x.fr", due + Duration::days(3)).is_some());
+    }
+
+    #[test]
+    fn a_due_date_moved_after_a_resumption_still_leaves_the_hold_out() {
+        let (mut p, task) = blocked();
+        // Blocked at now(), due in 3 days: the 48 h threshold comes first.
+        p.hold(&request(), "pm", now() + Duration::hours(1)).unwrap();
+        p.resume("pm", now() + Duration::days(3) + Duration::hours(1)).unwrap();
+        let later = (now() + Duration::days(20)).date_naive();
+        let patch = TaskPatch { due_date: Some(later), ..TaskPatch::default() };
+        p.change_task(task.as_str(), patch, "pm", now() + Duration::days(4)).unwrap();
+        let next = p.task(task.as_str()).unwrap().next_escalation_at;
+        assert_eq!(next, Some(now() + Duration::hours(48) + Duration::days(3)), "48 h blocked");
     }
 
     #[test]

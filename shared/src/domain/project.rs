@@ -595,6 +595,7 @@ pub(crate) mod tests {
             escalation_level: 0,
             next_escalation_at: None,
             escalation_paused_seconds: None,
+            block_held_seconds: 0,
             created_at: now(),
             updated_at: now(),
         });

@@ -56,6 +56,10 @@ pub struct Task {
     /// the hold began (negative if it was overdue), to re-arm on resumption.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalation_paused_seconds: Option<i64>,
+    /// Time the project spent on hold during the current block, which the
+    /// blocked-time threshold does not count.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub block_held_seconds: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -104,6 +108,7 @@ impl Task {
             escalation_level: 0,
             next_escalation_at: None,
             escalation_paused_seconds: None,
+            block_held_seconds: 0,
             created_at: now,
             updated_at: now,
         }
@@ -118,11 +123,16 @@ impl Task {
     /// Schedules the first escalation of a block that has not escalated yet.
     pub fn schedule_escalation(&mut self, policy: &EscalationPolicy) {
         if self.status == TaskStatus::Blocked && self.escalation_level == 0 {
-            let threshold = self.blocked_since.map(|since| since + policy.blocked_threshold);
+            let held = chrono::Duration::seconds(self.block_held_seconds);
+            let threshold = self.blocked_since.map(|since| since + policy.blocked_threshold + held);
             self.next_escalation_at =
                 Some(threshold.map_or(self.overdue_from(), |t| t.min(self.overdue_from())));
         }
     }
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// A task with the project it belongs to, as task lists show it.
@@ -173,6 +183,7 @@ impl Task {
                 self.blocked_reason = Some(reason.to_owned());
                 self.blocked_category = block.category;
                 self.blocked_since = Some(now);
+                self.block_held_seconds = 0;
                 self.status = to;
                 self.escalation_level = 0;
                 self.schedule_escalation(&EscalationPolicy::STANDARD);
@@ -183,6 +194,7 @@ impl Task {
                 }
                 self.blocked_reason = None;
                 self.blocked_category = None;
+                self.block_held_seconds = 0;
                 // Unblocking clears any escalation in progress.
                 self.escalation_level = 0;
                 self.next_escalation_at = None;
@@ -250,6 +262,7 @@ mod tests {
             escalation_level: 0,
             next_escalation_at: None,
             escalation_paused_seconds: None,
+            block_held_seconds: 0,
             created_at: t0(),
             updated_at: t0(),
         }

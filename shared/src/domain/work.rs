@@ -13,6 +13,10 @@ use thiserror::Error;
 
 /// Most tasks one project holds: keeps a project within one Query page.
 pub const MAX_TASKS: usize = 200;
+/// Most tasks of one project blocked at once: a hold or a cancellation
+/// rewrites each (its escalation stops), and all of it must fit in one
+/// commit (DynamoDB's 100 items, with the project, its history and event).
+pub const MAX_BLOCKED_TASKS: usize = 90;
 /// How far after the deal a due date may lie.
 const MAX_DUE_DAYS: u64 = 5 * 366;
 
@@ -54,6 +58,8 @@ pub enum TaskError {
     Frozen(ProjectStatus),
     #[error("the project already has {MAX_TASKS} tasks")]
     TooManyTasks,
+    #[error("the project already has {MAX_BLOCKED_TASKS} blocked tasks: put it on hold instead")]
+    TooManyBlocked,
     #[error(transparent)]
     Transition(#[from] TransitionError),
     #[error("the request has invalid fields")]
@@ -136,6 +142,13 @@ impl Project {
             self.milestone(milestone_key.as_str()).is_some_and(|m| !m.is_completed());
         self.check_patch(current, &patch)?;
         let target = patch.status.unwrap_or(current.status);
+        let blocked = self.tasks.iter().filter(|t| t.status == TaskStatus::Blocked).count();
+        if target == TaskStatus::Blocked
+            && current.status != TaskStatus::Blocked
+            && blocked >= MAX_BLOCKED_TASKS
+        {
+            return Err(TaskError::TooManyBlocked);
+        }
         // Only `done → in_progress` has a rule of its own about a closed
         // milestone; any other change to a frozen task is refused here.
         let reopening_done = current.status == TaskStatus::Done && target == TaskStatus::InProgress;
@@ -423,5 +436,33 @@ mod tests {
             p.change_task("T-9", status(TaskStatus::Done), "pm", now()).unwrap_err(),
             TaskError::UnknownTask(TaskId::from_raw("T-9"))
         );
+    }
+
+    #[test]
+    fn no_more_than_ninety_tasks_are_blocked_at_once() {
+        let (mut p, _) = project();
+        for _ in 0..=MAX_BLOCKED_TASKS {
+            let (id, _) = p.add_task("order_confirmed", new_task(3), "pm", now()).unwrap();
+            if p.tasks.iter().filter(|t| t.status == TaskStatus::Blocked).count()
+                < MAX_BLOCKED_TASKS
+            {
+                p.change_task(id.as_str(), blocked("Carrier"), "pm", now()).unwrap();
+            } else {
+                let refused = p.change_task(id.as_str(), blocked("Carrier"), "pm", now());
+                assert_eq!(refused, Err(TaskError::TooManyBlocked));
+            }
+        }
+        let held = p.hold(
+            &crate::domain::lifecycle::HoldRequest {
+                reason: "Site closed".into(),
+                category: crate::domain::lifecycle::Category::SiteAccess,
+                until: None,
+            },
+            "pm",
+            now(),
+        );
+        let change = held.unwrap().unwrap();
+        // The project, each blocked task, the history entry and the event.
+        assert!(change.tasks.len() + 3 <= 100, "{} items", change.tasks.len() + 3);
     }
 }

@@ -116,6 +116,7 @@ impl From<TaskError> for Problem {
                 .with("milestone", body::MilestoneKey::from(&milestone)),
             TaskError::Frozen(status) => frozen(status, detail),
             TaskError::TooManyTasks => Problem::new(Kind::TaskLimitReached).detail(detail),
+            TaskError::TooManyBlocked => Problem::new(Kind::BlockedTaskLimitReached).detail(detail),
             TaskError::Transition(TransitionError::ReasonRequired) => {
                 Problem::invalid("blocked_reason", detail)
             }
@@ -222,7 +223,11 @@ pub fn deal_change_problem(deal_id: &str, error: DealChangeError) -> Problem {
             tracing::warn!(%deal_id, "a deal revision delivered again with different content");
             Problem::new(Kind::DealConflict).detail(e.to_string())
         }
-        DealChangeError::Busy => Problem::new(Kind::ConcurrentModification),
+        // Not a 409: the CRM must deliver again until the change is complete.
+        DealChangeError::Busy => {
+            tracing::warn!(%deal_id, "deal change gave up against concurrent writers");
+            Problem::new(Kind::ServiceUnavailable).detail("the deal kept changing: please retry")
+        }
         DealChangeError::Store(e) => {
             tracing::error!(%deal_id, "deal change failed");
             commit_failure(&e)

@@ -35,6 +35,7 @@ pub enum Kind {
     MilestoneCompleted,
     InvalidTransition,
     TaskLimitReached,
+    BlockedTaskLimitReached,
     ConcurrentModification,
     MilestonesPending,
     TemplateVersionConflict,
@@ -68,6 +69,7 @@ impl Kind {
             Self::MilestoneCompleted => "milestone-completed",
             Self::InvalidTransition => "invalid-transition",
             Self::TaskLimitReached => "task-limit-reached",
+            Self::BlockedTaskLimitReached => "blocked-task-limit-reached",
             Self::ConcurrentModification => "concurrent-modification",
             Self::MilestonesPending => "milestones-pending",
             Self::TemplateVersionConflict => "template-version-conflict",
@@ -102,6 +104,7 @@ impl Kind {
             | Self::MilestoneCompleted
             | Self::InvalidTransition
             | Self::TaskLimitReached
+            | Self::BlockedTaskLimitReached
             | Self::ConcurrentModification
             | Self::MilestonesPending
             | Self::TemplateVersionConflict => StatusCode::CONFLICT,
@@ -133,6 +136,7 @@ impl Kind {
             Self::MilestoneCompleted => "The milestone is completed: its tasks are frozen",
             Self::InvalidTransition => "This status change is not allowed",
             Self::TaskLimitReached => "The project has as many tasks as it can hold",
+            Self::BlockedTaskLimitReached => "The project has as many blocked tasks as it can hold",
             Self::ConcurrentModification => "The project kept changing; retry",
             Self::MilestonesPending => "Every milestone before go-live must be completed first",
             Self::TemplateVersionConflict => "The template changed since you read it",
@@ -237,6 +241,10 @@ impl IntoResponse for Problem {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.kind == Kind::ServiceUnavailable {
+            // What made it busy or unavailable passes within seconds.
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

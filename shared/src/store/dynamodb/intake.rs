@@ -29,35 +29,18 @@ impl DynamoStore {
     pub(super) fn intake_write(&self, write: &DealWrite) -> Result<Write, StoreError> {
         match write {
             DealWrite::Claim(record) => {
-                let body = records::Intake::from(record.as_ref());
-                let item =
-                    keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, &body)?;
-                let mut put = self.absent(item)?;
+                let mut put = self.absent(record_item(record)?)?;
                 put.return_values_on_condition_check_failure =
                     Some(ReturnValuesOnConditionCheckFailure::AllOld);
                 Ok((Role::Claim, TransactWriteItem::builder().put(put).build()))
             }
             DealWrite::Complete { deal_id, fingerprint } => {
-                let update = Update::builder()
-                    .table_name(&self.table)
-                    .key(PK, s(intake_pk(deal_id)))
-                    .key(SK, s(INTAKE_SK))
-                    .update_expression("SET #state = :complete")
-                    .condition_expression("#fp = :fp")
-                    .expression_attribute_names("#state", STATE)
-                    .expression_attribute_names("#fp", FINGERPRINT)
-                    .expression_attribute_values(":complete", s(records::Intake::COMPLETE))
-                    .expression_attribute_values(":fp", s(fingerprint.as_str()))
-                    .build()
-                    .map_err(invalid_request)?;
+                let update = self.completion(deal_id, fingerprint)?;
                 Ok((Role::Complete, TransactWriteItem::builder().update(update).build()))
             }
             DealWrite::Replace { record, expected } => {
-                let body = records::Intake::from(record.as_ref());
-                let item =
-                    keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, &body)?;
                 let (condition, names, values) = at_version(*expected);
-                let mut put = self.put(item)?;
+                let mut put = self.put(record_item(record)?)?;
                 put.condition_expression = Some(condition);
                 put.expression_attribute_names = Some(names);
                 put.expression_attribute_values = Some(values);
@@ -78,6 +61,30 @@ impl DynamoStore {
             }
         }
     }
+
+    /// Intake's completion: its own record, never replaced since.
+    fn completion(&self, deal_id: &str, fingerprint: &str) -> Result<Update, StoreError> {
+        Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(intake_pk(deal_id)))
+            .key(SK, s(INTAKE_SK))
+            .update_expression("SET #state = :complete")
+            .condition_expression("#fp = :fp AND (attribute_not_exists(#v) OR #v = :zero)")
+            .expression_attribute_names("#state", STATE)
+            .expression_attribute_names("#fp", FINGERPRINT)
+            .expression_attribute_names("#v", VERSION)
+            .expression_attribute_values(":complete", s(records::Intake::COMPLETE))
+            .expression_attribute_values(":fp", s(fingerprint))
+            .expression_attribute_values(":zero", super::number(0))
+            .build()
+            .map_err(invalid_request)
+    }
+}
+
+/// The item of a deal's record.
+fn record_item(record: &DealRecord) -> Result<super::Item, StoreError> {
+    let body = records::Intake::from(record);
+    keyed(intake_pk(&record.deal_id), INTAKE_SK.into(), ENTITY_INTAKE, &body)
 }
 
 type Names = std::collections::HashMap<String, String>;

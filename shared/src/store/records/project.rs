@@ -317,6 +317,8 @@ pub(crate) struct Task {
     next_escalation_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     escalation_paused_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    block_held_seconds: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -338,6 +340,7 @@ impl From<&dt::Task> for Task {
             escalation_level: t.escalation_level,
             next_escalation_at: t.next_escalation_at,
             escalation_paused_seconds: t.escalation_paused_seconds,
+            block_held_seconds: t.block_held_seconds,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -361,6 +364,7 @@ impl From<Task> for dt::Task {
             escalation_level: t.escalation_level,
             next_escalation_at: t.next_escalation_at,
             escalation_paused_seconds: t.escalation_paused_seconds,
+            block_held_seconds: t.block_held_seconds,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

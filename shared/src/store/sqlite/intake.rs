@@ -46,7 +46,8 @@ pub(super) fn write_intake(tx: &Transaction<'_>, write: &DealWrite) -> Result<()
             let updated = tx
                 .execute(
                     "UPDATE intake SET body = json_set(body, '$.state', ?3)
-                     WHERE deal_id = ?1 AND fingerprint = ?2",
+                     WHERE deal_id = ?1 AND fingerprint = ?2
+                       AND coalesce(json_extract(body, '$.version'), 0) = 0",
                     params![deal_id, fingerprint, records::Intake::COMPLETE],
                 )
                 .map_err(unavailable)?;
