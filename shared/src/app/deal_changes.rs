@@ -138,19 +138,14 @@ impl DealChanges {
         }
     }
 
-    /// The deal's lines with their projects, the revision checked against them.
+    /// The deal's lines with their projects, the revision checked against
+    /// them. `record` has claimed the revision, its new lines with it.
     async fn checked_lines(
         &self,
         change: &DealChange,
         record: &DealRecord,
     ) -> Result<Vec<Line>, DealChangeError> {
-        let mut lines = record.project_lines();
-        for line in change.installable_lines() {
-            if !lines.contains(&line) {
-                lines.push(line);
-            }
-        }
-        let lines = self.load_all(&change.deal.deal_id, lines).await?;
+        let lines = self.load_all(&change.deal.deal_id, record.project_lines()).await?;
         let loaded: Vec<Project> = lines.iter().filter_map(|(_, p)| p.clone()).collect();
         change.check_against(&loaded).map_err(DealChangeError::Invalid)?;
         Ok(lines)
@@ -211,14 +206,14 @@ impl DealChanges {
     pub async fn cancel(&self, cancel: DealCancel) -> Result<DealCancelled, DealChangeError> {
         cancel.validate(self.ports.clock.now()).map_err(DealChangeError::Invalid)?;
         let mut attempts = RetryPolicy::COMMANDS.start();
+        let requested = DealCancellation {
+            cancelled_at: cancel.cancelled_at,
+            reason: cancel.reason.trim().to_owned(),
+            received_at: self.ports.clock.now(),
+        };
         let record = loop {
             let record = self.record(&cancel.deal_id).await?;
-            let cancellation = DealCancellation {
-                cancelled_at: cancel.cancelled_at,
-                reason: cancel.reason.trim().to_owned(),
-                received_at: self.ports.clock.now(),
-            };
-            let Some(cancelled) = record.cancelled(cancellation) else { break record };
+            let Some(cancelled) = record.cancelled(requested.clone()) else { break record };
             let replace = DealWrite::Replace {
                 record: Box::new(cancelled.clone()),
                 expected: record.version,
@@ -230,9 +225,8 @@ impl DealChanges {
                 Err(e) => return Err(DealChangeError::Store(e)),
             }
         };
-        let Some(cancellation) = record.cancellation.clone() else {
-            return Err(DealChangeError::Busy);
-        };
+        // The first cancellation stands; a repeat answers with it.
+        let cancellation = record.cancellation.clone().unwrap_or(requested);
         let mut projects = Vec::new();
         let lines = self.load_all(&record.deal_id, record.project_lines()).await?;
         for (line, project) in lines {

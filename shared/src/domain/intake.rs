@@ -128,11 +128,9 @@ impl DealRecord {
     fn claimed(&self, change: &DealChange, fingerprint: &str, now: DateTime<Utc>) -> Self {
         let mut record = self.replaced();
         record.state = IntakeState::Complete;
-        for line in change.installable_lines() {
-            if !record.project_lines().contains(&line) {
-                record.lines.push(line);
-            }
-        }
+        let known = record.project_lines();
+        let new = change.installable_lines().into_iter().filter(|l| !known.contains(l));
+        record.lines.extend(new);
         record.revision = Some(RevisionRecord {
             number: change.revision,
             fingerprint: fingerprint.to_owned(),

@@ -108,6 +108,16 @@ impl Project {
         }
     }
 
+    /// Whether the project may move to `target`: `Ok(false)` when it is
+    /// there already (a repeat changes nothing), refused from a final status.
+    fn may_move_to(&self, target: ProjectStatus) -> Result<bool, LifecycleError> {
+        match self.status {
+            status if status == target => Ok(false),
+            status if status.is_final() => Err(LifecycleError::Frozen(status)),
+            _ => Ok(true),
+        }
+    }
+
     /// Puts the project on hold. `Ok(None)` if it already is.
     pub fn hold(
         &mut self,
@@ -116,10 +126,8 @@ impl Project {
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, LifecycleError> {
         request.validate(now).map_err(LifecycleError::Invalid)?;
-        match self.status {
-            ProjectStatus::OnHold => return Ok(None),
-            status if status.is_final() => return Err(LifecycleError::Frozen(status)),
-            _ => {}
+        if !self.may_move_to(ProjectStatus::OnHold)? {
+            return Ok(None);
         }
         let reason = request.reason.trim().to_owned();
         let hold = Hold {
@@ -161,10 +169,8 @@ impl Project {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, LifecycleError> {
-        match self.status {
-            ProjectStatus::InProgress => return Ok(None),
-            status if status.is_final() => return Err(LifecycleError::Frozen(status)),
-            _ => {}
+        if !self.may_move_to(ProjectStatus::InProgress)? {
+            return Ok(None);
         }
         let Some(hold) = self.hold.clone() else { return Ok(None) };
         let held = (now - hold.since).num_seconds().max(0);
@@ -205,10 +211,8 @@ impl Project {
         now: DateTime<Utc>,
     ) -> Result<Option<Change>, LifecycleError> {
         let reason = reason_of(reason)?;
-        match self.status {
-            ProjectStatus::Cancelled => return Ok(None),
-            status if status.is_final() => return Err(LifecycleError::Frozen(status)),
-            _ => {}
+        if !self.may_move_to(ProjectStatus::Cancelled)? {
+            return Ok(None);
         }
         let previous = self.status;
         let version = self.bump(now);

@@ -1,6 +1,6 @@
 //! The record of a won deal: its intake, latest revision and cancellation.
 
-use super::values::{LineOutcome, ProjectStatus};
+use super::values::{LineOutcome, ProjectStatus, is_zero};
 use crate::domain::ProjectId;
 use crate::domain::amendment as dam;
 use crate::domain::intake as d;
@@ -28,10 +28,6 @@ pub(crate) struct Intake {
     revision: Option<Revision>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cancellation: Option<Cancellation>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 #[derive(Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use super::values::{
     AccountInfo, Category, Contact, CustomerMail, LineOutcome, Names, ProjectStatus, ServiceLine,
-    ServiceSummary, TemplateRef, back, each,
+    ServiceSummary, TemplateRef, back, each, is_zero,
 };
 use crate::domain::amendment as dam;
 use crate::domain::history as dh;
@@ -48,10 +48,6 @@ pub(crate) struct ProjectHeader {
     updated_at: DateTime<Utc>,
     version: u64,
     progress: Progress,
-}
-
-fn is_zero(n: &i64) -> bool {
-    *n == 0
 }
 
 #[derive(Serialize, Deserialize)]

@@ -219,6 +219,11 @@ impl From<TemplateRef> for dt::TemplateRef {
     }
 }
 
+/// Whether a counter is at its default, which records leave out.
+pub(crate) fn is_zero<N: Default + PartialEq>(n: &N) -> bool {
+    *n == N::default()
+}
+
 /// Maps each element of a slice into a record.
 pub(crate) fn each<'a, D: 'a, R: From<&'a D>>(items: &'a [D]) -> Vec<R> {
     items.iter().map(R::from).collect()
