@@ -229,6 +229,7 @@ mod cases {
             "DeploymentProjectCreated",
             "HelpdeskAccountConfigured",
             "MilestoneCompleted",
+            "ProjectJeopardyChanged",
             "SubscriptionActivationRequested",
             "TaskBlocked",
         ];

@@ -102,6 +102,13 @@ mod cases {
                 [403, 403, 409, 403, 401, 401],
             ),
             ("GET", settings.clone(), None, [403, 403, 200, 200, 401, 401]),
+            // Analytics span every project: managers and admins only.
+            (
+                "GET",
+                "/v1/analytics/deployments?from=2026-11&to=2027-01".to_owned(),
+                None,
+                [403, 403, 200, 200, 401, 401],
+            ),
             (
                 "PUT",
                 settings,

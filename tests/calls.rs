@@ -1,6 +1,7 @@
 //! DynamoDB round trips per use case, counted by an SDK interceptor on
 //! DynamoDB Local: loading a project is one Query, a change one
-//! transaction, intake one transaction per project, a CRM revision two reads
+//! transaction, intake one Query per service type (its recent go-lives)
+//! and one transaction per project, a CRM revision two reads
 //! per project and one transaction per project it changes, and never a Scan.
 
 use axum::http::StatusCode;
@@ -52,11 +53,13 @@ async fn each_use_case_makes_the_expected_round_trips() {
     let (store, counter) = dynamo_store_counted().await;
     let c = Counted { bundle: Bundle::new(Arc::new(store)), counter };
 
-    // Intake: one read of the templates, one transaction per project.
+    // Intake: one read of the templates, one Query per service type for its
+    // recent go-lives (learned durations), one transaction per project.
     c.counter.reset();
     let reply = c.receive(integration_tests::sample_deal()).await;
     assert_eq!(reply.status, StatusCode::CREATED);
-    assert_eq!(c.counts(), calls(&[("BatchGetItem", 1), ("TransactWriteItems", 2)]));
+    let intake = calls(&[("BatchGetItem", 1), ("Query", 2), ("TransactWriteItems", 2)]);
+    assert_eq!(c.counts(), intake);
 
     changes_load_once_and_commit_once(&c).await;
     reads_are_queries(&c).await;
@@ -142,11 +145,12 @@ async fn order_changes_read_each_project_around_the_claim(c: &Counted) {
             c.counts()
         }
     };
-    // L1 updated, L2 cancelled, L4 created (its template read once). Each
-    // project is read before the claim (a change that cannot apply writes
-    // nothing) and after it (what an earlier revision wrote until then).
+    // L1 updated, L2 cancelled, L4 created (its template and its type's
+    // go-lives read once). Each project is read before the claim (a change
+    // that cannot apply writes nothing) and after it (what an earlier
+    // revision wrote until then).
     let applied =
-        calls(&[("BatchGetItem", 1), ("GetItem", 1), ("Query", 6), ("TransactWriteItems", 5)]);
+        calls(&[("BatchGetItem", 1), ("GetItem", 1), ("Query", 7), ("TransactWriteItems", 5)]);
     assert_eq!(send(DEAL_CHANGED, &change).await, applied);
     assert_eq!(send(DEAL_CHANGED, &change).await, calls(&[("GetItem", 1)]));
     // The record marked, then L1 and L4 (L2 is cancelled already); the CRM

@@ -2,7 +2,10 @@
 //! the storage ports), DynamoDB (on DynamoDB Local) and the embedded SQLite store.
 
 use integration_tests::fixtures::t0;
+use shared::domain::MilestoneKey;
 use shared::domain::amendment::{ChangedProject, DealChange, DealChanged, LineOutcome};
+use shared::domain::facts::GoLiveFacts;
+use shared::domain::forecast::Health;
 use shared::domain::intake::{self, DealCancellation, DealRecord, IntakeState, RevisionStep};
 use shared::domain::lifecycle::{Category, HoldRequest};
 use shared::domain::outbox::OutboxEntry;
@@ -400,7 +403,8 @@ mod cases {
 
         let count = |status: Option<ProjectStatus>, account: Option<&str>| {
             let store = Arc::clone(&store);
-            let filter = ProjectFilter { status, account_id: account.map(str::to_owned) };
+            let filter =
+                ProjectFilter { status, account_id: account.map(str::to_owned), health: None };
             async move {
                 let page = PageRequest { cursor: None, limit: 10 };
                 store.list_projects(&filter, page).await.unwrap().items.len()
@@ -565,7 +569,8 @@ mod cases {
             store.due_escalations(later, 10).await.unwrap().tasks.is_empty(),
             "no clock on hold"
         );
-        let on_hold = ProjectFilter { status: Some(ProjectStatus::OnHold), account_id: None };
+        let on_hold =
+            ProjectFilter { status: Some(ProjectStatus::OnHold), account_id: None, health: None };
         let page = store.list_projects(&on_hold, PageRequest { cursor: None, limit: 10 }).await;
         let listed = page.unwrap().items;
         assert_eq!((listed.len(), listed[0].hold.as_ref()), (1, project.hold.as_ref()));
@@ -575,6 +580,88 @@ mod cases {
             project.cancel("Customer withdrew", "pm@bluerocktel.fr", t0()).unwrap().unwrap();
         store.commit(update(&project, version, change)).await.unwrap();
         assert_eq!(store.load(&project.id).await.unwrap().as_ref(), Some(&project));
+    }
+
+    pub async fn projects_are_due_for_review_when_their_forecast_says_and_list_by_health(
+        store: Arc<dyn Store>,
+    ) {
+        let (_, projects) = planned();
+        let late = {
+            let mut deal = deal();
+            deal.deal_id = "D-2026-0100".into();
+            deal.target_go_live = (t0() + chrono::Duration::days(10)).date_naive();
+            let line = deal.services[0].clone();
+            Project::open(&deal, &line, &Template::default_for(&line.service_type), t0())
+        };
+        for planned in projects.into_iter().chain([late.clone()]) {
+            store.commit(create(planned)).await.unwrap();
+        }
+        // The sample's projects are on track; their first milestone's
+        // expected end passes on 2026-11-22.
+        let review_at = late.0.forecast.review_at.unwrap();
+        let before = store.due_reviews(review_at - chrono::Duration::seconds(1), 10).await.unwrap();
+        assert_eq!((before.projects.len(), before.read), (0, 0));
+        let due = store.due_reviews(review_at, 10).await.unwrap();
+        assert_eq!((due.projects.len(), due.read), (3, 3));
+        assert_eq!(store.due_reviews(review_at, 2).await.unwrap().projects.len(), 2);
+
+        let page = PageRequest { cursor: None, limit: 10 };
+        let by = |health| ProjectFilter { health: Some(health), ..ProjectFilter::default() };
+        let listed = store.list_projects(&by(Health::Late), page.clone()).await.unwrap().items;
+        assert_eq!(listed.iter().map(|p| &p.id).collect::<Vec<_>>(), [&late.0.id]);
+        assert_eq!(listed[0].forecast, late.0.forecast);
+        let on_track = store.list_projects(&by(Health::OnTrack), page.clone()).await.unwrap();
+        assert_eq!(on_track.items.len(), 2);
+        let of_account = ProjectFilter { account_id: Some("ACC-1001".into()), ..by(Health::Late) };
+        assert_eq!(store.list_projects(&of_account, page).await.unwrap().items.len(), 1);
+
+        // Reviewed, a project leaves the schedule until its next review.
+        let (mut project, _) = late;
+        let version = project.version;
+        let change = project.review(review_at).unwrap();
+        store.commit(update(&project, version, change)).await.unwrap();
+        let due = store.due_reviews(review_at, 10).await.unwrap();
+        assert!(!due.projects.contains(&project.id));
+        assert_eq!(store.load(&project.id).await.unwrap().as_ref(), Some(&project));
+    }
+
+    pub async fn go_live_facts_are_read_by_month_and_newest_first_by_service_type(
+        store: Arc<dyn Store>,
+    ) {
+        let fact = |i: i64, service: &str, date: &str| GoLiveFacts {
+            project_id: shared::domain::ProjectId::from_raw(format!("p-{i}")),
+            service_type: service.into(),
+            won_at: t0(),
+            go_live_date: date.parse().unwrap(),
+            target_go_live: "2027-01-15".parse().unwrap(),
+            lead_time_days: 40 + i,
+            milestones: vec![(MilestoneKey::from_raw("order_confirmed"), 3600 * i)],
+            blocked_seconds: [(Category::Carrier, 60 * i)].into_iter().collect(),
+            held_seconds: i,
+        };
+        let facts = [
+            fact(1, "fibre_ftto", "2027-01-03"),
+            fact(2, "fibre_ftto", "2027-01-20"),
+            fact(3, "sip_trunk", "2027-01-05"),
+            fact(4, "fibre_ftto", "2027-02-01"),
+        ];
+        // Each rides on a project's commit, as a go-live's does.
+        for (i, f) in facts.iter().enumerate() {
+            let (project, mut change) = other_project(i as i64);
+            let mut project = project;
+            project.id = shared::domain::ProjectId::from_raw(format!("{}-{i}", project.id));
+            change.outbox.clear();
+            change.facts = Some(f.clone());
+            store.commit(create((project, change))).await.unwrap();
+        }
+        let mut january = store.go_lives_in_month("2027-01", None).await.unwrap();
+        january.sort_by(|a, b| a.project_id.as_str().cmp(b.project_id.as_str()));
+        assert_eq!(january, facts[..3]);
+        let fibre = store.go_lives_in_month("2027-01", Some("fibre_ftto")).await.unwrap();
+        assert_eq!(fibre.len(), 2);
+        assert!(store.go_lives_in_month("2026-12", None).await.unwrap().is_empty());
+        let recent = store.recent_go_lives("fibre_ftto", 2).await.unwrap();
+        assert_eq!(recent, [facts[3].clone(), facts[1].clone()]);
     }
 }
 
@@ -597,4 +684,6 @@ integration_tests::suite_per_store!(|store| store;
     a_deal_record_is_replaced_only_at_the_version_read,
     a_revision_and_its_answer_are_stored_with_the_deal,
     a_held_project_keeps_its_hold_and_leaves_the_escalation_schedule,
+    projects_are_due_for_review_when_their_forecast_says_and_list_by_health,
+    go_live_facts_are_read_by_month_and_newest_first_by_service_type,
 );

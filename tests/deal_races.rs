@@ -7,13 +7,14 @@ use integration_tests::sample_deal_won;
 use shared::app::{DealChanges, Intake, IntakeOutcome};
 use shared::clock::ManualClock;
 use shared::domain::amendment::{DealCancel, DealChange, LineOutcome, Step};
+use shared::domain::facts::GoLiveFacts;
 use shared::domain::history::HistoryEntry;
 use shared::domain::intake::{DealRecord, RevisionStep};
 use shared::domain::project::{Project, ProjectStatus};
 use shared::domain::{DealWon, ProjectId, Template};
 use shared::ports::{
-    Clock, Commit, CommitError, DealRecords, DealWrite, Guard, ProjectWrite, Projects, StoreError,
-    TemplateStore,
+    Clock, Commit, CommitError, DealRecords, DealWrite, GoLives, Guard, ProjectWrite, Projects,
+    StoreError, TemplateStore,
 };
 use shared::store::Store;
 use std::future::Future;
@@ -97,21 +98,40 @@ impl TemplateStore for Hooked {
     }
 }
 
+#[async_trait::async_trait]
+impl GoLives for Hooked {
+    async fn recent_go_lives(
+        &self,
+        service_type: &str,
+        limit: usize,
+    ) -> Result<Vec<GoLiveFacts>, StoreError> {
+        self.inner.recent_go_lives(service_type, limit).await
+    }
+
+    async fn go_lives_in_month(
+        &self,
+        month: &str,
+        service_type: Option<&str>,
+    ) -> Result<Vec<GoLiveFacts>, StoreError> {
+        self.inner.go_lives_in_month(month, service_type).await
+    }
+}
+
 fn clock() -> Arc<dyn Clock> {
     Arc::new(ManualClock::new(t0() + chrono::Duration::days(1)))
 }
 
 /// The ports the CRM's use cases take.
-trait CrmPorts: Projects + DealRecords + TemplateStore + 'static {}
+trait CrmPorts: Projects + DealRecords + TemplateStore + GoLives + 'static {}
 
-impl<T: Projects + DealRecords + TemplateStore + 'static> CrmPorts for T {}
+impl<T: Projects + DealRecords + TemplateStore + GoLives + 'static> CrmPorts for T {}
 
 fn changes<S: CrmPorts>(store: Arc<S>) -> DealChanges {
-    DealChanges::new(store.clone(), store.clone(), store, clock())
+    DealChanges::new(store.clone(), store.clone(), store.clone(), store, clock())
 }
 
 fn intake<S: CrmPorts>(store: Arc<S>) -> Intake {
-    Intake::new(store.clone(), store.clone(), store, clock())
+    Intake::new(store.clone(), store.clone(), store.clone(), store, clock())
 }
 
 fn deal(id: &str) -> DealWon {

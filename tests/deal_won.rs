@@ -273,24 +273,27 @@ mod dynamodb_calls {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     }
 
-    /// One read of the deal's templates, then one transaction per project,
-    /// the idempotency record riding in the first and the last.
+    /// One read of the deal's templates, one Query of recent go-lives per
+    /// service type, then one transaction per project, the idempotency
+    /// record riding in the first and the last.
     #[tokio::test]
     async fn intake_is_one_transaction_per_project_including_the_idempotency_record() {
         let (store, counter) = dynamo_store_counted().await;
         let f = fixture(Arc::new(store));
         assert_eq!(send(&f.app, signed(sample_deal())).await.status, StatusCode::CREATED);
-        assert_eq!(counter.counts(), calls(&[("BatchGetItem", 1), ("TransactWriteItems", 2)]));
+        let intake = calls(&[("BatchGetItem", 1), ("Query", 2), ("TransactWriteItems", 2)]);
+        assert_eq!(counter.counts(), intake);
     }
 
     #[tokio::test]
-    async fn a_replay_is_one_failed_transaction_and_nothing_else() {
+    async fn a_replay_reads_the_plan_again_and_fails_one_transaction() {
         let (store, counter) = dynamo_store_counted().await;
         let f = fixture(Arc::new(store));
         send(&f.app, signed(sample_deal())).await;
         counter.reset();
         assert_eq!(send(&f.app, signed(sample_deal())).await.status, StatusCode::OK);
-        assert_eq!(counter.counts(), calls(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]));
+        let replay = calls(&[("BatchGetItem", 1), ("Query", 2), ("TransactWriteItems", 1)]);
+        assert_eq!(counter.counts(), replay);
     }
 
     #[tokio::test]

@@ -188,8 +188,9 @@ async fn going_live_delivers_the_three_events_and_the_go_live_mail_once() {
     world.assert_each_delivered_once().await;
 
     let batch = world.go_live().await;
-    // Two more completions; then go_live's, billing, account, helpdesk, and the mail.
-    assert_eq!(batch["Records"].as_array().unwrap().len(), 7);
+    // Two more completions; then go_live's, billing, account, helpdesk, the
+    // mail, and the end of the jeopardy clock (health `none` once live).
+    assert_eq!(batch["Records"].as_array().unwrap().len(), 8);
     world.handle(&dispatcher, &batch).await;
     world.handle(&dispatcher, &batch).await;
     let events = world.events.received().await;

@@ -189,7 +189,6 @@ mod at_scale {
     use shared::domain::project::{Change, Project};
     use shared::domain::template::Template;
     use shared::domain::work::{NewTask, TaskPatch};
-    use shared::ports::{Commit, Guard, ProjectWrite};
 
     const PROJECTS: usize = 125;
     const TASKS_PER_PROJECT: usize = 80;
@@ -234,30 +233,15 @@ mod at_scale {
         let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
         let store: Arc<dyn Store> = Arc::new(dynamo);
         let started = std::time::Instant::now();
-        // Four writers at a time: DynamoDB Local runs on the same two cores.
-        let projects: Vec<usize> = (0..PROJECTS).collect();
-        for batch in projects.chunks(4) {
-            let writes: Vec<_> = batch
-                .iter()
-                .map(|&n| {
-                    // Project 0 holds the 5 due tasks; projects 1-4 hold 20
-                    // blocked ones not yet due.
-                    let (project, change) = match n {
-                        0 => project_with_tasks(n, 5, 0),
-                        1..=4 => project_with_tasks(n, 5, 20),
-                        _ => project_with_tasks(n, 0, 0),
-                    };
-                    let store = store.clone();
-                    tokio::spawn(async move {
-                        let write = ProjectWrite { guard: Guard::Create, project, change };
-                        store.commit(Commit { project: Some(write), deal: None }).await
-                    })
-                })
-                .collect();
-            for w in writes {
-                w.await.unwrap().unwrap();
-            }
-        }
+        // Project 0 holds the 5 due tasks; projects 1-4 hold 20 blocked ones
+        // not yet due. Four writers at a time: DynamoDB Local runs on the
+        // same two cores.
+        let projects = (0..PROJECTS).map(|n| match n {
+            0 => project_with_tasks(n, 5, 0),
+            1..=4 => project_with_tasks(n, 5, 20),
+            _ => project_with_tasks(n, 0, 0),
+        });
+        integration_tests::create_all(&store, projects, 4).await;
         eprintln!("{} tasks written in {:?}", PROJECTS * TASKS_PER_PROJECT, started.elapsed());
 
         // Overdue since midnight for project 0's five; 48 h threshold not

@@ -57,7 +57,7 @@ fn functions(t: &Yaml) -> BTreeMap<String, Declared> {
 fn settings(function: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match function {
         "deal-won" => (DealWonConfig::REQUIRED, DealWonConfig::OPTIONAL),
-        "projects" | "milestones" | "tasks" | "activation" | "templates" => {
+        "projects" | "milestones" | "tasks" | "activation" | "templates" | "review" => {
             (StaffConfig::REQUIRED, StaffConfig::OPTIONAL)
         }
         "dispatch" => (DispatchConfig::REQUIRED, DispatchConfig::OPTIONAL),
@@ -149,7 +149,7 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
     let expected: BTreeSet<(String, String, String, String)> = keys::INDEXES
         .iter()
         .map(|i| {
-            let projection = if *i == keys::ESCALATION_DUE { "KEYS_ONLY" } else { "ALL" };
+            let projection = if i.keys_only { "KEYS_ONLY" } else { "ALL" };
             (i.name.to_owned(), i.pk.to_owned(), i.sk.to_owned(), projection.to_owned())
         })
         .collect();

@@ -102,6 +102,7 @@ async fn dynamodb_items_keep_their_format() {
         table.get(keys::template_pk("sip_trunk"), keys::TEMPLATE_CURRENT_SK.into()).await,
         table.get(keys::template_pk("sip_trunk"), keys::template_version_sk(1)).await,
         table.get(keys::account_pk("ACC-1001"), keys::ACCOUNT_SK.into()).await,
+        table.get(keys::go_live_pk("2027-01"), keys::go_live_sk("fibre_ftto", &p)).await,
     ]);
     items.extend(table.partition("history", keys::history_pk(&p)).await);
     insta::assert_snapshot!("dynamodb_items", stored_text(&items));
@@ -150,6 +151,7 @@ fn sqlite_items(conn: &rusqlite::Connection, task: &str) -> Vec<(String, Value)>
     let templates = "SELECT * FROM templates WHERE service_type = ?1";
     items.extend(rows(conn, "templates", templates, &["sip_trunk"]));
     items.extend(rows(conn, "accounts", "SELECT * FROM accounts WHERE id = ?1", &["ACC-1001"]));
+    items.extend(rows(conn, "go_lives", "SELECT * FROM go_lives WHERE project_id = ?1", &[&p]));
     let history = format!("SELECT * FROM history {by_project} ORDER BY version, seq");
     items.extend(rows(conn, "history", &history, &[&p]));
     items

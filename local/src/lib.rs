@@ -8,7 +8,7 @@ pub mod auth;
 
 use anyhow::Context;
 use axum::Router;
-use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Templates};
+use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Reviewer, Templates};
 use shared::clock::{ManualClock, SystemClock};
 use shared::config::{LocalConfig, local_defaults, vars};
 use shared::delivery::files::{FileEventPublisher, FileMailer};
@@ -61,17 +61,26 @@ pub fn dispatcher(
     ))
 }
 
-/// How often the local runner runs the escalation sweep (15 minutes in the cloud).
-pub const ESCALATE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// How often the local runner runs the escalation sweep (15 minutes in the
+/// cloud) and the forecast review (daily in the cloud).
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Runs the escalation sweep every [`ESCALATE_EVERY`] until `stop` resolves.
-pub async fn run_escalation(escalator: Arc<Escalator>, stop: impl Future<Output = ()>) {
+/// Runs the escalation sweep and the forecast review every [`SWEEP_EVERY`]
+/// until `stop` resolves.
+pub async fn run_sweeps(
+    escalator: Arc<Escalator>,
+    reviewer: Arc<Reviewer>,
+    stop: impl Future<Output = ()>,
+) {
     let tick = async {
         loop {
             if let Err(e) = escalator.sweep().await {
                 tracing::warn!(error = %e, "local escalation sweep failed");
             }
-            tokio::time::sleep(ESCALATE_EVERY).await;
+            if let Err(e) = reviewer.sweep().await {
+                tracing::warn!(error = %e, "local forecast review failed");
+            }
+            tokio::time::sleep(SWEEP_EVERY).await;
         }
     };
     tokio::select! { () = tick => {}, () = stop => {} }
@@ -88,6 +97,25 @@ pub async fn escalate_at(
     let report = escalator(store.clone(), clock.clone(), config).sweep().await?;
     dispatcher(store, clock, config)?.sweep(chrono::Duration::zero(), 1000).await?;
     Ok(report)
+}
+
+/// One forecast review as if run at `at`, then the delivery of what it
+/// produced (`deployments-local review --at <RFC3339>`).
+pub async fn review_at(
+    config: &LocalConfig,
+    at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<shared::app::ReviewReport> {
+    let store = open_store(config)?;
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at));
+    let report = reviewer(store.clone(), clock.clone()).sweep().await?;
+    dispatcher(store, clock, config)?.sweep(chrono::Duration::zero(), 1000).await?;
+    Ok(report)
+}
+
+/// The forecast review of the local runner.
+pub fn reviewer(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Reviewer {
+    let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
+    Reviewer::new(store, commands, clock)
 }
 
 /// The escalation sweep of the local runner, to `ESCALATION_EMAIL`.
@@ -130,6 +158,7 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let dispatcher = Arc::new(dispatcher(store.clone(), clock.clone(), &config)?);
     let escalator = Arc::new(escalator(store.clone(), clock.clone(), &config));
+    let reviewer = Arc::new(reviewer(store.clone(), clock.clone()));
     let app = router(store, clock, &config);
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
@@ -140,11 +169,11 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     let until_stopped = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|stopped| *stopped).await;
     };
-    let escalation = tokio::spawn(run_escalation(escalator, until_stopped(stop.clone())));
+    let sweeps = tokio::spawn(run_sweeps(escalator, reviewer, until_stopped(stop.clone())));
     let delivery = tokio::spawn(run_dispatcher(dispatcher, until_stopped(stop)));
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown()).await;
     let _ = stopped.send(true);
-    let _ = escalation.await;
+    let _ = sweeps.await;
     let _ = delivery.await;
     served?;
     Ok(())

@@ -8,14 +8,19 @@
 //! deployments-local escalate --at <RFC3339>
 //!                                   run one escalation sweep as of that time,
 //!                                   deliver its mail and events
+//! deployments-local review --at <RFC3339>
+//!                                   re-project the projects due for review as
+//!                                   of that time, deliver what it emits
 //! ```
 
 use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
 use shared::config::{LocalConfig, process_env};
 use shared::http::signature;
 
 const USAGE: &str = "usage: deployments-local [serve | sign <json-file> \
-    | token <email> <admin|manager|technician>... | escalate --at <RFC3339>]";
+    | token <email> <admin|manager|technician>... | escalate --at <RFC3339> \
+    | review --at <RFC3339>]";
 /// Lifetime of tokens minted for local use.
 const TOKEN_HOURS: i64 = 12;
 
@@ -45,26 +50,49 @@ async fn main() -> anyhow::Result<()> {
             println!("Authorization: Bearer {token}");
             Ok(())
         }
-        ["escalate", "--at", at] => {
-            let at: chrono::DateTime<chrono::Utc> = chrono::DateTime::parse_from_rfc3339(at)
-                .with_context(|| format!("{at} is not an RFC 3339 time"))?
-                .into();
-            let report = deployments_local::escalate_at(&config, at).await?;
-            for (project, task, level) in &report.escalated {
-                println!("escalated task {task} of project {project} to level {level}");
-            }
-            println!(
-                "{} escalation(s) as of {at}; mail in {}, events in {}",
-                report.escalated.len(),
-                config.mail_dir().display(),
-                config.events_path().display()
-            );
-            Ok(())
-        }
+        ["escalate", "--at", at] => escalate(&config, rfc3339(at)?).await,
+        ["review", "--at", at] => review(&config, rfc3339(at)?).await,
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
         }
         _ => bail!("{USAGE}"),
     }
+}
+
+/// One escalation sweep as of `at`, and what it did.
+async fn escalate(config: &LocalConfig, at: DateTime<Utc>) -> anyhow::Result<()> {
+    let report = deployments_local::escalate_at(config, at).await?;
+    for (project, task, level) in &report.escalated {
+        println!("escalated task {task} of project {project} to level {level}");
+    }
+    println!(
+        "{} escalation(s) as of {at}; mail in {}, events in {}",
+        report.escalated.len(),
+        config.mail_dir().display(),
+        config.events_path().display()
+    );
+    Ok(())
+}
+
+/// One forecast review as of `at`, and the changes of health it made.
+async fn review(config: &LocalConfig, at: DateTime<Utc>) -> anyhow::Result<()> {
+    let report = deployments_local::review_at(config, at).await?;
+    for (project, health) in &report.changed {
+        println!("project {project} is now {}", health.as_str());
+    }
+    println!(
+        "{} project(s) reviewed as of {at}, {} change(s) of health; mail in {}, events in {}",
+        report.reviewed,
+        report.changed.len(),
+        config.mail_dir().display(),
+        config.events_path().display()
+    );
+    Ok(())
+}
+
+fn rfc3339(at: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(chrono::DateTime::parse_from_rfc3339(at)
+        .with_context(|| format!("{at} is not an RFC 3339 time"))?
+        .into())
 }

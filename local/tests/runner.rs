@@ -262,6 +262,7 @@ async fn go_live_briefs_billing_accounts_and_the_helpdesk(
 
 struct Mail {
     to: String,
+    subject: String,
     message_id: String,
     text: String,
 }
@@ -289,7 +290,12 @@ fn read_mails(dir: &std::path::Path) -> Vec<Mail> {
                 .unwrap()
                 .get_body()
                 .unwrap();
-            Mail { to: header("To"), message_id: header("Message-ID"), text }
+            Mail {
+                to: header("To"),
+                subject: header("Subject"),
+                message_id: header("Message-ID"),
+                text,
+            }
         })
         .collect()
 }
@@ -354,6 +360,68 @@ async fn escalate_at_a_later_time_writes_the_escalation_mail_and_event() {
     assert_eq!(escalated.len(), 1);
     let detail = &escalated[0]["detail"];
     assert_eq!((detail["level"].as_u64(), detail["task_id"].as_str()), (Some(1), Some(task_id)));
+}
+
+/// Runs `deployments-local review --at <day>T09:00:00Z` on the runner's
+/// data; what it printed.
+fn review_at(runner: &Runner, day: chrono::NaiveDate) -> String {
+    let at = day.and_hms_opt(9, 0, 0).unwrap().and_utc().to_rfc3339();
+    let output = Command::new(env!("CARGO_BIN_EXE_deployments-local"))
+        .args(["review", "--at", &at])
+        .env("DATA_DIR", &runner.data_dir)
+        .output()
+        .expect("review runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+#[tokio::test]
+async fn review_at_later_times_moves_a_project_at_risk_then_late_once_each() {
+    let runner = start("review");
+    // Today's deal, due 45 days out: 36 days of plan leave 9 of slack.
+    let today = chrono::Utc::now().date_naive();
+    let mut deal: Value = serde_json::from_slice(DEAL).unwrap();
+    deal["won_at"] = serde_json::json!(chrono::Utc::now() - chrono::Duration::minutes(1));
+    deal["target_go_live"] = serde_json::json!(today + chrono::Days::new(45));
+    deal["services"] = serde_json::json!([deal["services"][0].clone()]);
+    let body = serde_json::to_vec(&deal).unwrap();
+    let (status, _, reply) = post(&runner, body.clone(), signature_now(&body, 0)).await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&reply));
+    let reply: Value = serde_json::from_slice(&reply).unwrap();
+    let project = reply["projects"][0]["id"].as_str().unwrap().to_owned();
+    let manager = runner.token("sophie.durand@bluerocktel.fr", "manager");
+    let path = format!("/v1/projects/{project}");
+    assert_eq!(
+        runner.staff("GET", &path, &manager, None).await.1["forecast"]["health"],
+        "on_track"
+    );
+
+    // Once order_confirmed overran (2 days), 34 days of plan remain from
+    // each day: less than 5 days of slack from day 7, none from day 12.
+    let day = |n: u64| today + chrono::Days::new(n);
+    let said = review_at(&runner, day(5));
+    assert!(said.contains("0 change(s) of health"), "{said}");
+    let said = review_at(&runner, day(7));
+    assert!(said.contains(&format!("project {project} is now at_risk")), "{said}");
+    let said = review_at(&runner, day(7));
+    assert!(said.contains("0 project(s) reviewed"), "a second identical sweep: {said}");
+    let said = review_at(&runner, day(12));
+    assert!(said.contains(&format!("project {project} is now late")), "{said}");
+
+    let events = runner.events();
+    let healths: Vec<&str> = events
+        .iter()
+        .filter(|e| e["detail-type"] == "ProjectJeopardyChanged")
+        .map(|e| e["detail"]["health"].as_str().unwrap())
+        .collect();
+    assert_eq!(healths, ["at_risk", "late"]);
+    let to_owner = runner.mails().into_iter().filter(|m| m.to == "sophie.durand@bluerocktel.fr");
+    let subjects: Vec<String> = to_owner.map(|m| m.subject).collect();
+    assert!(subjects.iter().any(|s| s.contains("en retard")), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s.contains("à risque")), "{subjects:?}");
+    let (_, listed) = runner.staff("GET", "/v1/projects?health=late", &manager, None).await;
+    assert_eq!(listed["items"][0]["id"], project.as_str());
 }
 
 /// A CRM body of the repository posted to `path`, signed by

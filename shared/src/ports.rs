@@ -5,7 +5,8 @@
 //! - time: [`Clock`];
 //! - storage: [`Projects`], [`DealRecords`], [`Accounts`],
 //!   [`TemplateStore`], [`Outbox`], [`Listings`], [`EscalationSchedule`],
-//!   with the vocabulary of a commit ([`Commit`], [`Guard`], [`CommitError`]);
+//!   [`ReviewSchedule`], [`GoLives`], with the vocabulary of a commit
+//!   ([`Commit`], [`Guard`], [`CommitError`]);
 //! - delivery: [`Mailer`], [`EventPublisher`];
 //! - secrets: [`WebhookSecrets`].
 //!
@@ -14,6 +15,8 @@
 //! [`crate::delivery`], [`crate::clock`], [`crate::secrets`].
 
 use crate::domain::account::AccountRecord;
+use crate::domain::facts::GoLiveFacts;
+use crate::domain::forecast::Health;
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::DealRecord;
 use crate::domain::outbox::OutboxEntry;
@@ -128,6 +131,8 @@ pub enum CommitError {
 pub struct ProjectFilter {
     pub status: Option<ProjectStatus>,
     pub account_id: Option<String>,
+    /// Projects in progress of this health (`none` lists nothing).
+    pub health: Option<Health>,
 }
 
 /// Which tasks a listing shows; soonest due first.
@@ -253,6 +258,14 @@ pub struct DueEscalations {
     pub read: usize,
 }
 
+/// Projects whose forecast is due for review, and what finding them cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DueReviews {
+    pub projects: Vec<ProjectId>,
+    /// Index entries read to find them (all due, as for escalations).
+    pub read: usize,
+}
+
 /// The project aggregate: loaded whole, changed by atomic commits, with
 /// its history beside it.
 #[async_trait]
@@ -368,4 +381,31 @@ pub trait EscalationSchedule: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<DueEscalations, StoreError>;
+}
+
+/// When projects' forecasts are next due for review (kept by every commit
+/// of a project header).
+#[async_trait]
+pub trait ReviewSchedule: Send + Sync {
+    /// Projects whose review is at or before `now`, soonest first.
+    async fn due_reviews(&self, now: DateTime<Utc>, limit: usize)
+    -> Result<DueReviews, StoreError>;
+}
+
+/// The facts of past go-lives (written through a change's [`Change::facts`]).
+#[async_trait]
+pub trait GoLives: Send + Sync {
+    /// The most recent go-lives of `service_type`, newest first, at most `limit`.
+    async fn recent_go_lives(
+        &self,
+        service_type: &str,
+        limit: usize,
+    ) -> Result<Vec<GoLiveFacts>, StoreError>;
+
+    /// The go-lives of one month (`YYYY-MM`), of one service type if given.
+    async fn go_lives_in_month(
+        &self,
+        month: &str,
+        service_type: Option<&str>,
+    ) -> Result<Vec<GoLiveFacts>, StoreError>;
 }

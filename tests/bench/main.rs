@@ -191,10 +191,16 @@ async fn seed() -> (String, String, String) {
     let store: Arc<dyn Store> = Arc::new(dynamo);
     let clock = Arc::new(SystemClock);
     let deal = integration_tests::sample_deal_won();
-    shared::app::Intake::new(store.clone(), store.clone(), store.clone(), clock.clone())
-        .receive(deal)
-        .await
-        .expect("the sample deal is received");
+    shared::app::Intake::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+    )
+    .receive(deal)
+    .await
+    .expect("the sample deal is received");
     let pm = shared::domain::staff::Staff::new(MANAGER, vec![shared::domain::staff::Role::Manager]);
     let new = shared::domain::work::NewTask {
         title: "Survey the site".into(),
@@ -346,9 +352,10 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
     let mut escalation =
         s.scenario("escalation", "escalation", Box::new(|| br#"{"escalation":"sweep"}"#.to_vec()));
     escalation.env = s.env(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]);
+    let review = s.scenario("review", "review", Box::new(|| br#"{"review":"sweep"}"#.to_vec()));
     let mut all = vec![baseline];
     all.extend(http_scenarios(s));
-    all.extend([dispatch, escalation]);
+    all.extend([dispatch, escalation, review]);
     all
 }
 

@@ -136,6 +136,34 @@ pub fn escalator(
     shared::app::Escalator::new(store, commands, clock, contact)
 }
 
+/// Commits each new project of `projects` (with its creating change),
+/// `at_once` transactions at a time: how the at-scale tests and benchmarks
+/// fill a table.
+pub async fn create_all(
+    store: &std::sync::Arc<dyn shared::store::Store>,
+    projects: impl IntoIterator<Item = (shared::domain::Project, shared::domain::project::Change)>,
+    at_once: usize,
+) {
+    use shared::ports::{Commit, Guard, ProjectWrite};
+    let mut projects = projects.into_iter().peekable();
+    while projects.peek().is_some() {
+        let writes: Vec<_> = projects
+            .by_ref()
+            .take(at_once)
+            .map(|(project, change)| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let write = ProjectWrite { guard: Guard::Create, project, change };
+                    store.commit(Commit { project: Some(write), deal: None }).await
+                })
+            })
+            .collect();
+        for w in writes {
+            w.await.expect("joined").expect("committed");
+        }
+    }
+}
+
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Reply {

@@ -8,6 +8,7 @@
 
 use crate::domain::account::AccountRecord;
 use crate::domain::activation::{Activation, ActivationError};
+use crate::domain::forecast::Health;
 use crate::domain::lifecycle::{HoldRequest, LifecycleError};
 use crate::domain::project::{Change, CompleteMilestone, MilestoneError, Project};
 use crate::domain::staff::Staff;
@@ -125,8 +126,11 @@ impl Commands {
             false => None,
         };
         let expected = project.version;
-        let (change, out) = apply(&mut project, account.as_ref(), self.clock.now())?;
-        let Some(change) = change else { return Ok(Some((project, out))) };
+        let now = self.clock.now();
+        let (change, out) = apply(&mut project, account.as_ref(), now)?;
+        let Some(mut change) = change else { return Ok(Some((project, out))) };
+        // Every change re-projects the project, in the same commit.
+        project.reassess(&mut change, now);
         let write =
             ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
         match self.projects.commit(Commit { project: Some(write), deal: None }).await {
@@ -176,6 +180,24 @@ impl Commands {
             })
             .await?;
         Ok(level)
+    }
+
+    /// Re-projects the project as of now; the health it changed to, or
+    /// `None` when it kept its health (a concurrent sweep did it, or
+    /// nothing changed).
+    pub async fn review(
+        &self,
+        id: &ProjectId,
+    ) -> Result<Option<Health>, CommandError<std::convert::Infallible>> {
+        let (_, changed) = self
+            .update(id, |p, now| {
+                let before = p.forecast.health;
+                let change = p.review(now);
+                let health = p.forecast.health;
+                Ok((change, (health != before).then_some(health)))
+            })
+            .await?;
+        Ok(changed)
     }
 
     /// Puts the project on hold; a repeat changes nothing.

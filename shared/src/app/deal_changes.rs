@@ -21,8 +21,8 @@ use crate::domain::intake::{DealCancellation, DealRecord, RevisionError, Revisio
 use crate::domain::project::{CRM_ACTOR, Project};
 use crate::domain::validation::FieldError;
 use crate::ports::{
-    Clock, Commit, CommitError, DealRecords, DealWrite, Guard, ProjectWrite, Projects, StoreError,
-    TemplateStore,
+    Clock, Commit, CommitError, DealRecords, DealWrite, GoLives, Guard, ProjectWrite, Projects,
+    StoreError, TemplateStore,
 };
 use crate::retry::{Attempts, RetryPolicy};
 use std::sync::Arc;
@@ -67,9 +67,10 @@ impl DealChanges {
         projects: Arc<dyn Projects>,
         records: Arc<dyn DealRecords>,
         templates: Arc<dyn TemplateStore>,
+        go_lives: Arc<dyn GoLives>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { ports: DealPorts::new(projects, records, templates, clock) }
+        Self { ports: DealPorts::new(projects, records, templates, go_lives, clock) }
     }
 
     /// Applies a revision of the deal; the answer of its first complete delivery.
@@ -251,9 +252,11 @@ impl DealChanges {
     ) -> Result<Project, DealChangeError> {
         loop {
             let loaded = project.version;
-            let Ok(Some(change)) = project.cancel(reason, CRM_ACTOR, self.ports.clock.now()) else {
+            let now = self.ports.clock.now();
+            let Ok(Some(mut change)) = project.cancel(reason, CRM_ACTOR, now) else {
                 return Ok(project);
             };
+            project.reassess(&mut change, now);
             let write =
                 ProjectWrite { guard: Guard::Version(loaded), project: project.clone(), change };
             match self.ports.commit(Commit { project: Some(write), deal: None }).await {

@@ -13,8 +13,8 @@ use crate::domain::deal::DealWon;
 use crate::domain::intake::{self, DealAccepted, DealRecord, IntakeState};
 use crate::domain::validation::FieldError;
 use crate::ports::{
-    Clock, Commit, CommitError, DealRecords, DealWrite, Guard, ProjectWrite, Projects, StoreError,
-    TemplateStore,
+    Clock, Commit, CommitError, DealRecords, DealWrite, GoLives, Guard, ProjectWrite, Projects,
+    StoreError, TemplateStore,
 };
 use std::sync::Arc;
 use thiserror::Error;
@@ -52,9 +52,10 @@ impl Intake {
         projects: Arc<dyn Projects>,
         records: Arc<dyn DealRecords>,
         templates: Arc<dyn TemplateStore>,
+        go_lives: Arc<dyn GoLives>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { ports: DealPorts::new(projects, records, templates, clock) }
+        Self { ports: DealPorts::new(projects, records, templates, go_lives, clock) }
     }
 
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {

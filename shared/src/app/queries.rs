@@ -80,6 +80,12 @@ impl Queries {
         filter: &ProjectFilter,
         page: PageRequest,
     ) -> Result<Page<ProjectOverview>, QueryError> {
+        // Only projects in progress have a health.
+        if filter.health.is_some()
+            && filter.status.is_some_and(|s| s != crate::domain::ProjectStatus::InProgress)
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
         Ok(self.listings.list_projects(filter, page).await?)
     }
 

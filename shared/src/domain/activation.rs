@@ -156,6 +156,7 @@ impl Project {
             let (id, project_id) = (self.account.id.clone(), self.id.to_string());
             change.account = Some(AccountChange::Activated { id, at: now, project_id });
         }
+        change.facts = self.go_live_facts();
         Ok(Some(change))
     }
 

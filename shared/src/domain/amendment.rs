@@ -186,8 +186,9 @@ impl DealChange {
             }
             None => (self.cancel_removed(&mut project, now), LineOutcome::Cancelled),
         };
-        let Some(change) = change else { return settled(&project, LineOutcome::Unchanged) };
+        let Some(mut change) = change else { return settled(&project, LineOutcome::Unchanged) };
         project.deal_change = Some(self.applied(outcome));
+        project.reassess(&mut change, now);
         Step::Update { project: Box::new(project), change, loaded }
     }
 

@@ -6,6 +6,7 @@
 
 use super::activation::ServiceSummary;
 use super::deal::{Contact, Installation, Language, Site};
+use super::forecast::{Basis, Health, Reason};
 use super::ids::{OutboxId, ProjectId, TaskId};
 use super::lifecycle::Category;
 use super::outbox::OutboxMessage;
@@ -30,8 +31,9 @@ pub mod detail_type {
     pub const DEPLOYMENT_PROJECT_HELD: &str = "DeploymentProjectHeld";
     pub const DEPLOYMENT_PROJECT_RESUMED: &str = "DeploymentProjectResumed";
     pub const DEPLOYMENT_PROJECT_CANCELLED: &str = "DeploymentProjectCancelled";
+    pub const PROJECT_JEOPARDY_CHANGED: &str = "ProjectJeopardyChanged";
 
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 12] = [
         DEPLOYMENT_PROJECT_CREATED,
         MILESTONE_COMPLETED,
         TASK_BLOCKED,
@@ -43,6 +45,7 @@ pub mod detail_type {
         DEPLOYMENT_PROJECT_HELD,
         DEPLOYMENT_PROJECT_RESUMED,
         DEPLOYMENT_PROJECT_CANCELLED,
+        PROJECT_JEOPARDY_CHANGED,
     ];
 }
 
@@ -60,6 +63,7 @@ pub enum DomainEvent {
     ProjectHeld(ProjectHeld),
     ProjectResumed(ProjectResumed),
     ProjectCancelled(ProjectCancelled),
+    JeopardyChanged(JeopardyChanged),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -220,6 +224,25 @@ pub struct ProjectCancelled {
     pub cancelled_by: String,
 }
 
+/// A project's `health` changed: why, and where it now stands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JeopardyChanged {
+    pub account_id: String,
+    pub deal_id: String,
+    pub line_id: String,
+    pub owner: String,
+    pub previous_health: Health,
+    pub health: Health,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected_go_live: Option<NaiveDate>,
+    pub target_go_live: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slack_days: Option<i64>,
+    pub basis: Basis,
+    pub reasons: Vec<Reason>,
+    pub changed_at: DateTime<Utc>,
+}
+
 impl DomainEvent {
     pub fn detail_type(&self) -> &'static str {
         match self {
@@ -236,6 +259,7 @@ impl DomainEvent {
             Self::ProjectHeld(_) => detail_type::DEPLOYMENT_PROJECT_HELD,
             Self::ProjectResumed(_) => detail_type::DEPLOYMENT_PROJECT_RESUMED,
             Self::ProjectCancelled(_) => detail_type::DEPLOYMENT_PROJECT_CANCELLED,
+            Self::JeopardyChanged(_) => detail_type::PROJECT_JEOPARDY_CHANGED,
         }
     }
 
@@ -255,6 +279,7 @@ impl DomainEvent {
             Self::ProjectHeld(d) => serde_json::to_value(d),
             Self::ProjectResumed(d) => serde_json::to_value(d),
             Self::ProjectCancelled(d) => serde_json::to_value(d),
+            Self::JeopardyChanged(d) => serde_json::to_value(d),
         };
         let mut detail = serde_json::Map::new();
         detail.insert("event_id".into(), Value::String(event_id.to_string()));

@@ -15,7 +15,7 @@ use serde_json::json;
 use thiserror::Error;
 
 /// Why work stopped: the category of a hold or of a blocked task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Customer,
@@ -198,7 +198,7 @@ impl Project {
         change.tasks = self.resume_escalations(now, held);
         self.status = ProjectStatus::InProgress;
         self.hold = None;
-        self.held_seconds += held;
+        change.milestones.extend(self.add_held(held));
         Ok(Some(change))
     }
 
@@ -234,7 +234,7 @@ impl Project {
         let mut change = rec.finish();
         change.tasks = self.stop_escalations();
         if let Some(hold) = self.hold.take() {
-            self.held_seconds += (now - hold.since).num_seconds().max(0);
+            change.milestones.extend(self.add_held((now - hold.since).num_seconds().max(0)));
         }
         self.status = ProjectStatus::Cancelled;
         self.cancellation = Some(Cancellation { reason, at: now, by: actor.to_owned() });
@@ -246,6 +246,15 @@ impl Project {
         self.version += 1;
         self.updated_at = now;
         self.version
+    }
+
+    /// Counts a hold that ended, for the project and its current
+    /// milestone; that milestone, to be written.
+    fn add_held(&mut self, seconds: i64) -> Option<super::MilestoneKey> {
+        self.held_seconds += seconds;
+        let current = self.milestones.iter_mut().find(|m| !m.is_completed())?;
+        current.held_seconds += seconds;
+        Some(current.key.clone())
     }
 
     fn status_value(&self) -> serde_json::Value {

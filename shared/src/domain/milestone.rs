@@ -63,6 +63,8 @@ pub struct Milestone {
     pub customer_mail: Option<CustomerMail>,
     pub activation: bool,
     pub expected_days: u16,
+    /// Time the project spent on hold while this milestone was the current one.
+    pub held_seconds: i64,
     pub status: MilestoneStatus,
     pub completed_at: Option<DateTime<Utc>>,
     pub completed_by: Option<String>,

@@ -6,9 +6,12 @@
 pub mod account;
 pub mod activation;
 pub mod amendment;
+pub mod analytics;
 pub mod deal;
 pub mod escalation;
 pub mod events;
+pub mod facts;
+pub mod forecast;
 pub mod history;
 pub mod ids;
 pub mod intake;

@@ -13,6 +13,8 @@ pub enum MailTemplate {
     DeliveryConfirmed,
     GoLive,
     TaskEscalated,
+    /// Internal: a project went at risk or late.
+    ProjectJeopardy,
 }
 
 impl MailTemplate {
@@ -23,6 +25,7 @@ impl MailTemplate {
             Self::DeliveryConfirmed => "delivery_confirmed",
             Self::GoLive => "go_live",
             Self::TaskEscalated => "task_escalated",
+            Self::ProjectJeopardy => "project_jeopardy",
         }
     }
 }

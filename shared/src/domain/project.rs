@@ -5,6 +5,8 @@ use super::activation::ServiceSummary;
 use super::amendment::AppliedRevision;
 use super::deal::{Contact, DealWon, Language, ServiceLine};
 use super::events::{self, DomainEvent};
+use super::facts::GoLiveFacts;
+use super::forecast::{Basis, Forecast};
 use super::history::HistoryEntry;
 use super::ids::{OutboxId, ProjectId, TaskId};
 use super::lifecycle::{Cancellation, Hold};
@@ -90,6 +92,12 @@ pub struct Project {
     pub cancellation: Option<Cancellation>,
     /// The last CRM revision of the deal that changed this project.
     pub deal_change: Option<AppliedRevision>,
+    /// Where its milestones' expected durations come from.
+    pub basis: Basis,
+    /// Less slack than this many days is `at_risk` (from the template).
+    pub at_risk_days: u16,
+    /// The forecast as of the project's last change or review.
+    pub forecast: Forecast,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the store's optimistic concurrency guard.
@@ -124,6 +132,8 @@ pub struct ProjectOverview {
     pub hold: Option<Hold>,
     pub cancellation: Option<Cancellation>,
     pub deal_revision: u32,
+    pub basis: Basis,
+    pub forecast: Forecast,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -138,6 +148,8 @@ pub struct Change {
     pub history: Vec<HistoryEntry>,
     pub outbox: Vec<OutboxEntry>,
     pub account: Option<AccountChange>,
+    /// Written by the go-live, for forecasting and analytics.
+    pub facts: Option<GoLiveFacts>,
 }
 
 /// Collects the history and outbox of one change under the new version.
@@ -157,6 +169,17 @@ impl<'a> Recorder<'a> {
         actor: &'a str,
     ) -> Self {
         Self { project, version, at, actor, change: Change::default() }
+    }
+
+    /// A recorder that goes on with `change`, already at `version`.
+    pub(crate) fn resume(
+        project: &'a ProjectId,
+        version: u64,
+        at: DateTime<Utc>,
+        actor: &'a str,
+        change: &mut Change,
+    ) -> Self {
+        Self { project, version, at, actor, change: std::mem::take(change) }
     }
 
     pub(crate) fn history(
@@ -264,7 +287,7 @@ impl Project {
         now: DateTime<Utc>,
     ) -> (Self, Change) {
         let account = &deal.account;
-        let project = Self {
+        let mut project = Self {
             id: ProjectId::for_deal_line(&deal.deal_id, &line.line_id),
             deal_id: deal.deal_id.clone(),
             line_id: line.line_id.clone(),
@@ -287,13 +310,17 @@ impl Project {
             held_seconds: 0,
             cancellation: None,
             deal_change: None,
+            basis: template.basis,
+            at_risk_days: template.at_risk_days,
+            forecast: Forecast::unassessed(),
             created_at: now,
             updated_at: now,
             version: 1,
             milestones: milestones_of(template),
             tasks: default_tasks(template, &deal.owner, now),
         };
-        let change = project.created(line, now);
+        let mut change = project.created(line, now);
+        project.reassess(&mut change, now);
         (project, change)
     }
 
@@ -541,6 +568,7 @@ fn milestones_of(template: &Template) -> Vec<Milestone> {
         customer_mail: m.customer_mail,
         activation: m.activation,
         expected_days: m.expected_days,
+        held_seconds: 0,
         status: MilestoneStatus::Pending,
         completed_at: None,
         completed_by: None,
@@ -592,6 +620,7 @@ pub(crate) mod tests {
             blocked_category: None,
             blocked_since: None,
             blocked_seconds: 0,
+            blocked_by_category: Default::default(),
             escalation_level: 0,
             next_escalation_at: None,
             escalation_paused_seconds: None,

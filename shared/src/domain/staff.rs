@@ -44,6 +44,7 @@ pub enum Action {
     ListTasks,
     ReadTemplates,
     WriteTemplates,
+    ViewAnalytics,
 }
 
 impl Action {
@@ -64,7 +65,7 @@ impl Action {
             Self::ReopenMilestone | Self::WriteTemplates => &[Admin],
             Self::ChangeTask => &[Manager, Technician],
             Self::ListTasks => &[Admin, Manager, Technician],
-            Self::ReadTemplates => &[Admin, Manager],
+            Self::ReadTemplates | Self::ViewAnalytics => &[Admin, Manager],
         }
     }
 }

@@ -5,6 +5,7 @@ use super::lifecycle::Category;
 use super::milestone::MilestoneKey;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -46,6 +47,9 @@ pub struct Task {
     pub blocked_since: Option<DateTime<Utc>>,
     /// Time spent blocked over all past blocks, in seconds.
     pub blocked_seconds: i64,
+    /// The same, project hold excluded, by the category each block ended with.
+    #[serde(skip)]
+    pub blocked_by_category: BTreeMap<Category, i64>,
     /// Escalations so far of the current block (0 to [`EscalationPolicy::MAX_LEVEL`]).
     pub escalation_level: u8,
     /// When the next escalation is due; set only while blocked, not at the
@@ -105,6 +109,7 @@ impl Task {
             blocked_category: None,
             blocked_since: None,
             blocked_seconds: 0,
+            blocked_by_category: BTreeMap::new(),
             escalation_level: 0,
             next_escalation_at: None,
             escalation_paused_seconds: None,
@@ -190,7 +195,11 @@ impl Task {
             }
             (Blocked, Todo | InProgress) => {
                 if let Some(since) = self.blocked_since.take() {
-                    self.blocked_seconds += (now - since).num_seconds().max(0);
+                    let blocked = (now - since).num_seconds().max(0);
+                    self.blocked_seconds += blocked;
+                    let category = self.blocked_category.unwrap_or(Category::Other);
+                    let active = (blocked - self.block_held_seconds).max(0);
+                    *self.blocked_by_category.entry(category).or_insert(0) += active;
                 }
                 self.blocked_reason = None;
                 self.blocked_category = None;
@@ -259,6 +268,7 @@ mod tests {
             blocked_category: None,
             blocked_since: None,
             blocked_seconds: 0,
+            blocked_by_category: Default::default(),
             escalation_level: 0,
             next_escalation_at: None,
             escalation_paused_seconds: None,

@@ -3,6 +3,8 @@
 //! A project copies its template's milestones when it is created and records
 //! which version it came from, so later edits never change running projects.
 
+use super::facts::LEARNING_WINDOW;
+use super::forecast::{Basis, DEFAULT_AT_RISK_DAYS, DEFAULT_HISTORY_MIN_GO_LIVES};
 use super::milestone::{CustomerMail, MilestoneKey, Names};
 use super::validation::{Errors, FieldError, MAX_NAME, is_machine_key};
 use serde::Serialize;
@@ -22,6 +24,13 @@ pub struct Template {
     pub service_type: String,
     pub version: u32,
     pub milestones: Vec<MilestoneTemplate>,
+    /// Less slack than this many days is `at_risk`.
+    pub at_risk_days: u16,
+    /// Go-lives of the service type after which durations are learned.
+    pub history_min_go_lives: u16,
+    /// Where `expected_days` come from: as edited, or learned when a
+    /// project is planned (never stored).
+    pub basis: Basis,
     /// When and by whom this version was saved (absent for the built-in default).
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     pub updated_by: Option<String>,
@@ -35,6 +44,9 @@ pub struct TemplateInput {
     /// The version the edit started from: a stale one is a conflict.
     pub version: Option<u32>,
     pub milestones: Vec<MilestoneTemplate>,
+    /// Absent: as in the current version.
+    pub at_risk_days: Option<u16>,
+    pub history_min_go_lives: Option<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +125,9 @@ impl Template {
             service_type: service_type.to_owned(),
             version: DEFAULT_VERSION,
             milestones: DEFAULT_MILESTONES.iter().map(milestone).collect(),
+            at_risk_days: DEFAULT_AT_RISK_DAYS,
+            history_min_go_lives: DEFAULT_HISTORY_MIN_GO_LIVES,
+            basis: Basis::Template,
             updated_at: None,
             updated_by: None,
         }
@@ -139,6 +154,11 @@ impl Template {
             service_type: current.service_type.clone(),
             version: current.version + 1,
             milestones: input.milestones,
+            at_risk_days: input.at_risk_days.unwrap_or(current.at_risk_days),
+            history_min_go_lives: input
+                .history_min_go_lives
+                .unwrap_or(current.history_min_go_lives),
+            basis: Basis::Template,
             updated_at: Some(now),
             updated_by: Some(actor.to_owned()),
         };
@@ -159,17 +179,7 @@ impl Template {
         if self.milestones.len() < 2 || self.milestones.len() > MAX_MILESTONES {
             e.add("milestones", format!("must list 2 to {MAX_MILESTONES} milestones"));
         }
-        let activations = self.milestones.iter().filter(|m| m.activation).count();
-        if activations != 1 || !self.milestones.last().is_some_and(|m| m.activation) {
-            e.add("milestones", "must have exactly one activation milestone, and it must be last");
-        }
-        let tasks: usize = self.milestones.iter().map(|m| m.default_tasks.len()).sum();
-        if tasks > MAX_TEMPLATE_TASKS {
-            e.add(
-                "milestones",
-                format!("must hold at most {MAX_TEMPLATE_TASKS} default tasks in all"),
-            );
-        }
+        self.check_totals(&mut e);
         for (i, m) in self.milestones.iter().enumerate() {
             let at = |field: &str| format!("milestones[{i}].{field}");
             if !is_machine_key(m.key.as_str()) {
@@ -199,6 +209,29 @@ impl Template {
             }
         }
         e.into_result()
+    }
+
+    /// The rules of the template as a whole: one activation milestone,
+    /// last; the default tasks in all; the forecasting settings.
+    fn check_totals(&self, e: &mut Errors) {
+        let activations = self.milestones.iter().filter(|m| m.activation).count();
+        if activations != 1 || !self.milestones.last().is_some_and(|m| m.activation) {
+            e.add("milestones", "must have exactly one activation milestone, and it must be last");
+        }
+        if self.at_risk_days > MAX_EXPECTED_DAYS {
+            e.add("at_risk_days", format!("must be at most {MAX_EXPECTED_DAYS}"));
+        }
+        let learning = 1..=LEARNING_WINDOW as u16;
+        if !learning.contains(&self.history_min_go_lives) {
+            e.add("history_min_go_lives", format!("must be 1 to {LEARNING_WINDOW}"));
+        }
+        let tasks: usize = self.milestones.iter().map(|m| m.default_tasks.len()).sum();
+        if tasks > MAX_TEMPLATE_TASKS {
+            e.add(
+                "milestones",
+                format!("must hold at most {MAX_TEMPLATE_TASKS} default tasks in all"),
+            );
+        }
     }
 }
 
@@ -291,6 +324,8 @@ mod tests {
             service_type: None,
             version: Some(0),
             milestones: current.milestones[1..].to_vec(),
+            at_risk_days: Some(3),
+            history_min_go_lives: None,
         };
         let now = "2026-11-28T09:00:00Z".parse().unwrap();
         let next = Template::edited(&current, input.clone(), "admin@bluerocktel.fr", now).unwrap();
@@ -298,6 +333,7 @@ mod tests {
             (next.version, next.milestones.len(), next.updated_by.as_deref()),
             (1, 5, Some("admin@bluerocktel.fr"))
         );
+        assert_eq!((next.at_risk_days, next.history_min_go_lives), (3, 10), "absent: kept");
         let stale = Template::edited(&next, input.clone(), "admin", now);
         assert_eq!(stale, Err(TemplateError::Stale { current: 1 }));
         let other =

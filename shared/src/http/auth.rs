@@ -120,6 +120,7 @@ pub mod may {
         ListTasks,
         ReadTemplates,
         WriteTemplates,
+        ViewAnalytics,
     );
 }
 

@@ -34,8 +34,10 @@ impl CrmState {
         secrets: Arc<dyn WebhookSecrets>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let intake = Intake::new(store.clone(), store.clone(), store.clone(), clock.clone());
-        let changes = DealChanges::new(store.clone(), store.clone(), store, clock.clone());
+        let intake =
+            Intake::new(store.clone(), store.clone(), store.clone(), store.clone(), clock.clone());
+        let changes =
+            DealChanges::new(store.clone(), store.clone(), store.clone(), store, clock.clone());
         Self { intake: Arc::new(intake), changes: Arc::new(changes), secrets, clock }
     }
 }

@@ -54,6 +54,7 @@ pub mod routes {
     pub const RESUME: &str = "/v1/projects/{project_id}/resume";
     pub const CANCEL: &str = "/v1/projects/{project_id}/cancel";
     pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
+    pub const ANALYTICS: &str = "/v1/analytics/deployments";
     pub const OPENAPI: &str = "/v1/openapi.json";
 
     /// The staff API's path of a project (the `href` of intake answers).
@@ -84,6 +85,7 @@ pub mod routes {
         served("projects", "GET", PROJECT),
         served("projects", "GET", TASKS),
         served("projects", "GET", OPENAPI),
+        served("projects", "GET", ANALYTICS),
         served("milestones", "POST", COMPLETE_MILESTONE),
         served("milestones", "POST", REOPEN_MILESTONE),
         served("tasks", "POST", MILESTONE_TASKS),

@@ -208,6 +208,7 @@ impl Modify for Security {
         super::projects::get_project,
         super::projects::list_tasks,
         super::projects::openapi_json,
+        super::projects::analytics,
         super::milestones::complete,
         super::milestones::reopen,
         super::tasks::add,
@@ -219,8 +220,9 @@ impl Modify for Security {
         super::templates::read,
         super::templates::replace,
     ),
-    // Referenced by the problem responses, which do not collect it themselves.
-    components(schemas(Problem)),
+    // Referenced by the problem responses and a query parameter, which do
+    // not collect them themselves.
+    components(schemas(Problem, super::body::HealthFilter)),
     modifiers(&Security),
     tags(
         (name = "crm", description = "Called by the CRM"),

@@ -1,5 +1,6 @@
 //! Reads of the staff API (function `projects`): `GET /v1/projects`,
-//! `GET /v1/projects/{project_id}`, `GET /v1/tasks`, and the OpenAPI document.
+//! `GET /v1/projects/{project_id}`, `GET /v1/tasks`,
+//! `GET /v1/analytics/deployments`, and the OpenAPI document.
 
 use super::auth::{Allowed, Authenticator, may};
 use super::body::{self, Page};
@@ -9,7 +10,8 @@ use super::problem::Problem;
 use super::routes;
 use super::staff::{StaffState, authenticated, page};
 use crate::app::queries::Assignee;
-use crate::domain::validation::{is_email, is_identifier};
+use crate::domain::analytics::Window;
+use crate::domain::validation::{is_email, is_identifier, is_machine_key};
 use crate::ports::ProjectFilter;
 use axum::Router;
 use axum::extract::State;
@@ -22,6 +24,7 @@ pub fn router(state: StaffState, auth: Authenticator) -> Router {
         .route(routes::PROJECTS, get(list_projects))
         .route(routes::PROJECT, get(get_project))
         .route(routes::TASKS, get(list_tasks))
+        .route(routes::ANALYTICS, get(analytics))
         .layer(authenticated(auth))
         .route(routes::OPENAPI, get(openapi_json))
         .with_state(state)
@@ -47,6 +50,8 @@ pub(crate) async fn openapi_json() -> Response {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ProjectsQuery {
     status: Option<body::ProjectStatus>,
+    /// Projects in progress of this health.
+    health: Option<body::HealthFilter>,
     account_id: Option<String>,
     cursor: Option<String>,
     limit: Option<usize>,
@@ -73,7 +78,11 @@ pub(crate) async fn list_projects(
         return Err(Problem::invalid("account_id", "is not an account id"));
     }
     let page = page(q.cursor, q.limit)?;
-    let filter = ProjectFilter { status: q.status.map(Into::into), account_id: q.account_id };
+    let filter = ProjectFilter {
+        status: q.status.map(Into::into),
+        account_id: q.account_id,
+        health: q.health.map(Into::into),
+    };
     let projects = state.queries.projects(&filter, page).await?;
     Ok(Json(Page::of(projects)))
 }
@@ -138,4 +147,63 @@ pub(crate) async fn list_tasks(
     let page = page(q.cursor, q.limit)?;
     let tasks = state.queries.tasks(assignee, q.status.map(Into::into), &staff, page).await?;
     Ok(Json(Page::of(tasks)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AnalyticsQuery {
+    /// First month of the window, `YYYY-MM`.
+    #[param(pattern = r"^\d{4}-(0[1-9]|1[0-2])$")]
+    from: String,
+    /// Last month of the window, `YYYY-MM`, at most 36 months from `from`.
+    #[param(pattern = r"^\d{4}-(0[1-9]|1[0-2])$")]
+    to: String,
+    /// Only this service type.
+    #[param(pattern = r"^[a-z][a-z0-9_]{0,63}$")]
+    service_type: Option<String>,
+}
+
+/// Deployment analytics: the projects that went live in the window, per
+/// service type (managers, admins). `Accept: text/csv` answers CSV rows of
+/// `service_type,metric,key,value` with the same figures.
+#[utoipa::path(
+    get,
+    path = "/v1/analytics/deployments",
+    tag = "projects",
+    params(AnalyticsQuery),
+    security(("staff_jwt" = [])),
+    responses(
+        (status = 200, description = "The analytics of the window", content(
+            (body::Analytics = "application/json"),
+            (String = "text/csv"),
+        )),
+        StaffProblems,
+    )
+)]
+pub(crate) async fn analytics(
+    State(state): State<StaffState>,
+    _staff: Allowed<may::ViewAnalytics>,
+    headers: axum::http::HeaderMap,
+    QueryParams(q): QueryParams<AnalyticsQuery>,
+) -> Result<Response, Problem> {
+    let window = Window::new(&q.from, &q.to)?;
+    if q.service_type.as_deref().is_some_and(|t| !is_machine_key(t)) {
+        return Err(Problem::invalid("service_type", "must be lower-case letters, digits or _"));
+    }
+    let report = state.analytics.deployments(window, q.service_type.as_deref()).await?;
+    let body = body::Analytics::from(&report);
+    if wants_csv(&headers) {
+        let csv = [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")];
+        return Ok((csv, body.to_csv()).into_response());
+    }
+    Ok(Json(body).into_response())
+}
+
+/// Whether the client asked for CSV rather than JSON.
+fn wants_csv(headers: &axum::http::HeaderMap) -> bool {
+    let accept = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok());
+    accept.is_some_and(|a| {
+        a.split(',').any(|t| t.split(';').next().is_some_and(|t| t.trim() == "text/csv"))
+    })
 }

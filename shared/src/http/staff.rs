@@ -3,7 +3,7 @@
 
 use super::auth::Authenticator;
 use super::problem::Problem;
-use crate::app::{Commands, Queries};
+use crate::app::{Analytics, Commands, Queries};
 use crate::ports::{Clock, PageRequest};
 use crate::store::Store;
 use axum::Extension;
@@ -18,6 +18,7 @@ const MAX_CURSOR: usize = 2048;
 pub struct StaffState {
     pub commands: Arc<Commands>,
     pub queries: Arc<Queries>,
+    pub analytics: Arc<Analytics>,
 }
 
 impl StaffState {
@@ -25,7 +26,8 @@ impl StaffState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
         Self {
             commands: Arc::new(Commands::new(store.clone(), store.clone(), clock)),
-            queries: Arc::new(Queries::new(store.clone(), store)),
+            queries: Arc::new(Queries::new(store.clone(), store.clone())),
+            analytics: Arc::new(Analytics::new(store)),
         }
     }
 }

@@ -68,6 +68,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "task_escalated.fr.html",
     "task_escalated.en.txt",
     "task_escalated.en.html",
+    "project_jeopardy.fr.txt",
+    "project_jeopardy.fr.html",
+    "project_jeopardy.en.txt",
+    "project_jeopardy.en.html",
 );
 
 const MONTHS_FR: [&str; 12] = [

@@ -179,3 +179,57 @@ fn a_bad_recipient_is_an_error_not_a_panic() {
     };
     assert!(matches!(compose(&envelope, &mail), Err(MailError::Address { field: "to", .. })));
 }
+
+/// The owner's mail of the sample project gone late by 2026-12-13: its
+/// first milestone overran and a task of it is blocked.
+fn jeopardy(language: Language) -> RenderedMail {
+    use crate::domain::outbox::OutboxMessage;
+    use crate::domain::task::{Block, Task, TaskStatus};
+    use crate::domain::{MilestoneKey, TaskId};
+    let (mut p, _) = project();
+    let key = MilestoneKey::from_raw("order_confirmed");
+    let due = "2026-11-25".parse().unwrap();
+    let mut task = Task::new(
+        TaskId::from_raw("T-000002-00"),
+        key,
+        "Survey",
+        None,
+        "t@x.fr",
+        due,
+        p.created_at,
+    );
+    let block = Block {
+        reason: Some("Carrier late"),
+        category: Some(crate::domain::lifecycle::Category::Carrier),
+    };
+    task.transition(TaskStatus::Blocked, block, true, p.created_at).unwrap();
+    p.tasks.push(task);
+    let change = p.review("2026-12-13T00:30:00Z".parse().unwrap()).unwrap();
+    let context = change
+        .outbox
+        .iter()
+        .find_map(|e| match &e.message {
+            OutboxMessage::Mail { context, .. } => Some(context.clone()),
+            OutboxMessage::Event { .. } => None,
+        })
+        .expect("the owner's mail");
+    MailRenderer::new().unwrap().render(MailTemplate::ProjectJeopardy, language, &context).unwrap()
+}
+
+#[test]
+fn project_jeopardy_fr() {
+    let mail = jeopardy(Language::Fr);
+    assert!(mail.subject.contains("[Projet en retard]"), "{}", mail.subject);
+    assert!(mail.text.contains("- la tâche T-000002-00 est bloquée (opérateur)\n"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn project_jeopardy_en() {
+    let mail = jeopardy(Language::En);
+    assert!(mail.subject.contains("[Project late]"), "{}", mail.subject);
+    assert!(
+        mail.text.contains("- milestone \"Order confirmed\" was expected by 22 November 2026\n")
+    );
+    insta::assert_snapshot!(snapshot(&mail));
+}

@@ -11,9 +11,11 @@
 //! | account | `ACCOUNT#<account id>` | `ACCOUNT` |
 //! | template, current version | `TEMPLATE#<service type>` | `CURRENT` |
 //! | template, each version | `TEMPLATE#<service type>` | `VERSION#<version:06>` |
+//! | go-live facts | `GOLIVE#<YYYY-MM>` | `<service type>#<project id>` |
 //!
 //! Loading a project is one Query on its `pk`; history lives in its own
-//! partition so that commands never read it.
+//! partition so that commands never read it. Analytics read one go-live
+//! partition per month of their window.
 //!
 //! Secondary indexes ([`INDEXES`]), each sparse: only the items that carry
 //! its two attributes appear in it.
@@ -27,6 +29,9 @@
 //! | `tasks_by_assignee` | tasks | `ASSIGNEE#<email>` | `<due date>#<project id>#<task id>` |
 //! | `tasks_by_status` | tasks | `TASKS#<status>` | `<due date>#<project id>#<task id>` |
 //! | `escalation_due` | blocked, to escalate | `ESCALATION` | `<next at>#<project id>#<task id>` |
+//! | `projects_by_health` | headers in progress | `HEALTH#<health>` | `<created_at>#<id>` |
+//! | `review_due` | headers with a review ahead | `REVIEW` | `<review at>#<id>` |
+//! | `go_lives_by_service` | go-live facts | `SERVICE#<service type>` | `<go-live date>#<id>` |
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
@@ -43,43 +48,54 @@ pub const ENTITY_OUTBOX: &str = "outbox";
 pub const ENTITY_INTAKE: &str = "intake";
 pub const ENTITY_ACCOUNT: &str = "account";
 pub const ENTITY_TEMPLATE: &str = "template";
+pub const ENTITY_GO_LIVE: &str = "go_live";
 
 /// The status of a project or task, which listings filter on.
 pub const STATUS: &str = "status";
+/// A project header's health, which listings by account filter on.
+pub const HEALTH: &str = "health";
 /// The project's version attribute, the optimistic concurrency guard.
 pub const VERSION: &str = "version";
 pub const FINGERPRINT: &str = "fingerprint";
 pub const STATE: &str = "state";
 
-/// A global secondary index: its name and key attributes.
+/// A global secondary index: its name, key attributes, and whether it
+/// projects the keys only (readers then load what they need).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Index {
     pub name: &'static str,
     pub pk: &'static str,
     pub sk: &'static str,
+    pub keys_only: bool,
 }
 
-pub const OUTBOX_PENDING: Index =
-    Index { name: "outbox_pending", pk: "outbox_pending_pk", sk: "outbox_pending_sk" };
-pub const PROJECTS_ALL: Index =
-    Index { name: "projects_all", pk: "projects_all_pk", sk: "projects_all_sk" };
+const fn index(name: &'static str, pk: &'static str, sk: &'static str) -> Index {
+    Index { name, pk, sk, keys_only: false }
+}
+
+pub const OUTBOX_PENDING: Index = index("outbox_pending", "outbox_pending_pk", "outbox_pending_sk");
+pub const PROJECTS_ALL: Index = index("projects_all", "projects_all_pk", "projects_all_sk");
 pub const PROJECTS_BY_STATUS: Index =
-    Index { name: "projects_by_status", pk: "projects_by_status_pk", sk: "projects_by_status_sk" };
-pub const PROJECTS_BY_ACCOUNT: Index = Index {
-    name: "projects_by_account",
-    pk: "projects_by_account_pk",
-    sk: "projects_by_account_sk",
-};
+    index("projects_by_status", "projects_by_status_pk", "projects_by_status_sk");
+pub const PROJECTS_BY_ACCOUNT: Index =
+    index("projects_by_account", "projects_by_account_pk", "projects_by_account_sk");
 pub const TASKS_BY_ASSIGNEE: Index =
-    Index { name: "tasks_by_assignee", pk: "tasks_by_assignee_pk", sk: "tasks_by_assignee_sk" };
+    index("tasks_by_assignee", "tasks_by_assignee_pk", "tasks_by_assignee_sk");
 pub const TASKS_BY_STATUS: Index =
-    Index { name: "tasks_by_status", pk: "tasks_by_status_pk", sk: "tasks_by_status_sk" };
+    index("tasks_by_status", "tasks_by_status_pk", "tasks_by_status_sk");
 /// Keys only: the sweep reads which tasks are due, then loads their projects.
 pub const ESCALATION_DUE: Index =
-    Index { name: "escalation_due", pk: "escalation_due_pk", sk: "escalation_due_sk" };
+    Index { keys_only: true, ..index("escalation_due", "escalation_due_pk", "escalation_due_sk") };
+pub const PROJECTS_BY_HEALTH: Index =
+    index("projects_by_health", "projects_by_health_pk", "projects_by_health_sk");
+/// Keys only: the sweep reads which projects are due, then loads them.
+pub const REVIEW_DUE: Index =
+    Index { keys_only: true, ..index("review_due", "review_due_pk", "review_due_sk") };
+pub const GO_LIVES_BY_SERVICE: Index =
+    index("go_lives_by_service", "go_lives_by_service_pk", "go_lives_by_service_sk");
 
 /// Every index of the table (the IaC declares the same).
-pub const INDEXES: [Index; 7] = [
+pub const INDEXES: [Index; 10] = [
     OUTBOX_PENDING,
     PROJECTS_ALL,
     PROJECTS_BY_STATUS,
@@ -87,6 +103,9 @@ pub const INDEXES: [Index; 7] = [
     TASKS_BY_ASSIGNEE,
     TASKS_BY_STATUS,
     ESCALATION_DUE,
+    PROJECTS_BY_HEALTH,
+    REVIEW_DUE,
+    GO_LIVES_BY_SERVICE,
 ];
 
 pub const ESCALATION_PARTITION: &str = "ESCALATION";
@@ -100,6 +119,46 @@ pub fn escalation_due_sk(at: DateTime<Utc>, project_id: &str, task_id: &str) -> 
 /// every id character.
 pub fn escalation_due_bound(now: DateTime<Utc>) -> String {
     format!("{}#~", now.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+pub const REVIEW_PARTITION: &str = "REVIEW";
+
+/// Sorts reviews by due time, then project.
+pub fn review_due_sk(at: DateTime<Utc>, project_id: &str) -> String {
+    format!("{}#{project_id}", at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// The upper bound of the review keys due at `now`.
+pub fn review_due_bound(now: DateTime<Utc>) -> String {
+    format!("{}#~", now.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// The project id of a header item's partition key.
+pub fn project_of_pk(pk: &str) -> Option<&str> {
+    pk.strip_prefix("PROJECT#").filter(|id| !id.is_empty() && !id.contains('#'))
+}
+
+pub fn projects_by_health_pk(health: &str) -> String {
+    format!("HEALTH#{health}")
+}
+
+/// The go-lives of one month (`YYYY-MM`).
+pub fn go_live_pk(month: &str) -> String {
+    format!("GOLIVE#{month}")
+}
+
+/// Within a month, go-lives group by service type.
+pub fn go_live_sk(service_type: &str, project_id: &str) -> String {
+    format!("{service_type}#{project_id}")
+}
+
+pub fn go_lives_by_service_pk(service_type: &str) -> String {
+    format!("SERVICE#{service_type}")
+}
+
+/// Sorts a service type's go-lives by date, then project.
+pub fn go_lives_by_service_sk(go_live_date: NaiveDate, project_id: &str) -> String {
+    format!("{go_live_date}#{project_id}")
 }
 
 /// The project and task ids of a task item's keys.

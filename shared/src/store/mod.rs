@@ -19,19 +19,35 @@ mod records;
 pub mod sqlite;
 
 use crate::ports::{
-    Accounts, DealRecords, EscalationSchedule, Listings, Outbox, Projects, StoreError,
-    TemplateStore,
+    Accounts, DealRecords, EscalationSchedule, GoLives, Listings, Outbox, Projects, ReviewSchedule,
+    StoreError, TemplateStore,
 };
 
 /// Every storage port: what a store adapter provides. Wiring hands each use
 /// case the ports it uses out of one `Arc<dyn Store>`.
 pub trait Store:
-    Projects + DealRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
+    Projects
+    + DealRecords
+    + Accounts
+    + TemplateStore
+    + Outbox
+    + Listings
+    + EscalationSchedule
+    + ReviewSchedule
+    + GoLives
 {
 }
 
 impl<T> Store for T where
-    T: Projects + DealRecords + Accounts + TemplateStore + Outbox + Listings + EscalationSchedule
+    T: Projects
+        + DealRecords
+        + Accounts
+        + TemplateStore
+        + Outbox
+        + Listings
+        + EscalationSchedule
+        + ReviewSchedule
+        + GoLives
 {
 }
 
@@ -48,6 +64,7 @@ pub(crate) fn commit_items(commit: &crate::ports::Commit) -> usize {
             + c.history.len()
             + c.outbox.len()
             + usize::from(c.account.is_some())
+            + usize::from(c.facts.is_some())
     });
     project + usize::from(commit.deal.is_some())
 }

@@ -4,12 +4,15 @@
 //! `tests/api_snapshots.rs` holds them still), never through a renamed
 //! domain field.
 
+mod analytics;
 mod commands;
 mod deal;
+mod forecast;
 mod project;
 mod template;
 mod values;
 
+pub use analytics::{Analytics, MilestoneStats, Percentiles, ServiceStats};
 pub use commands::{
     Activation, CancelBody, CompleteBody, HoldBody, NewTask, ReopenBody, TaskPatch,
 };
@@ -17,6 +20,7 @@ pub use deal::{
     Account, ChangedProject, DealAccepted, DealCancel, DealCancelled, DealChange, DealChanged,
     DealProject, DealWon, ProjectSummary,
 };
+pub use forecast::{Basis, Forecast, Health, HealthFilter, Reason};
 pub use project::{
     AssignedTask, Cancellation, HistoryEntry, Hold, Milestone, Progress, Project, ProjectOverview,
     ProjectView, Task,

@@ -2,6 +2,7 @@
 //! listing shows it; its milestones and tasks.
 
 use super::each;
+use super::forecast::Forecast;
 use super::values::{
     AccountInfo, Category, Contact, CustomerMail, MilestoneKey, MilestoneStatus, Names, ProjectId,
     ProjectStatus, ServiceLine, ServiceSummary, TaskId, TaskStatus, TemplateRef,
@@ -48,6 +49,7 @@ pub struct Project {
     cancellation: Option<Cancellation>,
     /// The CRM revision of the deal the project reflects (0: as won).
     deal_revision: u32,
+    forecast: Forecast,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     /// Incremented by every change of the project.
@@ -117,6 +119,7 @@ impl From<&dp::Project> for Project {
             held_seconds: p.held_seconds,
             cancellation: p.cancellation.as_ref().map(Into::into),
             deal_revision: p.deal_revision(),
+            forecast: Forecast::new(&p.forecast, p.target_go_live, p.basis),
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
@@ -162,6 +165,7 @@ pub struct ProjectOverview {
     #[serde(skip_serializing_if = "Option::is_none")]
     cancellation: Option<Cancellation>,
     deal_revision: u32,
+    forecast: Forecast,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: u64,
@@ -195,6 +199,7 @@ impl From<&dp::ProjectOverview> for ProjectOverview {
             hold: p.hold.as_ref().map(Into::into),
             cancellation: p.cancellation.as_ref().map(Into::into),
             deal_revision: p.deal_revision,
+            forecast: Forecast::new(&p.forecast, p.target_go_live, p.basis),
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,

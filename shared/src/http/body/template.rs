@@ -12,6 +12,10 @@ pub struct Template {
     service_type: String,
     version: u32,
     milestones: Vec<MilestoneTemplate>,
+    /// A project with less slack than this many days is `at_risk`.
+    at_risk_days: u16,
+    /// Go-lives of this service type after which new projects use learned durations.
+    history_min_go_lives: u16,
     /// When and by whom this version was saved (absent for the built-in default).
     #[serde(skip_serializing_if = "Option::is_none")]
     updated_at: Option<DateTime<Utc>>,
@@ -25,6 +29,8 @@ impl From<&d::Template> for Template {
             service_type: t.service_type.clone(),
             version: t.version,
             milestones: each(&t.milestones),
+            at_risk_days: t.at_risk_days,
+            history_min_go_lives: t.history_min_go_lives,
             updated_at: t.updated_at,
             updated_by: t.updated_by.clone(),
         }
@@ -42,6 +48,14 @@ pub struct TemplateInput {
     #[serde(default)]
     version: Option<u32>,
     milestones: Vec<MilestoneTemplate>,
+    /// Absent: as in the current version (default 5).
+    #[serde(default)]
+    #[schema(maximum = 365)]
+    at_risk_days: Option<u16>,
+    /// Absent: as in the current version (default 10).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
+    history_min_go_lives: Option<u16>,
     #[serde(default)]
     #[allow(dead_code)]
     updated_at: Option<serde_json::Value>,
@@ -52,7 +66,13 @@ pub struct TemplateInput {
 
 impl From<TemplateInput> for d::TemplateInput {
     fn from(t: TemplateInput) -> Self {
-        Self { service_type: t.service_type, version: t.version, milestones: back(t.milestones) }
+        Self {
+            service_type: t.service_type,
+            version: t.version,
+            milestones: back(t.milestones),
+            at_risk_days: t.at_risk_days,
+            history_min_go_lives: t.history_min_go_lives,
+        }
     }
 }
 

@@ -37,6 +37,12 @@ impl From<&crate::domain::TaskId> for TaskId {
 #[serde(transparent)]
 pub struct MilestoneKey(String);
 
+impl MilestoneKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl From<&dm::MilestoneKey> for MilestoneKey {
     fn from(key: &dm::MilestoneKey) -> Self {
         Self(key.to_string())

@@ -20,15 +20,21 @@ impl Listings for DynamoStore {
         filter: &ProjectFilter,
         page: PageRequest,
     ) -> Result<Page<ProjectOverview>, StoreError> {
-        let query = match (&filter.account_id, filter.status) {
-            // An account has few projects: its partition, filtered by status.
-            (Some(account), status) => self
+        // A health is that of a project in progress: it names the status.
+        let by_health = filter.health.map(|h| (HEALTH, h.as_str().to_owned()));
+        let by_status = filter.status.map(|s| (STATUS, s.as_str().to_owned()));
+        let query = match (&filter.account_id, filter.status, filter.health) {
+            // An account has few projects: its partition, filtered.
+            (Some(account), ..) => self
                 .index_query(PROJECTS_BY_ACCOUNT, projects_by_account_pk(account), false)
-                .filtered(status.map(|s| (STATUS, s.as_str().to_owned()))),
-            (None, Some(status)) => {
+                .filtered(by_health.or(by_status)),
+            (None, _, Some(health)) => {
+                self.index_query(PROJECTS_BY_HEALTH, projects_by_health_pk(health.as_str()), false)
+            }
+            (None, Some(status), None) => {
                 self.index_query(PROJECTS_BY_STATUS, projects_by_status_pk(status.as_str()), false)
             }
-            (None, None) => self.index_query(PROJECTS_ALL, PROJECTS_PARTITION.into(), false),
+            (None, None, None) => self.index_query(PROJECTS_ALL, PROJECTS_PARTITION.into(), false),
         };
         self.query_index::<records::ProjectHeader, _>(&query, page).await
     }

@@ -6,13 +6,14 @@
 //!   created), whose outbox entries and intake claim are guarded by their
 //!   own absence;
 //! - `intake`, `accounts`, `templates`, `outbox`, `listings`,
-//!   `escalations`: the other ports; `table`: the table as the IaC declares it.
+//!   `escalations`, `forecasts`: the other ports; `table`: the table as the IaC declares it.
 //!
 //! Every item is a typed record of `store::records` under the keys of
 //! [`super::keys`]. The table never sees a Scan.
 
 mod accounts;
 mod escalations;
+mod forecasts;
 mod intake;
 mod listings;
 mod outbox;

@@ -2,6 +2,8 @@
 
 use super::{DynamoStore, Item, index, keyed, number, read, s, unavailable};
 use crate::domain::ProjectId;
+use crate::domain::facts::GoLiveFacts;
+use crate::domain::forecast::Health;
 use crate::domain::history::HistoryEntry;
 use crate::domain::project::Project;
 use crate::ports::{Commit, CommitError, Guard, ProjectWrite, Projects, StoreError};
@@ -130,6 +132,9 @@ impl DynamoStore {
         for entry in &change.outbox {
             items.push((Role::Outbox, put(self.outbox_put(entry)?)));
         }
+        if let Some(facts) = &change.facts {
+            items.push((Role::Other, put(self.put(go_live_item(facts)?)?)));
+        }
         Ok(items)
     }
 
@@ -144,7 +149,15 @@ impl DynamoStore {
         let status = projects_by_status_pk(project.status.as_str());
         index(&mut item, PROJECTS_BY_STATUS, status, listing.clone());
         let account = projects_by_account_pk(&project.account.id);
-        index(&mut item, PROJECTS_BY_ACCOUNT, account, listing);
+        index(&mut item, PROJECTS_BY_ACCOUNT, account, listing.clone());
+        let health = project.forecast.health;
+        item.insert(HEALTH.into(), s(health.as_str()));
+        if health != Health::None {
+            index(&mut item, PROJECTS_BY_HEALTH, projects_by_health_pk(health.as_str()), listing);
+        }
+        if let Some(at) = project.forecast.review_at {
+            index(&mut item, REVIEW_DUE, REVIEW_PARTITION.into(), review_due_sk(at, id));
+        }
         match write.guard {
             Guard::Create => self.absent(item),
             Guard::Version(expected) => {
@@ -172,6 +185,22 @@ fn task_item(project: &ProjectId, task: &crate::domain::Task) -> Result<Item, St
     if let Some(at) = task.next_escalation_at {
         index(&mut item, ESCALATION_DUE, ESCALATION_PARTITION.into(), escalation_due_sk(at, p, t));
     }
+    Ok(item)
+}
+
+/// The facts of a go-live, in its month's partition and its service type's index.
+fn go_live_item(facts: &GoLiveFacts) -> Result<Item, StoreError> {
+    let id = facts.project_id.as_str();
+    let pk = go_live_pk(&facts.month());
+    let sk = go_live_sk(&facts.service_type, id);
+    let mut item = keyed(pk, sk, ENTITY_GO_LIVE, &records::GoLiveFacts::from(facts))?;
+    let by_service = go_lives_by_service_pk(&facts.service_type);
+    index(
+        &mut item,
+        GO_LIVES_BY_SERVICE,
+        by_service,
+        go_lives_by_service_sk(facts.go_live_date, id),
+    );
     Ok(item)
 }
 

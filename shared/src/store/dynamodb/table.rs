@@ -36,7 +36,7 @@ pub async fn create_table(
         .stream_specification(stream);
     for index in INDEXES {
         let projection =
-            if index == ESCALATION_DUE { ProjectionType::KeysOnly } else { ProjectionType::All };
+            if index.keys_only { ProjectionType::KeysOnly } else { ProjectionType::All };
         let gsi = GlobalSecondaryIndex::builder()
             .index_name(index.name)
             .key_schema(key(index.pk, KeyType::Hash)?)

@@ -44,6 +44,7 @@ impl From<&d::AccountRecord> for Account {
 
 impl Account {
     /// The record of an account first seen now: onboarding.
+    #[cfg(feature = "sqlite")]
     pub(crate) fn seen(id: &str, name: &str, at: DateTime<Utc>) -> Self {
         Self {
             id: id.to_owned(),
@@ -56,6 +57,7 @@ impl Account {
     }
 
     /// The record of an account activated now by `project_id`, first seen now.
+    #[cfg(feature = "sqlite")]
     pub(crate) fn activated(id: &str, at: DateTime<Utc>, project_id: &str) -> Self {
         Self {
             id: id.to_owned(),

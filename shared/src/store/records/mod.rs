@@ -8,6 +8,7 @@
 //! ones default) so that items written by an earlier or later release read.
 
 mod account;
+mod forecast;
 mod intake;
 mod outbox;
 mod project;
@@ -15,6 +16,7 @@ mod template;
 mod values;
 
 pub(crate) use account::{Account, AccountStatus};
+pub(crate) use forecast::GoLiveFacts;
 pub(crate) use intake::Intake;
 pub(crate) use outbox::OutboxEntry;
 pub(crate) use project::{AssignedTask, HistoryEntry, Milestone, ProjectHeader, Task};

@@ -11,7 +11,7 @@ mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     enum MailTemplate mirrors d::MailTemplate {
-        OrderConfirmed, DeliveryConfirmed, GoLive, TaskEscalated
+        OrderConfirmed, DeliveryConfirmed, GoLive, TaskEscalated, ProjectJeopardy
     }
 }
 

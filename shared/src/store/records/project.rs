@@ -1,10 +1,12 @@
 //! A project's items: its header, its milestones and tasks, its history.
 
+use super::forecast::{Basis, Forecast};
 use super::values::{
     AccountInfo, Category, Contact, CustomerMail, LineOutcome, Names, ProjectStatus, ServiceLine,
     ServiceSummary, TemplateRef, back, each, is_zero,
 };
 use crate::domain::amendment as dam;
+use crate::domain::forecast as df;
 use crate::domain::history as dh;
 use crate::domain::lifecycle as dl;
 use crate::domain::milestone::{self as dm, MilestoneKey};
@@ -14,6 +16,16 @@ use crate::domain::{ProjectId, TaskId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Projects stored before forecasting followed their template.
+fn basis() -> Basis {
+    Basis::Template
+}
+
+fn at_risk_days() -> u16 {
+    df::DEFAULT_AT_RISK_DAYS
+}
 
 /// A project's own item: everything but its milestones and tasks (items of
 /// their own), plus its progress, so that listings read it alone.
@@ -44,6 +56,12 @@ pub(crate) struct ProjectHeader {
     cancellation: Option<Cancellation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     deal_change: Option<AppliedRevision>,
+    #[serde(default = "basis")]
+    basis: Basis,
+    #[serde(default = "at_risk_days")]
+    at_risk_days: u16,
+    #[serde(default)]
+    forecast: Option<Forecast>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: u64,
@@ -151,6 +169,9 @@ impl From<&dp::Project> for ProjectHeader {
             held_seconds: p.held_seconds,
             cancellation: p.cancellation.as_ref().map(Into::into),
             deal_change: p.deal_change.map(Into::into),
+            basis: p.basis.into(),
+            at_risk_days: p.at_risk_days,
+            forecast: Some((&p.forecast).into()),
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
@@ -185,6 +206,9 @@ impl ProjectHeader {
             held_seconds: self.held_seconds,
             cancellation: self.cancellation.map(Into::into),
             deal_change: self.deal_change.map(Into::into),
+            basis: self.basis.into(),
+            at_risk_days: self.at_risk_days,
+            forecast: self.forecast.map_or_else(df::Forecast::unassessed, Into::into),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -212,6 +236,8 @@ impl From<ProjectHeader> for dp::ProjectOverview {
             hold: h.hold.map(Into::into),
             cancellation: h.cancellation.map(Into::into),
             deal_revision: h.deal_change.map_or(0, |c| c.revision),
+            basis: h.basis.into(),
+            forecast: h.forecast.map_or_else(df::Forecast::unassessed, Into::into),
             created_at: h.created_at,
             updated_at: h.updated_at,
             version: h.version,
@@ -240,6 +266,8 @@ pub(crate) struct Milestone {
     #[serde(default)]
     activation: bool,
     expected_days: u16,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    held_seconds: i64,
     status: MilestoneStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     completed_at: Option<DateTime<Utc>>,
@@ -258,6 +286,7 @@ impl From<&dm::Milestone> for Milestone {
             customer_mail: m.customer_mail.map(Into::into),
             activation: m.activation,
             expected_days: m.expected_days,
+            held_seconds: m.held_seconds,
             status: m.status.into(),
             completed_at: m.completed_at,
             completed_by: m.completed_by.clone(),
@@ -275,6 +304,7 @@ impl From<Milestone> for dm::Milestone {
             customer_mail: m.customer_mail.map(Into::into),
             activation: m.activation,
             expected_days: m.expected_days,
+            held_seconds: m.held_seconds,
             status: m.status.into(),
             completed_at: m.completed_at,
             completed_by: m.completed_by,
@@ -307,6 +337,8 @@ pub(crate) struct Task {
     blocked_since: Option<DateTime<Utc>>,
     #[serde(default)]
     blocked_seconds: i64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    blocked_by_category: BTreeMap<Category, i64>,
     #[serde(default)]
     escalation_level: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,6 +365,11 @@ impl From<&dt::Task> for Task {
             blocked_category: t.blocked_category.map(Into::into),
             blocked_since: t.blocked_since,
             blocked_seconds: t.blocked_seconds,
+            blocked_by_category: t
+                .blocked_by_category
+                .iter()
+                .map(|(c, s)| ((*c).into(), *s))
+                .collect(),
             escalation_level: t.escalation_level,
             next_escalation_at: t.next_escalation_at,
             escalation_paused_seconds: t.escalation_paused_seconds,
@@ -357,6 +394,11 @@ impl From<Task> for dt::Task {
             blocked_category: t.blocked_category.map(Into::into),
             blocked_since: t.blocked_since,
             blocked_seconds: t.blocked_seconds,
+            blocked_by_category: t
+                .blocked_by_category
+                .into_iter()
+                .map(|(c, s)| (c.into(), s))
+                .collect(),
             escalation_level: t.escalation_level,
             next_escalation_at: t.next_escalation_at,
             escalation_paused_seconds: t.escalation_paused_seconds,
@@ -376,6 +418,7 @@ pub(crate) struct AssignedTask {
 }
 
 impl AssignedTask {
+    #[cfg(feature = "sqlite")]
     pub(crate) fn new(project_id: String, task: Task) -> Self {
         Self { project_id, task }
     }

@@ -1,6 +1,7 @@
 //! Milestone templates, one item per version.
 
 use super::values::{CustomerMail, Names, back, each};
+use crate::domain::forecast::{Basis, DEFAULT_AT_RISK_DAYS, DEFAULT_HISTORY_MIN_GO_LIVES};
 use crate::domain::milestone::MilestoneKey;
 use crate::domain::template as d;
 use chrono::{DateTime, Utc};
@@ -11,10 +12,23 @@ pub(crate) struct Template {
     service_type: String,
     version: u32,
     milestones: Vec<MilestoneTemplate>,
+    #[serde(default = "at_risk_days")]
+    at_risk_days: u16,
+    #[serde(default = "history_min_go_lives")]
+    history_min_go_lives: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     updated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     updated_by: Option<String>,
+}
+
+/// Versions saved before forecasting have the defaults.
+fn at_risk_days() -> u16 {
+    DEFAULT_AT_RISK_DAYS
+}
+
+fn history_min_go_lives() -> u16 {
+    DEFAULT_HISTORY_MIN_GO_LIVES
 }
 
 #[derive(Serialize, Deserialize)]
@@ -42,6 +56,8 @@ impl From<&d::Template> for Template {
             service_type: t.service_type.clone(),
             version: t.version,
             milestones: each(&t.milestones),
+            at_risk_days: t.at_risk_days,
+            history_min_go_lives: t.history_min_go_lives,
             updated_at: t.updated_at,
             updated_by: t.updated_by.clone(),
         }
@@ -54,6 +70,9 @@ impl From<Template> for d::Template {
             service_type: t.service_type,
             version: t.version,
             milestones: back(t.milestones),
+            at_risk_days: t.at_risk_days,
+            history_min_go_lives: t.history_min_go_lives,
+            basis: Basis::Template,
             updated_at: t.updated_at,
             updated_by: t.updated_by,
         }

@@ -39,7 +39,7 @@ mirror_enum! {
 }
 
 mirror_enum! {
-    #[derive(Clone, Copy, Serialize, Deserialize)]
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     pub(crate) enum Category mirrors dl::Category {
         Customer, Carrier, SiteAccess, Equipment, Internal, Other

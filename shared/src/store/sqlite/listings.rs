@@ -28,13 +28,15 @@ impl Listings for SqliteStore {
                 .prepare_cached(
                     "SELECT created_at, id, header FROM projects
                      WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR account_id = ?2)
-                       AND (created_at, id) < (?3, ?4)
+                       AND (?6 IS NULL OR health = ?6) AND (created_at, id) < (?3, ?4)
                      ORDER BY created_at DESC, id DESC LIMIT ?5",
                 )
                 .map_err(unavailable)?;
-            let status = filter.status.map(|s| s.as_str());
-            let args =
-                params![status, filter.account_id, after_created, after_id, sql_limit(page.limit)];
+            // A health is that of a project in progress: it names the status.
+            let health = filter.health.map(|h| h.as_str());
+            let status = filter.status.filter(|_| health.is_none()).map(|s| s.as_str());
+            let limit = sql_limit(page.limit);
+            let args = params![status, filter.account_id, after_created, after_id, limit, health];
             let rows = stmt
                 .query_map(args, |row| {
                     Ok((

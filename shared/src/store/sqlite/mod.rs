@@ -1,6 +1,6 @@
 //! The embedded store of the local runner: one SQLite file, one file of
 //! this module per port (`projects`, `intake`, `accounts`, `templates`,
-//! `outbox`, `listings`, `escalations`).
+//! `outbox`, `listings`, `escalations`, `forecasts`).
 //!
 //! SQLite (bundled through rusqlite) rather than a key-value engine such as
 //! redb: real transactions give the same all-or-nothing commit as DynamoDB's
@@ -14,6 +14,7 @@
 
 mod accounts;
 mod escalations;
+mod forecasts;
 mod intake;
 mod listings;
 mod outbox;
@@ -76,6 +77,17 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE tasks ADD COLUMN next_escalation_at TEXT;
     CREATE INDEX escalation_due ON tasks (next_escalation_at) WHERE next_escalation_at IS NOT NULL;
+    ",
+    "
+    ALTER TABLE projects ADD COLUMN health TEXT NOT NULL DEFAULT 'none';
+    ALTER TABLE projects ADD COLUMN review_at TEXT;
+    CREATE INDEX projects_by_health ON projects (health, created_at, id) WHERE health <> 'none';
+    CREATE INDEX review_due ON projects (review_at) WHERE review_at IS NOT NULL;
+    CREATE TABLE go_lives (
+        project_id TEXT PRIMARY KEY, month TEXT NOT NULL, service_type TEXT NOT NULL,
+        go_live_date TEXT NOT NULL, body TEXT NOT NULL);
+    CREATE INDEX go_lives_by_month ON go_lives (month, service_type);
+    CREATE INDEX go_lives_by_service ON go_lives (service_type, go_live_date, project_id);
     ",
 ];
 

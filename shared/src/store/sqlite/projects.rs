@@ -116,6 +116,9 @@ fn write_project(tx: &Transaction<'_>, write: &ProjectWrite) -> Result<(), Commi
     for entry in &change.outbox {
         super::outbox::write_entry(tx, entry)?;
     }
+    if let Some(facts) = &change.facts {
+        super::forecasts::write_go_live(tx, facts)?;
+    }
     Ok(())
 }
 
@@ -125,16 +128,28 @@ fn write_header(tx: &Transaction<'_>, write: &ProjectWrite) -> Result<(), Commit
     let id = p.id.as_str();
     let header = json(id, &records::ProjectHeader::from(p))?;
     let (version, status) = (sql_int(p.version), p.status.as_str());
+    let (health, review_at) = (p.forecast.health.as_str(), p.forecast.review_at.map(sortable));
     let written = match write.guard {
         Guard::Create => tx.execute(
-            "INSERT OR IGNORE INTO projects (id, version, status, account_id, created_at, header)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, version, status, p.account.id, sortable(p.created_at), header],
+            "INSERT OR IGNORE INTO projects
+                (id, version, status, account_id, created_at, header, health, review_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                version,
+                status,
+                p.account.id,
+                sortable(p.created_at),
+                header,
+                health,
+                review_at
+            ],
         ),
         Guard::Version(expected) => tx.execute(
-            "UPDATE projects SET version = ?2, status = ?3, header = ?4
-             WHERE id = ?1 AND version = ?5",
-            params![id, version, status, header, sql_int(expected)],
+            "UPDATE projects SET version = ?2, status = ?3, header = ?4, health = ?5,
+                review_at = ?6
+             WHERE id = ?1 AND version = ?7",
+            params![id, version, status, header, health, review_at, sql_int(expected)],
         ),
     }
     .map_err(unavailable)?;

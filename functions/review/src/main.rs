@@ -1,0 +1,31 @@
+//! Lambda `review`: run by a schedule (daily), re-projects the projects
+//! whose forecast is due for review (`shared::app::review`), announcing
+//! each change of health.
+//!
+//! Wiring only: settings, the store and the reviewer are built once per
+//! execution environment, outside the handler.
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use shared::app::{Commands, Reviewer};
+use shared::clock::SystemClock;
+use shared::config::{StaffConfig, process_env};
+use shared::store::dynamodb::DynamoStore;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init_lambda();
+    let config = StaffConfig::from_env(&process_env())?;
+    let sdk = shared::aws::sdk_config().await;
+    let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
+    let clock = Arc::new(SystemClock);
+    let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
+    let reviewer = Reviewer::new(store, commands, clock);
+    let reviewer = &reviewer;
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+        let report = reviewer.sweep().await?;
+        Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}

@@ -1,0 +1,176 @@
+//! What a project's go-live leaves behind for forecasting and analytics:
+//! compact facts written in the go-live's commit, and the durations that
+//! new projects of the same service type learn from them.
+
+use super::forecast::Basis;
+use super::ids::ProjectId;
+use super::lifecycle::Category;
+use super::milestone::MilestoneKey;
+use super::project::Project;
+use super::template::{MAX_EXPECTED_DAYS, Template};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// Most go-lives of one service type that learned durations look at (the
+/// most recent ones): the pace of last year, not of five years ago.
+pub const LEARNING_WINDOW: usize = 100;
+pub const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// One project's go-live, in numbers. Durations exclude time on hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoLiveFacts {
+    pub project_id: ProjectId,
+    pub service_type: String,
+    pub won_at: DateTime<Utc>,
+    pub go_live_date: NaiveDate,
+    pub target_go_live: NaiveDate,
+    /// Calendar days from the win to the go-live date (the customer's wait).
+    pub lead_time_days: i64,
+    /// Per milestone, in order: seconds it was the current one, hold excluded.
+    pub milestones: Vec<(MilestoneKey, i64)>,
+    /// Seconds tasks spent blocked (project hold excluded), by category.
+    pub blocked_seconds: BTreeMap<Category, i64>,
+    pub held_seconds: i64,
+}
+
+impl GoLiveFacts {
+    pub fn on_time(&self) -> bool {
+        self.go_live_date <= self.target_go_live
+    }
+
+    /// `YYYY-MM` of the go-live, the window analytics query by.
+    pub fn month(&self) -> String {
+        self.go_live_date.format("%Y-%m").to_string()
+    }
+}
+
+impl Project {
+    /// The facts of this project's go-live, once it is live.
+    pub fn go_live_facts(&self) -> Option<GoLiveFacts> {
+        let go_live_date = self.go_live_date?;
+        let mut start = self.created_at;
+        let mut milestones = Vec::with_capacity(self.milestones.len());
+        for m in &self.milestones {
+            let end = m.completed_at?;
+            let active = (end - start).num_seconds() - m.held_seconds;
+            milestones.push((m.key.clone(), active.max(0)));
+            start = end;
+        }
+        let mut blocked_seconds = BTreeMap::new();
+        for t in &self.tasks {
+            for (category, seconds) in &t.blocked_by_category {
+                *blocked_seconds.entry(*category).or_insert(0) += seconds;
+            }
+        }
+        Some(GoLiveFacts {
+            project_id: self.id.clone(),
+            service_type: self.services.first().map(|s| s.service_type.clone()).unwrap_or_default(),
+            won_at: self.won_at,
+            go_live_date,
+            target_go_live: self.target_go_live,
+            lead_time_days: (go_live_date - self.won_at.date_naive()).num_days(),
+            milestones,
+            blocked_seconds,
+            held_seconds: self.held_seconds,
+        })
+    }
+}
+
+/// The `p`th percentile (0–100) of `values` by nearest rank: the smallest
+/// value with at least `p`% of the values at or below it.
+pub fn percentile(values: &mut [f64], p: u8) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable_by(f64::total_cmp);
+    let rank = (f64::from(p) / 100.0 * values.len() as f64).ceil() as usize;
+    Some(values[rank.clamp(1, values.len()) - 1])
+}
+
+impl Template {
+    /// This template as new projects follow it: with `history` (go-lives of
+    /// its service type, most recent first) once there are enough of them,
+    /// each milestone's expected duration becomes the p85 of its observed
+    /// ones, in whole days rounded up; a milestone the history lacks keeps
+    /// its template duration.
+    pub fn learned_from(mut self, history: &[GoLiveFacts]) -> Self {
+        let history = &history[..history.len().min(LEARNING_WINDOW)];
+        if history.is_empty() || history.len() < usize::from(self.history_min_go_lives) {
+            return self;
+        }
+        for m in &mut self.milestones {
+            let mut days: Vec<f64> = history
+                .iter()
+                .filter_map(|f| f.milestones.iter().find(|(key, _)| *key == m.key))
+                .map(|(_, seconds)| *seconds as f64 / SECONDS_PER_DAY)
+                .collect();
+            if days.len() < usize::from(self.history_min_go_lives) {
+                continue;
+            }
+            if let Some(p85) = percentile(&mut days, 85) {
+                m.expected_days = (p85.ceil() as u16).min(MAX_EXPECTED_DAYS);
+            }
+        }
+        self.basis = Basis::History;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(days: &[i64]) -> GoLiveFacts {
+        let keys = ["order_confirmed", "equipment_ordered", "delivery_confirmed"];
+        GoLiveFacts {
+            project_id: ProjectId::from_raw("p"),
+            service_type: "fibre_ftto".into(),
+            won_at: "2026-11-20T10:00:00Z".parse().unwrap(),
+            go_live_date: "2026-12-20".parse().unwrap(),
+            target_go_live: "2027-01-15".parse().unwrap(),
+            lead_time_days: 30,
+            milestones: keys
+                .iter()
+                .zip(days)
+                .map(|(k, d)| (MilestoneKey::from_raw(*k), d * 86_400))
+                .collect(),
+            blocked_seconds: BTreeMap::new(),
+            held_seconds: 0,
+        }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&mut v, 50), Some(10.0));
+        assert_eq!(percentile(&mut v, 85), Some(17.0));
+        assert_eq!(percentile(&mut v, 95), Some(19.0));
+        assert_eq!(percentile(&mut [4.0], 85), Some(4.0));
+        assert_eq!(percentile(&mut [], 85), None);
+    }
+
+    #[test]
+    fn durations_are_learned_only_from_enough_go_lives() {
+        let template = Template::default_for("fibre_ftto");
+        let nine: Vec<_> = (0..9).map(|_| facts(&[1, 9, 30])).collect();
+        let learned = template.clone().learned_from(&nine);
+        assert_eq!((learned.basis, &learned.milestones), (Basis::Template, &template.milestones));
+
+        let mut ten = nine;
+        ten.push(facts(&[3, 1, 40]));
+        let learned = template.clone().learned_from(&ten);
+        assert_eq!(learned.basis, Basis::History);
+        let days: Vec<u16> = learned.milestones.iter().map(|m| m.expected_days).collect();
+        // p85 of ten values is the 9th smallest; milestones without history keep theirs.
+        assert_eq!(days, [1, 9, 30, 7, 5, 2]);
+    }
+
+    #[test]
+    fn a_learned_duration_rounds_partial_days_up() {
+        let mut template = Template::default_for("fibre_ftto");
+        template.history_min_go_lives = 1;
+        let mut f = facts(&[1]);
+        f.milestones[0].1 = 86_400 + 60;
+        assert_eq!(template.learned_from(&[f]).milestones[0].expected_days, 2);
+    }
+}
