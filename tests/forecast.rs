@@ -12,8 +12,11 @@ use integration_tests::fixtures::{
 use serde_json::{Value, json};
 use shared::app::{Commands, Reviewer};
 use shared::domain::ProjectId;
+use shared::domain::forecast::Forecast;
 use shared::domain::outbox::{MailTemplate, OutboxMessage};
+use shared::domain::project::Change;
 use shared::ports::Clock;
+use shared::ports::{Commit, Guard, ProjectWrite};
 use shared::store::Store;
 use std::sync::Arc;
 
@@ -33,13 +36,20 @@ impl Fixture {
         let clock = self.clock.clone();
         let commands =
             Arc::new(Commands::new(self.store.clone(), self.store.clone(), clock.clone()));
-        Reviewer::new(self.store.clone(), commands, clock)
+        Reviewer::new(self.store.clone(), self.store.clone(), commands, clock)
     }
 
     async fn forecast(&self, id: &ProjectId) -> Value {
         let reply = self.call("GET", &format!("/v1/projects/{id}"), Some(PM), None).await;
         assert_eq!(reply.status, StatusCode::OK);
         reply.json()["forecast"].clone()
+    }
+
+    /// How many projects `GET /v1/projects?health=` lists.
+    async fn listed(&self, health: &str) -> usize {
+        let path = format!("/v1/projects?health={health}");
+        let reply = self.call("GET", &path, Some(PM), None).await;
+        reply.json()["items"].as_array().map_or(0, Vec::len)
     }
 
     /// (previous health, health) of each jeopardy event of `id` so far,
@@ -169,12 +179,40 @@ mod cases {
         assert_eq!(a.changed.len() + b.changed.len(), 2, "L1 and L2 once each: {a:?} {b:?}");
         assert_eq!(f.jeopardy(&project("L1")).await, changes(&[("on_track", "late")]));
     }
+
+    pub async fn projects_stored_before_forecasting_are_assessed_once_by_the_backfill(f: Fixture) {
+        assert_eq!(f.receive(integration_tests::sample_deal()).await.status, StatusCode::CREATED);
+        // As stored before forecasting: no forecast on the header.
+        for line in ["L1", "L2"] {
+            let mut legacy = f.store.load(&project(line)).await.unwrap().unwrap();
+            let version = legacy.version;
+            legacy.forecast = Forecast::unassessed();
+            let write = ProjectWrite {
+                guard: Guard::Version(version),
+                project: legacy,
+                change: Change::default(),
+            };
+            f.store.commit(Commit { project: Some(write), deal: None }).await.unwrap();
+        }
+        assert_eq!(f.listed("on_track").await, 0);
+        let before = f.store.pending_outbox(10_000).await.unwrap().len();
+
+        let report = f.reviewer().backfill().await.unwrap();
+        assert_eq!((report.reviewed, report.read, report.failed), (2, 2, 0));
+        assert_eq!(f.listed("on_track").await, 2);
+        assert_eq!(f.forecast(&project("L1")).await["projected_go_live"], "2026-12-26");
+        let after = f.store.pending_outbox(10_000).await.unwrap().len();
+        assert_eq!(after, before, "on track is no news: no event, no mail");
+        let again = f.reviewer().backfill().await.unwrap();
+        assert_eq!((again.reviewed, again.read), (0, 2), "a second run finds none to assess");
+    }
 }
 
 integration_tests::suite_per_store!(|store| fixture(store).await;
     a_deal_due_in_ten_days_reads_late_is_listed_announced_and_mailed_once,
     time_alone_moves_a_project_at_risk_then_late_one_event_per_change,
     overlapping_sweeps_announce_each_change_once,
+    projects_stored_before_forecasting_are_assessed_once_by_the_backfill,
 );
 
 /// Durations learned from go-lives, and the analytics of those go-lives.
@@ -359,7 +397,7 @@ mod history {
 mod at_scale {
     use super::*;
     use integration_tests::dynamo_store_counted;
-    use shared::domain::project::{Change, Project};
+    use shared::domain::project::Project;
     use shared::domain::template::Template;
 
     const PROJECTS: usize = 10_000;
@@ -397,7 +435,8 @@ mod at_scale {
         counter.reset();
         let clock = Arc::new(shared::clock::ManualClock::new(now));
         let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
-        let report = Reviewer::new(store.clone(), commands, clock).sweep().await.unwrap();
+        let report =
+            Reviewer::new(store.clone(), store.clone(), commands, clock).sweep().await.unwrap();
         assert_eq!((report.reviewed, report.read, report.failed), (DUE, DUE, 0));
         // One Query to find them (fewer than a batch: no second look), then
         // a load and a commit each.

@@ -73,6 +73,10 @@ pub async fn run_sweeps(
     stop: impl Future<Output = ()>,
 ) {
     let tick = async {
+        // Data of a runner older than forecasting gets its forecasts first.
+        if let Err(e) = reviewer.backfill().await {
+            tracing::warn!(error = %e, "local forecast backfill failed");
+        }
         loop {
             if let Err(e) = escalator.sweep().await {
                 tracing::warn!(error = %e, "local escalation sweep failed");
@@ -115,7 +119,7 @@ pub async fn review_at(
 /// The forecast review of the local runner.
 pub fn reviewer(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Reviewer {
     let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
-    Reviewer::new(store, commands, clock)
+    Reviewer::new(store.clone(), store, commands, clock)
 }
 
 /// The escalation sweep of the local runner, to `ESCALATION_EMAIL`.

@@ -1,6 +1,8 @@
 //! Lambda `review`: run by a schedule (daily), re-projects the projects
 //! whose forecast is due for review (`shared::app::review`), announcing
-//! each change of health.
+//! each change of health. Invoked once with `{"review": "backfill"}` after
+//! the upgrade that brought forecasting, it assesses the projects stored
+//! before it.
 //!
 //! Wiring only: settings, the store and the reviewer are built once per
 //! execution environment, outside the handler.
@@ -21,10 +23,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
     let clock = Arc::new(SystemClock);
     let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
-    let reviewer = Reviewer::new(store, commands, clock);
+    let reviewer = Reviewer::new(store.clone(), store, commands, clock);
     let reviewer = &reviewer;
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        let report = reviewer.sweep().await?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let report = match event.payload["review"].as_str() {
+            Some("backfill") => reviewer.backfill().await?,
+            _ => reviewer.sweep().await?,
+        };
         Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
     }))
     .await

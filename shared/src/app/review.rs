@@ -8,8 +8,9 @@
 
 use super::commands::{CommandError, Commands};
 use crate::domain::ProjectId;
+use crate::domain::ProjectStatus;
 use crate::domain::forecast::Health;
-use crate::ports::{Clock, ReviewSchedule, StoreError};
+use crate::ports::{Clock, Listings, PageRequest, ProjectFilter, ReviewSchedule, StoreError};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -33,6 +34,8 @@ pub struct ReviewReport {
 
 pub struct Reviewer {
     schedule: Arc<dyn ReviewSchedule>,
+    /// Read by [`Reviewer::backfill`] only.
+    listings: Arc<dyn Listings>,
     commands: Arc<Commands>,
     clock: Arc<dyn Clock>,
 }
@@ -40,10 +43,36 @@ pub struct Reviewer {
 impl Reviewer {
     pub fn new(
         schedule: Arc<dyn ReviewSchedule>,
+        listings: Arc<dyn Listings>,
         commands: Arc<Commands>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { schedule, commands, clock }
+        Self { schedule, listings, commands, clock }
+    }
+
+    /// Assesses the projects in progress stored before forecasting (no
+    /// forecast, so in no health listing and never due for review): run
+    /// once after the upgrade. Pages through the projects in progress, so
+    /// it costs what they are; a second run finds none to assess.
+    pub async fn backfill(&self) -> Result<ReviewReport, StoreError> {
+        let filter =
+            ProjectFilter { status: Some(ProjectStatus::InProgress), ..ProjectFilter::default() };
+        let mut report = ReviewReport::default();
+        let mut cursor = None;
+        loop {
+            let page = PageRequest { cursor, limit: REVIEW_BATCH };
+            let page = self.listings.list_projects(&filter, page).await?;
+            report.read += page.items.len();
+            for project in page.items {
+                if project.forecast.health == Health::None {
+                    self.review(project.id, &mut report).await;
+                }
+            }
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                return Ok(report);
+            }
+        }
     }
 
     pub async fn sweep(&self) -> Result<ReviewReport, StoreError> {

@@ -56,10 +56,17 @@ impl Project {
             milestones.push((m.key.clone(), active.max(0)));
             start = end;
         }
+        let went_live = start;
         let mut blocked_seconds = BTreeMap::new();
         for t in &self.tasks {
             for (category, seconds) in &t.blocked_by_category {
                 *blocked_seconds.entry(*category).or_insert(0) += seconds;
+            }
+            // A task of the go-live milestone may still be blocked: count it up to go-live.
+            if let Some(since) = t.blocked_since {
+                let category = t.blocked_category.unwrap_or(Category::Other);
+                let active = (went_live - since).num_seconds() - t.block_held_seconds;
+                *blocked_seconds.entry(category).or_insert(0) += active.max(0);
             }
         }
         Some(GoLiveFacts {
@@ -163,6 +170,78 @@ mod tests {
         let days: Vec<u16> = learned.milestones.iter().map(|m| m.expected_days).collect();
         // p85 of ten values is the 9th smallest; milestones without history keep theirs.
         assert_eq!(days, [1, 9, 30, 7, 5, 2]);
+    }
+
+    /// The sample project live on day 12: a task blocked (carrier) days 0-2,
+    /// on hold days 3-5, a milestone a day from day 6, a go-live task
+    /// blocked (no category) from day 10.
+    fn live_after_a_hold_and_two_blocks() -> Project {
+        use crate::domain::activation::Activation;
+        use crate::domain::lifecycle::HoldRequest;
+        use crate::domain::project::CompleteMilestone;
+        use crate::domain::project::tests::{now, project};
+        use crate::domain::task::{Block, Task, TaskStatus};
+        use crate::domain::{TaskId, TaskStatus as S};
+        let day = |n: i64| now() + chrono::Duration::days(n);
+        let (mut p, _) = project();
+        let key = MilestoneKey::from_raw("order_confirmed");
+        let due = day(1).date_naive();
+        let mut task =
+            Task::new(TaskId::from_raw("T-1"), key, "Survey", None, "t@x.fr", due, now());
+        let block = Block { reason: Some("Carrier"), category: Some(Category::Carrier) };
+        task.transition(S::Blocked, block, true, now()).unwrap();
+        task.transition(S::InProgress, Block::default(), true, day(2)).unwrap();
+        task.transition(S::Done, Block::default(), true, day(2)).unwrap();
+        p.tasks.push(task);
+        let hold =
+            HoldRequest { reason: "Closed".into(), category: Category::SiteAccess, until: None };
+        p.hold(&hold, "pm", day(3)).unwrap();
+        p.resume("pm", day(5)).unwrap();
+        let keys: Vec<String> = p.milestones.iter().map(|m| m.key.to_string()).collect();
+        for (i, key) in keys.iter().take(5).enumerate() {
+            let at = day(6 + i as i64);
+            p.complete_milestone(key, CompleteMilestone::default(), "pm", at).unwrap();
+        }
+        let summary = crate::domain::activation::ServiceSummary {
+            line_id: "L1".into(),
+            circuit_id: None,
+            ip_addressing: None,
+            numbers: vec![],
+            equipment: None,
+            details: Default::default(),
+        };
+        let go_live =
+            Activation { go_live_date: day(12).date_naive(), technical_summary: vec![summary] };
+        let mut open = Task::new(
+            TaskId::from_raw("T-2"),
+            MilestoneKey::from_raw("go_live"),
+            "Port",
+            None,
+            "t@x.fr",
+            due,
+            day(10),
+        );
+        let block = Block { reason: Some("Customer away"), category: None };
+        open.transition(TaskStatus::Blocked, block, true, day(10)).unwrap();
+        p.tasks.push(open);
+        p.activate(&go_live, false, "pm", day(12)).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_go_live_leaves_its_durations_without_hold_and_its_blocked_time_by_category() {
+        let p = live_after_a_hold_and_two_blocks();
+        let facts = p.go_live_facts().unwrap();
+        let days: Vec<i64> = facts.milestones.iter().map(|(_, s)| s / 86_400).collect();
+        // order_confirmed: 6 days, 2 of them on hold; then a day each; go-live 2 days.
+        assert_eq!(days, [4, 1, 1, 1, 1, 2]);
+        let blocked: Vec<(Category, i64)> =
+            facts.blocked_seconds.iter().map(|(c, s)| (*c, s / 86_400)).collect();
+        assert_eq!(blocked, [(Category::Carrier, 2), (Category::Other, 2)]);
+        assert_eq!(
+            (facts.held_seconds, facts.lead_time_days, facts.on_time()),
+            (2 * 86_400, 12, true)
+        );
     }
 
     #[test]

@@ -155,14 +155,15 @@ impl Project {
     /// Brings the stored forecast up to date within `change` (at the
     /// project's current version): a new health is recorded in the history,
     /// announced by `ProjectJeopardyChanged` and, into jeopardy, mailed to
-    /// the owner. A new project starting on track announces nothing more
-    /// than its creation.
+    /// the owner. A project assessed for the first time (new, or stored
+    /// before forecasting) announces nothing when it is on track.
     pub fn reassess(&mut self, change: &mut Change, now: DateTime<Utc>) {
         let new = self.assess(now);
         let old = std::mem::replace(&mut self.forecast, new);
         let health = self.forecast.health;
-        let created = self.version == 1;
-        if old.health == health || (created && health == Health::OnTrack) {
+        // New (or stored before forecasting): on track is no news.
+        let first = old == Forecast::unassessed();
+        if old.health == health || (first && health == Health::OnTrack) {
             return;
         }
         let mut rec = Recorder::resume(&self.id, self.version, now, FORECAST_ACTOR, change);
