@@ -95,6 +95,19 @@ fn at(day: &str) -> DateTime<Utc> {
     format!("{day}T00:30:00Z").parse().unwrap()
 }
 
+/// Runs `reviewers`' sweeps at once, each on its own task.
+async fn sweep_at_once(reviewers: Vec<Reviewer>) -> Vec<shared::app::ReviewReport> {
+    let sweeps: Vec<_> = reviewers
+        .into_iter()
+        .map(|r| tokio::spawn(async move { r.sweep().await.unwrap() }))
+        .collect();
+    let mut reports = Vec::new();
+    for sweep in sweeps {
+        reports.push(sweep.await.unwrap());
+    }
+    reports
+}
+
 fn changes(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
 }
@@ -171,13 +184,44 @@ mod cases {
     }
 
     pub async fn overlapping_sweeps_announce_each_change_once(f: Fixture) {
-        assert_eq!(f.receive(integration_tests::sample_deal()).await.status, StatusCode::CREATED);
+        // Ten deals of two projects each, all late by 2026-12-13.
+        let mut projects = Vec::new();
+        for n in 0..10 {
+            let deal_id = format!("D-OVERLAP-{n}");
+            let deal = edited_deal(|d| d["deal_id"] = json!(deal_id));
+            assert_eq!(f.receive(deal).await.status, StatusCode::CREATED);
+            for line in ["L1", "L2"] {
+                projects.push(ProjectId::for_deal_line(&deal_id, line));
+            }
+        }
         f.clock.set(at("2026-12-13"));
-        let (a, b) = tokio::join!(async { f.reviewer().sweep().await.unwrap() }, async {
-            f.reviewer().sweep().await.unwrap()
-        });
-        assert_eq!(a.changed.len() + b.changed.len(), 2, "L1 and L2 once each: {a:?} {b:?}");
-        assert_eq!(f.jeopardy(&project("L1")).await, changes(&[("on_track", "late")]));
+        let sweeps = (0..3).map(|_| f.reviewer());
+        let reports = sweep_at_once(sweeps.collect()).await;
+        let changed: usize = reports.iter().map(|r| r.changed.len()).sum();
+        assert_eq!(changed, projects.len(), "each project once across the sweeps: {reports:?}");
+        for id in &projects {
+            assert_eq!(f.jeopardy(id).await, changes(&[("on_track", "late")]), "{id}");
+            assert_eq!(f.owner_mails(id).await, ["late"], "{id}");
+        }
+    }
+
+    pub async fn a_crm_change_of_target_reprojects_and_announces(f: Fixture) {
+        assert_eq!(f.receive(integration_tests::sample_deal()).await.status, StatusCode::CREATED);
+        let l1 = project("L1");
+        assert_eq!(f.forecast(&l1).await["health"], "on_track");
+        let mut change: Value = serde_json::from_slice(&integration_tests::sample_deal()).unwrap();
+        change["revision"] = json!(1);
+        change["target_go_live"] = json!("2026-12-28");
+        let reply = f.crm(shared::http::routes::DEAL_CHANGED, &change).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        // 2026-12-26 projected: 2 days of slack, under the 5 of the template.
+        let forecast = f.forecast(&l1).await;
+        assert_eq!(
+            (forecast["slack_days"].as_i64(), forecast["health"].as_str()),
+            (Some(2), Some("at_risk"))
+        );
+        assert_eq!(f.jeopardy(&l1).await, changes(&[("on_track", "at_risk")]));
+        assert_eq!(f.owner_mails(&l1).await, ["at_risk"]);
     }
 
     pub async fn projects_stored_before_forecasting_are_assessed_once_by_the_backfill(f: Fixture) {
@@ -212,6 +256,7 @@ integration_tests::suite_per_store!(|store| fixture(store).await;
     a_deal_due_in_ten_days_reads_late_is_listed_announced_and_mailed_once,
     time_alone_moves_a_project_at_risk_then_late_one_event_per_change,
     overlapping_sweeps_announce_each_change_once,
+    a_crm_change_of_target_reprojects_and_announces,
     projects_stored_before_forecasting_are_assessed_once_by_the_backfill,
 );
 
@@ -231,8 +276,14 @@ mod history {
         format!("D-HIST-{i:02}")
     }
 
+    /// Every third go-live had a task blocked (carrier) for the first day;
+    /// every fourth was on hold for 3 days during `delivery_confirmed`.
+    const BLOCKED: [i64; 4] = [0, 3, 6, 9];
+    const HELD: [i64; 3] = [0, 4, 8];
+
     /// Deal `i`: one fibre line, received on day `i` after `t0`, each
-    /// milestone taking the days of [`plan`]; its project, live.
+    /// milestone taking the days of [`plan`] of work, plus a hold for some;
+    /// its project, live: (id, go-live date, target).
     async fn go_live(f: &Bundle, i: i64) -> (ProjectId, NaiveDate, NaiveDate) {
         let start = t0() + Duration::days(i);
         f.clock.set(start);
@@ -245,8 +296,14 @@ mod history {
         let reply = f.receive(deal).await;
         assert_eq!(reply.status, StatusCode::CREATED);
         let id = ProjectId::for_deal_line(&deal_id(i), "L1");
+        if BLOCKED.contains(&i) {
+            blocked_for_a_day(f, &id).await;
+        }
         let mut now = start;
         for (key, days) in BEFORE_GO_LIVE.iter().zip(plan(i)) {
+            if *key == "delivery_confirmed" && HELD.contains(&i) {
+                now = held_for_three_days(f, &id, now).await;
+            }
             now += Duration::days(days);
             f.clock.set(now);
             assert_eq!(f.complete(&id, key, PM, None).await.status, StatusCode::OK, "{key}");
@@ -260,6 +317,36 @@ mod history {
         let path = format!("/v1/projects/{id}/activate");
         assert_eq!(f.call("POST", &path, Some(PM), Some(body)).await.status, StatusCode::OK);
         (id, now.date_naive(), target)
+    }
+
+    /// A task of `order_confirmed`, blocked (carrier) now and done a day later.
+    async fn blocked_for_a_day(f: &Bundle, id: &ProjectId) {
+        let now = f.clock.now();
+        let task = json!({ "title": "Survey", "assignee": OWNER, "due_date": now.date_naive() });
+        let task = f.add_task(id, "order_confirmed", task).await;
+        let path = format!("/v1/projects/{id}/tasks/{task}");
+        let block =
+            json!({ "status": "blocked", "blocked_reason": "Late", "blocked_category": "carrier" });
+        assert_eq!(f.call("PATCH", &path, Some(PM), Some(block)).await.status, StatusCode::OK);
+        f.clock.set(now + Duration::days(1));
+        for status in ["in_progress", "done"] {
+            let patch = json!({ "status": status });
+            assert_eq!(f.call("PATCH", &path, Some(PM), Some(patch)).await.status, StatusCode::OK);
+        }
+        f.clock.set(now);
+    }
+
+    /// The project on hold from `now` for 3 days; when it resumed.
+    async fn held_for_three_days(f: &Bundle, id: &ProjectId, now: DateTime<Utc>) -> DateTime<Utc> {
+        f.clock.set(now);
+        let hold = json!({ "reason": "Site closed", "category": "site_access" });
+        let path = format!("/v1/projects/{id}/hold");
+        assert_eq!(f.call("POST", &path, Some(PM), Some(hold)).await.status, StatusCode::OK);
+        let resumed = now + Duration::days(3);
+        f.clock.set(resumed);
+        let path = format!("/v1/projects/{id}/resume");
+        assert_eq!(f.call("POST", &path, Some(PM), None).await.status, StatusCode::OK);
+        resumed
     }
 
     /// Nearest-rank percentile, computed here apart from the product's code.
@@ -339,6 +426,10 @@ mod history {
             assert_eq!(row["p85_days"].as_f64(), Some(nearest_rank(&days, 85.0)));
         }
 
+        // Blocked time by category and time on hold, hold left out of every duration above.
+        assert_eq!(stats["blocked_days"]["carrier"].as_f64(), Some(BLOCKED.len() as f64));
+        assert_eq!(stats["blocked_days"]["other"].as_f64(), Some(0.0));
+        assert_eq!(stats["held_days"].as_f64(), Some(3.0 * HELD.len() as f64));
         the_csv_says_the_same(f, path, stats, rate).await;
 
         let tech = f.call("GET", path, Some(integration_tests::fixtures::TECH1), None).await;
@@ -374,6 +465,11 @@ mod history {
             stats["lead_time_days"]["p95"].as_f64().unwrap()
         );
         assert_eq!(value("on_time_rate", ""), rate);
+        assert_eq!(
+            value("blocked_days", "carrier"),
+            stats["blocked_days"]["carrier"].as_f64().unwrap()
+        );
+        assert_eq!(value("held_days", ""), stats["held_days"].as_f64().unwrap());
         for m in stats["milestones"].as_array().unwrap() {
             let key = m["key"].as_str().unwrap();
             assert_eq!(value("milestone_days_p85", key), m["p85_days"].as_f64().unwrap());

@@ -189,6 +189,7 @@ impl Commands {
         &self,
         id: &ProjectId,
     ) -> Result<Option<Health>, CommandError<std::convert::Infallible>> {
+        // `update` reassesses after `review` did: the second finds nothing new.
         let (_, changed) = self
             .update(id, |p, now| {
                 let before = p.forecast.health;

@@ -19,6 +19,12 @@ pub const REVIEW_BATCH: usize = 200;
 /// Most batches of one sweep, so that a store that keeps failing the same
 /// projects cannot hold a sweep forever; the next sweep continues.
 pub const MAX_BATCHES: usize = 250;
+/// Reviews in flight at once: a day's due projects (every overrunning one)
+/// within the function's timeout, without throttling the table.
+pub const CONCURRENT_REVIEWS: usize = 8;
+/// A sweep starts no batch after this long (the function times out at
+/// 300 s); the next sweep takes what is left, still due.
+pub const SWEEP_BUDGET: std::time::Duration = std::time::Duration::from_secs(240);
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ReviewReport {
@@ -63,11 +69,8 @@ impl Reviewer {
             let page = PageRequest { cursor, limit: REVIEW_BATCH };
             let page = self.listings.list_projects(&filter, page).await?;
             report.read += page.items.len();
-            for project in page.items {
-                if project.forecast.health == Health::None {
-                    self.review(project.id, &mut report).await;
-                }
-            }
+            let unassessed = page.items.into_iter().filter(|p| p.forecast.health == Health::None);
+            self.review_all(unassessed.map(|p| p.id).collect(), &mut report).await;
             cursor = page.next_cursor;
             if cursor.is_none() {
                 return Ok(report);
@@ -76,16 +79,18 @@ impl Reviewer {
     }
 
     pub async fn sweep(&self) -> Result<ReviewReport, StoreError> {
-        let now = self.clock.now();
+        let (now, started) = (self.clock.now(), std::time::Instant::now());
         let mut report = ReviewReport::default();
         for _ in 0..MAX_BATCHES {
+            if started.elapsed() > SWEEP_BUDGET {
+                tracing::warn!(reviewed = report.reviewed, "review sweep out of time, to continue");
+                break;
+            }
             let due = self.schedule.due_reviews(now, REVIEW_BATCH).await?;
             report.read += due.read;
             let failed = report.failed;
             let count = due.projects.len();
-            for project in due.projects {
-                self.review(project, &mut report).await;
-            }
+            self.review_all(due.projects, &mut report).await;
             // A reviewed project moves past `now`: a full batch may have more behind it.
             if count < REVIEW_BATCH || report.failed - failed == count {
                 break;
@@ -94,23 +99,51 @@ impl Reviewer {
         Ok(report)
     }
 
-    async fn review(&self, project: ProjectId, report: &mut ReviewReport) {
-        match self.commands.review(&project).await {
-            Ok(changed) => {
-                report.reviewed += 1;
-                if let Some(health) = changed {
-                    let health_name = health.as_str();
-                    tracing::info!(project_id = %project, health = health_name, "health changed");
-                    report.changed.push((project, health));
+    /// Reviews `projects`, [`CONCURRENT_REVIEWS`] at a time.
+    async fn review_all(&self, projects: Vec<ProjectId>, report: &mut ReviewReport) {
+        for chunk in projects.chunks(CONCURRENT_REVIEWS) {
+            let mut reviews = tokio::task::JoinSet::new();
+            for project in chunk.iter().cloned() {
+                let commands = Arc::clone(&self.commands);
+                reviews.spawn(async move {
+                    let result = commands.review(&project).await;
+                    (project, result)
+                });
+            }
+            while let Some(joined) = reviews.join_next().await {
+                match joined {
+                    Ok((project, result)) => record(project, result, report),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a review did not finish, to retry");
+                        report.failed += 1;
+                    }
                 }
             }
-            Err(CommandError::NotFound) => {
-                tracing::warn!(project_id = %project, "review of a missing project")
+        }
+    }
+}
+
+/// What one project's review did, into `report`.
+fn record(
+    project: ProjectId,
+    result: Result<Option<Health>, CommandError<std::convert::Infallible>>,
+    report: &mut ReviewReport,
+) {
+    match result {
+        Ok(changed) => {
+            report.reviewed += 1;
+            if let Some(health) = changed {
+                let health_name = health.as_str();
+                tracing::info!(project_id = %project, health = health_name, "health changed");
+                report.changed.push((project, health));
             }
-            Err(e) => {
-                tracing::warn!(project_id = %project, error = %e, "review failed, to retry");
-                report.failed += 1;
-            }
+        }
+        Err(CommandError::NotFound) => {
+            tracing::warn!(project_id = %project, "review of a missing project")
+        }
+        Err(e) => {
+            tracing::warn!(project_id = %project, error = %e, "review failed, to retry");
+            report.failed += 1;
         }
     }
 }

@@ -99,12 +99,14 @@ impl Template {
     /// its service type, most recent first) once there are enough of them,
     /// each milestone's expected duration becomes the p85 of its observed
     /// ones, in whole days rounded up; a milestone the history lacks keeps
-    /// its template duration.
+    /// its template duration, and a template none of whose milestones the
+    /// history knows (all keys renamed) keeps its basis.
     pub fn learned_from(mut self, history: &[GoLiveFacts]) -> Self {
         let history = &history[..history.len().min(LEARNING_WINDOW)];
         if history.is_empty() || history.len() < usize::from(self.history_min_go_lives) {
             return self;
         }
+        let mut learned = false;
         for m in &mut self.milestones {
             let mut days: Vec<f64> = history
                 .iter()
@@ -116,9 +118,12 @@ impl Template {
             }
             if let Some(p85) = percentile(&mut days, 85) {
                 m.expected_days = (p85.ceil() as u16).min(MAX_EXPECTED_DAYS);
+                learned = true;
             }
         }
-        self.basis = Basis::History;
+        if learned {
+            self.basis = Basis::History;
+        }
         self
     }
 }
@@ -242,6 +247,42 @@ mod tests {
             (facts.held_seconds, facts.lead_time_days, facts.on_time()),
             (2 * 86_400, 12, true)
         );
+    }
+
+    #[test]
+    fn a_hold_before_a_reopen_counts_for_the_reopened_milestone() {
+        use crate::domain::lifecycle::HoldRequest;
+        use crate::domain::project::CompleteMilestone;
+        use crate::domain::project::tests::{now, project};
+        let day = |n: i64| now() + chrono::Duration::days(n);
+        let (mut p, _) = project();
+        p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", day(1))
+            .unwrap();
+        let hold =
+            HoldRequest { reason: "Closed".into(), category: Category::Customer, until: None };
+        p.hold(&hold, "pm", day(2)).unwrap();
+        p.resume("pm", day(5)).unwrap();
+        assert_eq!(p.milestones[1].held_seconds, 3 * 86_400);
+        let change = p.reopen_milestone("order_confirmed", "Wrong order", "admin", day(6)).unwrap();
+        assert_eq!((p.milestones[0].held_seconds, p.milestones[1].held_seconds), (3 * 86_400, 0));
+        assert_eq!(change.milestones.len(), 2, "both milestones are written");
+        // Re-completed on day 8: 8 days of span, 3 of them on hold.
+        p.complete_milestone("order_confirmed", CompleteMilestone::default(), "pm", day(8))
+            .unwrap();
+        let forecast = p.assess(day(8));
+        // 2026-11-28, then the 34 expected days of the rest.
+        assert_eq!(forecast.projected_go_live, "2027-01-01".parse().ok());
+    }
+
+    #[test]
+    fn a_history_of_other_milestones_teaches_nothing() {
+        let mut template = Template::default_for("fibre_ftto");
+        template.history_min_go_lives = 1;
+        for m in &mut template.milestones {
+            m.key = MilestoneKey::from_raw(format!("renamed_{}", m.key));
+        }
+        let learned = template.clone().learned_from(&[facts(&[1, 2, 3])]);
+        assert_eq!((learned.basis, learned.milestones), (Basis::Template, template.milestones));
     }
 
     #[test]

@@ -304,8 +304,11 @@ impl Project {
         let day = now.date_naive();
         let mut candidates = vec![add_days(day, 1)];
         if let Some(m) = self.next_milestone() {
-            let start = self.milestones.iter().rev().find_map(|m| m.completed_at);
-            let expected_by = expected_by(m, start.unwrap_or(self.created_at), 0);
+            // As in `open_projection`: the current milestone starts when the
+            // one before it completed (the project's creation for the first).
+            let before = self.milestones.iter().take_while(|m| m.is_completed()).last();
+            let start = before.and_then(|m| m.completed_at).unwrap_or(self.created_at);
+            let expected_by = expected_by(m, start, 0);
             candidates.extend([expected_by, add_days(expected_by, 1)]);
             let of_milestone = self.tasks.iter().filter(|t| t.milestone_key == m.key);
             candidates.extend(of_milestone.map(|t| add_days(t.due_date, 1)));

@@ -528,7 +528,18 @@ impl Project {
         );
         let mut change = rec.finish();
         change.milestones.push(key);
+        change.milestones.extend(self.take_back_hold(index));
         Ok(change)
+    }
+
+    /// Reopened, milestone `index` is current again, and its span covers
+    /// the time the next one was current: so does the hold counted there.
+    fn take_back_hold(&mut self, index: usize) -> Option<MilestoneKey> {
+        let next = self.milestones.get_mut(index + 1).filter(|m| m.held_seconds > 0)?;
+        let held = std::mem::take(&mut next.held_seconds);
+        let key = next.key.clone();
+        self.milestones[index].held_seconds += held;
+        Some(key)
     }
 
     /// What customer mail templates show: a snapshot of the project.

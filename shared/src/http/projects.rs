@@ -193,17 +193,59 @@ pub(crate) async fn analytics(
     }
     let report = state.analytics.deployments(window, q.service_type.as_deref()).await?;
     let body = body::Analytics::from(&report);
+    // Caches must keep the two representations apart.
+    let vary = (axum::http::header::VARY, "Accept");
     if wants_csv(&headers) {
-        let csv = [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")];
-        return Ok((csv, body.to_csv()).into_response());
+        let csv = (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8");
+        return Ok(([csv, vary], body.to_csv()).into_response());
     }
-    Ok(Json(body).into_response())
+    Ok(([vary], Json(body)).into_response())
 }
 
-/// Whether the client asked for CSV rather than JSON.
+/// Whether the client prefers CSV to JSON (`Accept`, with its q-values):
+/// named, CSV wins over a wildcard as welcome; JSON when both are named as
+/// welcome, or nothing is said.
 fn wants_csv(headers: &axum::http::HeaderMap) -> bool {
-    let accept = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok());
-    accept.is_some_and(|a| {
-        a.split(',').any(|t| t.split(';').next().is_some_and(|t| t.trim() == "text/csv"))
-    })
+    let (mut csv, mut json, mut any) = (0.0_f32, 0.0_f32, 0.0_f32);
+    let accept = headers.get_all(axum::http::header::ACCEPT).iter();
+    for range in accept.filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')) {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "text/csv" => csv = csv.max(q),
+            "application/json" => json = json.max(q),
+            "application/*" | "*/*" => any = any.max(q),
+            _ => {}
+        }
+    }
+    csv > 0.0 && csv > json && csv >= any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wants_csv;
+
+    fn accept(value: &str) -> bool {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(axum::http::header::ACCEPT, value.parse().unwrap());
+        wants_csv(&headers)
+    }
+
+    #[test]
+    fn csv_is_answered_only_when_preferred_to_json() {
+        assert!(accept("text/csv"));
+        assert!(accept("Text/CSV; charset=utf-8"));
+        assert!(accept("text/csv, application/json;q=0.5"));
+        assert!(!accept("application/json, text/csv;q=0.1"));
+        assert!(!accept("text/csv;q=0"));
+        assert!(accept("text/csv, */*"), "named beats a wildcard");
+        assert!(!accept("text/csv, application/json"), "both named: JSON");
+        assert!(!accept("text/csv;q=0.5, */*"));
+        assert!(!accept("*/*"));
+        assert!(!wants_csv(&axum::http::HeaderMap::new()));
+    }
 }

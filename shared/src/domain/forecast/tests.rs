@@ -184,25 +184,34 @@ fn health_goes_at_risk_then_late_as_days_pass_one_event_each() {
 /// A project some days into its plan: some milestones completed, a task
 /// or two, perhaps blocked.
 fn arbitrary_project() -> impl Strategy<Value = Project> {
-    (0usize..5, 0i64..20, proptest::collection::vec((0i64..40, any::<bool>()), 0..4)).prop_map(
-        |(completed, gap, tasks)| {
-            let (mut p, _) = project();
-            let keys: Vec<String> = p.milestones.iter().map(|m| m.key.to_string()).collect();
-            for (i, key) in keys.iter().take(completed).enumerate() {
-                let at = now() + days(gap * (i as i64 + 1) / 3);
-                p.complete_milestone(key, CompleteMilestone::default(), "pm", at).unwrap();
+    let tasks = proptest::collection::vec((0i64..40, any::<bool>()), 0..4);
+    (0usize..5, 0i64..20, tasks, 0i64..6).prop_map(|(completed, gap, tasks, held)| {
+        let (mut p, _) = project();
+        let keys: Vec<String> = p.milestones.iter().map(|m| m.key.to_string()).collect();
+        for (i, key) in keys.iter().take(completed).enumerate() {
+            let at = now() + days(gap * (i as i64 + 1) / 3);
+            p.complete_milestone(key, CompleteMilestone::default(), "pm", at).unwrap();
+        }
+        if held > 0 {
+            // On hold for `held` days once the completions are done.
+            let request = crate::domain::lifecycle::HoldRequest {
+                reason: "Closed".into(),
+                category: Category::Customer,
+                until: None,
+            };
+            p.hold(&request, "pm", now() + days(gap)).unwrap();
+            p.resume("pm", now() + days(gap + held)).unwrap();
+        }
+        let current = keys[completed].clone();
+        for (due, blocked) in tasks {
+            let i = add_task(&mut p, &current, now().date_naive() + days(due));
+            if blocked {
+                let block = Block { reason: Some("Waiting"), category: None };
+                p.tasks[i].transition(TaskStatus::Blocked, block, true, now()).unwrap();
             }
-            let current = keys[completed].clone();
-            for (due, blocked) in tasks {
-                let i = add_task(&mut p, &current, now().date_naive() + days(due));
-                if blocked {
-                    let block = Block { reason: Some("Waiting"), category: None };
-                    p.tasks[i].transition(TaskStatus::Blocked, block, true, now()).unwrap();
-                }
-            }
-            p
-        },
-    )
+        }
+        p
+    })
 }
 
 proptest! {

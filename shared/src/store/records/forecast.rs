@@ -109,7 +109,8 @@ pub(crate) struct GoLiveFacts {
     target_go_live: NaiveDate,
     lead_time_days: i64,
     milestones: Vec<MilestoneSeconds>,
-    // Never an empty map: DynamoDB streams cannot carry one.
+    // Never an empty map: one reaches stream readers as `{}`, which the SDK
+    // cannot read (seen on DynamoDB Local's stream).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     blocked_seconds: BTreeMap<Category, i64>,
     #[serde(default)]
