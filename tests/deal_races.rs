@@ -4,7 +4,7 @@
 
 use integration_tests::fixtures::t0;
 use integration_tests::sample_deal_won;
-use shared::app::{DealChanges, Intake, IntakeOutcome};
+use shared::app::{DealChanges, DealPorts, Intake, IntakeOutcome};
 use shared::clock::ManualClock;
 use shared::domain::amendment::{DealCancel, DealChange, LineOutcome, Step};
 use shared::domain::facts::GoLiveFacts;
@@ -126,12 +126,16 @@ trait CrmPorts: Projects + DealRecords + TemplateStore + GoLives + 'static {}
 
 impl<T: Projects + DealRecords + TemplateStore + GoLives + 'static> CrmPorts for T {}
 
+fn ports<S: CrmPorts>(store: Arc<S>) -> DealPorts {
+    DealPorts::new(store.clone(), store.clone(), store.clone(), store, clock())
+}
+
 fn changes<S: CrmPorts>(store: Arc<S>) -> DealChanges {
-    DealChanges::new(store.clone(), store.clone(), store.clone(), store, clock())
+    DealChanges::new(ports(store))
 }
 
 fn intake<S: CrmPorts>(store: Arc<S>) -> Intake {
-    Intake::new(store.clone(), store.clone(), store.clone(), store, clock())
+    Intake::new(ports(store))
 }
 
 fn deal(id: &str) -> DealWon {

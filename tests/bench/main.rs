@@ -191,16 +191,14 @@ async fn seed() -> (String, String, String) {
     let store: Arc<dyn Store> = Arc::new(dynamo);
     let clock = Arc::new(SystemClock);
     let deal = integration_tests::sample_deal_won();
-    shared::app::Intake::new(
+    let ports = shared::app::DealPorts::new(
         store.clone(),
         store.clone(),
         store.clone(),
         store.clone(),
         clock.clone(),
-    )
-    .receive(deal)
-    .await
-    .expect("the sample deal is received");
+    );
+    shared::app::Intake::new(ports).receive(deal).await.expect("the sample deal is received");
     let pm = shared::domain::staff::Staff::new(MANAGER, vec![shared::domain::staff::Role::Manager]);
     let new = shared::domain::work::NewTask {
         title: "Survey the site".into(),

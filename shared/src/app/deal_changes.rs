@@ -20,12 +20,8 @@ use crate::domain::amendment::{
 use crate::domain::intake::{DealCancellation, DealRecord, RevisionError, RevisionStep};
 use crate::domain::project::{CRM_ACTOR, Project};
 use crate::domain::validation::FieldError;
-use crate::ports::{
-    Clock, Commit, CommitError, DealRecords, DealWrite, GoLives, Guard, ProjectWrite, Projects,
-    StoreError, TemplateStore,
-};
+use crate::ports::{Commit, CommitError, DealWrite, Guard, ProjectWrite, StoreError};
 use crate::retry::{Attempts, RetryPolicy};
-use std::sync::Arc;
 use thiserror::Error;
 
 pub struct DealChanges {
@@ -63,14 +59,8 @@ enum Pass<T> {
 type Line = (String, Option<Project>);
 
 impl DealChanges {
-    pub fn new(
-        projects: Arc<dyn Projects>,
-        records: Arc<dyn DealRecords>,
-        templates: Arc<dyn TemplateStore>,
-        go_lives: Arc<dyn GoLives>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self { ports: DealPorts::new(projects, records, templates, go_lives, clock) }
+    pub fn new(ports: DealPorts) -> Self {
+        Self { ports }
     }
 
     /// Applies a revision of the deal; the answer of its first complete delivery.

@@ -10,7 +10,9 @@ use crate::ports::{
 use crate::retry::RetryPolicy;
 use std::sync::Arc;
 
-pub(crate) struct DealPorts {
+/// The ports the CRM's use cases take, built once and shared by them.
+#[derive(Clone)]
+pub struct DealPorts {
     pub(crate) projects: Arc<dyn Projects>,
     pub(crate) records: Arc<dyn DealRecords>,
     templates: Arc<dyn TemplateStore>,
@@ -31,7 +33,7 @@ impl Templates {
 }
 
 impl DealPorts {
-    pub(crate) fn new(
+    pub fn new(
         projects: Arc<dyn Projects>,
         records: Arc<dyn DealRecords>,
         templates: Arc<dyn TemplateStore>,

@@ -12,11 +12,7 @@ use super::deals::DealPorts;
 use crate::domain::deal::DealWon;
 use crate::domain::intake::{self, DealAccepted, DealRecord, IntakeState};
 use crate::domain::validation::FieldError;
-use crate::ports::{
-    Clock, Commit, CommitError, DealRecords, DealWrite, GoLives, Guard, ProjectWrite, Projects,
-    StoreError, TemplateStore,
-};
-use std::sync::Arc;
+use crate::ports::{Commit, CommitError, DealWrite, Guard, ProjectWrite, StoreError};
 use thiserror::Error;
 
 pub struct Intake {
@@ -48,14 +44,8 @@ impl From<StoreError> for IntakeError {
 }
 
 impl Intake {
-    pub fn new(
-        projects: Arc<dyn Projects>,
-        records: Arc<dyn DealRecords>,
-        templates: Arc<dyn TemplateStore>,
-        go_lives: Arc<dyn GoLives>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self { ports: DealPorts::new(projects, records, templates, go_lives, clock) }
+    pub fn new(ports: DealPorts) -> Self {
+        Self { ports }
     }
 
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {

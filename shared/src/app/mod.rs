@@ -15,6 +15,7 @@ pub mod templates;
 pub use analytics::{Analytics, AnalyticsReport};
 pub use commands::{CommandError, Commands};
 pub use deal_changes::{DealChangeError, DealChanges};
+pub use deals::DealPorts;
 pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
 pub use escalation::{EscalationReport, Escalator};
 pub use intake::{Intake, IntakeError, IntakeOutcome};

@@ -8,7 +8,7 @@ use super::extract::RawBody;
 use super::openapi::{CrmChangeProblems, CrmProblems};
 use super::problem::{Kind, Problem};
 use super::{routes, signature};
-use crate::app::{DealChanges, Intake, IntakeOutcome};
+use crate::app::{DealChanges, DealPorts, Intake, IntakeOutcome};
 use crate::ports::{Clock, StoreError, WebhookSecrets};
 use crate::store::Store;
 use axum::Router;
@@ -34,10 +34,9 @@ impl CrmState {
         secrets: Arc<dyn WebhookSecrets>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let intake =
-            Intake::new(store.clone(), store.clone(), store.clone(), store.clone(), clock.clone());
-        let changes =
-            DealChanges::new(store.clone(), store.clone(), store.clone(), store, clock.clone());
+        let ports =
+            DealPorts::new(store.clone(), store.clone(), store.clone(), store, clock.clone());
+        let (intake, changes) = (Intake::new(ports.clone()), DealChanges::new(ports));
         Self { intake: Arc::new(intake), changes: Arc::new(changes), secrets, clock }
     }
 }
