@@ -26,6 +26,24 @@ pub mod vars {
     pub const ESCALATION_EMAIL: &str = "ESCALATION_EMAIL";
     pub const PORT: &str = "PORT";
     pub const DATA_DIR: &str = "DATA_DIR";
+    /// The console's signing secret (session cookies, customer status
+    /// links), given directly (local runs, tests) ...
+    pub const CONSOLE_SECRET: &str = "CONSOLE_SECRET";
+    /// ... with the previous one still accepted while rotating ...
+    pub const CONSOLE_SECRET_PREVIOUS: &str = "CONSOLE_SECRET_PREVIOUS";
+    /// ... or, in AWS, the Secrets Manager secret holding both
+    /// (`{"current": ..., "previous": ...}`, as for the CRM secret).
+    pub const CONSOLE_SECRET_ID: &str = "CONSOLE_SECRET_ID";
+    /// The public base URL of the bundle (`https://host`): customer status
+    /// links in mail point under it.
+    pub const PUBLIC_URL: &str = "PUBLIC_URL";
+    /// The OpenID Connect issuer the console signs staff in with (the one
+    /// the API's JWT authorizer trusts), and the console's client there.
+    pub const OIDC_ISSUER: &str = "OIDC_ISSUER";
+    pub const OIDC_CLIENT_ID: &str = "OIDC_CLIENT_ID";
+    /// The ID token claims naming the member (an e-mail) and their roles.
+    pub const OIDC_MEMBER_CLAIM: &str = "OIDC_MEMBER_CLAIM";
+    pub const OIDC_ROLES_CLAIM: &str = "OIDC_ROLES_CLAIM";
 }
 
 /// Local defaults of API.md.
@@ -35,6 +53,10 @@ pub mod local_defaults {
     pub const SECRET: &str = "local-dev-secret";
     pub const MAIL_FROM: &str = "BlueRockTEL Déploiements <deploiements@bluerocktel.fr>";
     pub const ESCALATION_EMAIL: &str = "escalade.deploiements@bluerocktel.fr";
+    pub const CONSOLE_SECRET: &str = "local-console-secret";
+    /// Claims read from ID tokens when not configured (Cognito's).
+    pub const OIDC_MEMBER_CLAIM: &str = "email";
+    pub const OIDC_ROLES_CLAIM: &str = "cognito:groups";
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -118,6 +140,24 @@ pub enum WebhookSecretSource {
     Fixed(Vec<Secret>),
     /// Read from Secrets Manager (deployed functions): the secret's id.
     SecretsManager(String),
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// A rotating secret: read from Secrets Manager when `id` is set,
+    /// otherwise `current` (required) and `previous` from the environment.
+    pub fn secret_source(
+        &self,
+        id: &'static str,
+        current: &'static str,
+        previous: &'static str,
+    ) -> Result<WebhookSecretSource, ConfigError> {
+        if let Some(id) = self.optional(id) {
+            return Ok(WebhookSecretSource::SecretsManager(id));
+        }
+        let mut secrets = vec![Secret::new(self.required(current)?)];
+        secrets.extend(self.optional(previous).map(Secret::new));
+        Ok(WebhookSecretSource::Fixed(secrets))
+    }
 }
 
 /// Settings of the `deal-won` function.
@@ -210,6 +250,63 @@ impl EscalationConfig {
     }
 }
 
+/// The identity provider the console signs staff in with (OpenID Connect
+/// authorization code flow with PKCE).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// `iss` of the ID tokens; its discovery document is read from
+    /// `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub member_claim: String,
+    pub roles_claim: String,
+}
+
+/// Settings of the `console` function.
+#[derive(Debug)]
+pub struct ConsoleConfig {
+    pub table_name: String,
+    pub secret: WebhookSecretSource,
+    pub oidc: OidcSettings,
+}
+
+impl ConsoleConfig {
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME, vars::OIDC_ISSUER, vars::OIDC_CLIENT_ID];
+    /// The secret: the first two, or the third.
+    pub const OPTIONAL: &[&str] = &[
+        vars::CONSOLE_SECRET,
+        vars::CONSOLE_SECRET_PREVIOUS,
+        vars::CONSOLE_SECRET_ID,
+        vars::OIDC_MEMBER_CLAIM,
+        vars::OIDC_ROLES_CLAIM,
+    ];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let issuer = env.required(vars::OIDC_ISSUER)?;
+        if !issuer.starts_with("https://") {
+            return Err(ConfigError::Invalid {
+                name: vars::OIDC_ISSUER,
+                reason: "must be an https:// URL".into(),
+            });
+        }
+        let claim = |name, default: &str| env.optional(name).unwrap_or_else(|| default.into());
+        Ok(Self {
+            table_name: env.required(vars::TABLE_NAME)?,
+            secret: env.secret_source(
+                vars::CONSOLE_SECRET_ID,
+                vars::CONSOLE_SECRET,
+                vars::CONSOLE_SECRET_PREVIOUS,
+            )?,
+            oidc: OidcSettings {
+                issuer: issuer.trim_end_matches('/').to_owned(),
+                client_id: env.required(vars::OIDC_CLIENT_ID)?,
+                member_claim: claim(vars::OIDC_MEMBER_CLAIM, local_defaults::OIDC_MEMBER_CLAIM),
+                roles_claim: claim(vars::OIDC_ROLES_CLAIM, local_defaults::OIDC_ROLES_CLAIM),
+            },
+        })
+    }
+}
+
 /// Settings of the local runner (`deployments-local`), with API.md's defaults.
 #[derive(Debug)]
 pub struct LocalConfig {
@@ -219,6 +316,10 @@ pub struct LocalConfig {
     pub jwt_secret: Secret,
     pub mail_from: String,
     pub escalation_email: String,
+    /// Signs console sessions and customer status links.
+    pub console_secrets: Vec<Secret>,
+    /// The runner's own address, for links in mail (`http://127.0.0.1:<port>`).
+    pub public_url: String,
 }
 
 impl LocalConfig {
@@ -231,6 +332,9 @@ impl LocalConfig {
         vars::CRM_WEBHOOK_SECRET,
         vars::CRM_WEBHOOK_SECRET_PREVIOUS,
         vars::LOCAL_JWT_SECRET,
+        vars::CONSOLE_SECRET,
+        vars::CONSOLE_SECRET_PREVIOUS,
+        vars::PUBLIC_URL,
     ];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
@@ -239,8 +343,20 @@ impl LocalConfig {
         };
         let mut webhook_secrets = vec![or_default(vars::CRM_WEBHOOK_SECRET)];
         webhook_secrets.extend(env.optional(vars::CRM_WEBHOOK_SECRET_PREVIOUS).map(Secret::new));
+        let mut console_secrets = vec![Secret::new(
+            env.optional(vars::CONSOLE_SECRET)
+                .unwrap_or_else(|| local_defaults::CONSOLE_SECRET.to_owned()),
+        )];
+        console_secrets.extend(env.optional(vars::CONSOLE_SECRET_PREVIOUS).map(Secret::new));
+        let port = env.parsed(vars::PORT, local_defaults::PORT)?;
         Ok(Self {
-            port: env.parsed(vars::PORT, local_defaults::PORT)?,
+            port,
+            console_secrets,
+            public_url: env
+                .optional(vars::PUBLIC_URL)
+                .unwrap_or_else(|| format!("http://127.0.0.1:{port}"))
+                .trim_end_matches('/')
+                .to_owned(),
             data_dir: env
                 .optional(vars::DATA_DIR)
                 .unwrap_or_else(|| local_defaults::DATA_DIR.to_owned())

@@ -206,6 +206,9 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> Reply {
     Reply { status, content_type, headers, body }
 }
 
+/// The console's signing secret in tests.
+pub const CONSOLE_SECRET: &str = "test-console-secret";
+
 /// The signing key of staff tokens in tests.
 pub const JWT_SECRET: &str = "test-jwt-secret";
 
@@ -222,6 +225,8 @@ pub fn bundle_app(
         jwt_secret: Secret::new(JWT_SECRET),
         mail_from: shared::config::local_defaults::MAIL_FROM.to_owned(),
         escalation_email: shared::config::local_defaults::ESCALATION_EMAIL.to_owned(),
+        console_secrets: vec![Secret::new(CONSOLE_SECRET)],
+        public_url: "http://127.0.0.1".to_owned(),
     };
     deployments_local::router(store, clock, &config)
 }
