@@ -79,6 +79,7 @@ pub mod mail;
 pub mod ports;
 pub mod retry;
 pub mod secrets;
+pub mod signing;
 pub mod store;
 pub mod telemetry;
 #[cfg(all(feature = "lambda", feature = "dynamodb"))]
