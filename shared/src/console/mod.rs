@@ -1,0 +1,1 @@
+//! The deployment team's web console, served at `/console/`.
