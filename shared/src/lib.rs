@@ -82,6 +82,7 @@ pub mod ports;
 pub mod retry;
 pub mod secrets;
 pub mod signing;
+pub mod status_link;
 pub mod store;
 pub mod telemetry;
 #[cfg(all(feature = "lambda", feature = "dynamodb"))]

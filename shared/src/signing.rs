@@ -69,13 +69,30 @@ impl SigningKeys {
     /// Whether `signature` (hex) signs `message` under any key in force;
     /// compared in constant time.
     pub fn verify(&self, message: &str, signature: &str) -> bool {
+        self.check(message, signature, |mac, tag| mac.verify_slice(tag).is_ok())
+    }
+
+    /// [`Self::verify`] for a signature cut to its first `len` hex digits
+    /// (short links), refusing any other length.
+    pub fn verify_truncated(&self, message: &str, signature: &str, len: usize) -> bool {
+        signature.len() == len
+            && self.check(message, signature, |mac, tag| mac.verify_truncated_left(tag).is_ok())
+    }
+
+    fn check(
+        &self,
+        message: &str,
+        signature: &str,
+        verify: impl Fn(HmacSha256, &[u8]) -> bool,
+    ) -> bool {
         let Ok(signature) = hex::decode(signature) else { return false };
-        self.keys.iter().any(|key| {
-            let mut mac = HmacSha256::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-            mac.update(message.as_bytes());
-            mac.verify_slice(&signature).is_ok()
-        })
+        !signature.is_empty()
+            && self.keys.iter().any(|key| {
+                let mut mac = HmacSha256::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+                mac.update(message.as_bytes());
+                verify(mac, &signature)
+            })
     }
 }
 
