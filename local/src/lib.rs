@@ -8,9 +8,11 @@ pub mod auth;
 
 use anyhow::Context;
 use axum::Router;
+use axum::response::Redirect;
 use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Reviewer, Templates};
 use shared::clock::{ManualClock, SystemClock};
 use shared::config::{LocalConfig, local_defaults, vars};
+use shared::console::{self, ConsoleState, SignIn};
 use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::http::auth::Authenticator;
 use shared::http::staff::StaffState;
@@ -24,21 +26,33 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 /// The application of every function, on the given store and clock, with
-/// staff tokens verified against `LOCAL_JWT_SECRET`.
-pub fn router(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &LocalConfig) -> Router {
+/// staff tokens verified against `LOCAL_JWT_SECRET`; and the console, with
+/// its development sign-in, where `/` leads.
+pub fn router(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: &LocalConfig,
+) -> anyhow::Result<Router> {
     let secrets = Arc::new(FixedSecrets(config.webhook_secrets.clone()));
     let crm = crm::CrmState::new(store.clone(), secrets, clock.clone());
     let settings = Arc::new(Templates::new(store.clone(), clock.clone()));
+    let console_secrets = Arc::new(FixedSecrets(config.console_secrets.clone()));
+    let secure_cookies = config.public_url.starts_with("https://");
+    let console = ConsoleState::new(store.clone(), console_secrets, clock.clone(), secure_cookies)?;
     let staff = StaffState::new(store, clock);
     let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
-    http::app([
+    let api = http::app([
         crm::router(crm),
         projects::router(staff.clone(), auth.clone()),
         milestones::router(staff.clone(), auth.clone()),
         tasks::router(staff.clone(), auth.clone()),
         activation::router(staff, auth.clone()),
         templates::router(settings, auth),
-    ])
+    ]);
+    // Merged after the API's layers: console pages are HTML, not problems.
+    Ok(api
+        .merge(console::router(console, SignIn::Development))
+        .route("/", axum::routing::get(|| async { Redirect::to("/console/") })))
 }
 
 /// The outbox dispatcher of the local runner: mail to `DATA_DIR/mail/`,
@@ -163,7 +177,7 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     let dispatcher = Arc::new(dispatcher(store.clone(), clock.clone(), &config)?);
     let escalator = Arc::new(escalator(store.clone(), clock.clone(), &config));
     let reviewer = Arc::new(reviewer(store.clone(), clock.clone()));
-    let app = router(store, clock, &config);
+    let app = router(store, clock, &config)?;
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
             .await

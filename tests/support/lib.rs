@@ -4,6 +4,7 @@
 //! which `tests/run` sets after starting it; without it they fail with a
 //! message saying so, never skip. Every test gets its own table.
 
+pub mod browser;
 pub mod contracts;
 pub mod fixtures;
 pub mod moto;
@@ -228,7 +229,7 @@ pub fn bundle_app(
         console_secrets: vec![Secret::new(CONSOLE_SECRET)],
         public_url: "http://127.0.0.1".to_owned(),
     };
-    deployments_local::router(store, clock, &config)
+    deployments_local::router(store, clock, &config).expect("the bundle's router")
 }
 
 /// A bearer token for `sub` with `roles`, valid for an hour from now.

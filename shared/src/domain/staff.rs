@@ -18,6 +18,14 @@ impl Role {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Manager => "manager",
+            Self::Technician => "technician",
+        }
+    }
 }
 
 /// A member of the deployment team, as the identity provider vouches for them.

@@ -1,0 +1,91 @@
+//! The console's page templates, embedded in the binary and rendered with
+//! minijinja (the mail's engine; HTML auto-escaped), and the pages they make.
+
+use super::i18n::{self, Lang};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::value::Serde;
+use minijinja::{Environment, Value};
+use serde::Serialize;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+#[error("console template {name} cannot be rendered")]
+pub struct ViewError {
+    name: String,
+    #[source]
+    source: minijinja::Error,
+}
+
+/// Every template of the console: (name, source).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/console/base.html")),
+    ("macros.html", include_str!("../../templates/console/macros.html")),
+    ("sign_in_dev.html", include_str!("../../templates/console/sign_in_dev.html")),
+    ("signed_out.html", include_str!("../../templates/console/signed_out.html")),
+    ("error.html", include_str!("../../templates/console/error.html")),
+    ("projects.html", include_str!("../../templates/console/projects.html")),
+    ("project.html", include_str!("../../templates/console/project.html")),
+    ("tasks.html", include_str!("../../templates/console/tasks.html")),
+    ("template_list.html", include_str!("../../templates/console/template_list.html")),
+    ("template_edit.html", include_str!("../../templates/console/template_edit.html")),
+    ("analytics.html", include_str!("../../templates/console/analytics.html")),
+    ("status.html", include_str!("../../templates/console/status.html")),
+];
+
+pub struct Views {
+    env: Environment<'static>,
+    strings: [Value; 2],
+}
+
+impl Views {
+    pub fn new() -> Result<Self, ViewError> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|source| ViewError { name: (*name).to_owned(), source })?;
+        }
+        let strings = [Lang::Fr, Lang::En].map(|lang| Value::from(Serde(i18n::table(lang))));
+        Ok(Self { env, strings })
+    }
+
+    /// Renders `template` in `lang` with `context` (which the strings `t`
+    /// and `lang` join).
+    pub fn render(
+        &self,
+        template: &str,
+        lang: Lang,
+        context: impl Serialize,
+    ) -> Result<String, ViewError> {
+        let strings = self.strings[lang as usize].clone();
+        let context = minijinja::context! { t => strings, lang => lang.code(), ..Value::from(Serde(context)) };
+        self.env
+            .get_template(template)
+            .and_then(|t| t.render(context))
+            .map_err(|source| ViewError { name: template.to_owned(), source })
+    }
+}
+
+/// A rendered page.
+pub struct Page {
+    pub status: StatusCode,
+    pub html: String,
+}
+
+impl Page {
+    pub fn ok(html: String) -> Self {
+        Self { status: StatusCode::OK, html }
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.html).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        // Pages show one member's view of live data: never cached.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+        response
+    }
+}
