@@ -56,6 +56,7 @@ impl Fixture {
 }
 
 mod cases {
+    pub use super::console_cases::every_console_route_checks_who_is_asking;
     use super::*;
 
     /// A route, its body, and the status each caller gets, in the order of
@@ -154,6 +155,127 @@ mod cases {
     }
 }
 
+/// The console's pages and forms, with a session instead of a token:
+/// the same rules, the page's own statuses (a form that works answers
+/// `303` to the project; no session, or an expired one, `303` to sign-in).
+mod console_cases {
+    use super::*;
+    use integration_tests::fixtures::console_session;
+
+    type Row = (&'static str, String, Vec<(&'static str, &'static str)>, [u16; 6]);
+
+    fn session(caller: Caller) -> Option<(String, String)> {
+        let (sub, roles, expired): (&str, &[&str], bool) = match caller {
+            OwnerTech => (OWNER_TECH, &["technician"], false),
+            OtherTech => (OTHER_TECH, &["technician"], false),
+            Manager => (MANAGER, &["manager"], false),
+            Admin => (ADMIN, &["admin"], false),
+            Nobody => return None,
+            Expired => (MANAGER, &["manager", "admin"], true),
+        };
+        Some(console_session(sub, roles, expired))
+    }
+
+    fn rows(f: &Fixture) -> Vec<Row> {
+        let (p, t) = (&f.project, &f.task);
+        let project = format!("/console/projects/{p}");
+        let milestone = |action: &str| format!("{project}/milestones/order_confirmed/{action}");
+        let task = vec![("title", "Matrix"), ("assignee", OWNER_TECH), ("due_date", "2026-12-01")];
+        let go_live = vec![("go_live_date", "2026-11-20"), ("line_id", "L1")];
+        let template = "/console/templates/sip_trunk".to_owned();
+        let milestones = vec![
+            ("version", "0"),
+            ("key", "order_confirmed"),
+            ("name_fr", "Commande"),
+            ("name_en", "Order"),
+            ("expected_days", "2"),
+            ("activation", "no"),
+            ("key", "go_live"),
+            ("name_fr", "MES"),
+            ("name_en", "Go-live"),
+            ("expected_days", "1"),
+            ("activation", "yes"),
+        ];
+        vec![
+            ("GET", project.clone(), vec![], [200, 404, 200, 200, 303, 303]),
+            (
+                "POST",
+                format!("{project}/tasks/{t}"),
+                vec![("status", "in_progress")],
+                [303, 404, 303, 403, 303, 303],
+            ),
+            ("POST", milestone("complete"), vec![], [403, 403, 409, 403, 303, 303]),
+            ("POST", milestone("reopen"), vec![("reason", "r")], [403, 403, 403, 409, 303, 303]),
+            ("POST", milestone("tasks"), task, [403, 403, 303, 403, 303, 303]),
+            ("POST", format!("{project}/activate"), go_live, [403, 403, 409, 403, 303, 303]),
+            ("GET", "/console/projects".to_owned(), vec![], [403, 403, 200, 200, 303, 303]),
+            ("GET", "/console/attention".to_owned(), vec![], [403, 403, 200, 200, 303, 303]),
+            ("GET", "/console/my-tasks".to_owned(), vec![], [200, 200, 200, 200, 303, 303]),
+            ("GET", template.clone(), vec![], [403, 403, 200, 200, 303, 303]),
+            (
+                "GET",
+                "/console/analytics?from=2026-11&to=2027-01".to_owned(),
+                vec![],
+                [403, 403, 200, 200, 303, 303],
+            ),
+            (
+                "GET",
+                "/console/analytics.csv?from=2026-11&to=2027-01".to_owned(),
+                vec![],
+                [403, 403, 200, 200, 303, 303],
+            ),
+            ("POST", template, milestones, [403, 403, 403, 303, 303, 303]),
+            (
+                "POST",
+                format!("{project}/hold"),
+                vec![("reason", "Closed"), ("category", "site_access")],
+                [403, 403, 303, 403, 303, 303],
+            ),
+            ("POST", format!("{project}/resume"), vec![], [403, 403, 303, 403, 303, 303]),
+            (
+                "POST",
+                format!("{project}/cancel"),
+                vec![("reason", "Duplicate")],
+                [403, 403, 303, 403, 303, 303],
+            ),
+        ]
+    }
+
+    fn request(method: &str, path: &str, caller: Caller, fields: &[(&str, &str)]) -> Request {
+        let mut builder = axum::http::Request::builder().method(method).uri(path);
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        if let Some((cookie, csrf)) = session(caller) {
+            builder = builder.header("cookie", cookie);
+            form.append_pair("csrf", &csrf);
+        }
+        form.extend_pairs(fields);
+        let body = if method == "POST" { form.finish() } else { String::new() };
+        builder
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .expect("a request")
+    }
+
+    type Request = axum::http::Request<axum::body::Body>;
+
+    pub async fn every_console_route_checks_who_is_asking(f: Fixture) {
+        for (method, path, fields, expected) in rows(&f) {
+            for (caller, status) in CALLERS.into_iter().zip(expected) {
+                let reply = send(&f.app, request(method, &path, caller, &fields)).await;
+                let said = String::from_utf8_lossy(&reply.body);
+                assert_eq!(reply.status.as_u16(), status, "{method} {path} as {caller:?}: {said}");
+                let location = reply.headers.get("location").and_then(|l| l.to_str().ok());
+                if matches!(caller, Nobody | Expired) {
+                    assert!(location.is_some_and(|l| l.starts_with("/console/sign-in")), "{path}");
+                }
+            }
+        }
+    }
+
+    const CALLERS: [Caller; 6] = [OwnerTech, OtherTech, Manager, Admin, Nobody, Expired];
+}
+
 integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     every_route_with_an_id_checks_who_is_asking,
+    every_console_route_checks_who_is_asking,
 );

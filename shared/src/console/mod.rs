@@ -107,6 +107,14 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
+/// The console as the `console` function serves it: OpenID Connect sign-in
+/// only, and a bare `404` for anything else.
+pub fn cloud_router(state: ConsoleState, sign_in: SignIn) -> Router {
+    router(state, sign_in).fallback(|| async {
+        (axum::http::StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], "Not Found")
+    })
+}
+
 /// Only this origin's scripts, styles, images and forms; no inline script,
 /// no framing. (`no-referrer` above keeps status-link tokens out of
 /// Referer headers.)

@@ -1,0 +1,155 @@
+//! The console in-process, on both stores: sessions and CSRF, security
+//! headers, refusals shown as messages, and the customer status page
+//! (signed links, nothing internal, a plain 404 for any bad token).
+//! The same pages in a real browser: `tests/console_browser.rs`.
+
+use axum::body::Body;
+use axum::http::Request;
+use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, console_session, project, t0};
+use integration_tests::{CONSOLE_SECRET, Reply, send};
+use serde_json::json;
+use shared::config::Secret;
+use shared::domain::ProjectId;
+use shared::store::Store;
+use std::sync::Arc;
+
+/// The sample deal with an internal trail on L1: a blocked task of a
+/// technician, and its first milestone completed.
+struct Fixture {
+    bundle: Bundle,
+    project: ProjectId,
+}
+
+integration_tests::on_bundle!(Fixture);
+
+/// Strings that must never reach a customer.
+const INTERNAL: [&str; 3] = ["Survey the basement", TECH, "Landlord keeps the keys"];
+
+impl Fixture {
+    async fn new(store: Arc<dyn Store>) -> Self {
+        let bundle = Bundle::with_sample_deal(store).await;
+        let project = project("L1");
+        let task = json!({ "title": INTERNAL[0], "assignee": TECH, "due_date": "2026-12-01" });
+        let task = bundle.add_task(&project, "equipment_ordered", task).await;
+        let path = format!("/v1/projects/{project}/tasks/{task}");
+        let block = json!({ "status": "blocked", "blocked_reason": INTERNAL[2] });
+        let reply = bundle.call("PATCH", &path, Some(TECH1), Some(block)).await;
+        assert!(reply.status.is_success(), "{}", String::from_utf8_lossy(&reply.body));
+        let done = bundle.complete(&project, "order_confirmed", PM, None).await;
+        assert!(done.status.is_success(), "{}", String::from_utf8_lossy(&done.body));
+        Self { bundle, project }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        send(&self.app, request.body(Body::empty()).expect("a request")).await
+    }
+
+    async fn post(&self, path: &str, cookie: &str, form: &str) -> Reply {
+        let request = Request::post(path)
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .expect("a request");
+        send(&self.app, request).await
+    }
+
+    fn status_path(&self, project: &ProjectId, days: i64) -> String {
+        let secrets = [Secret::new(CONSOLE_SECRET)];
+        let expires = t0() + chrono::Duration::days(days);
+        format!("/console/status/{}", shared::status_link::token(&secrets, project, expires))
+    }
+}
+
+fn text(reply: &Reply) -> String {
+    String::from_utf8_lossy(&reply.body).into_owned()
+}
+
+mod cases {
+    use super::*;
+
+    pub async fn the_status_page_shows_progress_in_the_customers_language_and_nothing_internal(
+        f: Fixture,
+    ) {
+        let reply = f.get(&f.status_path(&f.project, 30), None).await;
+        assert_eq!(reply.status, 200, "{}", text(&reply));
+        let page = text(&reply);
+        assert!(page.contains("lang=\"fr\"") && page.contains("Commande confirmée"), "{page}");
+        assert!(page.contains("Mise en service prévue le"), "the projected go-live: {page}");
+        assert!(page.contains("sophie.durand@bluerocktel.fr"), "the project manager's contact");
+        for internal in INTERNAL {
+            assert!(!page.contains(internal), "{internal} leaked: {page}");
+        }
+    }
+
+    pub async fn any_bad_status_link_is_the_same_plain_404(f: Fixture) {
+        let unknown = ProjectId::for_deal_line("D-404", "L9");
+        let good = f.status_path(&f.project, 30);
+        let tampered = format!("{}0", &good[..good.len() - 1]);
+        let cases = [
+            f.status_path(&f.project, -1),
+            f.status_path(&unknown, 30),
+            tampered,
+            "/console/status/nonsense".to_owned(),
+        ];
+        for path in cases {
+            let reply = f.get(&path, None).await;
+            assert_eq!(
+                (reply.status.as_u16(), text(&reply)),
+                (404, "Not Found".to_owned()),
+                "{path}"
+            );
+            assert_eq!(reply.content_type, "text/plain");
+        }
+    }
+
+    pub async fn pages_carry_a_strict_csp_and_no_inline_script(f: Fixture) {
+        let (cookie, _) = console_session(MANAGER, &["manager"], false);
+        for path in ["/console/projects", &format!("/console/projects/{}", f.project)] {
+            let reply = f.get(path, Some(&cookie)).await;
+            assert_eq!(reply.status, 200, "{path}");
+            let csp = reply.headers["content-security-policy"].to_str().unwrap_or_default();
+            assert!(csp.starts_with("default-src 'self'") && !csp.contains("unsafe"), "{csp}");
+            let page = text(&reply);
+            assert!(!page.contains("<script>") && !page.contains(" onclick="), "{path}");
+            assert!(page.contains("<script src=\"/console/assets/htmx-2.0.8.min.js\""), "{path}");
+        }
+        let htmx = f.get("/console/assets/htmx-2.0.8.min.js", None).await;
+        assert_eq!(htmx.status, 200);
+        assert!(htmx.content_type.starts_with("text/javascript"));
+    }
+
+    pub async fn a_form_without_its_csrf_token_changes_nothing(f: Fixture) {
+        let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
+        let path = format!("/console/projects/{}/milestones/equipment_ordered/complete", f.project);
+        let forged = f.post(&path, &cookie, "note=x").await;
+        assert_eq!(forged.status, 403);
+        let (_, other) = console_session(MANAGER, &["manager"], false);
+        assert_eq!(f.post(&path, &cookie, &format!("csrf={other}")).await.status, 403);
+        // With its token the form reaches the rules: a task is still open.
+        let refused = f.post(&path, &cookie, &format!("csrf={csrf}")).await;
+        assert_eq!(refused.status, 409);
+        let page = text(&refused);
+        assert!(page.contains("role=\"alert\"") && page.contains(INTERNAL[0]), "{page}");
+    }
+
+    pub async fn signing_out_ends_the_session_cookie(f: Fixture) {
+        let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
+        let reply = f.post("/console/sign-out", &cookie, &format!("csrf={csrf}")).await;
+        assert_eq!(reply.status, 303);
+        let set = reply.headers["set-cookie"].to_str().unwrap_or_default();
+        assert!(set.starts_with("brt_session=;") && set.contains("Max-Age=0"), "{set}");
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    }
+}
+
+integration_tests::suite_per_store!(|store| Fixture::new(store).await;
+    the_status_page_shows_progress_in_the_customers_language_and_nothing_internal,
+    any_bad_status_link_is_the_same_plain_404,
+    pages_carry_a_strict_csp_and_no_inline_script,
+    a_form_without_its_csrf_token_changes_nothing,
+    signing_out_ends_the_session_cookie,
+);
