@@ -58,7 +58,8 @@ impl Views {
         context: impl Serialize,
     ) -> Result<String, ViewError> {
         let strings = self.strings[lang as usize].clone();
-        let context = minijinja::context! { t => strings, lang => lang.code(), ..Value::from(Serde(context)) };
+        let context = Value::from(Serde(context));
+        let context = minijinja::context! { t => strings, lang => lang.code(), ..context };
         self.env
             .get_template(template)
             .and_then(|t| t.render(context))

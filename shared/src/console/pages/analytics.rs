@@ -146,8 +146,8 @@ pub fn bars(items: &[(String, f64)], title: &str) -> String {
         let y = i * ROW + 4;
         let len = (value / max * WIDTH).max(1.0);
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{ty}\">{}</text><rect class=\"bar\" x=\"{LABEL}\" y=\"{y}\" width=\"{len:.1}\" \
-             height=\"16\"/><text x=\"{vx:.1}\" y=\"{ty}\">{}</text>",
+            "<text x=\"0\" y=\"{ty}\">{}</text><rect class=\"bar\" x=\"{LABEL}\" y=\"{y}\" \
+             width=\"{len:.1}\" height=\"16\"/><text x=\"{vx:.1}\" y=\"{ty}\">{}</text>",
             escape(label),
             round1(*value),
             ty = y + 13,

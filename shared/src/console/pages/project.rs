@@ -91,6 +91,7 @@ async fn render(
     };
     let p = &view.project;
     let today = state.clock.now().date_naive();
+    let notice = notice.map(|n| named(n, p, member));
     let context = json!({
         "notice": notice,
         "p": header(p),
@@ -109,6 +110,16 @@ async fn render(
     Ok(page(state, member, ("project.html", "projects"), status, context))
 }
 
+/// A refusal naming milestones by key names them as the member reads them.
+fn named(mut notice: Notice, p: &Project, member: &Member) -> Notice {
+    for item in &mut notice.items {
+        if let Some(m) = p.milestone(item) {
+            *item = member.lang.pick(&m.name.fr, &m.name.en).to_owned();
+        }
+    }
+    notice
+}
+
 fn header(p: &Project) -> Value {
     json!({
         "id": p.id.as_str(), "customer": p.account.name, "line_id": p.line_id, "deal_id": p.deal_id,
@@ -116,7 +127,10 @@ fn header(p: &Project) -> Value {
         "target": p.target_go_live.to_string(),
         "projected": p.forecast.projected_go_live.map(|d| d.to_string()),
         "slack": p.slack_days(),
-        "basis": match p.basis { crate::domain::forecast::Basis::History => "history", _ => "template" },
+        "basis": match p.basis {
+            crate::domain::forecast::Basis::History => "history",
+            _ => "template",
+        },
         "installation_date": p.installation_date.map(|d| d.to_string()),
         "go_live_date": p.go_live_date.map(|d| d.to_string()),
         "contact": { "name": p.technical_contact.name, "email": p.technical_contact.email,

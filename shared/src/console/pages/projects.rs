@@ -79,7 +79,11 @@ async fn list(state: &ConsoleState, member: &Member, f: Filters) -> Result<Respo
         format!("/console/projects?{}", q.finish())
     };
     let context = json!({
-        "filter": { "status": status.map(|s| s.as_str()), "health": health.map(|h| h.as_str()), "mine": mine },
+        "filter": {
+            "status": status.map(|s| s.as_str()),
+            "health": health.map(|h| h.as_str()),
+            "mine": mine,
+        },
         "projects": found.items.iter().map(row).collect::<Vec<_>>(),
         "paged": paged,
         "first_href": query(None),

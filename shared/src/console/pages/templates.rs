@@ -86,7 +86,8 @@ async fn render(
         "notice": notice,
         "tpl": {
             "service_type": template.service_type, "version": template.version,
-            "at_risk_days": template.at_risk_days, "history_min_go_lives": template.history_min_go_lives,
+            "at_risk_days": template.at_risk_days,
+            "history_min_go_lives": template.history_min_go_lives,
             "updated_at": template.updated_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
             "updated_by": template.updated_by,
         },
