@@ -70,7 +70,7 @@ async fn list_tasks_as_lambda(event: &str) -> integration_tests::Reply {
     use shared::http::{auth::ApiGatewayClaims, projects, staff::StaffState};
     let store: Arc<dyn shared::store::Store> = Arc::new(sqlite_store());
     let state = StaffState::new(store, Arc::new(ManualClock::new(t0())));
-    let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims))]);
+    let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims::default()))]);
     let (parts, body) =
         lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();
     send(&app, axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()))).await

@@ -97,6 +97,23 @@ fn each_function_gets_every_variable_its_settings_read_and_no_other() {
         "deployed, deal-won reads its secret from Secrets Manager"
     );
     assert!(!deal_won.contains(vars::CRM_WEBHOOK_SECRET), "no secret value in the template");
+    let (dispatch, _) = &functions(&template())["dispatch"];
+    assert!(
+        dispatch.contains(vars::CONSOLE_SECRET_ID),
+        "deployed, dispatch reads the console secret from Secrets Manager"
+    );
+    assert!(!dispatch.contains(vars::CONSOLE_SECRET), "no secret value in the template");
+}
+
+#[test]
+fn the_console_secret_is_generated_in_the_shape_its_readers_expect() {
+    let t = template();
+    let generated = &t["Resources"]["ConsoleSecret"]["Properties"]["GenerateSecretString"];
+    assert_eq!(str_of(&generated["GenerateStringKey"]), "current");
+    let rest: serde_json::Value = serde_json::from_str(&str_of(&generated["SecretStringTemplate"]))
+        .expect("the rest of the secret is JSON");
+    assert_eq!(rest, serde_json::json!({ "previous": "" }));
+    assert!(generated["PasswordLength"].as_i64().unwrap_or_default() >= 32, "a strong key");
 }
 
 #[test]
@@ -179,7 +196,8 @@ fn function_routers() -> Vec<(&'static str, axum::Router)> {
     let store: Arc<dyn Store> = Arc::new(sqlite_store());
     let clock = Arc::new(SystemClock);
     let staff = StaffState::new(store.clone(), clock.clone());
-    let auth: shared::http::auth::Authenticator = Arc::new(shared::http::auth::ApiGatewayClaims);
+    let auth: shared::http::auth::Authenticator =
+        Arc::new(shared::http::auth::ApiGatewayClaims::default());
     let crm = crm::CrmState::new(store.clone(), Arc::new(FixedSecrets(vec![])), clock.clone());
     let settings = Arc::new(Templates::new(store, clock));
     vec![

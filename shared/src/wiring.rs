@@ -11,19 +11,19 @@ use crate::store::dynamodb::DynamoStore;
 use axum::Router;
 use std::sync::Arc;
 
-async fn store() -> Result<Arc<dyn Store>, ConfigError> {
+/// The store, and the claims the authorizer's tokens name members by.
+async fn store() -> Result<(Arc<dyn Store>, ApiGatewayClaims), ConfigError> {
     let config = StaffConfig::from_env(&process_env())?;
     let sdk = crate::aws::sdk_config().await;
-    Ok(Arc::new(DynamoStore::from_config(&sdk, config.table_name)))
+    let claims = ApiGatewayClaims { names: config.claims };
+    Ok((Arc::new(DynamoStore::from_config(&sdk, config.table_name)), claims))
 }
 
 /// The application of the `templates` function.
 pub async fn templates_app() -> Result<Router, ConfigError> {
-    let templates = Templates::new(store().await?, Arc::new(SystemClock));
-    Ok(crate::http::app([crate::http::templates::router(
-        Arc::new(templates),
-        Arc::new(ApiGatewayClaims),
-    )]))
+    let (store, claims) = store().await?;
+    let templates = Templates::new(store, Arc::new(SystemClock));
+    Ok(crate::http::app([crate::http::templates::router(Arc::new(templates), Arc::new(claims))]))
 }
 
 /// The application of a staff function serving `router`, with claims from
@@ -31,7 +31,7 @@ pub async fn templates_app() -> Result<Router, ConfigError> {
 pub async fn staff_app(
     router: fn(StaffState, Authenticator) -> Router,
 ) -> Result<Router, ConfigError> {
-    let store = store().await?;
+    let (store, claims) = store().await?;
     let state = StaffState::new(store, Arc::new(SystemClock));
-    Ok(crate::http::app([router(state, Arc::new(ApiGatewayClaims))]))
+    Ok(crate::http::app([router(state, Arc::new(claims))]))
 }

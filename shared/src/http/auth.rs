@@ -153,10 +153,13 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Allowed<P> {
     }
 }
 
-/// Claims as API Gateway's JWT authorizer passes them to the function.
+/// Claims as API Gateway's JWT authorizer passes them to the function,
+/// read under the names the identity provider uses.
 #[cfg(feature = "lambda")]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ApiGatewayClaims;
+#[derive(Clone, Debug, Default)]
+pub struct ApiGatewayClaims {
+    pub names: crate::config::ClaimNames,
+}
 
 #[cfg(feature = "lambda")]
 impl Authenticate for ApiGatewayClaims {
@@ -172,8 +175,11 @@ impl Authenticate for ApiGatewayClaims {
             .and_then(|a| a.jwt.as_ref())
             .map(|jwt| &jwt.claims)
             .ok_or(AuthError::Missing)?;
-        let roles = claims.get("roles").map(String::as_str).unwrap_or_default();
-        staff_from_claims(claims.get("sub").map(String::as_str), split_claim_list(roles))
+        let roles = claims.get(&self.names.roles).map(String::as_str).unwrap_or_default();
+        staff_from_claims(
+            claims.get(&self.names.member).map(String::as_str),
+            split_claim_list(roles),
+        )
     }
 }
 
