@@ -16,6 +16,7 @@
 
 pub mod assets;
 pub mod i18n;
+pub mod oidc;
 pub mod pages;
 pub mod pending;
 pub mod session;
