@@ -153,3 +153,154 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     a_form_without_its_csrf_token_changes_nothing,
     signing_out_ends_the_session_cookie,
 );
+
+/// The console as the Lambda serves it, with an identity provider that
+/// checks the PKCE verifier against the challenge it was shown.
+mod cloud {
+    use super::*;
+    use base64::Engine;
+    use shared::config::OidcSettings;
+    use shared::console::oidc::{Discovery, IdentityProvider, OidcError, TokenResponse};
+    use std::sync::Mutex;
+
+    const ISSUER: &str = "https://idp.example";
+
+    #[derive(Default)]
+    struct FakeIdp {
+        /// The nonce and the code challenge of the last authorization request.
+        seen: Mutex<(String, String)>,
+    }
+
+    #[async_trait::async_trait]
+    impl IdentityProvider for FakeIdp {
+        async fn discovery(&self) -> Result<Discovery, OidcError> {
+            Ok(Discovery {
+                issuer: ISSUER.into(),
+                authorization_endpoint: format!("{ISSUER}/authorize"),
+                token_endpoint: format!("{ISSUER}/token"),
+                end_session_endpoint: None,
+            })
+        }
+
+        async fn exchange_code(
+            &self,
+            code: &str,
+            verifier: &str,
+            _redirect_uri: &str,
+        ) -> Result<TokenResponse, OidcError> {
+            let (nonce, challenge) = self.seen.lock().expect("not poisoned").clone();
+            let pkce = shared::console::oidc::code_challenge(verifier) == challenge;
+            assert!(code == "the-code" && pkce, "PKCE verifier does not match the challenge");
+            let claims = json!({
+                "iss": ISSUER, "aud": "console-client", "exp": t0().timestamp() + 600,
+                "nonce": nonce, "email": "Sophie.Durand@bluerocktel.fr",
+                "cognito:groups": ["manager"],
+            });
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let token = format!("e30.{}.sig", b64.encode(claims.to_string()));
+            Ok(TokenResponse { id_token: token })
+        }
+    }
+
+    fn app(idp: Arc<FakeIdp>) -> axum::Router {
+        let store: Arc<dyn Store> = Arc::new(integration_tests::sqlite_store());
+        let clock = Arc::new(shared::clock::ManualClock::new(t0()));
+        let secrets = Arc::new(shared::secrets::FixedSecrets(vec![Secret::new(CONSOLE_SECRET)]));
+        let state = shared::console::ConsoleState::new(store, secrets, clock, true)
+            .expect("the console's templates");
+        let settings = OidcSettings {
+            issuer: ISSUER.into(),
+            client_id: "console-client".into(),
+            member_claim: "email".into(),
+            roles_claim: "cognito:groups".into(),
+        };
+        shared::console::cloud_router(state, idp, settings)
+    }
+
+    fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+        let mut request = Request::get(path).header("host", "console.example");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.body(Body::empty()).expect("a request")
+    }
+
+    fn query_value(url: &str, name: &str) -> String {
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("{name} missing from {url}"))
+    }
+
+    fn cookie_of(reply: &Reply, name: &str) -> String {
+        reply
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_lambda_router_has_no_development_sign_in() {
+        let app = app(Arc::new(FakeIdp::default()));
+        for method in ["GET", "POST"] {
+            let request = Request::builder()
+                .method(method)
+                .uri(shared::console::sign_in::DEV_SIGN_IN)
+                .body(Body::empty())
+                .expect("a request");
+            assert_eq!(send(&app, request).await.status, 404, "{method}");
+        }
+    }
+
+    #[tokio::test]
+    async fn staff_sign_in_with_the_code_flow_and_pkce_then_reach_their_pages() {
+        let idp = Arc::new(FakeIdp::default());
+        let app = app(idp.clone());
+        let started = send(&app, get("/console/sign-in?next=%2Fconsole%2Fprojects", None)).await;
+        assert_eq!(started.status, 303);
+        let location = started.headers["location"].to_str().expect("a location").to_owned();
+        assert!(location.starts_with("https://idp.example/authorize?response_type=code"));
+        assert_eq!(query_value(&location, "code_challenge_method"), "S256");
+        assert_eq!(
+            query_value(&location, "redirect_uri"),
+            "https://console.example/console/callback"
+        );
+        *idp.seen.lock().expect("not poisoned") =
+            (query_value(&location, "nonce"), query_value(&location, "code_challenge"));
+        let attempt = cookie_of(&started, "brt_sign_in");
+        let callback =
+            format!("/console/callback?code=the-code&state={}", query_value(&location, "state"));
+        let signed_in = send(&app, get(&callback, Some(&attempt))).await;
+        assert_eq!(signed_in.status, 303, "{}", text(&signed_in));
+        assert_eq!(signed_in.headers["location"], "/console/projects");
+        let session = cookie_of(&signed_in, "brt_session");
+        let projects = send(&app, get("/console/projects", Some(&session))).await;
+        assert_eq!(projects.status, 200);
+        assert!(text(&projects).contains("sophie.durand@bluerocktel.fr"));
+        let replayed = send(&app, get(&callback, None)).await;
+        assert_eq!(replayed.status, 400, "a callback without its attempt signs nobody in");
+    }
+
+    #[tokio::test]
+    async fn a_callback_with_another_state_signs_nobody_in() {
+        let app = app(Arc::new(FakeIdp::default()));
+        let started = send(&app, get("/console/sign-in", None)).await;
+        let attempt = cookie_of(&started, "brt_sign_in");
+        let reply =
+            send(&app, get("/console/callback?code=the-code&state=forged", Some(&attempt))).await;
+        assert_eq!(reply.status, 403);
+        assert!(
+            reply
+                .headers
+                .get_all("set-cookie")
+                .iter()
+                .all(|c| { !c.to_str().unwrap_or_default().starts_with("brt_session=") })
+        );
+    }
+}

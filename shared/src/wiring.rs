@@ -35,3 +35,26 @@ pub async fn staff_app(
     let state = StaffState::new(store, Arc::new(SystemClock));
     Ok(crate::http::app([router(state, Arc::new(claims))]))
 }
+
+/// The application of the `console` function: the console on the table,
+/// signed with the console secret (Secrets Manager), signing staff in with
+/// the identity provider the API's authorizer trusts.
+#[cfg(all(feature = "console", feature = "secretsmanager"))]
+pub async fn console_app() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    use crate::config::{ConsoleConfig, WebhookSecretSource};
+    use crate::console::{ConsoleState, cloud_router, oidc::HttpIdentityProvider};
+    use crate::ports::WebhookSecrets;
+    use crate::secrets::{FixedSecrets, SecretsManagerSecrets};
+    let config = ConsoleConfig::from_env(&process_env())?;
+    let sdk = crate::aws::sdk_config().await;
+    let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
+    let secrets: Arc<dyn WebhookSecrets> = match config.secret {
+        WebhookSecretSource::SecretsManager(id) => {
+            Arc::new(SecretsManagerSecrets::from_config(&sdk, id))
+        }
+        WebhookSecretSource::Fixed(secrets) => Arc::new(FixedSecrets(secrets)),
+    };
+    let provider = HttpIdentityProvider::new(&config.oidc)?;
+    let state = ConsoleState::new(store, secrets, Arc::new(SystemClock), true)?;
+    Ok(cloud_router(state, Arc::new(provider), config.oidc))
+}

@@ -100,6 +100,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Le service est momentanément indisponible. Réessayez dans un instant.",
         "The service is unavailable for a moment. Try again shortly.",
     ),
+    ("error_sign_in", "La connexion n'a pas abouti.", "Signing in did not go through."),
+    ("try_again", "Réessayer", "Try again"),
     ("back_to_projects", "Retour aux projets", "Back to projects"),
     // Projects
     ("projects_title", "Projets", "Projects"),

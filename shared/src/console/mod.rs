@@ -17,6 +17,7 @@
 pub mod assets;
 pub mod i18n;
 pub mod oidc;
+mod oidc_routes;
 pub mod pages;
 pub mod pending;
 pub mod session;
@@ -81,7 +82,7 @@ impl ConsoleState {
 /// How staff sign in.
 pub enum SignIn {
     /// OpenID Connect, authorization code with PKCE (the cloud).
-    Oidc { provider: Arc<dyn pending::IdentityProvider>, settings: OidcSettings },
+    Oidc { provider: Arc<dyn oidc::IdentityProvider>, settings: OidcSettings },
     /// Pick any e-mail and roles (the local runner only: the Lambda's
     /// router has no such route).
     Development,
@@ -109,9 +110,14 @@ async fn security_headers(mut response: Response) -> Response {
 }
 
 /// The console as the `console` function serves it: OpenID Connect sign-in
-/// only, and a bare `404` for anything else.
-pub fn cloud_router(state: ConsoleState, sign_in: SignIn) -> Router {
-    router(state, sign_in).fallback(|| async {
+/// only (no development sign-in can be built into it), and a bare `404`
+/// for anything else.
+pub fn cloud_router(
+    state: ConsoleState,
+    provider: Arc<dyn oidc::IdentityProvider>,
+    settings: OidcSettings,
+) -> Router {
+    router(state, SignIn::Oidc { provider, settings }).fallback(|| async {
         (axum::http::StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], "Not Found")
     })
 }

@@ -23,5 +23,4 @@ impl ProjectOutbox for NoOutbox {
         Ok(Vec::new())
     }
 }
-pub trait IdentityProvider: Send + Sync {}
 pub struct NoOutbox;

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 /// The development sign-in: absent from the Lambda's router.
 pub const DEV_SIGN_IN: &str = "/console/dev/sign-in";
-const SIGN_IN: &str = "/console/sign-in";
+pub const SIGN_IN: &str = "/console/sign-in";
 const SIGNED_OUT: &str = "/console/signed-out";
 /// The cookie binding the development form's CSRF token to its browser.
 const DEV_COOKIE: &str = "brt_dev_sign_in";
@@ -34,7 +34,9 @@ pub fn router(sign_in: SignIn) -> Router<ConsoleState> {
         SignIn::Development => common
             .route(SIGN_IN, get(|Query(q): Query<Next>| async move { dev_redirect(&q) }))
             .route(DEV_SIGN_IN, get(dev_form).post(dev_sign_in)),
-        SignIn::Oidc { .. } => common,
+        SignIn::Oidc { provider, settings } => {
+            common.merge(super::oidc_routes::router(provider, settings))
+        }
     }
 }
 

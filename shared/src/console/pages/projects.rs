@@ -59,6 +59,7 @@ async fn list(state: &ConsoleState, member: &Member, f: Filters) -> Result<Respo
         status,
         account_id: None,
         health,
+        owner: None,
         // owner: mine.then(|| member.sub.clone()),  TODO(store)
     };
     let cursor = f.cursor.filter(|c| !c.is_empty() && c.len() <= 2048);
