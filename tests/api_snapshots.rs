@@ -5,11 +5,13 @@
 //!
 //! A renamed field anywhere between the domain and the wire fails here.
 
+use integration_tests::CONSOLE_SECRET;
 use integration_tests::fixtures::Bundle;
 use integration_tests::scenario::walk;
 use integration_tests::snapshots::{indent_json, reply_text};
 use integration_tests::{dynamo_store, sqlite_store};
-use shared::app::{DispatchSettings, Dispatcher};
+use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
+use shared::config::Secret;
 use shared::delivery::files::{FileEventPublisher, FileMailer};
 use shared::mail::MailRenderer;
 use shared::ports::Clock;
@@ -37,6 +39,7 @@ async fn published_events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Strin
         clock,
         MailRenderer::new().expect("templates compile"),
         DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>"),
+        StatusLinks::fixed("https://deploiements.example", vec![Secret::new(CONSOLE_SECRET)]),
     );
     let report = dispatcher.sweep(chrono::Duration::zero(), 1000).await.expect("a sweep");
     assert!(report.retry.is_empty() && report.dead.is_empty(), "{report:?}");

@@ -119,6 +119,10 @@ async fn sweeps_read_only_what_is_due(c: &Counted) {
         c.clock.clone(),
         shared::mail::MailRenderer::new().unwrap(),
         shared::app::DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>"),
+        shared::app::StatusLinks::fixed(
+            "https://deploiements.example",
+            vec![shared::config::Secret::new(integration_tests::CONSOLE_SECRET)],
+        ),
     );
     c.counter.reset();
     let report = dispatcher.dispatch(&pending).await;

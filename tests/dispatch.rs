@@ -4,19 +4,48 @@
 
 use axum::http::StatusCode;
 use chrono::Duration;
-use integration_tests::fixtures::{Bundle, PM, project, t0};
-use integration_tests::moto::{EventSink, MailSink, outbox_stream_batch};
-use integration_tests::{deal_request, dynamo_store, send};
+use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, project, t0};
+use integration_tests::moto::{EventSink, MailSink, SentMail, outbox_stream_batch};
+use integration_tests::{CONSOLE_SECRET, deal_request, dynamo_store, send};
 use serde_json::{Value, json};
-use shared::app::{DispatchSettings, Dispatcher};
+use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
 use shared::clock::ManualClock;
+use shared::config::Secret;
 use shared::delivery::eventbridge::EventBridgePublisher;
 use shared::delivery::ses::SesMailer;
+use shared::domain::ProjectId;
 use shared::mail::MailRenderer;
 use shared::ports::{Clock, DeliveryError, EventPublisher, Mailer, OutgoingEvent, OutgoingMail};
+use shared::status_link;
 use shared::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+const PUBLIC_URL: &str = "https://deploiements.example";
+
+/// Status links signed with the console secret of the tests.
+fn links() -> StatusLinks {
+    StatusLinks::fixed(PUBLIC_URL, vec![Secret::new(CONSOLE_SECRET)])
+}
+
+/// The project named by the status link in a part of `mail` (HTML escapes
+/// the link's slashes), if it has one signed with `secret`.
+fn linked_project(part: &str, secret: &str) -> Option<ProjectId> {
+    let part = part.replace("&#x2f;", "/");
+    let prefix = format!("{PUBLIC_URL}{}/", status_link::PATH);
+    let token: String = part[part.find(&prefix)? + prefix.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect();
+    status_link::verify(&[Secret::new(secret)], &token, t0())
+}
+
+/// Whether both parts of `mail` link to `project`'s status page.
+fn links_to(mail: &SentMail, project: &ProjectId, secret: &str) -> bool {
+    [&mail.text, &mail.html]
+        .iter()
+        .all(|part| linked_project(part, secret).as_ref() == Some(project))
+}
 
 /// A project of the sample deal walked to `delivery_confirmed` on DynamoDB
 /// Local, with the cloud stand-ins of its delivery.
@@ -86,7 +115,8 @@ impl World {
         mailer: Arc<dyn Mailer>,
         publisher: Arc<dyn EventPublisher>,
     ) -> Dispatcher {
-        self.dispatcher_with(mailer, publisher, DispatchSettings::new(self.mails.from.clone()))
+        let settings = DispatchSettings::new(self.mails.from.clone());
+        self.dispatcher_with(mailer, publisher, settings, links())
     }
 
     fn dispatcher_with(
@@ -94,6 +124,7 @@ impl World {
         mailer: Arc<dyn Mailer>,
         publisher: Arc<dyn EventPublisher>,
         settings: DispatchSettings,
+        links: StatusLinks,
     ) -> Dispatcher {
         Dispatcher::new(
             self.store.clone(),
@@ -102,6 +133,7 @@ impl World {
             self.clock.clone(),
             MailRenderer::new().unwrap(),
             settings,
+            links,
         )
     }
 
@@ -230,6 +262,76 @@ async fn going_live_delivers_the_three_events_and_the_go_live_mail_once() {
     assert_eq!(live.len(), 1, "the go-live mail once");
     assert_eq!(live[0].to, "claire@boulangerie-martin.fr");
     assert!(live[0].text.contains("Identifiant de circuit : FTTO-LYO-004211"));
+    assert!(links_to(&live[0], &project("L1"), CONSOLE_SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn customer_mails_link_to_their_status_page_and_internal_mails_do_not() {
+    let world = World::new().await;
+    // An internal mail too: a blocked task of L1, overdue, escalated to its owner.
+    let task = json!({ "title": "Survey the site", "assignee": TECH, "due_date": "2026-11-21" });
+    let task = world.add_task(&project("L1"), "installation_done", task).await;
+    let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
+    let path = format!("/v1/projects/{}/tasks/{task}", project("L1"));
+    assert_eq!(world.call("PATCH", &path, Some(TECH1), Some(block)).await.status, StatusCode::OK);
+    world.clock.set("2026-11-22T00:15:00Z".parse().unwrap());
+    let escalator = integration_tests::escalator(
+        world.store.clone(),
+        world.clock.clone(),
+        "escalade@bluerocktel.fr",
+    );
+    assert_eq!(escalator.sweep().await.unwrap().escalated.len(), 1);
+
+    let dispatcher = world.dispatcher(world.ses(), world.eventbridge());
+    let report = dispatcher.sweep(Duration::zero(), 100).await.unwrap();
+    assert!(report.retry.is_empty() && report.dead.is_empty(), "{report:?}");
+    let (customer, internal): (Vec<SentMail>, Vec<SentMail>) =
+        world.mails.sent().await.into_iter().partition(|m| m.to == "claire@boulangerie-martin.fr");
+    assert_eq!((customer.len(), internal.len()), (2, 1));
+    for mail in &customer {
+        assert!(links_to(mail, &project("L1"), CONSOLE_SECRET), "{}\n{}", mail.text, mail.html);
+        assert!(mail.text.contains("Suivez l'avancement de votre installation : https://"));
+    }
+    assert!(!links_to(&customer[0], &project("L2"), CONSOLE_SECRET), "one project's link");
+    let escalation = &internal[0];
+    assert_eq!(escalation.to, MANAGER, "level 1 goes to the owner");
+    for part in [&escalation.text, &escalation.html] {
+        assert!(!part.replace("&#x2f;", "/").contains(status_link::PATH), "{part}");
+    }
+}
+
+/// A deployed dispatcher reads the console secret from Secrets Manager
+/// (moto): while it cannot, customer mails wait for a retry instead of
+/// going out without their link; events are not held up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn customer_mails_wait_for_the_console_secret_rather_than_go_without_their_link() {
+    use shared::secrets::SecretsManagerSecrets;
+    let world = World::new().await;
+    let name = integration_tests::unique_name("console-secret");
+    let links = StatusLinks::new(
+        PUBLIC_URL,
+        Arc::new(SecretsManagerSecrets::from_config(&world.sdk, &name)),
+    );
+    let settings = DispatchSettings::new(world.mails.from.clone()).with_attempts(1);
+    let dispatcher = world.dispatcher_with(world.ses(), world.eventbridge(), settings, links);
+    let response = world.handle(&dispatcher, &world.batch).await;
+    assert_eq!(response["batchItemFailures"].as_array().unwrap().len(), 2, "the two mails");
+    assert!(world.mails.sent().await.is_empty(), "no mail without its link");
+    assert_eq!(world.store.pending_outbox(100).await.unwrap().len(), 2, "given back");
+
+    aws_sdk_secretsmanager::Client::new(&world.sdk)
+        .create_secret()
+        .name(&name)
+        .secret_string(r#"{"current": "console-current", "previous": ""}"#)
+        .send()
+        .await
+        .unwrap();
+    let response = world.handle(&dispatcher, &world.batch).await;
+    assert_eq!(response["batchItemFailures"], json!([]));
+    world.assert_each_delivered_once().await;
+    for mail in world.mails.sent().await {
+        assert!(links_to(&mail, &project("L1"), "console-current"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -262,6 +364,7 @@ async fn with_a_third_of_calls_failing_retries_and_the_sweep_deliver_everything_
         mailer.clone() as Arc<dyn Mailer>,
         publisher.clone() as Arc<dyn EventPublisher>,
         settings,
+        links(),
     );
 
     // The stream hands the batch over once; the records reported failed are

@@ -5,12 +5,14 @@
 //! release must read back, so these change only on purpose.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use integration_tests::CONSOLE_SECRET;
 use integration_tests::fixtures::{Bundle, project};
 use integration_tests::scenario::walk;
 use integration_tests::snapshots::{dynamo_item, sqlite_row, stored_text};
 use integration_tests::{dynamo_store, unique_name};
 use serde_json::Value;
-use shared::app::{DispatchSettings, Dispatcher};
+use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
+use shared::config::Secret;
 use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
 use shared::domain::OutboxId;
 use shared::mail::MailRenderer;
@@ -32,6 +34,7 @@ async fn deliver_all(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
         clock,
         MailRenderer::new().expect("templates compile"),
         DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>"),
+        StatusLinks::fixed("https://deploiements.example", vec![Secret::new(CONSOLE_SECRET)]),
     );
     let report = dispatcher.sweep(chrono::Duration::zero(), 1000).await.expect("a sweep");
     assert!(!report.sent.is_empty() && report.retry.is_empty());

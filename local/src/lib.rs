@@ -72,6 +72,7 @@ pub fn dispatcher(
         clock,
         MailRenderer::new()?,
         DispatchSettings::new(config.mail_from.clone()),
+        shared::app::StatusLinks::fixed(&config.public_url, config.console_secrets.clone()),
     ))
 }
 

@@ -120,6 +120,20 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 
+    /// `PUBLIC_URL`, required: an `http://` or `https://` URL, without its trailing `/`.
+    pub fn public_url(&self) -> Result<String, ConfigError> {
+        let url = self.required(vars::PUBLIC_URL)?.trim().trim_end_matches('/').to_owned();
+        let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        if host.is_none_or(|h| h.is_empty() || h.contains(char::is_whitespace)) {
+            return Err(ConfigError::Invalid {
+                name: vars::PUBLIC_URL,
+                reason: "must be an http:// or https:// URL such as https://deploiements.example"
+                    .into(),
+            });
+        }
+        Ok(url)
+    }
+
     /// The webhook secrets in force: the current one, then the previous one if rotating.
     pub fn webhook_secrets(&self) -> Result<Vec<Secret>, ConfigError> {
         let mut secrets = vec![Secret::new(self.required(vars::CRM_WEBHOOK_SECRET)?)];
@@ -204,11 +218,22 @@ pub struct DispatchConfig {
     pub event_bus_name: String,
     pub mail_from: String,
     pub configuration_set: Option<String>,
+    /// Where customer mails' status links point (no trailing `/`).
+    pub public_url: String,
+    /// The console secrets that sign those links.
+    pub console_secret: WebhookSecretSource,
 }
 
 impl DispatchConfig {
-    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME, vars::EVENT_BUS_NAME, vars::MAIL_FROM];
-    pub const OPTIONAL: &[&str] = &[vars::SES_CONFIGURATION_SET];
+    pub const REQUIRED: &[&str] =
+        &[vars::TABLE_NAME, vars::EVENT_BUS_NAME, vars::MAIL_FROM, vars::PUBLIC_URL];
+    /// The console secret: the second and third, or the fourth.
+    pub const OPTIONAL: &[&str] = &[
+        vars::SES_CONFIGURATION_SET,
+        vars::CONSOLE_SECRET,
+        vars::CONSOLE_SECRET_PREVIOUS,
+        vars::CONSOLE_SECRET_ID,
+    ];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let mail_from = env.required(vars::MAIL_FROM)?;
@@ -223,6 +248,12 @@ impl DispatchConfig {
             event_bus_name: env.required(vars::EVENT_BUS_NAME)?,
             mail_from,
             configuration_set: env.optional(vars::SES_CONFIGURATION_SET),
+            public_url: env.public_url()?,
+            console_secret: env.secret_source(
+                vars::CONSOLE_SECRET_ID,
+                vars::CONSOLE_SECRET,
+                vars::CONSOLE_SECRET_PREVIOUS,
+            )?,
         })
     }
 }
@@ -445,6 +476,57 @@ mod tests {
         let config =
             LocalConfig::from_env(&env(&[("PORT", "8080"), ("DATA_DIR", "/tmp/x")])).unwrap();
         assert_eq!((config.port, config.database_path()), (8080, "/tmp/x/deployments.db".into()));
+    }
+
+    const DISPATCH: &[(&str, &str)] = &[
+        ("TABLE_NAME", "t"),
+        ("EVENT_BUS_NAME", "bus"),
+        ("MAIL_FROM", "BlueRockTEL <d@bluerocktel.fr>"),
+        ("PUBLIC_URL", "https://deploiements.example/"),
+        ("CONSOLE_SECRET_ID", "bluerocktel/console"),
+    ];
+
+    fn dispatch_env(
+        edit: impl FnOnce(&mut Vec<(&str, &str)>),
+    ) -> Result<DispatchConfig, ConfigError> {
+        let mut pairs = DISPATCH.to_vec();
+        edit(&mut pairs);
+        DispatchConfig::from_env(&env(&pairs))
+    }
+
+    #[test]
+    fn dispatch_reads_the_public_url_and_the_console_secret_from_secrets_manager() {
+        let config = dispatch_env(|_| {}).unwrap();
+        assert_eq!(config.public_url, "https://deploiements.example");
+        assert_eq!(
+            config.console_secret,
+            WebhookSecretSource::SecretsManager("bluerocktel/console".into())
+        );
+        let config = dispatch_env(|p| {
+            p.retain(|(k, _)| *k != "CONSOLE_SECRET_ID");
+            p.extend([("CONSOLE_SECRET", "new"), ("CONSOLE_SECRET_PREVIOUS", "old")]);
+        })
+        .unwrap();
+        assert_eq!(
+            config.console_secret,
+            WebhookSecretSource::Fixed(vec![Secret::new("new"), Secret::new("old")])
+        );
+    }
+
+    #[test]
+    fn dispatch_needs_a_web_public_url_and_a_console_secret() {
+        let without = |name: &'static str| dispatch_env(|p| p.retain(|(k, _)| *k != name));
+        assert_eq!(without("PUBLIC_URL").unwrap_err(), ConfigError::Missing("PUBLIC_URL"));
+        assert_eq!(
+            without("CONSOLE_SECRET_ID").unwrap_err(),
+            ConfigError::Missing("CONSOLE_SECRET")
+        );
+        for bad in ["deploiements.example", "ftp://x.example", "https://", "https://a b"] {
+            let err = dispatch_env(|p| p.push(("PUBLIC_URL", bad))).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { name: "PUBLIC_URL", .. }), "{bad}");
+        }
+        let local = dispatch_env(|p| p.push(("PUBLIC_URL", "http://127.0.0.1:3000"))).unwrap();
+        assert_eq!(local.public_url, "http://127.0.0.1:3000");
     }
 
     #[test]

@@ -346,7 +346,12 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
     baseline.env = s.aws.clone();
     let batch = || include_bytes!("../../events/dynamodb/outbox-insert.json").to_vec();
     let mut dispatch = s.scenario("dispatch", "dispatch", Box::new(batch));
-    dispatch.env = s.env(&[("EVENT_BUS_NAME", &s.bus), ("MAIL_FROM", MAIL_FROM)]);
+    dispatch.env = s.env(&[
+        ("EVENT_BUS_NAME", &s.bus),
+        ("MAIL_FROM", MAIL_FROM),
+        ("PUBLIC_URL", "https://deploiements.bench.bluerocktel.test"),
+        ("CONSOLE_SECRET", "bench-console-secret"),
+    ]);
     let mut escalation =
         s.scenario("escalation", "escalation", Box::new(|| br#"{"escalation":"sweep"}"#.to_vec()));
     escalation.env = s.env(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]);

@@ -110,8 +110,9 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::app::DispatchSettings;
+    use shared::app::{DispatchSettings, StatusLinks};
     use shared::clock::ManualClock;
+    use shared::config::Secret;
     use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
     use shared::domain::DealWon;
     use shared::domain::intake;
@@ -169,6 +170,7 @@ mod tests {
             clock,
             MailRenderer::new().unwrap(),
             settings,
+            StatusLinks::fixed("https://deploiements.example", vec![Secret::new("s")]),
         )
     }
 

@@ -7,16 +7,23 @@
 //! has sent. A failure that may pass gives the entry back for a retry (the
 //! stream retries the batch; the sweep picks up whatever is left); one that
 //! never will is recorded and given up.
+//!
+//! A customer mail links to the project's status page: the link is signed
+//! when the mail is composed (the stored context stays as committed), and a
+//! mail whose link cannot be signed waits for a retry rather than going out
+//! without it.
 
-use crate::domain::OutboxId;
+use crate::config::Secret;
 use crate::domain::outbox::{OutboxEntry, OutboxMessage};
+use crate::domain::{OutboxId, ProjectId};
 use crate::mail::{Envelope, MailRenderer, compose};
 use crate::ports::{
     Claim, Claimed, Clock, DeliveryError, EventPublisher, Lease, MAX_EVENTS_PER_CALL, Mailer,
-    Outbox, OutgoingEvent, OutgoingMail, StoreError,
+    Outbox, OutgoingEvent, OutgoingMail, StoreError, WebhookSecrets,
 };
 use crate::retry::RetryPolicy;
-use chrono::Duration;
+use crate::status_link;
+use chrono::{DateTime, Duration, Utc};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -54,6 +61,44 @@ impl DispatchSettings {
     }
 }
 
+/// The links to customer status pages in mail: where the pages are served
+/// (`PUBLIC_URL`) and the console secrets that sign the links.
+#[derive(Clone)]
+pub struct StatusLinks {
+    public_url: String,
+    secrets: Arc<dyn WebhookSecrets>,
+}
+
+impl std::fmt::Debug for StatusLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusLinks").field("public_url", &self.public_url).finish_non_exhaustive()
+    }
+}
+
+impl StatusLinks {
+    pub fn new(public_url: impl Into<String>, secrets: Arc<dyn WebhookSecrets>) -> Self {
+        Self { public_url: public_url.into(), secrets }
+    }
+
+    /// Links signed with secrets fixed at start-up (the local runner, tests).
+    pub fn fixed(public_url: impl Into<String>, secrets: Vec<Secret>) -> Self {
+        Self::new(public_url, Arc::new(crate::secrets::FixedSecrets(secrets)))
+    }
+
+    /// The link to `project`'s status page in a mail composed at `now`;
+    /// why it cannot be signed (never the secret itself).
+    pub async fn link(&self, project: &ProjectId, now: DateTime<Utc>) -> Result<String, String> {
+        let secrets = self.secrets.current().await.map_err(|e| match &e {
+            StoreError::Unavailable(source) => format!("cannot read the console secret: {source}"),
+            other => format!("cannot read the console secret: {other}"),
+        })?;
+        if secrets.first().is_none_or(|s| s.expose().is_empty()) {
+            return Err("no console secret to sign the status link".into());
+        }
+        Ok(status_link::link(&self.public_url, &secrets, project, now))
+    }
+}
+
 /// What became of the entries handed to [`Dispatcher::dispatch`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DispatchReport {
@@ -80,6 +125,7 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     renderer: MailRenderer,
     settings: DispatchSettings,
+    links: StatusLinks,
 }
 
 impl Dispatcher {
@@ -90,8 +136,9 @@ impl Dispatcher {
         clock: Arc<dyn Clock>,
         renderer: MailRenderer,
         settings: DispatchSettings,
+        links: StatusLinks,
     ) -> Self {
-        Self { outbox, mailer, publisher, clock, renderer, settings }
+        Self { outbox, mailer, publisher, clock, renderer, settings, links }
     }
 
     /// Delivers the given entries (in any state: delivered or held ones are skipped).
@@ -236,7 +283,16 @@ impl Dispatcher {
 
     /// Renders, composes and sends one mail, retrying what may pass.
     async fn mail(&self, entry: &OutboxEntry) -> Outcome {
-        let mail = match self.compose(entry) {
+        let status_url = match &entry.message {
+            OutboxMessage::Mail { template, .. } if template.is_for_customer() => {
+                match self.links.link(&entry.project_id, self.clock.now()).await {
+                    Ok(url) => Some(url),
+                    Err(reason) => return Outcome::Retry(reason),
+                }
+            }
+            _ => None,
+        };
+        let mail = match self.compose(entry, status_url) {
             Ok(mail) => mail,
             Err(reason) => return Outcome::Dead(reason),
         };
@@ -248,14 +304,24 @@ impl Dispatcher {
         }
     }
 
-    /// The message of a mail entry; why it can never be sent otherwise.
-    fn compose(&self, entry: &OutboxEntry) -> Result<OutgoingMail, String> {
+    /// The message of a mail entry, with the link to the status page if
+    /// given; why it can never be sent otherwise.
+    fn compose(
+        &self,
+        entry: &OutboxEntry,
+        status_url: Option<String>,
+    ) -> Result<OutgoingMail, String> {
         let OutboxMessage::Mail { template, to, language, context } = &entry.message else {
             return Err("not a mail".into());
         };
+        let mut context = context.clone();
+        if let Some(url) = status_url {
+            let fields = context.as_object_mut().ok_or("the mail context is not an object")?;
+            fields.insert("status_url".into(), url.into());
+        }
         let rendered = self
             .renderer
-            .render(*template, *language, context)
+            .render(*template, *language, &context)
             .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
         let envelope = Envelope {
             entry_id: entry.id.as_str(),

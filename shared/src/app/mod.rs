@@ -16,7 +16,7 @@ pub use analytics::{Analytics, AnalyticsReport};
 pub use commands::{CommandError, Commands};
 pub use deal_changes::{DealChangeError, DealChanges};
 pub use deals::DealPorts;
-pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher};
+pub use dispatch::{DispatchReport, DispatchSettings, Dispatcher, StatusLinks};
 pub use escalation::{EscalationReport, Escalator};
 pub use intake::{Intake, IntakeError, IntakeOutcome};
 pub use queries::{Queries, QueryError};

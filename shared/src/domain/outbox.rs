@@ -28,6 +28,15 @@ impl MailTemplate {
             Self::ProjectJeopardy => "project_jeopardy",
         }
     }
+
+    /// Whether the mail goes to the customer (and so links to the
+    /// project's status page) rather than to the deployment team.
+    pub fn is_for_customer(self) -> bool {
+        match self {
+            Self::OrderConfirmed | Self::DeliveryConfirmed | Self::GoLive => true,
+            Self::TaskEscalated | Self::ProjectJeopardy => false,
+        }
+    }
 }
 
 impl From<CustomerMail> for MailTemplate {

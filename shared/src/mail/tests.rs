@@ -5,11 +5,21 @@ use crate::domain::deal::Language;
 use crate::domain::milestone::CustomerMail;
 use crate::domain::project::tests::project;
 
+/// The link the dispatcher adds to a customer mail of `p`.
+fn with_status_link(p: &crate::domain::project::Project) -> serde_json::Value {
+    let secrets = [crate::config::Secret::new("s")];
+    let url =
+        crate::status_link::link("https://deploiements.example", &secrets, &p.id, p.created_at);
+    let mut context = p.mail_context();
+    context["status_url"] = url.into();
+    context
+}
+
 fn context(language: Language, installation: Option<&str>) -> serde_json::Value {
     let (mut p, _) = project();
     p.account.language = language;
     p.installation_date = installation.map(|d| d.parse().unwrap());
-    p.mail_context()
+    with_status_link(&p)
 }
 
 /// The context of the go-live mail of the sample project, taken live.
@@ -41,7 +51,7 @@ fn live_context(language: Language) -> serde_json::Value {
     };
     let at = "2027-01-11T16:00:00Z".parse().unwrap();
     p.activate(&activation, false, "pm", at).unwrap();
-    p.mail_context()
+    with_status_link(&p)
 }
 
 fn render(template: CustomerMail, language: Language, installation: Option<&str>) -> RenderedMail {
@@ -135,6 +145,21 @@ fn customer_supplied_text_is_escaped_in_html_only() {
     assert!(!mail.html.contains("<script>") && !mail.html.contains("<b>1"));
     assert!(mail.html.contains("&lt;script&gt;") && mail.html.contains("&amp; Cie"));
     assert!(mail.text.contains("<script>alert('x')</script> & Cie"), "plain text stays as typed");
+}
+
+#[test]
+fn customer_mails_link_to_the_status_page_with_the_url_escaped_in_html() {
+    let mail = render(CustomerMail::OrderConfirmed, Language::En, None);
+    let line = "Follow your installation's progress: https://deploiements.example/console/status/";
+    assert!(mail.text.contains(line), "{}", mail.text);
+    assert!(mail.html.contains(r#"<a href="https:&#x2f;&#x2f;deploiements.example&#x2f;console"#));
+    let mut ctx = context(Language::Fr, None);
+    ctx.as_object_mut().unwrap().remove("status_url");
+    let mail = MailRenderer::new()
+        .unwrap()
+        .render(CustomerMail::OrderConfirmed, Language::Fr, &ctx)
+        .unwrap();
+    assert!(!mail.text.contains("Suivez") && !mail.html.contains("Suivez"), "no dangling line");
 }
 
 #[test]
