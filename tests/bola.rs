@@ -183,19 +183,6 @@ mod console_cases {
         let task = vec![("title", "Matrix"), ("assignee", OWNER_TECH), ("due_date", "2026-12-01")];
         let go_live = vec![("go_live_date", "2026-11-20"), ("line_id", "L1")];
         let template = "/console/templates/sip_trunk".to_owned();
-        let milestones = vec![
-            ("version", "0"),
-            ("key", "order_confirmed"),
-            ("name_fr", "Commande"),
-            ("name_en", "Order"),
-            ("expected_days", "2"),
-            ("activation", "no"),
-            ("key", "go_live"),
-            ("name_fr", "MES"),
-            ("name_en", "Go-live"),
-            ("expected_days", "1"),
-            ("activation", "yes"),
-        ];
         vec![
             ("GET", project.clone(), vec![], [200, 404, 200, 200, 303, 303]),
             (
@@ -212,19 +199,9 @@ mod console_cases {
             ("GET", "/console/attention".to_owned(), vec![], [403, 403, 200, 200, 303, 303]),
             ("GET", "/console/my-tasks".to_owned(), vec![], [200, 200, 200, 200, 303, 303]),
             ("GET", template.clone(), vec![], [403, 403, 200, 200, 303, 303]),
-            (
-                "GET",
-                "/console/analytics?from=2026-11&to=2027-01".to_owned(),
-                vec![],
-                [403, 403, 200, 200, 303, 303],
-            ),
-            (
-                "GET",
-                "/console/analytics.csv?from=2026-11&to=2027-01".to_owned(),
-                vec![],
-                [403, 403, 200, 200, 303, 303],
-            ),
-            ("POST", template, milestones, [403, 403, 403, 303, 303, 303]),
+            ("GET", analytics(""), vec![], [403, 403, 200, 200, 303, 303]),
+            ("GET", analytics(".csv"), vec![], [403, 403, 200, 200, 303, 303]),
+            ("POST", template, two_milestones(), [403, 403, 403, 303, 303, 303]),
             (
                 "POST",
                 format!("{project}/hold"),
@@ -239,6 +216,23 @@ mod console_cases {
                 [403, 403, 303, 403, 303, 303],
             ),
         ]
+    }
+
+    fn analytics(suffix: &str) -> String {
+        format!("/console/analytics{suffix}?from=2026-11&to=2027-01")
+    }
+
+    /// The template form of a plan of two milestones, from version 0.
+    fn two_milestones() -> Vec<(&'static str, &'static str)> {
+        let milestone = |key, fr, en, days, activation| {
+            [("key", key), ("name_fr", fr), ("name_en", en)]
+                .into_iter()
+                .chain([("expected_days", days), ("activation", activation)])
+        };
+        std::iter::once(("version", "0"))
+            .chain(milestone("order_confirmed", "Commande", "Order", "2", "no"))
+            .chain(milestone("go_live", "MES", "Go-live", "1", "yes"))
+            .collect()
     }
 
     fn request(method: &str, path: &str, caller: Caller, fields: &[(&str, &str)]) -> Request {
