@@ -54,9 +54,9 @@ pub mod local_defaults {
     pub const MAIL_FROM: &str = "BlueRockTEL Déploiements <deploiements@bluerocktel.fr>";
     pub const ESCALATION_EMAIL: &str = "escalade.deploiements@bluerocktel.fr";
     pub const CONSOLE_SECRET: &str = "local-console-secret";
-    /// Claims read from ID tokens when not configured (Cognito's).
-    pub const OIDC_MEMBER_CLAIM: &str = "email";
-    pub const OIDC_ROLES_CLAIM: &str = "cognito:groups";
+    /// Claims naming the member and their roles when not configured (API.md).
+    pub const OIDC_MEMBER_CLAIM: &str = "sub";
+    pub const OIDC_ROLES_CLAIM: &str = "roles";
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -196,18 +196,48 @@ impl DealWonConfig {
     }
 }
 
-/// Settings of the staff functions (`projects`, `milestones`, `tasks`).
+/// The token claims naming a member and their roles: API.md's `sub` and
+/// `roles` unless the identity provider names them otherwise (a Cognito
+/// user pool: `email` and `cognito:groups`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimNames {
+    pub member: String,
+    pub roles: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        Self {
+            member: local_defaults::OIDC_MEMBER_CLAIM.to_owned(),
+            roles: local_defaults::OIDC_ROLES_CLAIM.to_owned(),
+        }
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// [`ClaimNames`] from `OIDC_MEMBER_CLAIM` and `OIDC_ROLES_CLAIM`.
+    pub fn claim_names(&self) -> ClaimNames {
+        let default = ClaimNames::default();
+        ClaimNames {
+            member: self.optional(vars::OIDC_MEMBER_CLAIM).unwrap_or(default.member),
+            roles: self.optional(vars::OIDC_ROLES_CLAIM).unwrap_or(default.roles),
+        }
+    }
+}
+
+/// Settings of the staff functions (`projects`, `milestones`, `tasks`, ...).
 #[derive(Debug)]
 pub struct StaffConfig {
     pub table_name: String,
+    pub claims: ClaimNames,
 }
 
 impl StaffConfig {
     pub const REQUIRED: &[&str] = &[vars::TABLE_NAME];
-    pub const OPTIONAL: &[&str] = &[];
+    pub const OPTIONAL: &[&str] = &[vars::OIDC_MEMBER_CLAIM, vars::OIDC_ROLES_CLAIM];
 
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
-        Ok(Self { table_name: env.required(vars::TABLE_NAME)? })
+        Ok(Self { table_name: env.required(vars::TABLE_NAME)?, claims: env.claim_names() })
     }
 }
 
@@ -320,7 +350,7 @@ impl ConsoleConfig {
                 reason: "must be an https:// URL".into(),
             });
         }
-        let claim = |name, default: &str| env.optional(name).unwrap_or_else(|| default.into());
+        let claims = env.claim_names();
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
             secret: env.secret_source(
@@ -331,8 +361,8 @@ impl ConsoleConfig {
             oidc: OidcSettings {
                 issuer: issuer.trim_end_matches('/').to_owned(),
                 client_id: env.required(vars::OIDC_CLIENT_ID)?,
-                member_claim: claim(vars::OIDC_MEMBER_CLAIM, local_defaults::OIDC_MEMBER_CLAIM),
-                roles_claim: claim(vars::OIDC_ROLES_CLAIM, local_defaults::OIDC_ROLES_CLAIM),
+                member_claim: claims.member,
+                roles_claim: claims.roles,
             },
         })
     }
@@ -538,5 +568,36 @@ mod tests {
     fn malformed_numbers_are_reported_with_their_variable() {
         let err = env(&[("PORT", "eighty")]).parsed::<u16>(vars::PORT, 3000).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: "PORT", .. }));
+    }
+
+    #[test]
+    fn claims_name_members_as_api_md_unless_the_identity_provider_differs() {
+        let staff = StaffConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap();
+        assert_eq!((staff.claims.member.as_str(), staff.claims.roles.as_str()), ("sub", "roles"));
+        let cognito = [
+            ("TABLE_NAME", "t"),
+            ("OIDC_ISSUER", "https://cognito-idp.eu-west-3.amazonaws.com/pool/"),
+            ("OIDC_CLIENT_ID", "client"),
+            ("CONSOLE_SECRET_ID", "bluerocktel/console"),
+            ("OIDC_MEMBER_CLAIM", "email"),
+            ("OIDC_ROLES_CLAIM", "cognito:groups"),
+        ];
+        let console = ConsoleConfig::from_env(&env(&cognito)).unwrap();
+        assert_eq!(console.oidc.issuer, "https://cognito-idp.eu-west-3.amazonaws.com/pool");
+        assert_eq!(
+            (console.oidc.member_claim.as_str(), console.oidc.roles_claim.as_str()),
+            ("email", "cognito:groups")
+        );
+        assert_eq!(
+            console.secret,
+            WebhookSecretSource::SecretsManager("bluerocktel/console".into())
+        );
+        let plain = ConsoleConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("OIDC_ISSUER", "http://idp"),
+            ("OIDC_CLIENT_ID", "c"),
+            ("CONSOLE_SECRET", "s"),
+        ]));
+        assert!(matches!(plain, Err(ConfigError::Invalid { name: "OIDC_ISSUER", .. })));
     }
 }
