@@ -8,7 +8,7 @@ use shared::domain::facts::GoLiveFacts;
 use shared::domain::forecast::Health;
 use shared::domain::intake::{self, DealCancellation, DealRecord, IntakeState, RevisionStep};
 use shared::domain::lifecycle::{Category, HoldRequest};
-use shared::domain::outbox::OutboxEntry;
+use shared::domain::outbox::{Delivery, OutboxEntry};
 use shared::domain::project::ProjectStatus;
 use shared::domain::project::{Change, CompleteMilestone, Project};
 use shared::domain::task::TaskStatus;
@@ -66,9 +66,16 @@ async fn all_pending(store: &dyn Store) -> Vec<OutboxEntry> {
 
 /// A project of another deal and account, created `minutes` after the sample's.
 fn other_project(minutes: i64) -> (Project, Change) {
+    owned_project("D-2026-0099", &deal().owner, minutes)
+}
+
+/// A project of deal `deal_id` (account ACC-2002) owned by `owner`,
+/// created `minutes` after the sample's.
+fn owned_project(deal_id: &str, owner: &str, minutes: i64) -> (Project, Change) {
     let mut deal = deal();
-    deal.deal_id = "D-2026-0099".into();
+    deal.deal_id = deal_id.into();
     deal.account.id = "ACC-2002".into();
+    deal.owner = owner.into();
     let line = deal.services[0].clone();
     Project::open(
         &deal,
@@ -403,8 +410,8 @@ mod cases {
 
         let count = |status: Option<ProjectStatus>, account: Option<&str>| {
             let store = Arc::clone(&store);
-            let filter =
-                ProjectFilter { status, account_id: account.map(str::to_owned), health: None };
+            let account_id = account.map(str::to_owned);
+            let filter = ProjectFilter { status, account_id, ..ProjectFilter::default() };
             async move {
                 let page = PageRequest { cursor: None, limit: 10 };
                 store.list_projects(&filter, page).await.unwrap().items.len()
@@ -570,7 +577,7 @@ mod cases {
             "no clock on hold"
         );
         let on_hold =
-            ProjectFilter { status: Some(ProjectStatus::OnHold), account_id: None, health: None };
+            ProjectFilter { status: Some(ProjectStatus::OnHold), ..ProjectFilter::default() };
         let page = store.list_projects(&on_hold, PageRequest { cursor: None, limit: 10 }).await;
         let listed = page.unwrap().items;
         assert_eq!((listed.len(), listed[0].hold.as_ref()), (1, project.hold.as_ref()));
@@ -663,6 +670,130 @@ mod cases {
         let recent = store.recent_go_lives("fibre_ftto", 2).await.unwrap();
         assert_eq!(recent, [facts[3].clone(), facts[1].clone()]);
     }
+
+    pub async fn a_projects_outbox_lists_its_entries_oldest_first_with_their_delivery(
+        store: Arc<dyn Store>,
+    ) {
+        let (_, mut projects) = planned();
+        let (project, change) = projects.remove(0);
+        let mut entries = change.outbox.clone();
+        store.commit(create((project.clone(), change))).await.unwrap();
+        let mut update = complete_next(&project, "done");
+        let later = &mut update.project.as_mut().unwrap().change.outbox;
+        assert!(later.len() >= 2, "a mail and an event at least");
+        // Stamped in reverse: the listing follows the stamps, not the writes.
+        for (i, entry) in later.iter_mut().enumerate() {
+            entry.created_at = t0() + chrono::Duration::seconds(10 - i as i64);
+        }
+        entries.extend(later.iter().rev().cloned());
+        store.commit(update).await.unwrap();
+        let other = projects.remove(0);
+        let other_entries = other.1.outbox.clone();
+        store.commit(create(other)).await.unwrap();
+
+        let (sent_at, failed_at) =
+            (t0() + chrono::Duration::hours(1), t0() + chrono::Duration::hours(2));
+        settle_three(store.as_ref(), &entries, sent_at, failed_at).await;
+
+        let listed = store.project_outbox(&project.id).await.unwrap();
+        let ids = |records: &[shared::domain::outbox::OutboxRecord]| {
+            records.iter().map(|r| r.entry.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&listed), entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
+        assert!(listed.iter().zip(&entries).all(|(r, e)| &r.entry == e), "entries read back whole");
+        let deliveries: Vec<_> = listed.iter().map(|r| r.delivery.clone()).collect();
+        assert_eq!(deliveries[0], Delivery::Sent { at: sent_at });
+        assert_eq!(
+            deliveries[1],
+            Delivery::Failed { at: failed_at, reason: "recipient rejected".into() }
+        );
+        let released = Delivery::Pending { attempts: 1, last_error: Some("SES throttled".into()) };
+        assert_eq!(deliveries[2], released);
+        let untouched = Delivery::Pending { attempts: 0, last_error: None };
+        assert!(deliveries[3..].iter().all(|d| d == &untouched));
+
+        let theirs = store.project_outbox(&other_entries[0].project_id).await.unwrap();
+        assert_eq!(ids(&theirs), other_entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
+        assert!(theirs.iter().all(|r| r.delivery == untouched));
+        let unknown = shared::domain::ProjectId::from_raw("no-such-project");
+        assert!(store.project_outbox(&unknown).await.unwrap().is_empty());
+    }
+
+    /// Sends the first entry at `sent_at`, gives up on the second at
+    /// `failed_at`, gives the third back after a failed attempt.
+    async fn settle_three(
+        store: &dyn Store,
+        entries: &[OutboxEntry],
+        sent_at: chrono::DateTime<chrono::Utc>,
+        failed_at: chrono::DateTime<chrono::Utc>,
+    ) {
+        let mut leases = Vec::new();
+        for entry in &entries[..3] {
+            match store.claim_outbox(&entry.id, t0(), chrono::Duration::hours(3)).await.unwrap() {
+                Claim::Claimed(c) => leases.push(c.lease),
+                other => panic!("expected a claim, got {other:?}"),
+            }
+        }
+        assert!(store.mark_sent(&entries[0].id, leases[0], sent_at).await.unwrap());
+        let reason = "recipient rejected";
+        assert!(store.mark_failed(&entries[1].id, leases[1], failed_at, reason).await.unwrap());
+        assert!(store.release_outbox(&entries[2].id, leases[2], "SES throttled").await.unwrap());
+    }
+
+    pub async fn projects_list_by_owner_newest_first_and_paged(store: Arc<dyn Store>) {
+        let (_, projects) = planned();
+        let manager = deal().owner;
+        let mut mine: Vec<_> = projects.iter().map(|p| p.0.id.clone()).collect();
+        for p in projects {
+            store.commit(create(p)).await.unwrap();
+        }
+        let theirs = owned_project("D-2026-0101", "Claire.Martin@BlueRockTEL.fr", 10);
+        let newest = owned_project("D-2026-0102", &manager, 20);
+        mine.insert(0, newest.0.id.clone());
+        store.commit(create(theirs.clone())).await.unwrap();
+        store.commit(create(newest)).await.unwrap();
+
+        let of =
+            |owner: &str| ProjectFilter { owner: Some(owner.into()), ..ProjectFilter::default() };
+        let first = PageRequest { cursor: None, limit: 2 };
+        let page = store.list_projects(&of(&manager), first).await.unwrap();
+        assert_eq!(page.items.len(), 2);
+        assert_eq!(page.items[0].id, mine[0], "newest first");
+        let next = PageRequest { cursor: page.next_cursor.clone(), limit: 2 };
+        let rest = store.list_projects(&of(&manager), next).await.unwrap();
+        assert_eq!(rest.next_cursor, None);
+        let mut listed: Vec<_> =
+            page.items.iter().chain(&rest.items).map(|p| p.id.clone()).collect();
+        listed[1..].sort();
+        mine[1..].sort();
+        assert_eq!(listed, mine, "the owner's projects, each once");
+
+        let count = |filter| listed_count(store.as_ref(), filter);
+        assert_eq!(count(of("claire.martin@bluerocktel.fr")).await, 1, "any case matches");
+        assert_eq!(count(of(&manager.to_uppercase())).await, 3);
+        let status = |s| ProjectFilter { status: Some(s), ..of(&manager) };
+        assert_eq!(count(status(ProjectStatus::InProgress)).await, 3);
+        assert_eq!(count(status(ProjectStatus::Live)).await, 0);
+        assert_eq!(count(ProjectFilter { health: Some(Health::OnTrack), ..of(&manager) }).await, 3);
+        let account = |a: &str| ProjectFilter { account_id: Some(a.into()), ..of(&manager) };
+        assert_eq!(count(account("ACC-1001")).await, 2);
+        assert_eq!(count(account("ACC-2002")).await, 1);
+        assert_eq!(count(of("nobody@bluerocktel.fr")).await, 0);
+
+        // A new owner moves the project with its next commit.
+        let (mut project, _) = theirs;
+        let version = project.version;
+        project.owner = manager.clone();
+        project.version += 1;
+        store.commit(update(&project, version, Change::default())).await.unwrap();
+        assert_eq!(count(of(&manager)).await, 4);
+        assert_eq!(count(of("claire.martin@bluerocktel.fr")).await, 0);
+    }
+
+    async fn listed_count(store: &dyn Store, filter: ProjectFilter) -> usize {
+        let page = PageRequest { cursor: None, limit: 10 };
+        store.list_projects(&filter, page).await.unwrap().items.len()
+    }
 }
 
 integration_tests::suite_per_store!(|store| store;
@@ -686,4 +817,6 @@ integration_tests::suite_per_store!(|store| store;
     a_held_project_keeps_its_hold_and_leaves_the_escalation_schedule,
     projects_are_due_for_review_when_their_forecast_says_and_list_by_health,
     go_live_facts_are_read_by_month_and_newest_first_by_service_type,
+    a_projects_outbox_lists_its_entries_oldest_first_with_their_delivery,
+    projects_list_by_owner_newest_first_and_paged,
 );

@@ -4,7 +4,8 @@
 //!
 //! - time: [`Clock`];
 //! - storage: [`Projects`], [`DealRecords`], [`Accounts`],
-//!   [`TemplateStore`], [`Outbox`], [`Listings`], [`EscalationSchedule`],
+//!   [`TemplateStore`], [`Outbox`], [`ProjectOutbox`], [`Listings`],
+//!   [`EscalationSchedule`],
 //!   [`ReviewSchedule`], [`GoLives`], with the vocabulary of a commit
 //!   ([`Commit`], [`Guard`], [`CommitError`]);
 //! - delivery: [`Mailer`], [`EventPublisher`];
@@ -19,7 +20,7 @@ use crate::domain::facts::GoLiveFacts;
 use crate::domain::forecast::Health;
 use crate::domain::history::HistoryEntry;
 use crate::domain::intake::DealRecord;
-use crate::domain::outbox::OutboxEntry;
+use crate::domain::outbox::{OutboxEntry, OutboxRecord};
 use crate::domain::project::{Change, Project, ProjectOverview, ProjectStatus};
 use crate::domain::task::{AssignedTask, TaskStatus};
 use crate::domain::template::Template;
@@ -133,6 +134,8 @@ pub struct ProjectFilter {
     pub account_id: Option<String>,
     /// Projects in progress of this health (`none` lists nothing).
     pub health: Option<Health>,
+    /// Projects of this owner (an e-mail, compared case-insensitively).
+    pub owner: Option<String>,
 }
 
 /// Which tasks a listing shows; soonest due first.
@@ -354,6 +357,16 @@ pub trait Outbox: Send + Sync {
         now: DateTime<Utc>,
         error: &str,
     ) -> Result<bool, StoreError>;
+}
+
+/// The outbox of one project as its managers see it: what was sent to
+/// whom and when, what is still waiting and what was given up on.
+#[async_trait]
+pub trait ProjectOutbox: Send + Sync {
+    /// Every entry of the project with its delivery state, oldest first;
+    /// sent entries until they expire
+    /// ([`SENT_RETENTION_DAYS`](crate::store::keys::SENT_RETENTION_DAYS)).
+    async fn project_outbox(&self, id: &ProjectId) -> Result<Vec<OutboxRecord>, StoreError>;
 }
 
 /// Listings of the staff API, each a page of one index.

@@ -77,3 +77,29 @@ impl OutboxEntry {
         }
     }
 }
+
+/// Where an entry stands in its delivery, as the console shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Delivery {
+    /// Not delivered yet: waiting, held by a dispatcher, or given back
+    /// after a failed attempt (`last_error` then says why).
+    Pending {
+        attempts: u32,
+        last_error: Option<String>,
+    },
+    Sent {
+        at: DateTime<Utc>,
+    },
+    /// Given up on: it can never be delivered as it is.
+    Failed {
+        at: DateTime<Utc>,
+        reason: String,
+    },
+}
+
+/// An outbox entry with its delivery state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxRecord {
+    pub entry: OutboxEntry,
+    pub delivery: Delivery,
+}

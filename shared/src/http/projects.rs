@@ -82,6 +82,7 @@ pub(crate) async fn list_projects(
         status: q.status.map(Into::into),
         account_id: q.account_id,
         health: q.health.map(Into::into),
+        owner: None,
     };
     let projects = state.queries.projects(&filter, page).await?;
     Ok(Json(Page::of(projects)))

@@ -32,6 +32,8 @@
 //! | `projects_by_health` | headers in progress | `HEALTH#<health>` | `<created_at>#<id>` |
 //! | `review_due` | headers with a review ahead | `REVIEW` | `<review at>#<id>` |
 //! | `go_lives_by_service` | go-live facts | `SERVICE#<service type>` | `<go-live date>#<id>` |
+//! | `outbox_by_project` | every outbox entry | `PROJECT#<project id>` | `<created_at>#<id>` |
+//! | `projects_by_owner` | project headers | `OWNER#<lower-cased e-mail>` | `<created_at>#<id>` |
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
@@ -94,8 +96,15 @@ pub const REVIEW_DUE: Index =
 pub const GO_LIVES_BY_SERVICE: Index =
     index("go_lives_by_service", "go_lives_by_service_pk", "go_lives_by_service_sk");
 
+/// A project's outbox, whatever its delivery state: entries stay in it
+/// until they expire, so the console shows what was sent and when.
+pub const OUTBOX_BY_PROJECT: Index =
+    index("outbox_by_project", "outbox_by_project_pk", "outbox_by_project_sk");
+pub const PROJECTS_BY_OWNER: Index =
+    index("projects_by_owner", "projects_by_owner_pk", "projects_by_owner_sk");
+
 /// Every index of the table (the IaC declares the same).
-pub const INDEXES: [Index; 10] = [
+pub const INDEXES: [Index; 12] = [
     OUTBOX_PENDING,
     PROJECTS_ALL,
     PROJECTS_BY_STATUS,
@@ -106,6 +115,8 @@ pub const INDEXES: [Index; 10] = [
     PROJECTS_BY_HEALTH,
     REVIEW_DUE,
     GO_LIVES_BY_SERVICE,
+    OUTBOX_BY_PROJECT,
+    PROJECTS_BY_OWNER,
 ];
 
 pub const ESCALATION_PARTITION: &str = "ESCALATION";
@@ -185,8 +196,13 @@ pub const LAST_ERROR: &str = "last_error";
 pub const SENT_AT: &str = "sent_at";
 /// The table's TTL attribute (epoch seconds): delivered entries expire.
 pub const EXPIRES_AT: &str = "expires_at";
-/// How long a delivered outbox entry is kept before it expires.
-pub const SENT_RETENTION_DAYS: i64 = 7;
+/// How long a delivered outbox entry is kept before it expires: the
+/// console shows a project's mails as sent (and when) for its whole life
+/// and a year of follow-up; a deployment runs for weeks or months, and a
+/// customer may ask long after go-live whether the go-live mail went out.
+/// The entries hold no more customer data than their project, which is
+/// kept anyway; a few small items per project cost next to nothing.
+pub const SENT_RETENTION_DAYS: i64 = 400;
 
 /// The outbox id of an outbox item's partition key.
 pub fn outbox_id_of(pk: &str) -> Option<&str> {
@@ -236,6 +252,25 @@ pub fn projects_by_status_pk(status: &str) -> String {
 
 pub fn projects_by_account_pk(account_id: &str) -> String {
     format!("ACCOUNT#{account_id}")
+}
+
+/// An owner as listings compare it: e-mails match whatever their case
+/// (the CRM's, the identity provider's).
+pub fn owner_key(owner: &str) -> String {
+    owner.to_ascii_lowercase()
+}
+
+pub fn projects_by_owner_pk(owner: &str) -> String {
+    format!("OWNER#{}", owner_key(owner))
+}
+
+pub fn outbox_by_project_pk(project_id: &str) -> String {
+    format!("PROJECT#{project_id}")
+}
+
+/// Sorts a project's entries by creation time, then id (as pending ones).
+pub fn outbox_by_project_sk(created_at: DateTime<Utc>, entry_id: &str) -> String {
+    outbox_pending_sk(created_at, entry_id)
 }
 
 /// Sorts projects by creation time, then id.
@@ -297,6 +332,14 @@ mod tests {
         assert!(key <= escalation_due_bound(at));
         assert!(key > escalation_due_bound(at - chrono::Duration::milliseconds(1)));
         assert_eq!(task_of_keys(&project_pk("p"), &task_sk("T-1")), Some(("p", "T-1")));
+    }
+
+    #[test]
+    fn owners_key_their_projects_whatever_the_case_of_their_address() {
+        assert_eq!(
+            projects_by_owner_pk("Sophie.Durand@BlueRockTEL.fr"),
+            "OWNER#sophie.durand@bluerocktel.fr"
+        );
     }
 
     #[test]

@@ -19,8 +19,8 @@ mod records;
 pub mod sqlite;
 
 use crate::ports::{
-    Accounts, DealRecords, EscalationSchedule, GoLives, Listings, Outbox, Projects, ReviewSchedule,
-    StoreError, TemplateStore,
+    Accounts, DealRecords, EscalationSchedule, GoLives, Listings, Outbox, ProjectOutbox, Projects,
+    ReviewSchedule, StoreError, TemplateStore,
 };
 
 /// Every storage port: what a store adapter provides. Wiring hands each use
@@ -31,6 +31,7 @@ pub trait Store:
     + Accounts
     + TemplateStore
     + Outbox
+    + ProjectOutbox
     + Listings
     + EscalationSchedule
     + ReviewSchedule
@@ -44,6 +45,7 @@ impl<T> Store for T where
         + Accounts
         + TemplateStore
         + Outbox
+        + ProjectOutbox
         + Listings
         + EscalationSchedule
         + ReviewSchedule

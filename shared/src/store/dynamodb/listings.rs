@@ -10,6 +10,7 @@ use crate::store::records;
 use crate::store::{decode_cursor, encode_cursor};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
@@ -22,19 +23,28 @@ impl Listings for DynamoStore {
     ) -> Result<Page<ProjectOverview>, StoreError> {
         // A health is that of a project in progress: it names the status.
         let by_health = filter.health.map(|h| (HEALTH, h.as_str().to_owned()));
-        let by_status = filter.status.map(|s| (STATUS, s.as_str().to_owned()));
-        let query = match (&filter.account_id, filter.status, filter.health) {
+        let by_state = by_health.or(filter.status.map(|s| (STATUS, s.as_str().to_owned())));
+        let by_owner =
+            filter.owner.as_deref().map(|o| (PROJECTS_BY_OWNER.pk, projects_by_owner_pk(o)));
+        let query = match (&filter.account_id, &filter.owner, filter.status, filter.health) {
             // An account has few projects: its partition, filtered.
             (Some(account), ..) => self
                 .index_query(PROJECTS_BY_ACCOUNT, projects_by_account_pk(account), false)
-                .filtered(by_health.or(by_status)),
-            (None, _, Some(health)) => {
+                .filtered(by_state)
+                .filtered(by_owner),
+            // So has an owner.
+            (None, Some(owner), ..) => self
+                .index_query(PROJECTS_BY_OWNER, projects_by_owner_pk(owner), false)
+                .filtered(by_state),
+            (None, None, _, Some(health)) => {
                 self.index_query(PROJECTS_BY_HEALTH, projects_by_health_pk(health.as_str()), false)
             }
-            (None, Some(status), None) => {
+            (None, None, Some(status), None) => {
                 self.index_query(PROJECTS_BY_STATUS, projects_by_status_pk(status.as_str()), false)
             }
-            (None, None, None) => self.index_query(PROJECTS_ALL, PROJECTS_PARTITION.into(), false),
+            (None, None, None, None) => {
+                self.index_query(PROJECTS_ALL, PROJECTS_PARTITION.into(), false)
+            }
         };
         self.query_index::<records::ProjectHeader, _>(&query, page).await
     }
@@ -62,19 +72,21 @@ pub(super) struct IndexQuery {
     partition: String,
     /// Ascending sort keys when true.
     forward: bool,
-    /// An attribute that must equal a value (applied after the key condition).
-    filter: Option<(&'static str, String)>,
+    /// Attributes that must equal their values (applied after the key condition).
+    filters: Vec<(&'static str, String)>,
 }
 
 impl IndexQuery {
-    fn filtered(self, filter: Option<(&'static str, String)>) -> Self {
-        Self { filter, ..self }
+    /// Also requires `filter`'s attribute to equal its value, if given.
+    fn filtered(mut self, filter: Option<(&'static str, String)>) -> Self {
+        self.filters.extend(filter);
+        self
     }
 }
 
 impl DynamoStore {
     pub(super) fn index_query(&self, index: Index, partition: String, forward: bool) -> IndexQuery {
-        IndexQuery { index, partition, forward, filter: None }
+        IndexQuery { index, partition, forward, filters: Vec::new() }
     }
 
     /// Up to `limit` items of the query, page after page.
@@ -83,12 +95,21 @@ impl DynamoStore {
         q: &IndexQuery,
         limit: usize,
     ) -> Result<Vec<D>, StoreError> {
+        self.read_items(q, limit, read::<R, D>).await
+    }
+
+    /// Up to `limit` items of the query, page after page, each as `reader` reads it.
+    pub(super) async fn read_items<D>(
+        &self,
+        q: &IndexQuery,
+        limit: usize,
+        reader: fn(Item) -> Result<D, StoreError>,
+    ) -> Result<Vec<D>, StoreError> {
         let mut items = Vec::new();
         let mut cursor = None;
         while items.len() < limit {
-            let page = self
-                .query_index::<R, D>(q, PageRequest { cursor, limit: limit - items.len() })
-                .await?;
+            let request = PageRequest { cursor, limit: limit - items.len() };
+            let page = self.query_items(q, request, reader).await?;
             items.extend(page.items);
             cursor = page.next_cursor;
             if cursor.is_none() {
@@ -104,11 +125,21 @@ impl DynamoStore {
         q: &IndexQuery,
         page: PageRequest,
     ) -> Result<Page<D>, StoreError> {
+        self.query_items(q, page, read::<R, D>).await
+    }
+
+    /// One page of the query, each item as `reader` reads it.
+    async fn query_items<D>(
+        &self,
+        q: &IndexQuery,
+        page: PageRequest,
+        reader: fn(Item) -> Result<D, StoreError>,
+    ) -> Result<Page<D>, StoreError> {
         let mut start = page.cursor.as_deref().map(|c| start_key(q, c)).transpose()?;
         let had_cursor = start.is_some();
         let mut items = Vec::new();
         loop {
-            let mut request = self
+            let request = self
                 .client
                 .query()
                 .table_name(&self.table)
@@ -119,13 +150,7 @@ impl DynamoStore {
                 .scan_index_forward(q.forward)
                 .limit(i32::try_from(page.limit - items.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start);
-            if let Some((attribute, value)) = &q.filter {
-                request = request
-                    .filter_expression("#f = :f")
-                    .expression_attribute_names("#f", *attribute)
-                    .expression_attribute_values(":f", s(value.as_str()));
-            }
-            let out = match request.send().await {
+            let out = match filtered(request, &q.filters).send().await {
                 Ok(out) => out,
                 // Keys that pass the shape check but not DynamoDB's own.
                 Err(SdkError::ServiceError(e))
@@ -136,7 +161,7 @@ impl DynamoStore {
                 Err(e) => return Err(unavailable(e)),
             };
             for item in out.items.unwrap_or_default() {
-                items.push(read::<R, D>(item)?);
+                items.push(reader(item)?);
             }
             start = out.last_evaluated_key;
             // Limit applies before the filter: keep reading until the page is full.
@@ -146,6 +171,21 @@ impl DynamoStore {
         }
         Ok(Page { items, next_cursor: start.and_then(cursor_of) })
     }
+}
+
+/// The query with a filter expression requiring each attribute to equal its value.
+fn filtered(
+    mut query: QueryFluentBuilder,
+    filters: &[(&'static str, String)],
+) -> QueryFluentBuilder {
+    let mut conditions = Vec::new();
+    for (i, (attribute, value)) in filters.iter().enumerate() {
+        conditions.push(format!("#f{i} = :f{i}"));
+        query = query
+            .expression_attribute_names(format!("#f{i}"), *attribute)
+            .expression_attribute_values(format!(":f{i}"), s(value.as_str()));
+    }
+    if conditions.is_empty() { query } else { query.filter_expression(conditions.join(" AND ")) }
 }
 
 /// The key to start after: a cursor names the page's last item, in the

@@ -1,10 +1,11 @@
-//! The outbox: entries inserted by commits (pending, in the pending index),
-//! claimed under a lease, then sent, given back, or given up on.
+//! The outbox: entries inserted by commits (pending, in the pending index,
+//! and for good in their project's), claimed under a lease, then sent,
+//! given back, or given up on.
 
 use super::{DynamoStore, Item, index, keyed, millis, number, read, s, unavailable};
-use crate::domain::OutboxId;
-use crate::domain::outbox::OutboxEntry;
-use crate::ports::{Claim, Claimed, Lease, Outbox, StoreError};
+use crate::domain::outbox::{OutboxEntry, OutboxRecord};
+use crate::domain::{OutboxId, ProjectId};
+use crate::ports::{Claim, Claimed, Lease, Outbox, ProjectOutbox, StoreError};
 use crate::store::keys::*;
 use crate::store::records;
 use async_trait::async_trait;
@@ -123,6 +124,28 @@ impl Outbox for DynamoStore {
     }
 }
 
+#[async_trait]
+impl ProjectOutbox for DynamoStore {
+    async fn project_outbox(&self, id: &ProjectId) -> Result<Vec<OutboxRecord>, StoreError> {
+        let query = self.index_query(OUTBOX_BY_PROJECT, outbox_by_project_pk(id.as_str()), true);
+        self.read_items(&query, usize::MAX, outbox_record).await
+    }
+}
+
+/// An entry with the delivery state its updates keep beside it.
+fn outbox_record(item: Item) -> Result<OutboxRecord, StoreError> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let attempts = item.get(ATTEMPTS).and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok());
+    let state = records::DeliveryState {
+        state: text(DELIVERY).unwrap_or_default(),
+        attempts: attempts.unwrap_or(0),
+        last_error: text(LAST_ERROR),
+        at: text(SENT_AT),
+    };
+    let delivery = state.read(&text(PK).unwrap_or_default())?;
+    Ok(OutboxRecord { entry: read::<records::OutboxEntry, _>(item)?, delivery })
+}
+
 /// The claimed entry, its lease and its count of claims, as the update left it.
 fn claimed(item: Item) -> Result<Claimed, StoreError> {
     let number = |name: &str| {
@@ -163,6 +186,8 @@ impl DynamoStore {
         let mut item = keyed(outbox_pk(id), OUTBOX_SK.into(), ENTITY_OUTBOX, &record)?;
         let pending = outbox_pending_sk(entry.created_at, id);
         index(&mut item, OUTBOX_PENDING, OUTBOX_PENDING_PARTITION.into(), pending);
+        let project = outbox_by_project_pk(entry.project_id.as_str());
+        index(&mut item, OUTBOX_BY_PROJECT, project, outbox_by_project_sk(entry.created_at, id));
         item.insert(DELIVERY.into(), s(DELIVERY_PENDING));
         item.insert(ATTEMPTS.into(), number(0));
         self.absent(item)

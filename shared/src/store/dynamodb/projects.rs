@@ -150,6 +150,8 @@ impl DynamoStore {
         index(&mut item, PROJECTS_BY_STATUS, status, listing.clone());
         let account = projects_by_account_pk(&project.account.id);
         index(&mut item, PROJECTS_BY_ACCOUNT, account, listing.clone());
+        let owner = projects_by_owner_pk(&project.owner);
+        index(&mut item, PROJECTS_BY_OWNER, owner, listing.clone());
         let health = project.forecast.health;
         item.insert(HEALTH.into(), s(health.as_str()));
         if health != Health::None {

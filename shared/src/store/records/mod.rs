@@ -18,6 +18,6 @@ mod values;
 pub(crate) use account::{Account, AccountStatus};
 pub(crate) use forecast::GoLiveFacts;
 pub(crate) use intake::Intake;
-pub(crate) use outbox::OutboxEntry;
+pub(crate) use outbox::{DeliveryState, OutboxEntry};
 pub(crate) use project::{AssignedTask, HistoryEntry, Milestone, ProjectHeader, Task};
 pub(crate) use template::Template;

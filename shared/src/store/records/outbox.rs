@@ -3,6 +3,9 @@
 use super::values::Language;
 use crate::domain::outbox as d;
 use crate::domain::{OutboxId, ProjectId};
+use crate::ports::StoreError;
+use crate::store::corrupt;
+use crate::store::keys::{DELIVERY_CLAIMED, DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,5 +75,71 @@ impl From<OutboxEntry> for d::OutboxEntry {
             created_at: e.created_at,
             message,
         }
+    }
+}
+
+/// The delivery state an adapter keeps beside an entry (DynamoDB
+/// attributes, SQLite columns), under the same names in both.
+pub(crate) struct DeliveryState {
+    /// One of the `keys::DELIVERY_*` values.
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// When the entry was sent or given up on (RFC 3339).
+    pub at: Option<String>,
+}
+
+impl DeliveryState {
+    /// The state as the domain sees it; `key` names the item in errors.
+    pub(crate) fn read(self, key: &str) -> Result<d::Delivery, StoreError> {
+        let at = |at: Option<String>| -> Result<DateTime<Utc>, StoreError> {
+            let at = at.ok_or_else(|| corrupt(key, "a settled entry without its time"))?;
+            let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(key, e))?;
+            Ok(at.with_timezone(&Utc))
+        };
+        match self.state.as_str() {
+            DELIVERY_PENDING | DELIVERY_CLAIMED => {
+                Ok(d::Delivery::Pending { attempts: self.attempts, last_error: self.last_error })
+            }
+            DELIVERY_SENT => Ok(d::Delivery::Sent { at: at(self.at)? }),
+            DELIVERY_FAILED => Ok(d::Delivery::Failed {
+                at: at(self.at)?,
+                reason: self.last_error.unwrap_or_default(),
+            }),
+            other => Err(corrupt(key, format!("unknown delivery state {other:?}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(state: &str, at: Option<&str>) -> DeliveryState {
+        DeliveryState {
+            state: state.into(),
+            attempts: 2,
+            last_error: Some("throttled".into()),
+            at: at.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn claimed_entries_read_as_pending_and_settled_ones_with_their_time() {
+        let pending = d::Delivery::Pending { attempts: 2, last_error: Some("throttled".into()) };
+        assert_eq!(state(DELIVERY_CLAIMED, None).read("k").unwrap(), pending);
+        let at = "2026-11-20T10:00:00.5+00:00";
+        let sent = state(DELIVERY_SENT, Some(at)).read("k").unwrap();
+        assert_eq!(sent, d::Delivery::Sent { at: at.parse().unwrap() });
+        assert!(matches!(
+            state(DELIVERY_FAILED, Some(at)).read("k").unwrap(),
+            d::Delivery::Failed { reason, .. } if reason == "throttled"
+        ));
+    }
+
+    #[test]
+    fn a_settled_entry_without_its_time_or_an_unknown_state_is_corrupt() {
+        assert!(matches!(state(DELIVERY_SENT, None).read("k"), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(state("lost", None).read("k"), Err(StoreError::Corrupt { .. })));
     }
 }

@@ -5,6 +5,7 @@ use super::{SqliteStore, parse, unavailable};
 use crate::domain::project::ProjectOverview;
 use crate::domain::task::AssignedTask;
 use crate::ports::{Listings, Page, PageRequest, ProjectFilter, StoreError, TaskFilter};
+use crate::store::keys::owner_key;
 use crate::store::records;
 use crate::store::{corrupt, decode_cursor, encode_cursor};
 use async_trait::async_trait;
@@ -28,15 +29,18 @@ impl Listings for SqliteStore {
                 .prepare_cached(
                     "SELECT created_at, id, header FROM projects
                      WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR account_id = ?2)
-                       AND (?6 IS NULL OR health = ?6) AND (created_at, id) < (?3, ?4)
+                       AND (?6 IS NULL OR health = ?6) AND (?7 IS NULL OR owner = ?7)
+                       AND (created_at, id) < (?3, ?4)
                      ORDER BY created_at DESC, id DESC LIMIT ?5",
                 )
                 .map_err(unavailable)?;
             // A health is that of a project in progress: it names the status.
             let health = filter.health.map(|h| h.as_str());
             let status = filter.status.filter(|_| health.is_none()).map(|s| s.as_str());
+            let owner = filter.owner.as_deref().map(owner_key);
             let limit = sql_limit(page.limit);
-            let args = params![status, filter.account_id, after_created, after_id, limit, health];
+            let (account, after) = (filter.account_id, (after_created, after_id));
+            let args = params![status, account, after.0, after.1, limit, health, owner];
             let rows = stmt
                 .query_map(args, |row| {
                     Ok((

@@ -89,6 +89,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX go_lives_by_month ON go_lives (month, service_type);
     CREATE INDEX go_lives_by_service ON go_lives (service_type, go_live_date, project_id);
     ",
+    "
+    ALTER TABLE projects ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    UPDATE projects SET owner = lower(json_extract(header, '$.owner'));
+    CREATE INDEX projects_by_owner ON projects (owner, created_at, id);
+    CREATE INDEX outbox_by_project ON outbox (project_id, pending_key);
+    ",
 ];
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -1,10 +1,11 @@
 //! The outbox: rows inserted by commits, pending until delivered; claimed
-//! under a lease, then sent, given back, or given up on.
+//! under a lease, then sent, given back, or given up on. Rows are kept:
+//! a project's outbox shows them all.
 
 use super::{SqliteStore, json, parse, unavailable};
-use crate::domain::OutboxId;
-use crate::domain::outbox::OutboxEntry;
-use crate::ports::{Claim, Claimed, CommitError, Lease, Outbox, StoreError};
+use crate::domain::outbox::{OutboxEntry, OutboxRecord};
+use crate::domain::{OutboxId, ProjectId};
+use crate::ports::{Claim, Claimed, CommitError, Lease, Outbox, ProjectOutbox, StoreError};
 use crate::store::keys::{DELIVERY_CLAIMED, outbox_pending_sk};
 use crate::store::records;
 use async_trait::async_trait;
@@ -105,6 +106,41 @@ impl Outbox for SqliteStore {
         let assignments =
             "delivery = 'failed', delivered_at = ?3, claimed_until = NULL, last_error = ?4";
         self.settle(id, lease, assignments, now.to_rfc3339(), Some(error.to_owned())).await
+    }
+}
+
+#[async_trait]
+impl ProjectOutbox for SqliteStore {
+    async fn project_outbox(&self, id: &ProjectId) -> Result<Vec<OutboxRecord>, StoreError> {
+        let project = id.to_string();
+        self.run(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, body, delivery, attempts, last_error, delivered_at FROM outbox
+                     WHERE project_id = ?1 ORDER BY pending_key",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map([&project], |row| {
+                    let state = records::DeliveryState {
+                        state: row.get(2)?,
+                        attempts: row.get(3)?,
+                        last_error: row.get(4)?,
+                        at: row.get(5)?,
+                    };
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, state))
+                })
+                .map_err(unavailable)?;
+            let mut entries = Vec::new();
+            for row in rows {
+                let (id, body, state) = row.map_err(unavailable)?;
+                let delivery = state.read(&id)?;
+                let entry = parse::<records::OutboxEntry, _>(&id, &body)?;
+                entries.push(OutboxRecord { entry, delivery });
+            }
+            Ok(entries)
+        })
+        .await
     }
 }
 

@@ -6,6 +6,7 @@ use crate::domain::ProjectId;
 use crate::domain::history::HistoryEntry;
 use crate::domain::project::Project;
 use crate::ports::{Commit, CommitError, Guard, ProjectWrite, Projects, StoreError};
+use crate::store::keys::owner_key;
 use crate::store::records;
 use crate::store::{MAX_COMMIT_ITEMS, commit_items, corrupt};
 use async_trait::async_trait;
@@ -129,11 +130,12 @@ fn write_header(tx: &Transaction<'_>, write: &ProjectWrite) -> Result<(), Commit
     let header = json(id, &records::ProjectHeader::from(p))?;
     let (version, status) = (sql_int(p.version), p.status.as_str());
     let (health, review_at) = (p.forecast.health.as_str(), p.forecast.review_at.map(sortable));
+    let owner = owner_key(&p.owner);
     let written = match write.guard {
         Guard::Create => tx.execute(
             "INSERT OR IGNORE INTO projects
-                (id, version, status, account_id, created_at, header, health, review_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                (id, version, status, account_id, created_at, header, health, review_at, owner)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 id,
                 version,
@@ -142,14 +144,15 @@ fn write_header(tx: &Transaction<'_>, write: &ProjectWrite) -> Result<(), Commit
                 sortable(p.created_at),
                 header,
                 health,
-                review_at
+                review_at,
+                owner
             ],
         ),
         Guard::Version(expected) => tx.execute(
             "UPDATE projects SET version = ?2, status = ?3, header = ?4, health = ?5,
-                review_at = ?6
+                review_at = ?6, owner = ?8
              WHERE id = ?1 AND version = ?7",
-            params![id, version, status, header, health, review_at, sql_int(expected)],
+            params![id, version, status, header, health, review_at, sql_int(expected), owner],
         ),
     }
     .map_err(unavailable)?;
