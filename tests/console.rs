@@ -136,6 +136,23 @@ mod cases {
         assert!(page.contains("role=\"alert\"") && page.contains(INTERNAL[0]), "{page}");
     }
 
+    pub async fn the_portfolio_filters_by_status_health_and_owner(f: Fixture) {
+        let (owner, _) = console_session(MANAGER, &["manager"], false);
+        let (other, _) = console_session("paul.leroy@bluerocktel.fr", &["manager"], false);
+        let rows = |reply: &Reply| text(reply).matches("<tr>").count() - 1;
+        let mine = f.get("/console/projects?owner=me", Some(&owner)).await;
+        assert_eq!((mine.status.as_u16(), rows(&mine)), (200, 2), "{}", text(&mine));
+        let theirs = f.get("/console/projects?owner=me", Some(&other)).await;
+        assert!(text(&theirs).contains("Aucun projet ne correspond"), "{}", text(&theirs));
+        let everyone = f.get("/console/projects", Some(&other)).await;
+        assert_eq!(rows(&everyone), 2);
+        let held = f.get("/console/projects?status=on_hold", Some(&owner)).await;
+        assert!(text(&held).contains("Aucun projet ne correspond"));
+        let health = f.get("/console/projects?status=in_progress&health=on_track", Some(&owner));
+        let health = health.await;
+        assert!(text(&health).contains("badge health-on_track"), "{}", text(&health));
+    }
+
     pub async fn signing_out_ends_the_session_cookie(f: Fixture) {
         let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
         let reply = f.post("/console/sign-out", &cookie, &format!("csrf={csrf}")).await;
@@ -152,6 +169,7 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     pages_carry_a_strict_csp_and_no_inline_script,
     a_form_without_its_csrf_token_changes_nothing,
     signing_out_ends_the_session_cookie,
+    the_portfolio_filters_by_status_health_and_owner,
 );
 
 /// The console as the Lambda serves it, with an identity provider that

@@ -3,7 +3,9 @@
 //! `INFRA_TEMPLATE` points the checks at another template (to see them fail).
 
 use integration_tests::{send, sqlite_store};
-use shared::config::{DealWonConfig, DispatchConfig, EscalationConfig, StaffConfig, vars};
+use shared::config::{
+    ConsoleConfig, DealWonConfig, DispatchConfig, EscalationConfig, StaffConfig, vars,
+};
 use shared::http::routes::{SERVED, Served};
 use shared::store::keys;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +64,7 @@ fn settings(function: &str) -> (&'static [&'static str], &'static [&'static str]
         }
         "dispatch" => (DispatchConfig::REQUIRED, DispatchConfig::OPTIONAL),
         "escalation" => (EscalationConfig::REQUIRED, EscalationConfig::OPTIONAL),
+        "console" => (ConsoleConfig::REQUIRED, ConsoleConfig::OPTIONAL),
         other => panic!("no settings known for function {other}"),
     }
 }
@@ -119,7 +122,7 @@ fn the_console_secret_is_generated_in_the_shape_its_readers_expect() {
 #[test]
 fn the_template_routes_are_exactly_the_routes_the_code_serves() {
     let mut expected: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
-    for s in SERVED {
+    for s in SERVED.iter().chain(shared::http::CONSOLE_ROUTES) {
         expected
             .entry(s.function.to_owned())
             .or_default()

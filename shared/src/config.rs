@@ -41,6 +41,11 @@ pub mod vars {
     /// the API's JWT authorizer trusts), and the console's client there.
     pub const OIDC_ISSUER: &str = "OIDC_ISSUER";
     pub const OIDC_CLIENT_ID: &str = "OIDC_CLIENT_ID";
+    /// In AWS with the stack's own user pool: the Secrets Manager secret
+    /// (`{"client_id": ...}`) the console's client id is published in, read
+    /// at start-up (the client's callback names the API, which routes to
+    /// the console: its id in the console's environment would be a cycle).
+    pub const OIDC_CLIENT_ID_SECRET_ID: &str = "OIDC_CLIENT_ID_SECRET_ID";
     /// The ID token claims naming the member (an e-mail) and their roles.
     pub const OIDC_MEMBER_CLAIM: &str = "OIDC_MEMBER_CLAIM";
     pub const OIDC_ROLES_CLAIM: &str = "OIDC_ROLES_CLAIM";
@@ -328,16 +333,21 @@ pub struct OidcSettings {
 pub struct ConsoleConfig {
     pub table_name: String,
     pub secret: WebhookSecretSource,
+    /// Its `client_id` is empty when [`Self::client_id_secret`] holds it.
     pub oidc: OidcSettings,
+    pub client_id_secret: Option<String>,
 }
 
 impl ConsoleConfig {
-    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME, vars::OIDC_ISSUER, vars::OIDC_CLIENT_ID];
-    /// The secret: the first two, or the third.
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME, vars::OIDC_ISSUER];
+    /// The secret: the first two, or the third; the client id: the fourth
+    /// or the fifth.
     pub const OPTIONAL: &[&str] = &[
         vars::CONSOLE_SECRET,
         vars::CONSOLE_SECRET_PREVIOUS,
         vars::CONSOLE_SECRET_ID,
+        vars::OIDC_CLIENT_ID,
+        vars::OIDC_CLIENT_ID_SECRET_ID,
         vars::OIDC_MEMBER_CLAIM,
         vars::OIDC_ROLES_CLAIM,
     ];
@@ -351,8 +361,14 @@ impl ConsoleConfig {
             });
         }
         let claims = env.claim_names();
+        let client_id_secret = env.optional(vars::OIDC_CLIENT_ID_SECRET_ID);
+        let client_id = match &client_id_secret {
+            Some(_) => String::new(),
+            None => env.required(vars::OIDC_CLIENT_ID)?,
+        };
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
+            client_id_secret,
             secret: env.secret_source(
                 vars::CONSOLE_SECRET_ID,
                 vars::CONSOLE_SECRET,
@@ -360,7 +376,7 @@ impl ConsoleConfig {
             )?,
             oidc: OidcSettings {
                 issuer: issuer.trim_end_matches('/').to_owned(),
-                client_id: env.required(vars::OIDC_CLIENT_ID)?,
+                client_id,
                 member_claim: claims.member,
                 roles_claim: claims.roles,
             },

@@ -54,7 +54,27 @@ pub async fn console_app() -> Result<Router, Box<dyn std::error::Error + Send + 
         }
         WebhookSecretSource::Fixed(secrets) => Arc::new(FixedSecrets(secrets)),
     };
-    let provider = HttpIdentityProvider::new(&config.oidc)?;
+    let mut oidc = config.oidc;
+    if let Some(id) = config.client_id_secret {
+        oidc.client_id = published_client_id(&sdk, &id).await?;
+    }
+    let provider = HttpIdentityProvider::new(&oidc)?;
     let state = ConsoleState::new(store, secrets, Arc::new(SystemClock), true)?;
-    Ok(cloud_router(state, Arc::new(provider), config.oidc))
+    Ok(cloud_router(state, Arc::new(provider), oidc))
+}
+
+/// The console's client id as the stack published it (`{"client_id": ...}`).
+#[cfg(all(feature = "console", feature = "secretsmanager"))]
+async fn published_client_id(
+    sdk: &aws_config::SdkConfig,
+    secret_id: &str,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        client_id: String,
+    }
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let out = client.get_secret_value().secret_id(secret_id).send().await?;
+    let published: Published = serde_json::from_str(out.secret_string().unwrap_or_default())?;
+    Ok(published.client_id)
 }

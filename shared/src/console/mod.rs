@@ -19,7 +19,6 @@ pub mod i18n;
 pub mod oidc;
 mod oidc_routes;
 pub mod pages;
-pub mod pending;
 pub mod session;
 pub mod sign_in;
 pub mod status;
@@ -27,12 +26,11 @@ pub mod view;
 
 use crate::app::{Analytics, Commands, Queries, Templates};
 use crate::config::OidcSettings;
-use crate::ports::{Clock, WebhookSecrets};
+use crate::ports::{Clock, ProjectOutbox, WebhookSecrets};
 use crate::store::Store;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use pending::ProjectOutbox;
 use std::sync::Arc;
 
 /// Where the console lives.
@@ -69,7 +67,7 @@ impl ConsoleState {
             commands: Arc::new(Commands::new(store.clone(), store.clone(), clock.clone())),
             templates: Arc::new(Templates::new(store.clone(), clock.clone())),
             analytics: Arc::new(Analytics::new(store.clone())),
-            outbox: Arc::new(pending::NoOutbox),
+            outbox: store.clone(),
             projects: store,
             secrets,
             clock,

@@ -99,6 +99,13 @@ pub mod routes {
     ];
 }
 
+/// The console's routes at the HTTP API (the `console` function's router
+/// serves its pages under them): `ANY`, as API Gateway spells a proxy.
+pub const CONSOLE_ROUTES: &[routes::Served] = &[
+    routes::Served { function: "console", method: "ANY", path: "/console" },
+    routes::Served { function: "console", method: "ANY", path: "/console/{proxy+}" },
+];
+
 /// The application served by a function or the local runner: the given
 /// routers, the body limit, and problem documents for unknown paths and methods.
 pub fn app(routers: impl IntoIterator<Item = Router>) -> Router {

@@ -55,13 +55,8 @@ async fn list(state: &ConsoleState, member: &Member, f: Filters) -> Result<Respo
     let status = f.status.as_deref().and_then(parse_status);
     let health = f.health.as_deref().and_then(parse_health);
     let mine = f.owner.as_deref() == Some("me");
-    let filter = ProjectFilter {
-        status,
-        account_id: None,
-        health,
-        owner: None,
-        // owner: mine.then(|| member.sub.clone()),  TODO(store)
-    };
+    let filter =
+        ProjectFilter { status, account_id: None, health, owner: mine.then(|| member.sub.clone()) };
     let cursor = f.cursor.filter(|c| !c.is_empty() && c.len() <= 2048);
     let paged = cursor.is_some();
     let found = state.queries.projects(&filter, PageRequest { cursor, limit: PAGE }).await;
