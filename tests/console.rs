@@ -232,7 +232,8 @@ mod cloud {
             member_claim: "email".into(),
             roles_claim: "cognito:groups".into(),
         };
-        shared::console::cloud_router(state, idp, settings)
+        let logout = Some("https://idp.example/logout".to_owned());
+        shared::console::cloud_router(state, idp, settings, logout)
     }
 
     fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
@@ -303,6 +304,27 @@ mod cloud {
         assert!(text(&projects).contains("sophie.durand@bluerocktel.fr"));
         let replayed = send(&app, get(&callback, None)).await;
         assert_eq!(replayed.status, 400, "a callback without its attempt signs nobody in");
+        signing_out_ends_the_providers_session_too(&app, &session).await;
+    }
+
+    async fn signing_out_ends_the_providers_session_too(app: &axum::Router, session: &str) {
+        let page = text(&send(app, get("/console/projects", Some(session))).await);
+        let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next());
+        let request = Request::post("/console/sign-out")
+            .header("host", "console.example")
+            .header("cookie", session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}", csrf.expect("a CSRF token"))))
+            .expect("a request");
+        let out = send(app, request).await;
+        assert_eq!(out.status, 303);
+        let location = out.headers["location"].to_str().expect("a location").to_owned();
+        assert!(location.starts_with("https://idp.example/logout?client_id=console-client"));
+        assert_eq!(
+            query_value(&location, "logout_uri"),
+            "https://console.example/console/signed-out"
+        );
+        assert!(cookie_of(&out, "brt_session").ends_with("brt_session="), "the session ends");
     }
 
     #[tokio::test]

@@ -46,6 +46,10 @@ pub mod vars {
     /// at start-up (the client's callback names the API, which routes to
     /// the console: its id in the console's environment would be a cycle).
     pub const OIDC_CLIENT_ID_SECRET_ID: &str = "OIDC_CLIENT_ID_SECRET_ID";
+    /// The identity provider's logout endpoint, when its discovery document
+    /// names none (Cognito's `https://<domain>/logout`): signing out of the
+    /// console signs out there too.
+    pub const OIDC_LOGOUT_URL: &str = "OIDC_LOGOUT_URL";
     /// The ID token claims naming the member (an e-mail) and their roles.
     pub const OIDC_MEMBER_CLAIM: &str = "OIDC_MEMBER_CLAIM";
     pub const OIDC_ROLES_CLAIM: &str = "OIDC_ROLES_CLAIM";
@@ -336,6 +340,7 @@ pub struct ConsoleConfig {
     /// Its `client_id` is empty when [`Self::client_id_secret`] holds it.
     pub oidc: OidcSettings,
     pub client_id_secret: Option<String>,
+    pub logout: Option<String>,
 }
 
 impl ConsoleConfig {
@@ -348,6 +353,7 @@ impl ConsoleConfig {
         vars::CONSOLE_SECRET_ID,
         vars::OIDC_CLIENT_ID,
         vars::OIDC_CLIENT_ID_SECRET_ID,
+        vars::OIDC_LOGOUT_URL,
         vars::OIDC_MEMBER_CLAIM,
         vars::OIDC_ROLES_CLAIM,
     ];
@@ -369,6 +375,7 @@ impl ConsoleConfig {
         Ok(Self {
             table_name: env.required(vars::TABLE_NAME)?,
             client_id_secret,
+            logout: env.optional(vars::OIDC_LOGOUT_URL),
             secret: env.secret_source(
                 vars::CONSOLE_SECRET_ID,
                 vars::CONSOLE_SECRET,

@@ -60,7 +60,7 @@ pub async fn console_app() -> Result<Router, Box<dyn std::error::Error + Send + 
     }
     let provider = HttpIdentityProvider::new(&oidc)?;
     let state = ConsoleState::new(store, secrets, Arc::new(SystemClock), true)?;
-    Ok(cloud_router(state, Arc::new(provider), oidc))
+    Ok(cloud_router(state, Arc::new(provider), oidc, config.logout))
 }
 
 /// The console's client id as the stack published it (`{"client_id": ...}`).

@@ -335,6 +335,25 @@ fn http_scenarios(s: &Seeded) -> Vec<Scenario> {
     ]
 }
 
+/// The console: the customer's status page of L1 (a signed link, one Query).
+fn console(s: &Seeded) -> Scenario {
+    const SECRET: &str = "bench-console-secret";
+    let expires = chrono::Utc::now() + chrono::Duration::days(30);
+    let token = shared::status_link::token(&[Secret::new(SECRET)], &project("L1"), expires);
+    let path = format!("/console/status/{token}");
+    let mut scenario = s.scenario(
+        "console",
+        "console",
+        Box::new(move || apigw("GET", &path, None, None, json!({}))),
+    );
+    scenario.env = s.env(&[
+        ("CONSOLE_SECRET", SECRET),
+        ("OIDC_ISSUER", "https://idp.bench.bluerocktel.test"),
+        ("OIDC_CLIENT_ID", "console"),
+    ]);
+    scenario
+}
+
 /// The baseline, then the functions behind API Gateway, then the ones
 /// invoked by the stream and the schedules.
 fn scenarios(s: &Seeded) -> Vec<Scenario> {
@@ -358,6 +377,7 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
     let review = s.scenario("review", "review", Box::new(|| br#"{"review":"sweep"}"#.to_vec()));
     let mut all = vec![baseline];
     all.extend(http_scenarios(s));
+    all.push(console(s));
     all.extend([dispatch, escalation, review]);
     all
 }

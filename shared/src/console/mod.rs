@@ -80,7 +80,13 @@ impl ConsoleState {
 /// How staff sign in.
 pub enum SignIn {
     /// OpenID Connect, authorization code with PKCE (the cloud).
-    Oidc { provider: Arc<dyn oidc::IdentityProvider>, settings: OidcSettings },
+    Oidc {
+        provider: Arc<dyn oidc::IdentityProvider>,
+        settings: OidcSettings,
+        /// The provider's logout endpoint when its discovery names none
+        /// (Cognito's `https://<domain>/logout`).
+        logout: Option<String>,
+    },
     /// Pick any e-mail and roles (the local runner only: the Lambda's
     /// router has no such route).
     Development,
@@ -114,8 +120,9 @@ pub fn cloud_router(
     state: ConsoleState,
     provider: Arc<dyn oidc::IdentityProvider>,
     settings: OidcSettings,
+    logout: Option<String>,
 ) -> Router {
-    router(state, SignIn::Oidc { provider, settings }).fallback(|| async {
+    router(state, SignIn::Oidc { provider, settings, logout }).fallback(|| async {
         (axum::http::StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], "Not Found")
     })
 }

@@ -6,7 +6,8 @@
 use super::i18n::Lang;
 use super::oidc::{self, Callback, IdentityProvider, SignInAttempt};
 use super::session::{self, cookie_value, lang};
-use super::sign_in::{Next, SIGN_IN, render, safe_next, set_cookie, start_session};
+use super::sign_in::{Next, SIGN_IN, SIGN_OUT, SIGNED_OUT, render, safe_next, set_cookie};
+use super::sign_in::{sign_out, start_session};
 use super::{BASE, ConsoleState};
 use crate::config::OidcSettings;
 use crate::signing::{Purpose, SigningKeys};
@@ -14,7 +15,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::sync::Arc;
 
 const CALLBACK: &str = "/console/callback";
@@ -23,26 +24,61 @@ const CALLBACK: &str = "/console/callback";
 struct Provider {
     provider: Arc<dyn IdentityProvider>,
     settings: Arc<OidcSettings>,
+    logout: Option<Arc<str>>,
 }
 
-pub fn router(provider: Arc<dyn IdentityProvider>, settings: OidcSettings) -> Router<ConsoleState> {
-    let provider = Provider { provider, settings: Arc::new(settings) };
+pub fn router(
+    provider: Arc<dyn IdentityProvider>,
+    settings: OidcSettings,
+    logout: Option<String>,
+) -> Router<ConsoleState> {
+    let logout = logout.map(Arc::from);
+    let provider = Provider { provider, settings: Arc::new(settings), logout };
+    let ending = provider.clone();
+    let end = move |s: State<ConsoleState>, h: HeaderMap, p: session::Posted| {
+        let then = ending.clone();
+        async move {
+            let back = redirect_uri(&s.0, &h, SIGNED_OUT);
+            let idp = match back {
+                Some(back) => then.sign_out_url(&back).await,
+                None => None,
+            };
+            sign_out(s, p, idp).await
+        }
+    };
     let first = provider.clone();
     let start = move |s: State<ConsoleState>, h: HeaderMap, q: Query<Next>| start(s, h, q, first);
     let finish =
         move |s: State<ConsoleState>, h: HeaderMap, q: Query<Callback>| finish(s, h, q, provider);
-    Router::new().route(SIGN_IN, get(start)).route(CALLBACK, get(finish))
+    Router::new().route(SIGN_IN, get(start)).route(CALLBACK, get(finish)).route(SIGN_OUT, post(end))
+}
+
+impl Provider {
+    /// Where the provider's own session ends, coming back to `back`: its
+    /// discovery's end-session endpoint, or the configured logout
+    /// endpoint (Cognito's, which names the way back `logout_uri`).
+    async fn sign_out_url(&self, back: &str) -> Option<String> {
+        let discovery = self.provider.discovery().await.ok()?;
+        if let Some(url) = oidc::sign_out_url(&discovery, &self.settings, back) {
+            return Some(url);
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("client_id", &self.settings.client_id)
+            .append_pair("logout_uri", back)
+            .finish();
+        self.logout.as_ref().map(|endpoint| format!("{endpoint}?{query}"))
+    }
 }
 
 /// Where the provider sends the browser back: this host's callback (API
 /// Gateway only routes its own domains here; the provider also checks the
 /// URI against the client's registered ones).
-fn redirect_uri(state: &ConsoleState, headers: &HeaderMap) -> Option<String> {
+fn redirect_uri(state: &ConsoleState, headers: &HeaderMap, path: &str) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let valid = !host.is_empty()
         && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
     let scheme = if state.secure_cookies { "https" } else { "http" };
-    valid.then(|| format!("{scheme}://{host}{CALLBACK}"))
+    valid.then(|| format!("{scheme}://{host}{path}"))
 }
 
 async fn start(
@@ -57,9 +93,10 @@ async fn start(
         Err(r) => return r,
     };
     let now = state.clock.now();
-    let (Some(redirect), Ok(attempt)) =
-        (redirect_uri(&state, &headers), SignInAttempt::new(&safe_next(q.next.as_deref()), now))
-    else {
+    let (Some(redirect), Ok(attempt)) = (
+        redirect_uri(&state, &headers, CALLBACK),
+        SignInAttempt::new(&safe_next(q.next.as_deref()), now),
+    ) else {
         return failed(&state, lang, StatusCode::BAD_REQUEST);
     };
     let discovery = match provider.provider.discovery().await {
@@ -97,7 +134,8 @@ async fn finish(
     let keys = SigningKeys::derive(&secrets, Purpose::SignIn);
     let attempt = cookie_value(&headers, oidc::ATTEMPT_COOKIE)
         .and_then(|value| SignInAttempt::from_cookie(value, &keys, now));
-    let (Some(attempt), Some(redirect)) = (attempt, redirect_uri(&state, &headers)) else {
+    let (Some(attempt), Some(redirect)) = (attempt, redirect_uri(&state, &headers, CALLBACK))
+    else {
         return failed(&state, lang, StatusCode::BAD_REQUEST);
     };
     let settings = &provider.settings;

@@ -123,6 +123,8 @@ pub fn lang(headers: &HeaderMap) -> Lang {
 pub struct Member {
     pub staff: Staff,
     pub csrf: String,
+    /// What the CSRF token is bound to.
+    session_id: String,
     pub lang: Lang,
     /// The request's path and query (where the language switch comes back to).
     pub here: String,
@@ -137,13 +139,27 @@ impl std::ops::Deref for Member {
 }
 
 /// Not signed in (or no longer): to the sign-in, then back here.
-pub struct SignInFirst(String);
+pub struct SignInFirst(String, bool);
 
 impl IntoResponse for SignInFirst {
     fn into_response(self) -> Response {
         let next: String = form_urlencoded::byte_serialize(self.0.as_bytes()).collect();
-        Redirect::to(&format!("{}/sign-in?next={next}", super::BASE)).into_response()
+        let to = format!("{}/sign-in?next={next}", super::BASE);
+        // An htmx request would follow a redirect inside its XHR, on to the
+        // identity provider, which the CSP and CORS stop: the whole page goes.
+        if self.1
+            && let Ok(location) = axum::http::HeaderValue::from_str(&to)
+        {
+            let hx_redirect = axum::http::HeaderName::from_static("hx-redirect");
+            return ([(hx_redirect, location)], "").into_response();
+        }
+        Redirect::to(&to).into_response()
     }
+}
+
+/// Whether htmx sent the request (boosted link or form).
+pub fn from_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
 }
 
 /// The secrets in force, or a `503` page.
@@ -159,8 +175,14 @@ impl FromRequestParts<ConsoleState> for Member {
 
     async fn from_request_parts(parts: &mut Parts, state: &ConsoleState) -> Result<Self, Response> {
         let here = parts.uri.path_and_query().map_or(super::BASE.to_owned(), |p| p.to_string());
+        // After signing in, a form's action is no page to come back to.
+        let back = match parts.method == axum::http::Method::GET {
+            true => here.clone(),
+            false => format!("{}/", super::BASE),
+        };
+        let htmx = from_htmx(&parts.headers);
         let Some(value) = cookie_value(&parts.headers, SESSION_COOKIE) else {
-            return Err(SignInFirst(here).into_response());
+            return Err(SignInFirst(back.clone(), htmx).into_response());
         };
         let now = state.clock.now().timestamp();
         let mut secrets = secrets(state).await?;
@@ -171,10 +193,11 @@ impl FromRequestParts<ConsoleState> for Member {
             session = Session::decode(value, &secrets, now);
         }
         let Some((session, staff)) = session.and_then(|s| s.staff().map(|staff| (s, staff))) else {
-            return Err(SignInFirst(here).into_response());
+            return Err(SignInFirst(back.clone(), htmx).into_response());
         };
         let csrf = session.csrf(&secrets);
-        Ok(Self { staff, csrf, lang: lang(&parts.headers), here })
+        let session_id = session.id;
+        Ok(Self { staff, csrf, session_id, lang: lang(&parts.headers), here })
     }
 }
 
@@ -218,7 +241,9 @@ impl FromRequest<ConsoleState> for Posted {
             return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
         }
         let fields = Fields::parse(&bytes);
-        if fields.get("csrf") != Some(member.csrf.as_str()) {
+        // Any key in force: a form rendered before a rotation still posts.
+        let keys = SigningKeys::derive(&secrets(state).await?, Purpose::Csrf);
+        if !fields.get("csrf").is_some_and(|token| keys.verify(&member.session_id, token)) {
             tracing::info!(member = %member.sub, "console form without a valid CSRF token");
             return Err(forbidden(state, member.lang));
         }

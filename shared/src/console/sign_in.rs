@@ -21,21 +21,22 @@ use serde::Deserialize;
 /// The development sign-in: absent from the Lambda's router.
 pub const DEV_SIGN_IN: &str = "/console/dev/sign-in";
 pub const SIGN_IN: &str = "/console/sign-in";
-const SIGNED_OUT: &str = "/console/signed-out";
+pub const SIGNED_OUT: &str = "/console/signed-out";
+pub const SIGN_OUT: &str = "/console/sign-out";
 /// The cookie binding the development form's CSRF token to its browser.
 const DEV_COOKIE: &str = "brt_dev_sign_in";
 
 pub fn router(sign_in: SignIn) -> Router<ConsoleState> {
     let common = Router::new()
-        .route("/console/sign-out", post(sign_out))
         .route(SIGNED_OUT, get(signed_out))
         .route("/console/lang/{code}", get(switch_language));
     match sign_in {
         SignIn::Development => common
+            .route(SIGN_OUT, post(|s: State<ConsoleState>, p| sign_out(s, p, None)))
             .route(SIGN_IN, get(|Query(q): Query<Next>| async move { dev_redirect(&q) }))
             .route(DEV_SIGN_IN, get(dev_form).post(dev_sign_in)),
-        SignIn::Oidc { provider, settings } => {
-            common.merge(super::oidc_routes::router(provider, settings))
+        SignIn::Oidc { provider, settings, logout } => {
+            common.merge(super::oidc_routes::router(provider, settings, logout))
         }
     }
 }
@@ -48,9 +49,7 @@ pub struct Next {
 /// Where to go after signing in: a console page, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/console") && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_owned()
-        }
+        Some(n) if super::oidc::is_console_path(n) => n.to_owned(),
         _ => format!("{BASE}/"),
     }
 }
@@ -123,10 +122,15 @@ pub async fn start_session(state: &ConsoleState, staff: &Staff, next: &str) -> R
     response
 }
 
-/// Ends the session (a form, with its CSRF token: no sign-out by link).
-async fn sign_out(State(state): State<ConsoleState>, posted: session::Posted) -> Response {
+/// Ends the session (a form, with its CSRF token: no sign-out by link),
+/// then the identity provider's when `then` names where it is ended.
+pub async fn sign_out(
+    State(state): State<ConsoleState>,
+    posted: session::Posted,
+    then: Option<String>,
+) -> Response {
     tracing::info!(member = %posted.member.sub, "console sign-out");
-    let mut response = Redirect::to(SIGNED_OUT).into_response();
+    let mut response = Redirect::to(then.as_deref().unwrap_or(SIGNED_OUT)).into_response();
     set_cookie(&mut response, &session::clear_session_cookie(state.secure_cookies));
     response
 }

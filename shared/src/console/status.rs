@@ -76,13 +76,8 @@ impl StatusView {
 }
 
 async fn status_page(State(state): State<ConsoleState>, Path(token): Path<String>) -> Response {
-    let Ok(secrets) = state.secrets.current().await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
     let now = state.clock.now();
-    let Some(id) = status_link::verify(&secrets, &token, now) else {
-        return not_found();
-    };
+    let Some(id) = verified(&state, &token, now).await else { return not_found() };
     let project = match state.projects.load(&id).await {
         Ok(Some(project)) => project,
         Ok(None) => return not_found(),
@@ -100,6 +95,23 @@ async fn status_page(State(state): State<ConsoleState>, Path(token): Path<String
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// The project a token opens; verified again after reading the secret
+/// anew, in case the dispatcher signed it with one rotated in since.
+async fn verified(
+    state: &ConsoleState,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<crate::domain::ProjectId> {
+    let secrets = state.secrets.current().await.ok()?;
+    if let Some(id) = status_link::verify(&secrets, token, now) {
+        return Some(id);
+    }
+    if !state.secrets.refresh().await {
+        return None;
+    }
+    status_link::verify(&state.secrets.current().await.ok()?, token, now)
 }
 
 /// The same bare `404` for every token that opens nothing: no hint of why.

@@ -153,5 +153,21 @@ pub fn unavailable(e: impl std::fmt::Display) -> PageError {
     PageError::Unavailable
 }
 
+/// A refusal is shown on the page of what was refused, not at the form's
+/// action: the member as if there (the language switch comes back to it),
+/// and what marks the response so (htmx then shows that address, so a
+/// reload or Back never re-posts).
+pub fn shown_at(member: &Member, path: String) -> (Member, impl FnOnce(Response) -> Response) {
+    let mut at = member.clone();
+    at.here = path.clone();
+    let mark = move |mut response: Response| {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&path) {
+            response.headers_mut().insert("hx-replace-url", value);
+        }
+        response
+    };
+    (at, mark)
+}
+
 /// The state of the router, for handlers that only render.
 pub type St = State<ConsoleState>;

@@ -258,7 +258,8 @@ async fn apply<T, E: refusal::Refusal>(
             Err(e) => match refusal::of_command(e, member.lang) {
                 Refused::Page(e) => Err(e),
                 Refused::Message(status, notice) => {
-                    render(state, member, &id, status, Some(notice)).await
+                    let (at, page) = super::shown_at(member, format!("/console/projects/{id}"));
+                    Ok(page(render(state, &at, &id, status, Some(notice)).await?))
                 }
             },
         }
@@ -335,7 +336,7 @@ async fn change_task(
     if !TaskId::is_well_formed(&task) {
         return error_page(&state, Some(&posted.member), posted.member.lang, PageError::NotFound);
     }
-    let patch = task_patch(&posted);
+    let patch = task_patch(&posted.fields, posted.member.has(Role::Manager));
     let staff = posted.member.staff.clone();
     apply(&state, &posted, &id, Action::ChangeTask, async |id| {
         state.commands.change_task(id, &task, patch, &staff).await
@@ -343,24 +344,25 @@ async fn change_task(
     .await
 }
 
-/// The form's change of a task: only what differs from the task as shown
-/// would be sent by an API client, but sending the same values is a no-op
-/// the domain accepts; reassignment fields only come from managers' forms.
-fn task_patch(posted: &Posted) -> TaskPatch {
-    let f = &posted.fields;
+/// The form's change of a task: what differs from the task as the form
+/// showed it (an unchanged due date is not checked again); reassignment
+/// and due date only from a manager's form, as the API allows.
+fn task_patch(f: &Fields, manager: bool) -> TaskPatch {
     let status = f.get("status").and_then(|s| TASK_STATUSES.into_iter().find(|t| t.as_str() == s));
     let blocked = status == Some(TaskStatus::Blocked);
-    let may_reschedule = posted.member.has(Role::Manager);
+    let changed =
+        |name: &str| f.get(name).filter(|v| manager && Some(*v) != f.get(&format!("{name}_was")));
     TaskPatch {
         status,
         blocked_reason: f.get("blocked_reason").filter(|_| blocked).map(str::to_owned),
-        blocked_category: f
-            .get("blocked_category")
-            .filter(|_| blocked)
-            .and_then(|c| CATEGORIES.into_iter().find(|k| k.as_str() == c)),
-        assignee: f.get("assignee").filter(|_| may_reschedule).map(str::to_ascii_lowercase),
-        due_date: date(f, "due_date").filter(|_| may_reschedule),
+        blocked_category: f.get("blocked_category").filter(|_| blocked).and_then(category),
+        assignee: changed("assignee").map(str::to_ascii_lowercase),
+        due_date: changed("due_date").map(|d| d.parse().unwrap_or(NaiveDate::MIN)),
     }
+}
+
+fn category(raw: &str) -> Option<Category> {
+    CATEGORIES.into_iter().find(|c| c.as_str() == raw)
 }
 
 async fn activate(
@@ -423,10 +425,7 @@ async fn hold(
     let f = &posted.fields;
     let request = HoldRequest {
         reason: f.get("reason").unwrap_or_default().to_owned(),
-        category: f
-            .get("category")
-            .and_then(|c| CATEGORIES.into_iter().find(|k| k.as_str() == c))
-            .unwrap_or(Category::Other),
+        category: f.get("category").and_then(category).unwrap_or(Category::Other),
         until: date(f, "until"),
     };
     let staff = posted.member.staff.clone();
@@ -459,4 +458,41 @@ async fn cancel(
         state.commands.cancel(id, &reason, &staff).await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_form_patches_only_what_changed_and_reschedules_only_for_managers() {
+        let form = "status=blocked&blocked_reason=No+keys&blocked_category=site_access\
+            &assignee=t%40x.fr&assignee_was=t%40x.fr&due_date=2026-12-20&due_date_was=2026-12-01";
+        let f = Fields::parse(form.as_bytes());
+        let patch = task_patch(&f, true);
+        assert_eq!(patch.status, Some(TaskStatus::Blocked));
+        assert_eq!(patch.blocked_reason.as_deref(), Some("No keys"));
+        assert_eq!(patch.blocked_category, Some(Category::SiteAccess));
+        assert_eq!(patch.assignee, None, "unchanged");
+        assert_eq!(patch.due_date, "2026-12-20".parse().ok());
+        assert_eq!(task_patch(&f, false).due_date, None, "a technician's form never reschedules");
+        let unblock =
+            Fields::parse(b"status=in_progress&blocked_reason=stale&blocked_category=other");
+        let patch = task_patch(&unblock, false);
+        assert_eq!((patch.blocked_reason, patch.blocked_category), (None, None));
+    }
+
+    #[test]
+    fn the_go_live_form_gives_a_summary_per_line_in_order() {
+        let form = "go_live_date=2026-12-01&line_id=L1&circuit_id=C1&ip_addressing=&numbers=&\
+            equipment=ONT&line_id=L2&circuit_id=&ip_addressing=10.0.0.1%2F30&numbers=0102%2C+0103\
+            &equipment=";
+        let a = activation(&Fields::parse(form.as_bytes()));
+        assert_eq!(a.go_live_date, "2026-12-01".parse().unwrap());
+        let [l1, l2] = &a.technical_summary[..] else { panic!("two lines: {a:?}") };
+        assert_eq!((l1.circuit_id.as_deref(), l1.equipment.as_deref()), (Some("C1"), Some("ONT")));
+        assert_eq!((l1.ip_addressing.clone(), l1.numbers.len()), (None, 0));
+        assert_eq!(l2.ip_addressing.as_deref(), Some("10.0.0.1/30"));
+        assert_eq!(l2.numbers, ["0102", "0103"]);
+    }
 }

@@ -30,16 +30,16 @@ pub fn router() -> Router<ConsoleState> {
 async fn my_tasks(State(state): State<ConsoleState>, member: Member) -> Response {
     let result = async {
         allow(&member, Action::ListTasks)?;
-        let request = PageRequest { cursor: None, limit: LIMIT };
-        let mine = state.queries.tasks(Assignee::Me, None, &member.staff, request).await;
-        let mine = mine.map_err(unavailable)?;
+        // Open tasks by status: done ones would crowd them out of a page.
+        let mut mine = Vec::new();
+        for status in [TaskStatus::Blocked, TaskStatus::InProgress, TaskStatus::Todo] {
+            let request = PageRequest { cursor: None, limit: LIMIT };
+            let found = state.queries.tasks(Assignee::Me, Some(status), &member.staff, request);
+            mine.extend(found.await.map_err(unavailable)?.items);
+        }
+        mine.sort_by_key(|t| t.task.due_date);
         let now = state.clock.now();
-        let open: Vec<Value> = mine
-            .items
-            .iter()
-            .filter(|t| t.task.status != TaskStatus::Done)
-            .map(|t| row(t, now))
-            .collect();
+        let open: Vec<Value> = mine.iter().map(|t| row(t, now)).collect();
         let groups = json!([{ "title_key": null, "empty_key": "no_my_tasks", "tasks": open }]);
         let context =
             json!({ "title_key": "my_tasks_title", "groups": groups, "attention": false });

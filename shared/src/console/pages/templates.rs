@@ -140,7 +140,9 @@ async fn save(
             Err(e) => match refusal::of_templates(e, member.lang) {
                 Refused::Page(e) => Err(e),
                 Refused::Message(status, notice) => {
-                    render(&state, member, &service_type, status, Some(notice)).await
+                    let path = format!("/console/templates/{service_type}");
+                    let (at, page) = super::shown_at(member, path);
+                    Ok(page(render(&state, &at, &service_type, status, Some(notice)).await?))
                 }
             },
         }
@@ -181,7 +183,8 @@ fn input(f: &Fields, service_type: &str) -> TemplateInput {
     }
 }
 
-/// `title | days` per line; a line without days is due on day 0.
+/// `title | days` per line; a line without days is due on day 0, one
+/// whose days are no number out of range (the domain then names it).
 fn default_tasks(text: &str) -> Vec<TaskTemplate> {
     text.lines()
         .map(str::trim)
@@ -190,8 +193,40 @@ fn default_tasks(text: &str) -> Vec<TaskTemplate> {
             let (title, days) = line.rsplit_once('|').unwrap_or((line, "0"));
             TaskTemplate {
                 title: title.trim().to_owned(),
-                due_offset_days: days.trim().parse().unwrap_or(0),
+                due_offset_days: days.trim().parse().unwrap_or(u16::MAX),
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_editor_makes_one_milestone_per_row_with_a_key() {
+        let form = "version=3&key=order_confirmed&name_fr=Commande&name_en=Order&expected_days=2\
+            &customer_mail=order_confirmed&activation=no&default_tasks=Call+%7C+1%0D%0AVisit\
+            &key=&name_fr=&name_en=&expected_days=1&customer_mail=&activation=no&default_tasks=\
+            &key=go_live&name_fr=MES&name_en=Go-live&expected_days=x&customer_mail=&activation=yes\
+            &default_tasks=Check+%7C+soon&at_risk_days=7";
+        let input = input(&Fields::parse(form.as_bytes()), "fibre_ftto");
+        assert_eq!(
+            (input.version, input.at_risk_days, input.history_min_go_lives),
+            (Some(3), Some(7), None)
+        );
+        let [first, last] = &input.milestones[..] else { panic!("the empty row is skipped") };
+        assert_eq!(first.customer_mail, Some(CustomerMail::OrderConfirmed));
+        assert_eq!(first.default_tasks.len(), 2);
+        assert_eq!(
+            (first.default_tasks[0].due_offset_days, first.default_tasks[1].due_offset_days),
+            (1, 0)
+        );
+        assert!(last.activation && last.key.as_str() == "go_live");
+        // Not numbers: out of range, so the domain names the fields.
+        assert_eq!(
+            (last.expected_days, last.default_tasks[0].due_offset_days),
+            (u16::MAX, u16::MAX)
+        );
+    }
 }
