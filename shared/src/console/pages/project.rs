@@ -10,6 +10,7 @@ use crate::app::QueryError;
 use crate::console::ConsoleState;
 use crate::console::session::{Fields, Member, Posted};
 use crate::domain::activation::{Activation, ServiceSummary};
+use crate::domain::analytics::CATEGORIES;
 use crate::domain::lifecycle::{Category, HoldRequest};
 use crate::domain::milestone::{CustomerMail, Milestone};
 use crate::domain::outbox::OutboxMessage;
@@ -42,14 +43,6 @@ pub fn router() -> Router<ConsoleState> {
         .route(&format!("{p}/cancel"), post(cancel))
 }
 
-pub(super) const CATEGORIES: [Category; 6] = [
-    Category::Customer,
-    Category::Carrier,
-    Category::SiteAccess,
-    Category::Equipment,
-    Category::Internal,
-    Category::Other,
-];
 const TASK_STATUSES: [TaskStatus; 4] =
     [TaskStatus::Todo, TaskStatus::InProgress, TaskStatus::Blocked, TaskStatus::Done];
 
