@@ -86,26 +86,20 @@ async fn start(
     headers: HeaderMap,
     Query(q): Query<Next>,
     provider: Provider,
-) -> Response {
+) -> Result<Response, Response> {
     let lang = lang(&headers);
-    let secrets = match session::secrets(&state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let secrets = session::secrets(&state).await?;
     let now = state.clock.now();
     let (Some(redirect), Ok(attempt)) = (
         redirect_uri(&state, &headers, CALLBACK),
         SignInAttempt::new(&safe_next(q.next.as_deref()), now),
     ) else {
-        return failed(&state, lang, StatusCode::BAD_REQUEST);
+        return Err(failed(&state, lang, StatusCode::BAD_REQUEST));
     };
-    let discovery = match provider.provider.discovery().await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::error!(error = %e, "identity provider unavailable");
-            return failed(&state, lang, StatusCode::SERVICE_UNAVAILABLE);
-        }
-    };
+    let discovery = provider.provider.discovery().await.map_err(|e| {
+        tracing::error!(error = %e, "identity provider unavailable");
+        failed(&state, lang, StatusCode::SERVICE_UNAVAILABLE)
+    })?;
     let keys = SigningKeys::derive(&secrets, Purpose::SignIn);
     let url = oidc::authorization_url(&discovery, &provider.settings, &redirect, &attempt);
     let mut response = Redirect::to(&url).into_response();
@@ -116,7 +110,7 @@ async fn start(
         state.secure_cookies,
     );
     set_cookie(&mut response, &cookie);
-    response
+    Ok(response)
 }
 
 async fn finish(
@@ -124,26 +118,24 @@ async fn finish(
     headers: HeaderMap,
     Query(callback): Query<Callback>,
     provider: Provider,
-) -> Response {
+) -> Result<Response, Response> {
     let lang = lang(&headers);
-    let secrets = match session::secrets(&state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let secrets = session::secrets(&state).await?;
     let now = state.clock.now();
     let keys = SigningKeys::derive(&secrets, Purpose::SignIn);
     let attempt = cookie_value(&headers, oidc::ATTEMPT_COOKIE)
         .and_then(|value| SignInAttempt::from_cookie(value, &keys, now));
     let (Some(attempt), Some(redirect)) = (attempt, redirect_uri(&state, &headers, CALLBACK))
     else {
-        return failed(&state, lang, StatusCode::BAD_REQUEST);
+        return Err(failed(&state, lang, StatusCode::BAD_REQUEST));
     };
     let settings = &provider.settings;
     let signed_in =
         oidc::finish_sign_in(&*provider.provider, settings, &redirect, &attempt, &callback, now)
             .await;
     let mut response = match signed_in {
-        Ok(staff) => start_session(&state, &staff, &attempt.return_to).await,
+        // Either way the attempt is over: its cookie goes below.
+        Ok(staff) => start_session(&state, &staff, &attempt.return_to).await.unwrap_or_else(|r| r),
         Err(e) => {
             tracing::info!(error = %e, "console sign-in refused");
             failed(&state, lang, StatusCode::FORBIDDEN)
@@ -151,7 +143,7 @@ async fn finish(
     };
     let clear = session::cookie(oidc::ATTEMPT_COOKIE, "", 0, state.secure_cookies);
     set_cookie(&mut response, &clear);
-    response
+    Ok(response)
 }
 
 /// A sign-in that did not go through: say so, offer to try again.

@@ -123,8 +123,10 @@ pub fn lang(headers: &HeaderMap) -> Lang {
 pub struct Member {
     pub staff: Staff,
     pub csrf: String,
-    /// What the CSRF token is bound to.
+    /// What the CSRF token is bound to, and the keys that verify it (any
+    /// in force: a form rendered before a rotation still posts).
     session_id: String,
+    csrf_keys: SigningKeys,
     pub lang: Lang,
     /// The request's path and query (where the language switch comes back to).
     pub here: String,
@@ -164,10 +166,12 @@ pub fn from_htmx(headers: &HeaderMap) -> bool {
 
 /// The secrets in force, or a `503` page.
 pub async fn secrets(state: &ConsoleState) -> Result<Vec<Secret>, Response> {
-    state.secrets.current().await.map_err(|e| {
-        tracing::error!(error = %e, "console secret unavailable");
-        StatusCode::SERVICE_UNAVAILABLE.into_response()
-    })
+    state.secrets.current().await.map_err(unavailable)
+}
+
+fn unavailable(e: crate::ports::StoreError) -> Response {
+    tracing::error!(error = %e, "console secret unavailable");
+    StatusCode::SERVICE_UNAVAILABLE.into_response()
 }
 
 impl FromRequestParts<ConsoleState> for Member {
@@ -185,19 +189,19 @@ impl FromRequestParts<ConsoleState> for Member {
             return Err(SignInFirst(back.clone(), htmx).into_response());
         };
         let now = state.clock.now().timestamp();
-        let mut secrets = secrets(state).await?;
-        let mut session = Session::decode(value, &secrets, now);
-        // Signed under a secret rotated in since the last read?
-        if session.is_none() && state.secrets.refresh().await {
-            secrets = self::secrets(state).await?;
-            session = Session::decode(value, &secrets, now);
-        }
+        let decode = |secrets: &[Secret]| Session::decode(value, secrets, now);
+        let (session, secrets) =
+            crate::secrets::check_fresh(&*state.secrets, decode, Option::is_none)
+                .await
+                .map_err(unavailable)?;
         let Some((session, staff)) = session.and_then(|s| s.staff().map(|staff| (s, staff))) else {
-            return Err(SignInFirst(back.clone(), htmx).into_response());
+            return Err(SignInFirst(back, htmx).into_response());
         };
-        let csrf = session.csrf(&secrets);
+        let csrf_keys = SigningKeys::derive(&secrets, Purpose::Csrf);
+        let csrf = csrf_keys.sign(&session.id);
         let session_id = session.id;
-        Ok(Self { staff, csrf, session_id, lang: lang(&parts.headers), here })
+        let lang = lang(&parts.headers);
+        Ok(Self { staff, csrf, csrf_keys, session_id, lang, here })
     }
 }
 
@@ -241,9 +245,8 @@ impl FromRequest<ConsoleState> for Posted {
             return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
         }
         let fields = Fields::parse(&bytes);
-        // Any key in force: a form rendered before a rotation still posts.
-        let keys = SigningKeys::derive(&secrets(state).await?, Purpose::Csrf);
-        if !fields.get("csrf").is_some_and(|token| keys.verify(&member.session_id, token)) {
+        let token = fields.get("csrf");
+        if !token.is_some_and(|token| member.csrf_keys.verify(&member.session_id, token)) {
             tracing::info!(member = %member.sub, "console form without a valid CSRF token");
             return Err(forbidden(state, member.lang));
         }

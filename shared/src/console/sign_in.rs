@@ -64,12 +64,9 @@ async fn dev_form(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
     Query(q): Query<Next>,
-) -> Response {
-    let Ok(nonce) = random_hex(16) else { return StatusCode::SERVICE_UNAVAILABLE.into_response() };
-    let secrets = match session::secrets(&state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> Result<Response, Response> {
+    let nonce = random_hex(16).map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
+    let secrets = session::secrets(&state).await?;
     let token = SigningKeys::derive(&secrets, Purpose::SignIn).sign(&nonce);
     let context = serde_json::json!({
         "sign_in_csrf": token, "next": safe_next(q.next.as_deref()), "email": "",
@@ -77,49 +74,46 @@ async fn dev_form(
     });
     let mut response = render(&state, "sign_in_dev.html", lang(&headers), context);
     set_cookie(&mut response, &session::cookie(DEV_COOKIE, &nonce, 600, state.secure_cookies));
-    response
+    Ok(response)
 }
 
 async fn dev_sign_in(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, Response> {
     let fields = Fields::parse(&body);
-    let secrets = match session::secrets(&state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let secrets = session::secrets(&state).await?;
     let bound =
         cookie_value(&headers, DEV_COOKIE).zip(fields.get("csrf")).is_some_and(|(nonce, token)| {
             SigningKeys::derive(&secrets, Purpose::SignIn).verify(nonce, token)
         });
     if !bound {
-        return Redirect::to(DEV_SIGN_IN).into_response();
+        return Ok(Redirect::to(DEV_SIGN_IN).into_response());
     }
     let roles = fields.all("roles");
     let Ok(staff) = crate::http::auth::staff_from_claims(fields.get("email"), roles) else {
-        return Redirect::to(DEV_SIGN_IN).into_response();
+        return Ok(Redirect::to(DEV_SIGN_IN).into_response());
     };
     start_session(&state, &staff, &safe_next(fields.get("next"))).await
 }
 
 /// Signs `staff` in and goes to `next`.
-pub async fn start_session(state: &ConsoleState, staff: &Staff, next: &str) -> Response {
-    let secrets = match session::secrets(state).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Ok(session) = Session::new(staff, state.clock.now().timestamp()) else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
+pub async fn start_session(
+    state: &ConsoleState,
+    staff: &Staff,
+    next: &str,
+) -> Result<Response, Response> {
+    let secrets = session::secrets(state).await?;
+    let session = Session::new(staff, state.clock.now().timestamp())
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
     tracing::info!(member = %staff.sub, "console sign-in");
     let mut response = Redirect::to(next).into_response();
     set_cookie(
         &mut response,
         &session::session_cookie(&session.encode(&secrets), state.secure_cookies),
     );
-    response
+    Ok(response)
 }
 
 /// Ends the session (a form, with its CSRF token: no sign-out by link),

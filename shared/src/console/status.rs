@@ -104,14 +104,8 @@ async fn verified(
     token: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<crate::domain::ProjectId> {
-    let secrets = state.secrets.current().await.ok()?;
-    if let Some(id) = status_link::verify(&secrets, token, now) {
-        return Some(id);
-    }
-    if !state.secrets.refresh().await {
-        return None;
-    }
-    status_link::verify(&state.secrets.current().await.ok()?, token, now)
+    let check = |secrets: &[crate::config::Secret]| status_link::verify(secrets, token, now);
+    crate::secrets::check_fresh(&*state.secrets, check, Option::is_none).await.ok()?.0
 }
 
 /// The same bare `404` for every token that opens nothing: no hint of why.

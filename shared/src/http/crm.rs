@@ -166,12 +166,13 @@ async fn verify_signature(
         Problem::new(Kind::ServiceUnavailable).detail("please retry later")
     };
     let now = state.clock.now();
-    let secrets = state.secrets.current().await.map_err(unavailable)?;
-    let mut result = signature::verify(header, raw, &secrets, now);
-    if result == Err(signature::SignatureError::Mismatch) && state.secrets.refresh().await {
-        let secrets = state.secrets.current().await.map_err(unavailable)?;
-        result = signature::verify(header, raw, &secrets, now);
-    }
+    let (result, _) = crate::secrets::check_fresh(
+        &*state.secrets,
+        |secrets| signature::verify(header, raw, secrets, now),
+        |result| *result == Err(signature::SignatureError::Mismatch),
+    )
+    .await
+    .map_err(unavailable)?;
     result.map_err(|e| {
         tracing::warn!(reason = %e, "CRM webhook rejected");
         Problem::new(Kind::InvalidSignature).detail(e.to_string())
