@@ -50,17 +50,32 @@ impl WindowQuery {
     }
 }
 
+/// The window asked, and its report (the member must be allowed analytics).
+struct Asked<'q> {
+    from: String,
+    to: String,
+    service_type: Option<&'q str>,
+    report: crate::app::AnalyticsReport,
+}
+
+impl WindowQuery {
+    async fn report(&self, state: &ConsoleState, member: &Member) -> Result<Asked<'_>, PageError> {
+        allow(member, Action::ViewAnalytics)?;
+        let (from, to, window) = self.window(state.clock.now().date_naive())?;
+        let service_type = self.service_type()?;
+        let report =
+            state.analytics.deployments(window, service_type).await.map_err(unavailable)?;
+        Ok(Asked { from, to, service_type, report })
+    }
+}
+
 async fn analytics(
     State(state): State<ConsoleState>,
     member: Member,
     Query(q): Query<WindowQuery>,
 ) -> Response {
     let result = async {
-        allow(&member, Action::ViewAnalytics)?;
-        let (from, to, window) = q.window(state.clock.now().date_naive())?;
-        let service_type = q.service_type()?;
-        let report =
-            state.analytics.deployments(window, service_type).await.map_err(unavailable)?;
+        let Asked { from, to, service_type, report } = q.report(&state, &member).await?;
         let mut csv = form_urlencoded::Serializer::new(String::new());
         csv.append_pair("from", &from).append_pair("to", &to);
         service_type.map(|s| csv.append_pair("service_type", s));
@@ -82,10 +97,7 @@ async fn csv(
     Query(q): Query<WindowQuery>,
 ) -> Response {
     let result = async {
-        allow(&member, Action::ViewAnalytics)?;
-        let (from, to, window) = q.window(state.clock.now().date_naive())?;
-        let report =
-            state.analytics.deployments(window, q.service_type()?).await.map_err(unavailable)?;
+        let Asked { from, to, report, .. } = q.report(&state, &member).await?;
         let body = crate::http::body::Analytics::from(&report).to_csv();
         let name = format!("attachment; filename=\"deployments-{from}-{to}.csv\"");
         Ok((
