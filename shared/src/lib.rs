@@ -78,6 +78,7 @@ pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod ports;
 pub mod retry;
 pub mod secrets;
