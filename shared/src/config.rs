@@ -53,7 +53,16 @@ pub mod vars {
     /// The ID token claims naming the member (an e-mail) and their roles.
     pub const OIDC_MEMBER_CLAIM: &str = "OIDC_MEMBER_CLAIM";
     pub const OIDC_ROLES_CLAIM: &str = "OIDC_ROLES_CLAIM";
+    /// Every function: the value of the `Stack` dimension of its metrics
+    /// (`shared::metrics`); absent, metrics carry no stack dimension.
+    pub const METRICS_STACK: &str = "METRICS_STACK";
+    /// Read by every function's telemetry, set by Lambda from the
+    /// function's `LoggingConfig` (not by the template's environment).
+    pub const AWS_LAMBDA_LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
 }
+
+/// What every Lambda function reads besides its own settings (telemetry).
+pub const TELEMETRY_VARS: &[&str] = &[vars::METRICS_STACK];
 
 /// Local defaults of API.md.
 pub mod local_defaults {
@@ -317,6 +326,21 @@ impl EscalationConfig {
             });
         }
         Ok(Self { table_name: env.required(vars::TABLE_NAME)?, escalation_email })
+    }
+}
+
+/// Settings of the `mail-feedback` function (SES bounces and complaints).
+#[derive(Debug)]
+pub struct MailFeedbackConfig {
+    pub table_name: String,
+}
+
+impl MailFeedbackConfig {
+    pub const REQUIRED: &[&str] = &[vars::TABLE_NAME];
+    pub const OPTIONAL: &[&str] = &[];
+
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self { table_name: env.required(vars::TABLE_NAME)? })
     }
 }
 
