@@ -189,6 +189,9 @@ pub enum DeliveryError {
 pub struct OutgoingMail {
     /// The outbox entry: also the mail's Message-ID.
     pub entry_id: OutboxId,
+    /// The project it is about: tagged on the message, so that SES's
+    /// bounce and complaint reports name it (`mail-feedback`).
+    pub project_id: ProjectId,
     pub from: String,
     pub to: String,
     /// The RFC 5322 message.

@@ -332,6 +332,7 @@ impl Dispatcher {
         };
         let raw = compose(&envelope, &rendered).map_err(|e| e.to_string())?;
         let from = self.settings.mail_from.clone();
-        Ok(OutgoingMail { entry_id: entry.id.clone(), from, to: to.clone(), raw })
+        let project_id = entry.project_id.clone();
+        Ok(OutgoingMail { entry_id: entry.id.clone(), project_id, from, to: to.clone(), raw })
     }
 }
