@@ -8,6 +8,12 @@ use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
 
+/// Message tags SES returns in its bounce and complaint reports
+/// (`mail.tags`): which outbox entry, which project (ids are UUIDs, within
+/// the tag alphabet).
+pub const TAG_OUTBOX_ID: &str = "outbox_id";
+pub const TAG_PROJECT_ID: &str = "project_id";
+
 pub struct SesMailer {
     client: Client,
     configuration_set: Option<String>,
@@ -48,17 +54,16 @@ impl Mailer for SesMailer {
             |e: aws_sdk_sesv2::error::BuildError| DeliveryError::Permanent(e.to_string());
         let raw =
             RawMessage::builder().data(Blob::new(mail.raw.clone())).build().map_err(permanent)?;
-        let tag = MessageTag::builder()
-            .name("outbox_id")
-            .value(mail.entry_id.as_str())
-            .build()
-            .map_err(permanent)?;
+        let tag = |name: &str, value: &str| {
+            MessageTag::builder().name(name).value(value).build().map_err(permanent)
+        };
         self.client
             .send_email()
             .from_email_address(&mail.from)
             .destination(Destination::builder().to_addresses(&mail.to).build())
             .content(EmailContent::builder().raw(raw).build())
-            .email_tags(tag)
+            .email_tags(tag(TAG_OUTBOX_ID, mail.entry_id.as_str())?)
+            .email_tags(tag(TAG_PROJECT_ID, mail.project_id.as_str())?)
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await

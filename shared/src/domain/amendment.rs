@@ -244,6 +244,10 @@ impl Project {
         if fields.is_empty() {
             return None;
         }
+        if !self.technical_contact.email.eq_ignore_ascii_case(&deal.technical_contact.email) {
+            // A new address: nothing is known against it yet.
+            self.contact_undeliverable = None;
+        }
         self.technical_contact = deal.technical_contact.clone();
         self.owner = deal.owner.clone();
         self.target_go_live = deal.target_go_live;

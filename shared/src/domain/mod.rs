@@ -8,6 +8,7 @@ pub mod activation;
 pub mod amendment;
 pub mod analytics;
 pub mod deal;
+pub mod deliverability;
 pub mod escalation;
 pub mod events;
 pub mod facts;

@@ -15,6 +15,8 @@ pub enum MailTemplate {
     TaskEscalated,
     /// Internal: a project went at risk or late.
     ProjectJeopardy,
+    /// Internal: mail to the technical contact bounced or was complained of.
+    ContactUndeliverable,
 }
 
 impl MailTemplate {
@@ -26,6 +28,7 @@ impl MailTemplate {
             Self::GoLive => "go_live",
             Self::TaskEscalated => "task_escalated",
             Self::ProjectJeopardy => "project_jeopardy",
+            Self::ContactUndeliverable => "contact_undeliverable",
         }
     }
 
@@ -34,7 +37,7 @@ impl MailTemplate {
     pub fn is_for_customer(self) -> bool {
         match self {
             Self::OrderConfirmed | Self::DeliveryConfirmed | Self::GoLive => true,
-            Self::TaskEscalated | Self::ProjectJeopardy => false,
+            Self::TaskEscalated | Self::ProjectJeopardy | Self::ContactUndeliverable => false,
         }
     }
 }

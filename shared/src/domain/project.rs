@@ -4,6 +4,7 @@ use super::account::AccountChange;
 use super::activation::ServiceSummary;
 use super::amendment::AppliedRevision;
 use super::deal::{Contact, DealWon, Language, ServiceLine};
+use super::deliverability::Undeliverable;
 use super::events::{self, DomainEvent};
 use super::facts::GoLiveFacts;
 use super::forecast::{Basis, Forecast};
@@ -92,6 +93,9 @@ pub struct Project {
     pub cancellation: Option<Cancellation>,
     /// The last CRM revision of the deal that changed this project.
     pub deal_change: Option<AppliedRevision>,
+    /// Set when SES reported mail to the technical contact as bounced or
+    /// complained of; cleared when the contact's address changes.
+    pub contact_undeliverable: Option<Undeliverable>,
     /// Where its milestones' expected durations come from.
     pub basis: Basis,
     /// Less slack than this many days is `at_risk` (from the template).
@@ -310,6 +314,7 @@ impl Project {
             held_seconds: 0,
             cancellation: None,
             deal_change: None,
+            contact_undeliverable: None,
             basis: template.basis,
             at_risk_days: template.at_risk_days,
             forecast: Forecast::unassessed(),

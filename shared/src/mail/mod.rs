@@ -72,6 +72,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "project_jeopardy.fr.html",
     "project_jeopardy.en.txt",
     "project_jeopardy.en.html",
+    "contact_undeliverable.fr.txt",
+    "contact_undeliverable.fr.html",
+    "contact_undeliverable.en.txt",
+    "contact_undeliverable.en.html",
 );
 
 const MONTHS_FR: [&str; 12] = [

@@ -258,3 +258,41 @@ fn project_jeopardy_en() {
     );
     insta::assert_snapshot!(snapshot(&mail));
 }
+
+/// The owner's mail when SES reports the sample project's contact bounced.
+fn undeliverable(language: Language) -> RenderedMail {
+    use crate::domain::deliverability::{Feedback, MailFeedback};
+    use crate::domain::outbox::OutboxMessage;
+    let (mut p, _) = project();
+    let report = MailFeedback {
+        feedback: Feedback::Bounce,
+        recipients: vec![p.technical_contact.email.clone()],
+        detail: "smtp; 550 5.1.1 <claire@boulangerie-martin.fr>: user unknown".into(),
+        at: p.created_at,
+    };
+    let change = p.contact_undeliverable(&report, p.created_at).expect("flagged");
+    let Some(OutboxMessage::Mail { context, .. }) = change.outbox.first().map(|e| &e.message)
+    else {
+        panic!("the owner's mail")
+    };
+    MailRenderer::new()
+        .unwrap()
+        .render(MailTemplate::ContactUndeliverable, language, context)
+        .unwrap()
+}
+
+#[test]
+fn contact_undeliverable_fr_tells_the_owner_how_to_clear_it() {
+    let mail = undeliverable(Language::Fr);
+    assert!(mail.subject.starts_with("[Contact injoignable] "), "{}", mail.subject);
+    assert!(mail.text.contains("est refusé par le serveur du destinataire"));
+    assert!(mail.html.contains("&lt;claire@boulangerie-martin.fr&gt;"));
+    insta::assert_snapshot!(snapshot(&mail));
+}
+
+#[test]
+fn contact_undeliverable_en() {
+    let mail = undeliverable(Language::En);
+    assert!(mail.subject.starts_with("[Contact unreachable] "), "{}", mail.subject);
+    insta::assert_snapshot!(snapshot(&mail));
+}

@@ -14,7 +14,8 @@ mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
     enum MailTemplate mirrors d::MailTemplate {
-        OrderConfirmed, DeliveryConfirmed, GoLive, TaskEscalated, ProjectJeopardy
+        OrderConfirmed, DeliveryConfirmed, GoLive, TaskEscalated, ProjectJeopardy,
+        ContactUndeliverable
     }
 }
 

@@ -6,6 +6,7 @@ use super::values::{
     ServiceSummary, TemplateRef, back, each, is_zero,
 };
 use crate::domain::amendment as dam;
+use crate::domain::deliverability as dd;
 use crate::domain::forecast as df;
 use crate::domain::history as dh;
 use crate::domain::lifecycle as dl;
@@ -56,6 +57,8 @@ pub(crate) struct ProjectHeader {
     cancellation: Option<Cancellation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     deal_change: Option<AppliedRevision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    contact_undeliverable: Option<Undeliverable>,
     #[serde(default = "basis")]
     basis: Basis,
     #[serde(default = "at_risk_days")]
@@ -122,6 +125,33 @@ impl From<Cancellation> for dl::Cancellation {
 }
 
 #[derive(Serialize, Deserialize)]
+struct Undeliverable {
+    email: String,
+    feedback: Feedback,
+    detail: String,
+    since: DateTime<Utc>,
+}
+
+mirror_enum! {
+    #[derive(Clone, Copy, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Feedback mirrors dd::Feedback { Bounce, Complaint }
+}
+
+impl From<&dd::Undeliverable> for Undeliverable {
+    fn from(u: &dd::Undeliverable) -> Self {
+        let (email, detail) = (u.email.clone(), u.detail.clone());
+        Self { email, feedback: u.feedback.into(), detail, since: u.since }
+    }
+}
+
+impl From<Undeliverable> for dd::Undeliverable {
+    fn from(u: Undeliverable) -> Self {
+        Self { email: u.email, feedback: u.feedback.into(), detail: u.detail, since: u.since }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 struct AppliedRevision {
     revision: u32,
     outcome: LineOutcome,
@@ -169,6 +199,7 @@ impl From<&dp::Project> for ProjectHeader {
             held_seconds: p.held_seconds,
             cancellation: p.cancellation.as_ref().map(Into::into),
             deal_change: p.deal_change.map(Into::into),
+            contact_undeliverable: p.contact_undeliverable.as_ref().map(Into::into),
             basis: p.basis.into(),
             at_risk_days: p.at_risk_days,
             forecast: Some((&p.forecast).into()),
@@ -206,6 +237,7 @@ impl ProjectHeader {
             held_seconds: self.held_seconds,
             cancellation: self.cancellation.map(Into::into),
             deal_change: self.deal_change.map(Into::into),
+            contact_undeliverable: self.contact_undeliverable.map(Into::into),
             basis: self.basis.into(),
             at_risk_days: self.at_risk_days,
             forecast: self.forecast.map_or_else(df::Forecast::unassessed, Into::into),
