@@ -8,6 +8,7 @@
 
 use crate::domain::account::AccountRecord;
 use crate::domain::activation::{Activation, ActivationError};
+use crate::domain::deliverability::MailFeedback;
 use crate::domain::forecast::Health;
 use crate::domain::lifecycle::{HoldRequest, LifecycleError};
 use crate::domain::project::{Change, CompleteMilestone, MilestoneError, Project};
@@ -196,6 +197,24 @@ impl Commands {
                 let change = p.review(now);
                 let health = p.forecast.health;
                 Ok((change, (health != before).then_some(health)))
+            })
+            .await?;
+        Ok(changed)
+    }
+
+    /// Records SES's report that mail to the technical contact does not
+    /// arrive; whether it changed the project (a report about a former
+    /// address, or a repeat, changes nothing).
+    pub async fn contact_undeliverable(
+        &self,
+        id: &ProjectId,
+        report: &MailFeedback,
+    ) -> Result<bool, CommandError<std::convert::Infallible>> {
+        let (_, changed) = self
+            .update(id, |p, now| {
+                let change = p.contact_undeliverable(report, now);
+                let changed = change.is_some();
+                Ok((change, changed))
             })
             .await?;
         Ok(changed)
