@@ -1,5 +1,6 @@
 //! Customer mail through Amazon SES v2 (`SendEmail`, raw MIME content).
 
+use super::{TAG_OUTBOX_ID, TAG_PROJECT_ID};
 use crate::ports::{DeliveryError, Mailer, OutgoingMail};
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
@@ -7,12 +8,6 @@ use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
-
-/// Message tags SES returns in its bounce and complaint reports
-/// (`mail.tags`): which outbox entry, which project (ids are UUIDs, within
-/// the tag alphabet).
-pub const TAG_OUTBOX_ID: &str = "outbox_id";
-pub const TAG_PROJECT_ID: &str = "project_id";
 
 pub struct SesMailer {
     client: Client,
