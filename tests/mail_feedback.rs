@@ -3,8 +3,10 @@
 //! read shows it, the owner gets mail, `MailBounces` is emitted; a deal
 //! change with another address clears it. On DynamoDB Local and SQLite.
 
-use integration_tests::fixtures::{Bundle, MANAGER, PM, project};
-use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, sqlite_store};
+use axum::body::Body;
+use axum::http::Request;
+use integration_tests::fixtures::{Bundle, MANAGER, PM, console_session, project};
+use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, send, sqlite_store};
 use mail_feedback::{Handled, SesEvent};
 use serde_json::{Value, json};
 use shared::app::{Commands, DispatchSettings, Dispatcher, StatusLinks};
@@ -89,6 +91,15 @@ async fn project_read(bundle: &Bundle, id: &str) -> Value {
     reply.json()
 }
 
+/// The console's page of project `id`, as its manager sees it.
+async fn console_page(bundle: &Bundle, id: &str) -> String {
+    let (cookie, _) = console_session(MANAGER, &["manager"], false);
+    let request = Request::get(format!("/console/projects/{id}")).header("cookie", cookie);
+    let reply = send(&bundle.app, request.body(Body::empty()).expect("a request")).await;
+    assert_eq!(reply.status, 200);
+    String::from_utf8(reply.body).expect("an HTML page")
+}
+
 async fn bounce_marks_the_contact_and_tells_the_owner(store: Arc<dyn Store>) {
     let bundle = Bundle::with_sample_deal(store.clone()).await;
     let clock: Arc<dyn Clock> = bundle.clock.clone();
@@ -102,6 +113,8 @@ async fn bounce_marks_the_contact_and_tells_the_owner(store: Arc<dyn Store>) {
     let handled = mail_feedback::handle(&commands, report("bounce.json", l1.as_str(), CONTACT));
     assert_eq!(handled.await.expect("recorded"), Handled::Marked(l1.clone()));
     assert_eq!(bounces_flushed(), [("bounce".to_owned(), 1.0)]);
+    let page = console_page(&bundle, l1.as_str()).await;
+    assert!(page.contains("Courriels refusés depuis le 2026-11-20"), "{page}");
     let read = project_read(&bundle, l1.as_str()).await;
     let flag = &read["technical_contact"]["undeliverable"];
     assert_eq!(flag["email"], CONTACT, "{read}");

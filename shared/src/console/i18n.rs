@@ -132,6 +132,17 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("project", "Projet", "Project"),
     ("deal", "Affaire", "Deal"),
     ("contact", "Contact technique", "Technical contact"),
+    ("undeliverable_bounce", "Courriels refusés depuis le", "Mail bounced since"),
+    (
+        "undeliverable_complaint",
+        "Courriels signalés comme indésirables le",
+        "Mail reported as spam on",
+    ),
+    (
+        "undeliverable_fix",
+        "Faites corriger le contact dans le CRM.",
+        "Have the contact corrected in the CRM.",
+    ),
     ("site", "Site", "Site"),
     ("installation_date", "Date d'installation", "Installation date"),
     ("go_live_date", "Date de mise en service", "Go-live date"),

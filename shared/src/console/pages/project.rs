@@ -127,7 +127,10 @@ fn header(p: &Project) -> Value {
         "installation_date": p.installation_date.map(|d| d.to_string()),
         "go_live_date": p.go_live_date.map(|d| d.to_string()),
         "contact": { "name": p.technical_contact.name, "email": p.technical_contact.email,
-                     "phone": p.technical_contact.phone },
+                     "phone": p.technical_contact.phone,
+                     "undeliverable": p.contact_undeliverable.as_ref().map(|u| json!({
+                         "feedback": u.feedback.as_str(), "detail": u.detail,
+                         "since": u.since.date_naive().to_string() })) },
         "services": p.services.iter().map(|s| json!({
             "line_id": s.line_id, "name": s.name, "service_type": s.service_type,
             "site": s.site.as_ref().map(|site| format!("{}, {}", site.label, site.address)),
