@@ -6,9 +6,12 @@
 
 pub mod browser;
 pub mod contracts;
+pub mod draft4;
+pub mod envelopes;
 pub mod fixtures;
 pub mod moto;
 pub mod scenario;
+pub mod sink;
 pub mod snapshots;
 
 use aws_sdk_dynamodb::Client;
