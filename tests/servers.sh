@@ -1,8 +1,9 @@
 # Sourced by tests/run and tests/bench/run: installs what is missing into
-# .tools/ (ignored by git) and starts DynamoDB Local and moto on free loopback
-# ports, exporting the AWS_ENDPOINT_URL* variables that point the SDK at them.
-# The caller sets ROOT and calls prepare_tools, then start_servers; the
-# servers stop when the caller exits.
+# .tools/ (ignored by git; the SAM CLI in a venv of its own) and starts
+# DynamoDB Local and moto on free loopback ports, exporting the
+# AWS_ENDPOINT_URL* variables that point the SDK at them. The caller sets
+# ROOT and calls prepare_tools, then start_servers; the servers stop when the
+# caller exits.
 #
 # The browser tests get Debian's chromium and chromedriver (apt, as root) and
 # axe-core (npm, into .tools/); prepare_tools exports CHROMEDRIVER, CHROMIUM
@@ -20,6 +21,8 @@ MOTO="moto[server]==5.2.5"
 CFN_LINT="cfn-lint==1.53.3"                   # later versions stop expanding SAM
 SCHEMATHESIS="schemathesis==4.32.5"
 AXE_CORE_NPM="axe-core@4.14.1"
+# Its own venv (.tools/sam-venv): it pins a later cfn-lint than CFN_LINT.
+SAM_CLI="aws-sam-cli==1.170.0"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'tests/run: %s\n' "$*" >&2; exit 1; }
@@ -59,6 +62,16 @@ install_python_tools() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check $want
     echo "$want" >"$stamp"
+}
+
+# SAM CLI, for `sam validate --lint` (offline: no credentials, no calls).
+install_sam_cli() {
+    local venv="$TOOLS/sam-venv" stamp="$TOOLS/sam-venv/.installed"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$SAM_CLI" ] && return 0
+    log "installing $SAM_CLI into .tools/sam-venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$SAM_CLI"
+    echo "$SAM_CLI" >"$stamp"
 }
 
 free_port() {
@@ -129,6 +142,7 @@ prepare_tools() {
     need_java
     install_dynamodb_local
     install_python_tools
+    install_sam_cli
     need_chromium
     install_axe_core
 }
