@@ -470,31 +470,37 @@ fn alarm_problems(t: &Yaml) -> Vec<String> {
     problems
 }
 
-/// What the on-call engineer must hear about, as (what, metric, dimensions).
-fn watched(t: &Yaml) -> Vec<(String, &'static str, &'static str, Vec<(&'static str, String)>)> {
-    let lambda = |what: &str, metric, function: &str| {
-        let dims = vec![("FunctionName", function.to_owned())];
-        (format!("{what} of {function}"), "AWS/Lambda", metric, dims)
+/// What the on-call engineer must hear about: (what, the metric with the
+/// dimensions an alarm on it must have, among others).
+fn watched(t: &Yaml) -> Vec<(String, MetricUse)> {
+    let metric = |namespace: &str, name: &str, dims: &[(&str, &str)]| MetricUse {
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+        dimensions: dims.iter().map(|(d, v)| ((*d).to_owned(), (*v).to_owned())).collect(),
     };
+    let lambda = |what: &str, name: &str, function: &str| {
+        let used = metric("AWS/Lambda", name, &[("FunctionName", function)]);
+        (format!("{what} of {function}"), used)
+    };
+    let queue = [("QueueName", "DispatchDeadLetterQueue.QueueName")];
     let mut list = vec![
         lambda("stream iterator age", "IteratorAge", "DispatchFunction"),
-        ("API 5xx".into(), "AWS/ApiGateway", "5xx", vec![("ApiId", "HttpApi".into())]),
+        ("API 5xx".into(), metric("AWS/ApiGateway", "5xx", &[("ApiId", "HttpApi")])),
         (
             "rejected CRM signatures".into(),
-            m::NAMESPACE,
-            m::DEALS_RECEIVED,
-            vec![(m::OUTCOME, "rejected_signature".into())],
+            metric(m::NAMESPACE, m::DEALS_RECEIVED, &[(m::OUTCOME, "rejected_signature")]),
         ),
         (
             "dead-letter queue depth".into(),
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            vec![("QueueName", "DispatchDeadLetterQueue.QueueName".into())],
+            metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", &queue),
         ),
     ];
     for channel in m::CHANNELS {
-        let dims = vec![(m::CHANNEL, channel.to_owned()), (m::OUTCOME, "dead".to_owned())];
-        list.push((format!("dead {channel} entries"), m::NAMESPACE, m::OUTBOX_ENTRIES, dims));
+        let dims = [(m::CHANNEL, channel), (m::OUTCOME, "dead")];
+        list.push((
+            format!("dead {channel} entries"),
+            metric(m::NAMESPACE, m::OUTBOX_ENTRIES, &dims),
+        ));
     }
     for (id, _, _) in function_resources(t) {
         list.push(lambda("errors", "Errors", &id));
@@ -506,16 +512,15 @@ fn watched(t: &Yaml) -> Vec<(String, &'static str, &'static str, Vec<(&'static s
 /// Each of [`watched`] that no alarm watches.
 fn unwatched(t: &Yaml) -> Vec<String> {
     let used: Vec<MetricUse> = alarms(t).iter().flat_map(|(_, a)| alarm_metrics(a)).collect();
+    let covers = |u: &MetricUse, w: &MetricUse| {
+        u.namespace == w.namespace
+            && u.name == w.name
+            && w.dimensions.iter().all(|(d, v)| u.dimensions.get(d) == Some(v))
+    };
     watched(t)
         .into_iter()
-        .filter(|(_, namespace, name, dims)| {
-            !used.iter().any(|u| {
-                u.namespace == *namespace
-                    && u.name == *name
-                    && dims.iter().all(|(d, v)| u.dimensions.get(*d) == Some(v))
-            })
-        })
-        .map(|(what, ..)| format!("no alarm on {what}"))
+        .filter(|(_, w)| !used.iter().any(|u| covers(u, w)))
+        .map(|(what, _)| format!("no alarm on {what}"))
         .collect()
 }
 
