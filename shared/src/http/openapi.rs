@@ -2,8 +2,12 @@
 //! types (utoipa) and served at `GET /v1/openapi.json`.
 
 use super::problem::Problem;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{RefOr, Response};
+use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 /// Problems of reading a request, or of the service itself: any route.
@@ -192,6 +196,146 @@ impl Modify for Security {
     }
 }
 
+/// Where the API answers: the local runner, and a deployed stack's HTTP API.
+struct Servers;
+
+impl Modify for Servers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let deployed = ServerBuilder::new()
+            .url("https://{api_id}.execute-api.{region}.amazonaws.com")
+            .description(Some("A deployed stack: its `ApiUrl` output"))
+            .parameter(
+                "api_id",
+                ServerVariableBuilder::new()
+                    .default_value("abcdef1234")
+                    .description(Some("The HTTP API's id")),
+            )
+            .parameter(
+                "region",
+                ServerVariableBuilder::new()
+                    .default_value("eu-west-3")
+                    .description(Some("The stack's region")),
+            )
+            .build();
+        let local = ServerBuilder::new()
+            .url("http://127.0.0.1:3000")
+            .description(Some(
+                "The local runner, `deployments-local` (its `PORT`, 3000 by default)",
+            ))
+            .build();
+        openapi.servers = Some(vec![local, deployed]);
+    }
+}
+
+/// What the derive cannot say per operation: who needs no credentials, which
+/// problems only a body can cause, the authorizer's own refusal, and the
+/// rules of the path parameters.
+struct Edges;
+
+impl Modify for Edges {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                edges(operation);
+            }
+        }
+        let message = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("message", ObjectBuilder::new().schema_type(Type::String))
+            .required("message")
+            .description(Some(
+                "API Gateway's JWT authorizer refusing a missing or invalid token before \
+                 any function runs: `{\"message\":\"Unauthorized\"}`",
+            ));
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.insert("GatewayUnauthorized".into(), RefOr::T(message.into()));
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+        .into_iter()
+        .filter_map(Option::as_mut)
+}
+
+fn edges(operation: &mut Operation) {
+    if operation.security.is_none() {
+        // Public: no credentials at all (the CRM routes declare their signature).
+        operation.security = Some(Vec::new());
+    }
+    if operation.request_body.is_none() {
+        operation.responses.responses.retain(|status, _| status != "413" && status != "415");
+        if let Some(RefOr::T(malformed)) = operation.responses.responses.get_mut("400") {
+            malformed.description = "The path could not be decoded".into();
+        }
+    }
+    optional_body(operation);
+    let staff = operation
+        .security
+        .iter()
+        .flatten()
+        .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("staff_jwt").is_some()));
+    if staff && let Some(RefOr::T(response)) = operation.responses.responses.get_mut("401") {
+        gateway_unauthorized(response);
+    }
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && let Some(schema) = path_rule(&parameter.name)
+        {
+            parameter.schema = Some(RefOr::T(schema));
+        }
+    }
+}
+
+/// An optional body (`Option<T>`) is documented as a body that may be left
+/// out, not as a JSON `null`, which the handlers refuse.
+fn optional_body(operation: &mut Operation) {
+    let Some(RefOr::T(body)) = operation.request_body.as_mut() else { return };
+    for content in body.content.values_mut() {
+        let RefOr::T(content) = content else { continue };
+        let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else { continue };
+        let not_null = one_of.items.iter().find(|item| !is_null(item));
+        if let Some(item) = not_null.cloned() {
+            content.schema = Some(item);
+            body.required = Some(Required::False);
+        }
+    }
+}
+
+fn is_null(item: &RefOr<Schema>) -> bool {
+    let null = Type::Null.into();
+    matches!(item, RefOr::T(Schema::Object(o)) if o.schema_type == null)
+}
+
+/// The 401 of a staff route as API Gateway answers it, besides ours.
+fn gateway_unauthorized(response: &mut Response) {
+    response.description = "No valid bearer token: API Gateway's JWT authorizer answers \
+        `application/json` (a missing, expired or invalid token), the service itself \
+        `application/problem+json` (a token without the claims it needs)"
+        .into();
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("GatewayUnauthorized")));
+    response.content.insert("application/json".into(), RefOr::T(content.build()));
+    let header = HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .description(Some("`Bearer` and, from the authorizer, why the token was refused"));
+    response.headers.insert("WWW-Authenticate".into(), RefOr::T(header.build()));
+}
+
+/// The shape of a path parameter: anything else is answered `404`.
+fn path_rule(name: &str) -> Option<Schema> {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    let schema = match name {
+        "project_id" => string.format(Some(SchemaFormat::Custom("uuid".into()))),
+        "task_id" => string.pattern(Some("^T-[0-9-]{9,}$")),
+        "milestone_key" | "service_type" => string
+            .min_length(Some(1))
+            .max_length(Some(crate::domain::validation::MAX_ID))
+            .pattern(Some(super::body::rules::MACHINE_KEY)),
+        _ => return None,
+    };
+    Some(schema.into())
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -222,8 +366,13 @@ impl Modify for Security {
     ),
     // Referenced by the problem responses and a query parameter, which do
     // not collect them themselves.
-    components(schemas(Problem, super::body::HealthFilter)),
-    modifiers(&Security),
+    components(schemas(
+        Problem,
+        super::body::HealthFilter,
+        super::body::rules::Assignee,
+        super::body::rules::Identifier,
+    )),
+    modifiers(&Security, &Servers, &Edges),
     tags(
         (name = "crm", description = "Called by the CRM"),
         (name = "projects", description = "Deployment projects, milestones and go-live"),

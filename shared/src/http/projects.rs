@@ -52,8 +52,12 @@ pub(crate) struct ProjectsQuery {
     status: Option<body::ProjectStatus>,
     /// Projects in progress of this health.
     health: Option<body::HealthFilter>,
+    #[param(value_type = Option<body::rules::Identifier>)]
     account_id: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 2048)]
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<usize>,
 }
 
@@ -113,9 +117,13 @@ pub(crate) struct TasksQuery {
     /// `me`, an assignee's e-mail, or `any` (with a status). Absent: the
     /// caller's own tasks, or for managers and admins filtering by status,
     /// the team's.
+    #[param(value_type = Option<body::rules::Assignee>)]
     assignee: Option<String>,
     status: Option<body::TaskStatus>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 2048)]
     cursor: Option<String>,
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<usize>,
 }
 

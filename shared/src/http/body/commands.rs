@@ -1,7 +1,7 @@
 //! The bodies of the staff commands.
 
-use super::back;
 use super::values::{Category, ServiceSummary, TaskStatus};
+use super::{back, rules};
 use crate::domain::activation as da;
 use crate::domain::lifecycle as dl;
 use crate::domain::project::CompleteMilestone;
@@ -14,10 +14,13 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
+    #[schema(value_type = rules::Name)]
     title: String,
+    #[schema(value_type = rules::Email)]
     assignee: String,
     due_date: NaiveDate,
     #[serde(default)]
+    #[schema(value_type = Option<rules::Paragraph>)]
     description: Option<String>,
 }
 
@@ -38,12 +41,15 @@ impl From<NewTask> for dw::NewTask {
 pub struct TaskPatch {
     #[serde(default)]
     status: Option<TaskStatus>,
+    /// Only with `blocked` (or a task already blocked).
     #[serde(default)]
+    #[schema(value_type = Option<rules::Paragraph>)]
     blocked_reason: Option<String>,
     /// Why the task is blocked, as a category (with `blocked`).
     #[serde(default)]
     blocked_category: Option<Category>,
     #[serde(default)]
+    #[schema(value_type = Option<rules::Email>)]
     assignee: Option<String>,
     #[serde(default)]
     due_date: Option<NaiveDate>,
@@ -79,6 +85,7 @@ impl From<Activation> for da::Activation {
 #[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
+    #[schema(value_type = Option<rules::Paragraph>)]
     note: Option<String>,
     /// Planned installation date, when delivery is confirmed.
     installation_date: Option<NaiveDate>,
@@ -97,6 +104,8 @@ impl CompleteBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenBody {
+    /// Required.
+    #[schema(value_type = rules::Paragraph, required)]
     reason: Option<String>,
 }
 
@@ -123,7 +132,9 @@ fn required(field: &str) -> FieldError {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldBody {
+    #[schema(value_type = rules::Paragraph, required)]
     reason: Option<String>,
+    #[schema(value_type = Category, required)]
     category: Option<Category>,
     /// When the team expects to resume (informative).
     #[serde(default)]
@@ -147,6 +158,7 @@ impl HoldBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
+    #[schema(value_type = rules::Paragraph, required)]
     reason: Option<String>,
 }
 

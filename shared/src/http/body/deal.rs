@@ -1,7 +1,7 @@
 //! The CRM's deals (won, changed, cancelled), and the answers they get.
 
-use super::back;
 use super::values::{Contact, Language, LineOutcome, ProjectId, ProjectStatus, ServiceLine};
+use super::{back, rules};
 use crate::domain::amendment as da;
 use crate::domain::deal as d;
 use crate::domain::intake as di;
@@ -12,19 +12,25 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DealWon {
+    #[schema(value_type = rules::Identifier)]
     deal_id: String,
     won_at: DateTime<Utc>,
     account: Account,
     technical_contact: Contact,
+    #[schema(value_type = rules::Email)]
     owner: String,
+    /// On or after the day of `won_at`.
     target_go_live: NaiveDate,
+    #[schema(min_items = 1, max_items = 50)]
     services: Vec<ServiceLine>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
+    #[schema(value_type = rules::Identifier)]
     id: String,
+    #[schema(value_type = rules::Name)]
     name: String,
     /// The language of customer mail; French unless the CRM says otherwise.
     #[serde(default)]
@@ -96,12 +102,15 @@ pub struct DealChange {
     /// Increased by the CRM with every change; the won deal is revision 0.
     #[schema(minimum = 1)]
     revision: u32,
+    #[schema(value_type = rules::Identifier)]
     deal_id: String,
     won_at: DateTime<Utc>,
     account: Account,
     technical_contact: Contact,
+    #[schema(value_type = rules::Email)]
     owner: String,
     target_go_live: NaiveDate,
+    #[schema(min_items = 1, max_items = 50)]
     services: Vec<ServiceLine>,
 }
 
@@ -157,8 +166,11 @@ impl From<&da::DealChanged> for DealChanged {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DealCancel {
+    #[schema(value_type = rules::Identifier)]
     deal_id: String,
+    /// Not in the future.
     cancelled_at: DateTime<Utc>,
+    #[schema(value_type = rules::Paragraph)]
     reason: String,
 }
 

@@ -9,6 +9,7 @@ mod commands;
 mod deal;
 mod forecast;
 mod project;
+pub mod rules;
 mod template;
 mod values;
 

@@ -1,7 +1,7 @@
 //! Milestone templates, as read and as edited.
 
 use super::values::{CustomerMail, MilestoneKey, Names};
-use super::{back, each};
+use super::{back, each, rules};
 use crate::domain::template as d;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,9 @@ pub struct TemplateInput {
     /// The version the edit started from: a stale one is a conflict.
     #[serde(default)]
     version: Option<u32>,
+    /// 2 to 12, keys unique, exactly one `activation` milestone and it last;
+    /// at most 60 default tasks in all.
+    #[schema(min_items = 2, max_items = 12)]
     milestones: Vec<MilestoneTemplate>,
     /// Absent: as in the current version (default 5).
     #[serde(default)]
@@ -56,12 +59,14 @@ pub struct TemplateInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100)]
     history_min_go_lives: Option<u16>,
+    /// As read; ignored.
     #[serde(default)]
     #[allow(dead_code)]
-    updated_at: Option<serde_json::Value>,
+    updated_at: Option<DateTime<Utc>>,
+    /// As read; ignored.
     #[serde(default)]
     #[allow(dead_code)]
-    updated_by: Option<serde_json::Value>,
+    updated_by: Option<String>,
 }
 
 impl From<TemplateInput> for d::TemplateInput {
@@ -87,16 +92,20 @@ pub struct MilestoneTemplate {
     /// The go-live milestone: completed only by activation, always last.
     #[serde(default)]
     activation: bool,
+    #[schema(maximum = 365)]
     expected_days: u16,
     #[serde(default)]
+    #[schema(max_items = 10)]
     default_tasks: Vec<TaskTemplate>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskTemplate {
+    #[schema(value_type = rules::Name)]
     title: String,
     /// Due date of the task, in days after the project's creation.
+    #[schema(maximum = 365)]
     due_offset_days: u16,
 }
 

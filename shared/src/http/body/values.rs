@@ -1,6 +1,7 @@
 //! Values nested in several bodies: identifiers, enumerations, contacts,
 //! service lines.
 
+use super::rules;
 use crate::domain::activation as da;
 use crate::domain::amendment as dam;
 use crate::domain::deal as dd;
@@ -35,6 +36,7 @@ impl From<&crate::domain::TaskId> for TaskId {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
+#[schema(value_type = rules::MachineKey)]
 pub struct MilestoneKey(String);
 
 impl MilestoneKey {
@@ -133,9 +135,12 @@ impl From<&dp::AccountInfo> for AccountInfo {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    #[schema(value_type = rules::Name)]
     name: String,
+    #[schema(value_type = rules::Email)]
     email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<rules::Phone>)]
     phone: Option<String>,
 }
 
@@ -154,10 +159,14 @@ impl From<Contact> for dd::Contact {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceLine {
+    #[schema(value_type = rules::Identifier)]
     line_id: String,
+    #[schema(value_type = rules::MachineKey)]
     service_type: String,
+    #[schema(value_type = rules::Name)]
     name: String,
     installation: Installation,
+    #[schema(value_type = rules::Identifier)]
     subscription_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     site: Option<Site>,
@@ -166,7 +175,9 @@ pub struct ServiceLine {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
+    #[schema(value_type = rules::Name)]
     label: String,
+    #[schema(value_type = rules::Paragraph)]
     address: String,
 }
 
@@ -203,17 +214,24 @@ impl From<ServiceLine> for dd::ServiceLine {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSummary {
+    /// A service line of the project, each described once.
     line_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<rules::Name>)]
     circuit_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<rules::Paragraph>)]
     ip_addressing: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100, value_type = Vec<rules::Number>)]
     numbers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<rules::Paragraph>)]
     equipment: Option<String>,
-    /// Anything else worth knowing (VLAN, SIP realm, ...).
+    /// Anything else worth knowing (VLAN, SIP realm, ...): keys up to 64
+    /// characters, values up to 2000, neither blank.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(schema_with = rules::details)]
     details: BTreeMap<String, String>,
 }
 
@@ -247,7 +265,9 @@ impl From<ServiceSummary> for da::ServiceSummary {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Names {
+    #[schema(value_type = rules::Name)]
     fr: String,
+    #[schema(value_type = rules::Name)]
     en: String,
 }
 
