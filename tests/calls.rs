@@ -1,8 +1,9 @@
 //! DynamoDB round trips per use case, counted by an SDK interceptor on
 //! DynamoDB Local: loading a project is one Query, a change one
-//! transaction, intake one Query per service type (its recent go-lives)
-//! and one transaction per project, a CRM revision two reads
-//! per project and one transaction per project it changes, and never a Scan.
+//! transaction, intake a read of the deal's record, one Query per service
+//! type (its recent go-lives) and one transaction per project, a replayed
+//! deal the read of its record alone, a CRM revision two reads per project
+//! and one transaction per project it changes, and never a Scan.
 
 use axum::http::StatusCode;
 use integration_tests::dynamo_store_counted;
@@ -53,18 +54,39 @@ async fn each_use_case_makes_the_expected_round_trips() {
     let (store, counter) = dynamo_store_counted().await;
     let c = Counted { bundle: Bundle::new(Arc::new(store)), counter };
 
-    // Intake: one read of the templates, one Query per service type for its
-    // recent go-lives (learned durations), one transaction per project.
-    c.counter.reset();
-    let reply = c.receive(integration_tests::sample_deal()).await;
-    assert_eq!(reply.status, StatusCode::CREATED);
-    let intake = calls(&[("BatchGetItem", 1), ("Query", 2), ("TransactWriteItems", 2)]);
-    assert_eq!(c.counts(), intake);
-
+    intake_reads_the_record_first(&c).await;
     changes_load_once_and_commit_once(&c).await;
     reads_are_queries(&c).await;
     sweeps_read_only_what_is_due(&c).await;
     order_changes_read_each_project_around_the_claim(&c).await;
+}
+
+/// Intake: the deal's record (none yet), one read of the templates, one
+/// Query per service type for its recent go-lives (learned durations), one
+/// transaction per project. A replay, and a different body under the same
+/// id, are answered after the read of the record alone.
+async fn intake_reads_the_record_first(c: &Counted) {
+    let deal = integration_tests::sample_deal();
+    c.counter.reset();
+    let reply = c.receive(deal.clone()).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let intake =
+        calls(&[("BatchGetItem", 1), ("GetItem", 1), ("Query", 2), ("TransactWriteItems", 2)]);
+    assert_eq!(c.counts(), intake);
+
+    let record_only = calls(&[("GetItem", 1)]);
+    c.counter.reset();
+    let replay = c.receive(deal.clone()).await;
+    assert_eq!(replay.status, StatusCode::OK);
+    assert_eq!(replay.body, reply.body, "a replay answers the first answer");
+    assert_eq!(c.counts(), record_only);
+
+    let mut other: Value = serde_json::from_slice(&deal).unwrap();
+    other["account"]["name"] = json!("Another name");
+    c.counter.reset();
+    let conflict = c.receive(serde_json::to_vec(&other).unwrap()).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+    assert_eq!(c.counts(), record_only);
 }
 
 async fn changes_load_once_and_commit_once(c: &Counted) {

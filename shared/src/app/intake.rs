@@ -1,12 +1,16 @@
 //! Use case: a won deal arrives from the CRM.
 //!
-//! Reads the current templates of the deal's service types (one read), then
-//! writes, for a deal with N projects to create, exactly N transactions: the
-//! first also claims the deal's idempotency record, the last marks it
-//! complete. A replay fails the claim (writing nothing) and answers from the
-//! record; a delivery that finds the claim still pending (a concurrent or
-//! crashed one) finishes the remaining projects, whose creation is guarded
-//! by `Guard::Create` on ids derived from the deal.
+//! Reads the deal's idempotency record first (one read): a replay of a deal
+//! received in full is answered from it, and a different body under the
+//! same id refused, with no other call. Otherwise reads the current
+//! templates of the deal's service types, then writes, for a deal with N
+//! projects to create, exactly N transactions: the first also claims the
+//! record, the last marks it complete. The claim is what makes intake
+//! exactly-once (the read only saves a replay the rest): a concurrent
+//! delivery fails it (writing nothing) and answers from the record; a
+//! delivery that finds the claim still pending (a concurrent or crashed
+//! one) finishes the remaining projects, whose creation is guarded by
+//! `Guard::Create` on ids derived from the deal.
 
 use super::deals::DealPorts;
 use crate::domain::deal::DealWon;
@@ -51,6 +55,9 @@ impl Intake {
     pub async fn receive(&self, deal: DealWon) -> Result<IntakeOutcome, IntakeError> {
         let now = self.ports.clock.now();
         deal.validate(now).map_err(IntakeError::Invalid)?;
+        if let Some(answered) = self.answered(&deal).await? {
+            return Ok(IntakeOutcome::Replayed(answered));
+        }
         let types = deal.installable_lines().map(|l| l.service_type.clone()).collect();
         let templates = self.ports.templates(types).await?;
         let plan = intake::plan(&deal, |service_type| templates.of(service_type), now);
@@ -76,6 +83,21 @@ impl Intake {
             None => IntakeOutcome::Created(claim.response),
             Some(record) => IntakeOutcome::Replayed(record.response),
         })
+    }
+
+    /// The answer of an earlier delivery of this deal that completed: read
+    /// from the record before anything else, so that a replay costs one
+    /// read. `None` when the deal is new, or claimed but not complete (that
+    /// delivery may still be running, or stopped half-way: the claim sorts
+    /// it out).
+    async fn answered(&self, deal: &DealWon) -> Result<Option<DealAccepted>, IntakeError> {
+        let Some(record) = self.ports.records.deal_record(&deal.deal_id).await? else {
+            return Ok(None);
+        };
+        if record.fingerprint != intake::fingerprint(deal) {
+            return Err(IntakeError::Conflict { deal_id: record.deal_id });
+        }
+        Ok((record.state == IntakeState::Complete).then_some(record.response))
     }
 
     /// Commits the claim with the first project; `Some` record when the
