@@ -4,7 +4,7 @@
 use super::problem::Problem;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response};
@@ -249,6 +249,22 @@ impl Modify for Edges {
             ));
         let components = openapi.components.get_or_insert_with(Default::default);
         components.schemas.insert("GatewayUnauthorized".into(), RefOr::T(message.into()));
+        pages_by_reference(&mut components.schemas);
+    }
+}
+
+/// `Page<T>` inlines `T`: its items refer to `T`'s component instead, so that
+/// a generated client has one type for the item and no component is unused.
+fn pages_by_reference(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("Page_").filter(|i| names.iter().any(|n| n == i)) else {
+            continue;
+        };
+        let RefOr::T(Schema::Object(page)) = schema else { continue };
+        if let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") {
+            items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
+        }
     }
 }
 
