@@ -56,3 +56,219 @@ pub const MAIL_BOUNCES: &str = "MailBounces";
 /// Dimension of [`MAIL_BOUNCES`]: `bounce` (permanent), `complaint`.
 pub const FEEDBACK: &str = "Feedback";
 pub const FEEDBACKS: [&str; 2] = ["bounce", "complaint"];
+
+/// Every metric above, for the recorder to declare as counts (the EMF
+/// `Unit` CloudWatch shows); the dashboard and alarms sum them.
+pub const ALL: [&str; 7] = [
+    DEALS_RECEIVED,
+    COMMANDS,
+    CONTENTION_RETRIES,
+    OUTBOX_ENTRIES,
+    ESCALATIONS,
+    JEOPARDY_CHANGES,
+    MAIL_BOUNCES,
+];
+
+/// Declares every metric a count to the installed recorder (the EMF
+/// `Unit` of each line).
+pub fn describe() {
+    for name in ALL {
+        ::metrics::describe_counter!(name, ::metrics::Unit::Count, "");
+    }
+}
+
+/// What became of a CRM request ([`DEALS_RECEIVED_OUTCOMES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DealOutcome {
+    Created,
+    Replayed,
+    Conflict,
+    RejectedSignature,
+    Invalid,
+}
+
+impl DealOutcome {
+    pub fn as_str(self) -> &'static str {
+        DEALS_RECEIVED_OUTCOMES[self as usize]
+    }
+}
+
+/// What became of a staff command ([`COMMANDS_OUTCOMES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandOutcome {
+    Committed,
+    Refused,
+    Contended,
+}
+
+impl CommandOutcome {
+    pub fn as_str(self) -> &'static str {
+        COMMANDS_OUTCOMES[self as usize]
+    }
+}
+
+/// Where an outbox entry goes ([`CHANNELS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Mail,
+    Event,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        CHANNELS[self as usize]
+    }
+}
+
+/// What the dispatcher did with an entry ([`OUTBOX_OUTCOMES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutboxOutcome {
+    Sent,
+    Retried,
+    Dead,
+}
+
+impl OutboxOutcome {
+    pub fn as_str(self) -> &'static str {
+        OUTBOX_OUTCOMES[self as usize]
+    }
+}
+
+/// One CRM request answered.
+pub fn deal_received(outcome: DealOutcome) {
+    ::metrics::counter!(DEALS_RECEIVED, OUTCOME => outcome.as_str()).increment(1);
+}
+
+/// One staff command answered.
+pub fn command(outcome: CommandOutcome) {
+    ::metrics::counter!(COMMANDS, OUTCOME => outcome.as_str()).increment(1);
+}
+
+/// One more attempt after losing a race to another writer.
+pub fn contention_retry() {
+    ::metrics::counter!(CONTENTION_RETRIES).increment(1);
+}
+
+/// One outbox entry handled by the dispatcher.
+pub fn outbox_entry(channel: Channel, outcome: OutboxOutcome) {
+    ::metrics::counter!(OUTBOX_ENTRIES, CHANNEL => channel.as_str(), OUTCOME => outcome.as_str())
+        .increment(1);
+}
+
+/// One escalation level reached and committed.
+pub fn escalation() {
+    ::metrics::counter!(ESCALATIONS).increment(1);
+}
+
+/// A committed change of a project's health to `health` (one of
+/// [`HEALTHS`]); a project leaving the clock (no health) is not counted.
+pub fn jeopardy_change(health: crate::domain::forecast::Health) {
+    let name = health.as_str();
+    if HEALTHS.contains(&name) {
+        ::metrics::counter!(JEOPARDY_CHANGES, HEALTH => name).increment(1);
+    }
+}
+
+/// A recorder for the unit tests: counts per metric and labels, set for
+/// the test's thread (`::metrics::set_default_local_recorder`), so that
+/// tests running at once do not see each other's counts.
+#[cfg(test)]
+pub(crate) mod tally {
+    use ::metrics::{Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata};
+    use ::metrics::{Recorder, SharedString, Unit};
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub(crate) struct Tally(Arc<Mutex<BTreeMap<String, u64>>>);
+
+    struct One(Arc<Mutex<BTreeMap<String, u64>>>, String);
+
+    impl CounterFn for One {
+        fn increment(&self, value: u64) {
+            *self.0.lock().unwrap().entry(self.1.clone()).or_default() += value;
+        }
+        fn absolute(&self, value: u64) {
+            self.0.lock().unwrap().insert(self.1.clone(), value);
+        }
+    }
+
+    /// `Name{Label=value,...}`, labels in the order recorded.
+    fn spelled(name: &str, labels: &[(&str, &str)]) -> String {
+        let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{name}{{{}}}", labels.join(","))
+    }
+
+    impl Tally {
+        /// The count of `name` with exactly these labels.
+        pub(crate) fn count(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
+            self.0.lock().unwrap().get(&spelled(name, labels)).copied().unwrap_or(0)
+        }
+
+        /// Every count recorded, spelled `Name{Label=value}`.
+        pub(crate) fn all(&self) -> BTreeMap<String, u64> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl Recorder for Tally {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<(&str, &str)> = key.labels().map(|l| (l.key(), l.value())).collect();
+            let name = spelled(key.name(), &labels);
+            Counter::from_arc(Arc::new(One(self.0.clone(), name)))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::forecast::Health;
+
+    #[test]
+    fn the_typed_values_are_the_declared_dimension_values() {
+        use DealOutcome::*;
+        let deals =
+            [Created, Replayed, Conflict, RejectedSignature, Invalid].map(DealOutcome::as_str);
+        assert_eq!(deals, DEALS_RECEIVED_OUTCOMES);
+        assert_eq!(deals[3], "rejected_signature");
+        let commands =
+            [CommandOutcome::Committed, CommandOutcome::Refused, CommandOutcome::Contended];
+        assert_eq!(commands.map(CommandOutcome::as_str), COMMANDS_OUTCOMES);
+        assert_eq!([Channel::Mail, Channel::Event].map(Channel::as_str), CHANNELS);
+        let outbox = [OutboxOutcome::Sent, OutboxOutcome::Retried, OutboxOutcome::Dead];
+        assert_eq!(outbox.map(OutboxOutcome::as_str), OUTBOX_OUTCOMES);
+    }
+
+    #[test]
+    fn every_health_with_a_clock_is_a_declared_value() {
+        let clocked: Vec<&str> =
+            Health::ALL.into_iter().filter(|h| *h != Health::None).map(Health::as_str).collect();
+        assert_eq!(clocked, HEALTHS);
+    }
+
+    #[test]
+    fn helpers_count_under_the_declared_names_and_dimensions() {
+        let tally = tally::Tally::default();
+        ::metrics::with_local_recorder(&tally, || {
+            deal_received(DealOutcome::RejectedSignature);
+            deal_received(DealOutcome::RejectedSignature);
+            outbox_entry(Channel::Mail, OutboxOutcome::Dead);
+            jeopardy_change(Health::Late);
+            jeopardy_change(Health::None);
+        });
+        assert_eq!(tally.count(DEALS_RECEIVED, &[(OUTCOME, "rejected_signature")]), 2);
+        assert_eq!(tally.count(OUTBOX_ENTRIES, &[(CHANNEL, "mail"), (OUTCOME, "dead")]), 1);
+        assert_eq!(tally.count(JEOPARDY_CHANGES, &[(HEALTH, "late")]), 1);
+        assert_eq!(tally.all().len(), 3, "no health, no count: {:?}", tally.all());
+    }
+}

@@ -3,6 +3,10 @@
 //! concurrent writers, intake commits that collide, deliveries that are
 //! throttled and store reads left unprocessed all retry through it, each
 //! with its own bounds ([`RetryPolicy::COMMANDS`] and its siblings).
+//!
+//! The retries of a lost race (the policies marked `contention`) are
+//! counted here, in `ContentionRetries`, so that every command and intake
+//! commit that retries is counted without each caller doing it.
 
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
@@ -20,6 +24,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// No attempt starts once this much time has passed since the first.
     pub budget: Duration,
+    /// Its retries follow a race lost to another writer: each is counted
+    /// in [`crate::metrics::CONTENTION_RETRIES`].
+    pub contention: bool,
 }
 
 impl RetryPolicy {
@@ -27,9 +34,9 @@ impl RetryPolicy {
     /// 100 at once): delays up to 2.56 s so that they spread out instead of
     /// reloading in lockstep, within the staff functions' timeout
     /// (`infra/template.yaml`, 29 s) so that a client gets an answer.
-    pub const COMMANDS: Self = Self::new(20, 2_560, 50, 25_000);
+    pub const COMMANDS: Self = Self::new(20, 2_560, 50, 25_000).of_contention();
     /// A transaction that collided with another on the same items (intake).
-    pub const CONTENTION: Self = Self::new(20, 320, 10, 10_000);
+    pub const CONTENTION: Self = Self::new(20, 320, 10, 10_000).of_contention();
     /// One event publication within a dispatch; what still fails is given
     /// back to the outbox for a later dispatch.
     pub const EVENTS: Self = Self::new(20, 320, 4, 5_000);
@@ -45,7 +52,12 @@ impl RetryPolicy {
             max_delay: Duration::from_millis(max_delay_ms),
             max_attempts,
             budget: Duration::from_millis(budget_ms),
+            contention: false,
         }
+    }
+
+    const fn of_contention(self) -> Self {
+        Self { contention: true, ..self }
     }
 
     /// The same bounds, with at most `attempts` attempts.
@@ -105,6 +117,9 @@ impl Attempts {
         let late = self.started.elapsed() + delay > self.policy.budget;
         if self.made >= self.policy.max_attempts || late {
             return false;
+        }
+        if self.policy.contention {
+            crate::metrics::contention_retry();
         }
         tokio::time::sleep(delay).await;
         self.made += 1;
@@ -206,5 +221,20 @@ mod tests {
             .await;
         assert_eq!(result, Err("conflict"));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_after_a_lost_race_are_counted_and_delivery_retries_are_not() {
+        let tally = crate::metrics::tally::Tally::default();
+        let _local = ::metrics::set_default_local_recorder(&tally);
+        let calls = AtomicU32::new(0);
+        let flaky = || async {
+            if calls.fetch_add(1, Ordering::SeqCst) % 3 < 2 { Err("busy") } else { Ok(()) }
+        };
+        RetryPolicy::CONTENTION.run(flaky, |_| true).await.unwrap();
+        RetryPolicy::EVENTS.run(flaky, |_| true).await.unwrap();
+        let mut attempts = RetryPolicy::COMMANDS.start();
+        assert!(attempts.wait().await);
+        assert_eq!(tally.count(crate::metrics::CONTENTION_RETRIES, &[]), 3);
     }
 }

@@ -5,6 +5,10 @@
 //! concurrent change it reloads and applies the command again, so no change
 //! is lost; a command that no longer fits the reloaded project fails with
 //! the domain's reason.
+//!
+//! Counted: the staff commands' answers (`Commands`), and each committed
+//! change of a project's health, whatever the command (`JeopardyChanges`);
+//! the retries after a lost race are counted by the retry policy.
 
 use crate::domain::account::AccountRecord;
 use crate::domain::activation::{Activation, ActivationError};
@@ -16,6 +20,7 @@ use crate::domain::staff::Staff;
 use crate::domain::task::{EscalationPolicy, Task};
 use crate::domain::work::{NewTask, TaskError, TaskPatch};
 use crate::domain::{ProjectId, TaskId};
+use crate::metrics::{self, CommandOutcome};
 use crate::ports::{Accounts, Clock, Commit, CommitError, Guard, ProjectWrite, Projects};
 use crate::retry::RetryPolicy;
 use chrono::{DateTime, Utc};
@@ -127,6 +132,7 @@ impl Commands {
             false => None,
         };
         let expected = project.version;
+        let health = project.forecast.health;
         let now = self.clock.now();
         let (change, out) = apply(&mut project, account.as_ref(), now)?;
         let Some(mut change) = change else { return Ok(Some((project, out))) };
@@ -135,7 +141,12 @@ impl Commands {
         let write =
             ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
         match self.projects.commit(Commit { project: Some(write), deal: None }).await {
-            Ok(()) => Ok(Some((project, out))),
+            Ok(()) => {
+                if project.forecast.health != health {
+                    metrics::jeopardy_change(project.forecast.health);
+                }
+                Ok(Some((project, out)))
+            }
             Err(
                 CommitError::VersionConflict
                 | CommitError::Contention
@@ -152,14 +163,15 @@ impl Commands {
         input: Activation,
         staff: &Staff,
     ) -> Result<Project, CommandError<ActivationError>> {
-        let (project, ()) = self
-            .update_with_account(id, true, |p, account, now| {
+        let (project, ()) = counted(
+            self.update_with_account(id, true, |p, account, now| {
                 let active = account.is_some_and(AccountRecord::is_active);
                 let change =
                     p.activate(&input, active, &staff.sub, now).map_err(CommandError::Rejected)?;
                 Ok((change, ()))
             })
-            .await?;
+            .await,
+        )?;
         Ok(project)
     }
 
@@ -254,9 +266,10 @@ impl Commands {
         id: &ProjectId,
         change: impl Fn(&mut Project, DateTime<Utc>) -> Result<Option<Change>, LifecycleError>,
     ) -> Result<Project, CommandError<LifecycleError>> {
-        let (project, ()) = self
-            .update(id, |p, now| Ok((change(p, now).map_err(CommandError::Rejected)?, ())))
-            .await?;
+        let (project, ()) = counted(
+            self.update(id, |p, now| Ok((change(p, now).map_err(CommandError::Rejected)?, ())))
+                .await,
+        )?;
         Ok(project)
     }
 
@@ -267,14 +280,15 @@ impl Commands {
         input: CompleteMilestone,
         staff: &Staff,
     ) -> Result<Project, CommandError<MilestoneError>> {
-        let (project, ()) = self
-            .update(id, |p, now| {
+        let (project, ()) = counted(
+            self.update(id, |p, now| {
                 let change = p
                     .complete_milestone(key, input.clone(), &staff.sub, now)
                     .map_err(CommandError::Rejected)?;
                 Ok((change, ()))
             })
-            .await?;
+            .await,
+        )?;
         Ok(project)
     }
 
@@ -285,14 +299,15 @@ impl Commands {
         reason: &str,
         staff: &Staff,
     ) -> Result<Project, CommandError<MilestoneError>> {
-        let (project, ()) = self
-            .update(id, |p, now| {
+        let (project, ()) = counted(
+            self.update(id, |p, now| {
                 let change = p
                     .reopen_milestone(key, reason, &staff.sub, now)
                     .map_err(CommandError::Rejected)?;
                 Ok((Some(change), ()))
             })
-            .await?;
+            .await,
+        )?;
         Ok(project)
     }
 
@@ -303,14 +318,15 @@ impl Commands {
         new: NewTask,
         staff: &Staff,
     ) -> Result<Task, CommandError<TaskError>> {
-        let (project, task_id) = self
-            .update(id, |p, now| {
+        let (project, task_id) = counted(
+            self.update(id, |p, now| {
                 let (task_id, change) = p
                     .add_task(milestone, new.clone(), &staff.sub, now)
                     .map_err(CommandError::Rejected)?;
                 Ok((Some(change), task_id))
             })
-            .await?;
+            .await,
+        )?;
         task_of(&project, &task_id)
     }
 
@@ -323,8 +339,8 @@ impl Commands {
         patch: TaskPatch,
         staff: &Staff,
     ) -> Result<Task, CommandError<TaskError>> {
-        let (project, ()) = self
-            .update(id, |p, now| {
+        let (project, ()) = counted(
+            self.update(id, |p, now| {
                 if !staff.can_see(p) {
                     return Err(CommandError::NotFound);
                 }
@@ -338,9 +354,29 @@ impl Commands {
                     .map_err(CommandError::Rejected)?;
                 Ok((change, ()))
             })
-            .await?;
+            .await,
+        )?;
         task_of(&project, &TaskId::from_raw(task_id))
     }
+}
+
+/// A staff command's answer, counted in `Commands`: committed (a repeat
+/// that changed nothing included), refused (a domain rule, a role, a
+/// project the member cannot see), contended (gave up after retries). A
+/// store failure is the store's alarm, not counted here.
+fn counted<T, E>(result: Result<T, CommandError<E>>) -> Result<T, CommandError<E>> {
+    let outcome = match &result {
+        Ok(_) => Some(CommandOutcome::Committed),
+        Err(CommandError::Rejected(_) | CommandError::Forbidden | CommandError::NotFound) => {
+            Some(CommandOutcome::Refused)
+        }
+        Err(CommandError::Busy) => Some(CommandOutcome::Contended),
+        Err(CommandError::Store(_)) => None,
+    };
+    if let Some(outcome) = outcome {
+        metrics::command(outcome);
+    }
+    result
 }
 
 fn task_of<E>(project: &Project, id: &TaskId) -> Result<Task, CommandError<E>> {

@@ -12,11 +12,15 @@
 //! when the mail is composed (the stored context stays as committed), and a
 //! mail whose link cannot be signed waits for a retry rather than going out
 //! without it.
+//!
+//! Each entry settled is counted in `OutboxEntries` by channel and outcome
+//! (sent, retried, dead); an entry skipped (delivered, held elsewhere) is not.
 
 use crate::config::Secret;
 use crate::domain::outbox::{OutboxEntry, OutboxMessage};
 use crate::domain::{OutboxId, ProjectId};
 use crate::mail::{Envelope, MailRenderer, compose};
+use crate::metrics::{self, Channel, OutboxOutcome};
 use crate::ports::{
     Claim, Claimed, Clock, DeliveryError, EventPublisher, Lease, MAX_EVENTS_PER_CALL, Mailer,
     Outbox, OutgoingEvent, OutgoingMail, StoreError, WebhookSecrets,
@@ -99,6 +103,14 @@ impl StatusLinks {
     }
 }
 
+/// The channel an entry goes out through.
+fn channel(entry: &OutboxEntry) -> Channel {
+    match entry.message {
+        OutboxMessage::Event { .. } => Channel::Event,
+        OutboxMessage::Mail { .. } => Channel::Mail,
+    }
+}
+
 /// What became of the entries handed to [`Dispatcher::dispatch`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DispatchReport {
@@ -152,7 +164,8 @@ impl Dispatcher {
                 Ok(Claim::Claimed(Claimed { entry, lease, attempts })) => {
                     if attempts > self.settings.max_claims {
                         let reason = format!("gave up after {} attempts", self.settings.max_claims);
-                        self.settle(&entry.id, lease, Outcome::Dead(reason), &mut report).await;
+                        let dead = Outcome::Dead(reason);
+                        self.settle(&entry.id, channel(&entry), lease, dead, &mut report).await;
                         continue;
                     }
                     match entry.message {
@@ -178,12 +191,12 @@ impl Dispatcher {
         for chunk in events.chunks(MAX_EVENTS_PER_CALL) {
             let batch: Vec<OutgoingEvent> = chunk.iter().map(|(event, _)| event.clone()).collect();
             for ((event, lease), outcome) in chunk.iter().zip(self.publish(&batch).await) {
-                self.settle(&event.entry_id, *lease, outcome, &mut report).await;
+                self.settle(&event.entry_id, Channel::Event, *lease, outcome, &mut report).await;
             }
         }
         for (entry, lease) in &mails {
             let outcome = self.mail(entry).await;
-            self.settle(&entry.id, *lease, outcome, &mut report).await;
+            self.settle(&entry.id, Channel::Mail, *lease, outcome, &mut report).await;
         }
         report
     }
@@ -210,6 +223,7 @@ impl Dispatcher {
     async fn settle(
         &self,
         id: &OutboxId,
+        channel: Channel,
         lease: Lease,
         outcome: Outcome,
         report: &mut DispatchReport,
@@ -231,20 +245,26 @@ impl Dispatcher {
                 tracing::error!(outbox_id = %id, error = %e, "cannot record the delivery outcome")
             }
         }
-        match outcome {
+        let counted = match outcome {
             Outcome::Sent => {
-                tracing::info!(outbox_id = %id, "delivered");
+                tracing::info!(outbox_id = %id, channel = channel.as_str(), "delivered");
                 report.sent.push(id.clone());
+                OutboxOutcome::Sent
             }
             Outcome::Retry(error) => {
-                tracing::warn!(outbox_id = %id, %error, "delivery failed, will retry");
+                let channel = channel.as_str();
+                tracing::warn!(outbox_id = %id, channel, %error, "delivery failed, will retry");
                 report.retry.push(id.clone());
+                OutboxOutcome::Retried
             }
             Outcome::Dead(error) => {
-                tracing::error!(outbox_id = %id, %error, "undeliverable, given up");
+                let channel = channel.as_str();
+                tracing::error!(outbox_id = %id, channel, %error, "undeliverable, given up");
                 report.dead.push(id.clone());
+                OutboxOutcome::Dead
             }
-        }
+        };
+        metrics::outbox_entry(channel, counted);
     }
 
     /// Publishes a chunk, retrying the entries (or the call) that failed for

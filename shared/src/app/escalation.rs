@@ -4,7 +4,8 @@
 //! the next escalation time), then raises each by one level through the
 //! project's version-guarded commit. Two sweeps that overlap both try; the
 //! version guard lets one commit and the other, reloading, finds nothing
-//! left to do, so no task escalates twice at the same level.
+//! left to do, so no task escalates twice at the same level. Each level
+//! reached and committed is counted in `Escalations`.
 
 use super::commands::{CommandError, Commands};
 use crate::domain::task::EscalationPolicy;
@@ -59,6 +60,7 @@ impl Escalator {
             match self.commands.escalate(&project, &task, &self.policy, &self.contact).await {
                 Ok(Some(level)) => {
                     tracing::info!(project_id = %project, task_id = %task, level, "task escalated");
+                    crate::metrics::escalation();
                     report.escalated.push((project, task, level));
                 }
                 Ok(None) => {}

@@ -4,7 +4,9 @@
 //! next time their projection would change without progress), then
 //! re-projects each through its version-guarded commit. A project whose
 //! health changes announces it once: an overlapping sweep, reloading, finds
-//! the forecast already current and writes nothing.
+//! the forecast already current and writes nothing. The change is counted
+//! in `JeopardyChanges` where it is committed (`Commands`, as for a staff
+//! command that changes a project's health), so once however it came.
 
 use super::commands::{CommandError, Commands};
 use crate::domain::ProjectId;

@@ -1,6 +1,9 @@
 //! The CRM webhooks (function `deal-won`): a deal won, changed, cancelled.
 //! One function serves the three: they share the signature, its secrets,
 //! the same table rights and the CRM's bursts, so one warm pool serves them.
+//!
+//! Every answer is counted in `DealsReceived` by outcome ([`count_outcome`]);
+//! each request's log lines carry its `deal_id` (a span around the use case).
 
 use super::body::{DealAccepted, DealCancel, DealCancelled, DealChange, DealChanged, DealWon};
 use super::errors::{deal_change_problem, intake_problem};
@@ -9,6 +12,7 @@ use super::openapi::{CrmChangeProblems, CrmProblems};
 use super::problem::{Kind, Problem};
 use super::{routes, signature};
 use crate::app::{DealChanges, DealPorts, Intake, IntakeOutcome};
+use crate::metrics::{self, DealOutcome};
 use crate::ports::{Clock, StoreError, WebhookSecrets};
 use crate::store::Store;
 use axum::Router;
@@ -17,6 +21,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use std::sync::Arc;
+use tracing::Instrument;
 
 #[derive(Clone)]
 pub struct CrmState {
@@ -47,7 +52,34 @@ pub fn router(state: CrmState) -> Router {
         .route(routes::DEAL_WON, post(deal_won))
         .route(routes::DEAL_CHANGED, post(deal_changed))
         .route(routes::DEAL_CANCELLED, post(deal_cancelled))
+        .route_layer(axum::middleware::map_response(count_outcome))
         .with_state(state)
+}
+
+/// The outcome a handler names on its answer, when the status alone does
+/// not tell it.
+#[derive(Clone, Copy, Debug)]
+struct Answered(DealOutcome);
+
+/// Counts a CRM answer in `DealsReceived`: as its handler named it, else by
+/// status (`2xx` written, `401` a rejected signature, `409` a conflict,
+/// any other `4xx` invalid). A `5xx` is not the CRM's doing and is left to
+/// the API's error alarms. A change or cancellation delivered again counts
+/// as written: `DealChanges` answers a repeat as it answered the first.
+async fn count_outcome(response: Response) -> Response {
+    let status = response.status();
+    let outcome = match response.extensions().get::<Answered>() {
+        Some(Answered(outcome)) => Some(*outcome),
+        None if status.is_success() => Some(DealOutcome::Created),
+        None if status == StatusCode::UNAUTHORIZED => Some(DealOutcome::RejectedSignature),
+        None if status == StatusCode::CONFLICT => Some(DealOutcome::Conflict),
+        None if status.is_client_error() => Some(DealOutcome::Invalid),
+        None => None,
+    };
+    if let Some(outcome) = outcome {
+        metrics::deal_received(outcome);
+    }
+    response
 }
 
 /// The CRM reports a won deal: one project per service line that needs an
@@ -72,17 +104,22 @@ pub(crate) async fn deal_won(
     let deal: DealWon = signed.0.json()?;
     let deal = crate::domain::DealWon::from(deal);
     let deal_id = deal.deal_id.clone();
-    match state.intake.receive(deal).await.map_err(|e| intake_problem(&deal_id, e))? {
+    let span = tracing::info_span!("deal", %deal_id);
+    let received = state.intake.receive(deal).instrument(span).await;
+    let (status, accepted, outcome) = match received.map_err(|e| intake_problem(&deal_id, e))? {
         IntakeOutcome::Created(accepted) => {
             let projects = accepted.projects.len();
             tracing::info!(%deal_id, projects, "deal received, projects created");
-            Ok((StatusCode::CREATED, Json(DealAccepted::from(&accepted))).into_response())
+            (StatusCode::CREATED, accepted, DealOutcome::Created)
         }
         IntakeOutcome::Replayed(accepted) => {
             tracing::info!(%deal_id, "deal delivered again, answered from its record");
-            Ok((StatusCode::OK, Json(DealAccepted::from(&accepted))).into_response())
+            (StatusCode::OK, accepted, DealOutcome::Replayed)
         }
-    }
+    };
+    let mut response = (status, Json(DealAccepted::from(&accepted))).into_response();
+    response.extensions_mut().insert(Answered(outcome));
+    Ok(response)
 }
 
 /// The CRM sends the deal as it now is, at a new revision: each project of
@@ -107,8 +144,9 @@ pub(crate) async fn deal_changed(
     let change: DealChange = signed.0.json()?;
     let change = crate::domain::amendment::DealChange::from(change);
     let (deal_id, revision) = (change.deal.deal_id.clone(), change.revision);
-    let result =
-        state.changes.change(change).await.map_err(|e| deal_change_problem(&deal_id, e))?;
+    let span = tracing::info_span!("deal", %deal_id);
+    let changed = state.changes.change(change).instrument(span).await;
+    let result = changed.map_err(|e| deal_change_problem(&deal_id, e))?;
     tracing::info!(%deal_id, revision, "deal revision applied");
     Ok(Json(DealChanged::from(&result)))
 }
@@ -133,8 +171,9 @@ pub(crate) async fn deal_cancelled(
     let cancel: DealCancel = signed.0.json()?;
     let cancel = crate::domain::amendment::DealCancel::from(cancel);
     let deal_id = cancel.deal_id.clone();
-    let result =
-        state.changes.cancel(cancel).await.map_err(|e| deal_change_problem(&deal_id, e))?;
+    let span = tracing::info_span!("deal", %deal_id);
+    let cancelled = state.changes.cancel(cancel).instrument(span).await;
+    let result = cancelled.map_err(|e| deal_change_problem(&deal_id, e))?;
     tracing::info!(%deal_id, projects = result.projects.len(), "deal cancelled");
     Ok(Json(DealCancelled::from(&result)))
 }
@@ -177,4 +216,46 @@ async fn verify_signature(
         tracing::warn!(reason = %e, "CRM webhook rejected");
         Problem::new(Kind::InvalidSignature).detail(e.to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::tally::Tally;
+    use crate::metrics::{DEALS_RECEIVED, OUTCOME};
+
+    fn answer(status: StatusCode, named: Option<DealOutcome>) -> Response {
+        let mut response = status.into_response();
+        if let Some(outcome) = named {
+            response.extensions_mut().insert(Answered(outcome));
+        }
+        response
+    }
+
+    #[tokio::test]
+    async fn each_answer_is_counted_once_under_its_outcome() {
+        let tally = Tally::default();
+        let _local = ::metrics::set_default_local_recorder(&tally);
+        let answers = [
+            answer(StatusCode::CREATED, Some(DealOutcome::Created)),
+            answer(StatusCode::OK, Some(DealOutcome::Replayed)),
+            answer(StatusCode::OK, None),
+            answer(StatusCode::UNAUTHORIZED, None),
+            answer(StatusCode::CONFLICT, None),
+            answer(StatusCode::UNPROCESSABLE_ENTITY, None),
+            answer(StatusCode::PAYLOAD_TOO_LARGE, None),
+            answer(StatusCode::SERVICE_UNAVAILABLE, None),
+        ];
+        for response in answers {
+            let status = response.status();
+            assert_eq!(count_outcome(response).await.status(), status, "passed on unchanged");
+        }
+        let count = |outcome: &str| tally.count(DEALS_RECEIVED, &[(OUTCOME, outcome)]);
+        assert_eq!(count("created"), 2);
+        assert_eq!(count("replayed"), 1);
+        assert_eq!(count("rejected_signature"), 1);
+        assert_eq!(count("conflict"), 1);
+        assert_eq!(count("invalid"), 2);
+        assert_eq!(tally.all().values().sum::<u64>(), 7, "a 503 is not counted");
+    }
 }
