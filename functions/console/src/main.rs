@@ -8,5 +8,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init_lambda();
     let app = shared::wiring::console_app().await?;
-    lambda_http::run(app).await
+    shared::telemetry::run_http(app).await
 }

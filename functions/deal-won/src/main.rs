@@ -25,5 +25,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         WebhookSecretSource::Fixed(secrets) => Arc::new(FixedSecrets(secrets)),
     };
     let state = crm::CrmState::new(store, secrets, clock);
-    lambda_http::run(http::app([crm::router(state)])).await
+    shared::telemetry::run_http(http::app([crm::router(state)])).await
 }

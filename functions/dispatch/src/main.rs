@@ -38,7 +38,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         StatusLinks::new(config.public_url, console_secret),
     );
     let dispatcher = &dispatcher;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<dispatch::DispatchEvent>| {
+    shared::telemetry::run(service_fn(move |event: LambdaEvent<dispatch::DispatchEvent>| {
         dispatch::handle(dispatcher, event.payload)
     }))
     .await

@@ -22,7 +22,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
     let escalator = Escalator::new(store, commands, clock, config.escalation_email);
     let escalator = &escalator;
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+    shared::telemetry::run(service_fn(move |_: LambdaEvent<Value>| async move {
         let report = escalator.sweep().await?;
         Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
     }))

@@ -25,7 +25,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
     let reviewer = Reviewer::new(store.clone(), store, commands, clock);
     let reviewer = &reviewer;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    shared::telemetry::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let report = match event.payload["review"].as_str() {
             Some("backfill") => reviewer.backfill().await?,
             _ => reviewer.sweep().await?,

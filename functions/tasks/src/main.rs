@@ -6,5 +6,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init_lambda();
     let app = shared::wiring::staff_app(shared::http::tasks::router).await?;
-    lambda_http::run(app).await
+    shared::telemetry::run_http(app).await
 }
