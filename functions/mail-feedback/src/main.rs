@@ -21,7 +21,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = Arc::new(DynamoStore::from_config(&sdk, config.table_name));
     let commands = Commands::new(store.clone(), store, Arc::new(SystemClock));
     let commands = &commands;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SesEvent>| async move {
+    shared::telemetry::run(service_fn(move |event: LambdaEvent<SesEvent>| async move {
         let handled = mail_feedback::handle(commands, event.payload).await?;
         Ok::<String, lambda_runtime::Error>(format!("{handled:?}"))
     }))

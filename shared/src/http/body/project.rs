@@ -24,7 +24,7 @@ pub struct Project {
     line_id: String,
     won_at: DateTime<Utc>,
     account: AccountInfo,
-    technical_contact: Contact,
+    technical_contact: ProjectContact,
     owner: String,
     services: Vec<ServiceLine>,
     target_go_live: NaiveDate,
@@ -92,6 +92,54 @@ pub struct Cancellation {
     by: String,
 }
 
+/// The technical contact of a project, and whether mail reaches them.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectContact {
+    #[schema(value_type = super::rules::Name)]
+    name: String,
+    #[schema(value_type = super::rules::Email)]
+    email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<super::rules::Phone>)]
+    phone: Option<String>,
+    /// Set when SES reported mail to this address as bounced (for good) or
+    /// complained of; cleared when the CRM gives the contact another address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undeliverable: Option<Undeliverable>,
+}
+
+impl ProjectContact {
+    fn of(p: &dp::Project) -> Self {
+        let undeliverable = p.contact_undeliverable.as_ref().map(|u| Undeliverable {
+            email: u.email.clone(),
+            feedback: u.feedback.into(),
+            detail: u.detail.clone(),
+            since: u.since,
+        });
+        let c = &p.technical_contact;
+        let (name, email, phone) = (c.name.clone(), c.email.clone(), c.phone.clone());
+        Self { name, email, phone, undeliverable }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Undeliverable {
+    /// The address the reports were about.
+    email: String,
+    feedback: Feedback,
+    /// The receiving server's diagnostic, or the complaint's type.
+    detail: String,
+    since: DateTime<Utc>,
+}
+
+mirror_enum! {
+    /// `bounce`: the address does not accept mail; `complaint`: the
+    /// recipient reported it as spam.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Feedback mirrors crate::domain::deliverability::Feedback { Bounce, Complaint }
+}
+
 impl From<&dl::Cancellation> for Cancellation {
     fn from(c: &dl::Cancellation) -> Self {
         Self { reason: c.reason.clone(), at: c.at, by: c.by.clone() }
@@ -106,7 +154,7 @@ impl From<&dp::Project> for Project {
             line_id: p.line_id.clone(),
             won_at: p.won_at,
             account: (&p.account).into(),
-            technical_contact: (&p.technical_contact).into(),
+            technical_contact: ProjectContact::of(p),
             owner: p.owner.clone(),
             services: each(&p.services),
             target_go_live: p.target_go_live,
