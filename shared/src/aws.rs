@@ -5,7 +5,9 @@
 //! built, and trusts the roots AWS endpoints chain to, compiled in, rather
 //! than reading and parsing the system's whole certificate store.
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -25,6 +27,11 @@ pub const AWS_ROOTS_PEM: &str = include_str!("aws_roots.pem");
 /// Loads region, credentials and endpoints (`AWS_ENDPOINT_URL*` included)
 /// from the environment. Makes no network call: credentials resolve lazily.
 ///
+/// Lambda puts the function's credentials in the environment, where the
+/// default chain looks first: when they are there, they are used as such,
+/// and the chain's other providers (profile, web identity with its STS
+/// client, container, instance metadata) are not built at start-up.
+///
 /// The HTTP client is rustls with the `ring` provider (one TLS stack, and
 /// no aws-lc start-up entropy cost), trusting [`AWS_ROOTS_PEM`] only.
 pub async fn sdk_config() -> SdkConfig {
@@ -32,16 +39,19 @@ pub async fn sdk_config() -> SdkConfig {
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .tls_context(aws_roots())
         .build_https();
-    aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(SharedHttpClient::new(AtFirstRequest(http)))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
                 .operation_attempt_timeout(Duration::from_secs(5))
                 .build(),
-        )
-        .load()
-        .await
+        );
+    let environment = EnvironmentVariableCredentialsProvider::new();
+    if environment.provide_credentials().await.is_ok() {
+        loader = loader.credentials_provider(environment);
+    }
+    loader.load().await
 }
 
 /// A TLS context trusting [`AWS_ROOTS_PEM`], not the system's store.
