@@ -1,1 +1,419 @@
-//! Placeholder until this suite lands.
+//! The logs and metrics of the functions, as CloudWatch would read them.
+//!
+//! - `deal-won`'s debug binary served through the Runtime API emulator on
+//!   DynamoDB Local: every line of its output is JSON; log lines carry the
+//!   invocation's `requestId` and `coldStart` at the top level; the metric
+//!   lines are embedded metric format CloudWatch accepts, counting
+//!   `DealsReceived` by outcome, once per invocation.
+//! - The use cases on the embedded store, under the same recorder in this
+//!   process: staff commands, contention retries, escalations, jeopardy
+//!   changes and outbox entries count what they commit.
+
+#[allow(dead_code, reason = "the benchmark's emulator: this test uses part of it")]
+#[path = "bench/emulator.rs"]
+mod emulator;
+
+use async_trait::async_trait;
+use emulator::Emulator;
+use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, project};
+use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, sqlite_store};
+use serde_json::{Value, json};
+use shared::app::{Commands, DispatchSettings, Dispatcher, Reviewer, StatusLinks};
+use shared::config::Secret;
+use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
+use shared::domain::outbox::OutboxMessage;
+use shared::domain::{Project, ProjectId};
+use shared::http::signature;
+use shared::mail::MailRenderer;
+use shared::metrics::{self as names, NAMESPACE, STACK_DIMENSION};
+use shared::ports::{Commit, CommitError, DeliveryError, EventPublisher, OutgoingEvent, Projects};
+use shared::store::Store;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "telemetry-webhook-secret";
+const STACK: &str = "deployments-telemetry";
+
+/// The debug binary of `deal-won`, built if it is not up to date (a no-op
+/// after `cargo build --workspace`, as tests/run does first).
+fn binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let built = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "deal-won"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status();
+    assert!(built.is_ok_and(|s| s.success()), "cargo build -p deal-won");
+    // target/debug/deps/telemetry-… → target/debug
+    let exe = std::env::current_exe().expect("the test's path");
+    exe.parent().and_then(|deps| deps.parent()).expect("the target dir").join("deal-won")
+}
+
+/// An API Gateway HTTP API event posting `deal` to the CRM route, signed with `secret`.
+fn deal_event(deal: &str, secret: &str) -> Vec<u8> {
+    let mut event: Value =
+        serde_json::from_str(include_str!("../events/apigw/list-tasks.json")).unwrap();
+    let path = "/v1/crm/deals/won";
+    let t = chrono::Utc::now().timestamp();
+    let signed = signature::sign(&Secret::new(secret), t, deal.as_bytes());
+    event["routeKey"] = json!(format!("POST {path}"));
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!("");
+    event.as_object_mut().unwrap().remove("queryStringParameters");
+    event["requestContext"]["http"]["method"] = json!("POST");
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"].as_object_mut().unwrap().remove("authorizer");
+    event["headers"] = json!({ "x-signature": signed, "content-type": "application/json" });
+    event["body"] = json!(deal);
+    serde_json::to_vec(&event).unwrap()
+}
+
+/// `deal-won` under the emulator, on `table`, as Lambda starts it.
+fn spawn(emulator: &Emulator, table: &str) -> Child {
+    let mut command = Command::new(binary());
+    for k in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ] {
+        let v =
+            std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run through tests/run"));
+        command.env(k, v);
+    }
+    command
+        .env_remove("RUST_LOG")
+        .env("AWS_LAMBDA_RUNTIME_API", emulator.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "deal-won")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("TABLE_NAME", table)
+        .env("CRM_WEBHOOK_SECRET", SECRET)
+        .env("METRICS_STACK", STACK)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the deal-won binary starts")
+}
+
+/// Every line the child writes on stdout and stderr, as it writes them.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let stdout: Box<dyn Read + Send> = Box::new(child.stdout.take().expect("piped"));
+    let stderr: Box<dyn Read + Send> = Box::new(child.stderr.take().expect("piped"));
+    for pipe in [stdout, stderr] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    rx
+}
+
+/// The lines received until one satisfies `last` (the metrics of the last
+/// invocation: written after its answer), or ten seconds.
+fn lines_until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let done = last(&line);
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    lines
+}
+
+/// Checks one embedded-metric-format line as CloudWatch reads it: the
+/// namespace, each dimension named present as a string, each metric a
+/// count with its value. The (metric, value) pairs it declares.
+fn emf_metrics(line: &Value) -> Vec<(String, f64)> {
+    let aws = &line["_aws"];
+    assert!(aws["Timestamp"].as_u64().is_some(), "_aws.Timestamp in ms: {line}");
+    let directives = aws["CloudWatchMetrics"].as_array().expect("CloudWatchMetrics");
+    let mut found = Vec::new();
+    for directive in directives {
+        assert_eq!(directive["Namespace"], NAMESPACE, "{line}");
+        for set in directive["Dimensions"].as_array().expect("Dimensions") {
+            let set = set.as_array().expect("a dimension set");
+            assert!(!set.is_empty() && set.len() <= 30, "{line}");
+            for key in set {
+                let key = key.as_str().expect("a dimension name");
+                assert!(line[key].is_string(), "dimension {key} present in {line}");
+            }
+        }
+        for metric in directive["Metrics"].as_array().expect("Metrics") {
+            let name = metric["Name"].as_str().expect("a metric name").to_owned();
+            assert_eq!(metric["Unit"], "Count", "{line}");
+            let value = line[&name].as_f64().unwrap_or_else(|| panic!("{name}'s value: {line}"));
+            found.push((name, value));
+        }
+    }
+    assert_eq!(line[STACK_DIMENSION], STACK, "{line}");
+    found
+}
+
+/// Each log line has what Lambda's JSON log format reads.
+fn assert_log_line(log: &Value) {
+    let stamp = log["timestamp"].as_str().expect("a timestamp");
+    assert!(chrono::DateTime::parse_from_rfc3339(stamp).is_ok() && stamp.ends_with('Z'), "{log}");
+    let level = log["level"].as_str().expect("a level");
+    assert!(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level), "{log}");
+    assert!(log["message"].is_string(), "{log}");
+}
+
+#[tokio::test]
+async fn deal_won_logs_json_lines_per_invocation_and_counts_outcomes_in_emf() {
+    let table = dynamo_store().await.table().to_owned();
+    let mut emulator = Emulator::start().await;
+    let mut child = spawn(&emulator, &table);
+    let output = lines_of(&mut child);
+    assert!(emulator.first_poll(Duration::from_secs(30)).await.is_some(), "the function polls");
+    let deal = String::from_utf8(sample_deal()).unwrap();
+    let mut statuses = Vec::new();
+    for secret in [SECRET, SECRET, "not-the-secret"] {
+        let outcome = emulator.invoke(deal_event(&deal, secret)).await.expect("an answer");
+        assert!(outcome.ok, "{}", String::from_utf8_lossy(&outcome.body));
+        let answer: Value = serde_json::from_slice(&outcome.body).expect("a JSON answer");
+        statuses.push(answer["statusCode"].as_u64().expect("an HTTP answer"));
+    }
+    assert_eq!(statuses, [201, 200, 401]);
+    let text = lines_until(&output, |l| l.contains("_aws") && l.contains("bench-000000000003"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines: Vec<Value> = text
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let (metrics, logs): (Vec<&Value>, Vec<&Value>) =
+        lines.iter().partition(|l| l.get("_aws").is_some());
+
+    logs.iter().for_each(|log| assert_log_line(log));
+    let of = |id: &str| -> Vec<&&Value> { logs.iter().filter(|l| l["requestId"] == id).collect() };
+    let (first, second) = (of("bench-000000000001"), of("bench-000000000002"));
+    assert!(!first.is_empty() && !second.is_empty(), "each invocation logs: {text:#?}");
+    assert!(first.iter().all(|l| l["coldStart"] == true), "{first:?}");
+    assert!(second.iter().all(|l| l["coldStart"] == false), "{second:?}");
+    assert!(first.iter().any(|l| l["deal_id"] == "D-2026-0042"), "deal_id on top: {first:?}");
+    assert!(of("bench-000000000003").iter().any(|l| l["level"] == "WARN"), "{text:#?}");
+
+    let mut counted = Vec::new();
+    for line in &metrics {
+        for (name, value) in emf_metrics(line) {
+            if name == names::DEALS_RECEIVED {
+                let (request, outcome) = (&line["requestId"], &line[names::OUTCOME]);
+                counted.push((request.clone(), outcome.clone(), value));
+            }
+        }
+    }
+    let expected = [
+        (json!("bench-000000000001"), json!("created"), 1.0),
+        (json!("bench-000000000002"), json!("replayed"), 1.0),
+        (json!("bench-000000000003"), json!("rejected_signature"), 1.0),
+    ];
+    assert_eq!(counted, expected, "one count per invocation, flushed after it: {text:#?}");
+}
+
+/// The recorder a Lambda installs (`shared::telemetry::init_lambda`), in
+/// this process, writing to the test's buffer.
+fn collector() -> &'static metrics_cloudwatch_embedded::Collector {
+    static COLLECTOR: OnceLock<&'static metrics_cloudwatch_embedded::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(|| {
+        let collector = metrics_cloudwatch_embedded::Builder::new()
+            .cloudwatch_namespace(NAMESPACE)
+            .with_dimension(STACK_DIMENSION, STACK)
+            .init()
+            .expect("the only recorder of this test binary");
+        names::describe();
+        collector
+    })
+}
+
+/// The counts written since the last call, as `Name{Dimension=value,…}`
+/// (the stack left out), each line checked as CloudWatch reads it.
+fn flushed() -> BTreeMap<String, f64> {
+    let mut out = Vec::new();
+    collector().flush(&mut out).expect("flushes");
+    let mut counts = BTreeMap::new();
+    for text in String::from_utf8(out).expect("utf-8").lines() {
+        let line: Value = serde_json::from_str(text).expect("each EMF line is JSON");
+        let dimensions = line["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0].clone();
+        let labels: Vec<String> = dimensions
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|d| *d != STACK_DIMENSION)
+            .map(|d| format!("{d}={}", line[d].as_str().unwrap_or_default()))
+            .collect();
+        for (name, value) in emf_metrics(&line) {
+            *counts.entry(format!("{name}{{{}}}", labels.join(","))).or_default() += value;
+        }
+    }
+    counts
+}
+
+fn count(counts: &BTreeMap<String, f64>, key: &str) -> f64 {
+    counts.get(key).copied().unwrap_or(0.0)
+}
+
+/// A store on which another writer wins the next `lost` commits.
+struct Racing {
+    store: Arc<dyn Store>,
+    lost: AtomicU32,
+}
+
+#[async_trait]
+impl Projects for Racing {
+    async fn load(&self, id: &ProjectId) -> Result<Option<Project>, shared::ports::StoreError> {
+        self.store.load(id).await
+    }
+    async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
+        let lost = self.lost.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        match lost {
+            Ok(_) => Err(CommitError::VersionConflict),
+            Err(_) => self.store.commit(commit).await,
+        }
+    }
+    async fn history(
+        &self,
+        id: &ProjectId,
+    ) -> Result<Vec<shared::domain::history::HistoryEntry>, shared::ports::StoreError> {
+        self.store.history(id).await
+    }
+}
+
+/// Staff commands: two committed, one refused; then one that loses two
+/// races first, counted as two contention retries and one commit.
+async fn staff_commands_count_their_answers_and_lost_races(bundle: &Bundle) {
+    let l1 = project("L1");
+    let task = json!({ "title": "Survey the site", "assignee": TECH, "due_date": "2026-11-21" });
+    let task = bundle.add_task(&l1, "order_confirmed", task).await;
+    let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
+    let path = format!("/v1/projects/{l1}/tasks/{task}");
+    assert!(bundle.call("PATCH", &path, Some(TECH1), Some(block)).await.status.is_success());
+    // Out of order: the domain refuses it (the command ran, and said no).
+    let refused = bundle.complete(&l1, "delivery_confirmed", PM, None).await;
+    assert_eq!(refused.status, 409, "the milestones before it are pending");
+    let counts = flushed();
+    assert_eq!(count(&counts, "Commands{Outcome=committed}"), 2.0, "{counts:?}");
+    assert_eq!(count(&counts, "Commands{Outcome=refused}"), 1.0, "{counts:?}");
+
+    let racing = Arc::new(Racing { store: bundle.store.clone(), lost: AtomicU32::new(2) });
+    let commands = Commands::new(racing, bundle.store.clone(), bundle.clock.clone());
+    let manager =
+        shared::domain::staff::Staff::new(MANAGER, vec![shared::domain::staff::Role::Manager]);
+    let new = shared::domain::work::NewTask {
+        title: "Order the router".into(),
+        assignee: TECH.into(),
+        due_date: "2026-12-01".parse().unwrap(),
+        description: None,
+    };
+    commands.add_task(&l1, "order_confirmed", new, &manager).await.expect("committed at last");
+    let counts = flushed();
+    assert_eq!(count(&counts, "ContentionRetries{}"), 2.0, "{counts:?}");
+    assert_eq!(count(&counts, "Commands{Outcome=committed}"), 1.0, "{counts:?}");
+}
+
+/// The escalation sweep counts each level it commits; the review sweep
+/// each change of health it commits, by the new health.
+async fn sweeps_count_escalations_and_health_changes(bundle: &Bundle) {
+    let commands =
+        Arc::new(Commands::new(bundle.store.clone(), bundle.store.clone(), bundle.clock.clone()));
+    let escalator = integration_tests::escalator(
+        bundle.store.clone(),
+        bundle.clock.clone(),
+        "escalade@bluerocktel.fr",
+    );
+    bundle.clock.set("2026-11-22T00:15:00Z".parse().unwrap());
+    let _ = flushed();
+    let escalated = escalator.sweep().await.expect("a sweep").escalated.len();
+    assert_eq!(escalated, 1);
+    assert_eq!(count(&flushed(), "Escalations{}"), 1.0);
+
+    bundle.clock.set("2027-06-01T08:00:00Z".parse().unwrap());
+    let reviewer =
+        Reviewer::new(bundle.store.clone(), bundle.store.clone(), commands, bundle.clock.clone());
+    let report = reviewer.sweep().await.expect("a sweep");
+    assert!(!report.changed.is_empty(), "months late: {report:?}");
+    let mut changes: BTreeMap<String, f64> = BTreeMap::new();
+    for (_, health) in &report.changed {
+        *changes.entry(format!("JeopardyChanges{{Health={}}}", health.as_str())).or_default() +=
+            1.0;
+    }
+    let counted: BTreeMap<String, f64> =
+        flushed().into_iter().filter(|(k, _)| k.starts_with(names::JEOPARDY_CHANGES)).collect();
+    assert_eq!(counted, changes, "once per committed change");
+    assert!(reviewer.sweep().await.expect("again").changed.is_empty());
+    assert!(flushed().keys().all(|k| !k.starts_with(names::JEOPARDY_CHANGES)), "none again");
+}
+
+struct Down;
+
+#[async_trait]
+impl EventPublisher for Down {
+    async fn publish(
+        &self,
+        _: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+        Err(DeliveryError::Transient("bus unreachable".into()))
+    }
+}
+
+fn dispatcher(bundle: &Bundle, publisher: Arc<dyn EventPublisher>, claims: u32) -> Dispatcher {
+    let mut settings = DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>");
+    settings.max_claims = claims;
+    Dispatcher::new(
+        bundle.store.clone(),
+        Arc::new(MemoryMailer::default()),
+        publisher,
+        bundle.clock.clone(),
+        MailRenderer::new().expect("templates compile"),
+        settings.with_attempts(1),
+        StatusLinks::fixed("https://deploiements.example", vec![Secret::new(CONSOLE_SECRET)]),
+    )
+}
+
+/// The dispatcher counts each entry by channel: mail sent and events given
+/// back while the bus is down; then the events given up.
+async fn the_dispatcher_counts_entries_by_channel_and_outcome(bundle: &Bundle) {
+    let pending = bundle.store.pending_outbox(1000).await.expect("the outbox");
+    let events = pending.iter().filter(|e| matches!(e.message, OutboxMessage::Event { .. }));
+    let events = events.count() as f64;
+    let mails = pending.len() as f64 - events;
+    assert!(events > 0.0 && mails > 0.0, "{pending:?}");
+    let _ = flushed();
+    let down = dispatcher(bundle, Arc::new(Down), 20);
+    down.sweep(chrono::Duration::zero(), 1000).await.expect("a sweep");
+    let counts = flushed();
+    assert_eq!(count(&counts, "OutboxEntries{Channel=mail,Outcome=sent}"), mails, "{counts:?}");
+    assert_eq!(count(&counts, "OutboxEntries{Channel=event,Outcome=retried}"), events);
+
+    let no_more_claims = dispatcher(bundle, Arc::new(MemoryPublisher::default()), 1);
+    no_more_claims.sweep(chrono::Duration::zero(), 1000).await.expect("a sweep");
+    let counts = flushed();
+    assert_eq!(count(&counts, "OutboxEntries{Channel=event,Outcome=dead}"), events, "{counts:?}");
+    assert_eq!(counts.len(), 1, "{counts:?}");
+}
+
+#[tokio::test]
+async fn use_cases_count_what_they_commit() {
+    let _ = collector();
+    let bundle = Bundle::with_sample_deal(Arc::new(sqlite_store())).await;
+    assert_eq!(count(&flushed(), "DealsReceived{Outcome=created}"), 1.0);
+    staff_commands_count_their_answers_and_lost_races(&bundle).await;
+    sweeps_count_escalations_and_health_changes(&bundle).await;
+    the_dispatcher_counts_entries_by_channel_and_outcome(&bundle).await;
+}
