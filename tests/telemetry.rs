@@ -26,7 +26,7 @@ use shared::domain::{Project, ProjectId};
 use shared::http::signature;
 use shared::mail::MailRenderer;
 use shared::metrics::{self as names, NAMESPACE, STACK_DIMENSION};
-use shared::ports::{Commit, CommitError, DeliveryError, EventPublisher, OutgoingEvent, Projects};
+use shared::ports::{Commit, CommitError, EventPublisher, Projects};
 use shared::store::Store;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -360,18 +360,6 @@ async fn sweeps_count_escalations_and_health_changes(bundle: &Bundle) {
     assert!(flushed().keys().all(|k| !k.starts_with(names::JEOPARDY_CHANGES)), "none again");
 }
 
-struct Down;
-
-#[async_trait]
-impl EventPublisher for Down {
-    async fn publish(
-        &self,
-        _: &[OutgoingEvent],
-    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
-        Err(DeliveryError::Transient("bus unreachable".into()))
-    }
-}
-
 fn dispatcher(bundle: &Bundle, publisher: Arc<dyn EventPublisher>, claims: u32) -> Dispatcher {
     let mut settings = DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>");
     settings.max_claims = claims;
@@ -395,7 +383,7 @@ async fn the_dispatcher_counts_entries_by_channel_and_outcome(bundle: &Bundle) {
     let mails = pending.len() as f64 - events;
     assert!(events > 0.0 && mails > 0.0, "{pending:?}");
     let _ = flushed();
-    let down = dispatcher(bundle, Arc::new(Down), 20);
+    let down = dispatcher(bundle, Arc::new(shared::delivery::memory::UnreachableBus), 20);
     down.sweep(chrono::Duration::zero(), 1000).await.expect("a sweep");
     let counts = flushed();
     assert_eq!(count(&counts, "OutboxEntries{Channel=mail,Outcome=sent}"), mails, "{counts:?}");
