@@ -118,9 +118,7 @@ mod tests {
     use shared::domain::intake;
     use shared::domain::template::Template;
     use shared::mail::MailRenderer;
-    use shared::ports::{
-        Commit, DeliveryError, EventPublisher, Guard, OutgoingEvent, ProjectWrite,
-    };
+    use shared::ports::{Commit, EventPublisher, Guard, ProjectWrite};
     use shared::store::Store;
     use shared::store::sqlite::SqliteStore;
     use std::sync::Arc;
@@ -143,18 +141,6 @@ mod tests {
         let write = ProjectWrite { guard: Guard::Create, project, change };
         store.commit(Commit { project: Some(write), deal: None }).await.unwrap();
         store
-    }
-
-    struct Down;
-
-    #[async_trait::async_trait]
-    impl EventPublisher for Down {
-        async fn publish(
-            &self,
-            _: &[OutgoingEvent],
-        ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
-            Err(DeliveryError::Transient("bus unreachable".into()))
-        }
     }
 
     fn dispatcher(
@@ -212,10 +198,16 @@ mod tests {
     async fn undelivered_records_are_reported_and_the_sweep_delivers_them_later() {
         let store = store().await;
         let clock = Arc::new(ManualClock::new(now()));
-        let response =
-            handle(&dispatcher(store.clone(), Arc::new(Down), clock.clone()), parse(BATCH))
-                .await
-                .unwrap();
+        let response = handle(
+            &dispatcher(
+                store.clone(),
+                Arc::new(shared::delivery::memory::UnreachableBus),
+                clock.clone(),
+            ),
+            parse(BATCH),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             response["batchItemFailures"],
             json!([{ "itemIdentifier": "11100000000000000001" }])

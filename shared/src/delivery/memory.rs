@@ -44,3 +44,17 @@ impl EventPublisher for MemoryPublisher {
         Ok(events.iter().map(|_| Ok(())).collect())
     }
 }
+
+/// A bus that cannot be reached: every call fails as transient (tests of
+/// give-backs and retries).
+pub struct UnreachableBus;
+
+#[async_trait]
+impl EventPublisher for UnreachableBus {
+    async fn publish(
+        &self,
+        _: &[OutgoingEvent],
+    ) -> Result<Vec<Result<(), DeliveryError>>, DeliveryError> {
+        Err(DeliveryError::Transient("bus unreachable".into()))
+    }
+}
