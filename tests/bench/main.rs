@@ -1,7 +1,9 @@
 //! `lambda-bench`: every function's release binary, and a hello-world
 //! baseline, run under the Runtime API emulator (`emulator.rs`) against the
 //! local stand-ins (DynamoDB Local, moto). Measures the cold init (spawn to
-//! the first poll for work, median of several starts), warm invoke latency
+//! the first poll for work, median of several starts), the first invoke
+//! after each of those starts (connections to the stand-ins made then: what
+//! a cold start's caller waits for beyond init), warm invoke latency
 //! (1,000 invokes of a sample event), and resident memory after 1,000 and
 //! 10,000 invokes. Writes `target/bench/results.json` and prints a table.
 //! Run it through `tests/bench/run`, which builds and starts what it needs.
@@ -38,6 +40,7 @@ struct Scenario {
 struct Measure {
     name: String,
     init_ms_median: f64,
+    first_invoke_ms: f64,
     warm_p50_ms: f64,
     warm_p99_ms: f64,
     peak_rss_mb: f64,
@@ -87,10 +90,10 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
-/// Cold starts: spawn to the first poll for work, each start answering one
-/// invocation; sorted.
-async fn cold_inits(scenario: &Scenario) -> Vec<Duration> {
-    let mut inits = Vec::new();
+/// Cold starts: spawn to the first poll for work, and the latency of the
+/// one invocation each start then answers; each sorted.
+async fn cold_inits(scenario: &Scenario) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut inits, mut firsts) = (Vec::new(), Vec::new());
     for _ in 0..COLD_STARTS {
         let mut emulator = Emulator::start().await;
         let spawned = Instant::now();
@@ -106,14 +109,16 @@ async fn cold_inits(scenario: &Scenario) -> Vec<Duration> {
             .unwrap_or_else(|| panic!("{} did not answer", scenario.name));
         let body = String::from_utf8_lossy(&outcome.body);
         assert!(outcome.ok, "{} failed its first invocation: {body}", scenario.name);
+        firsts.push(outcome.latency);
         stop(child);
     }
     inits.sort();
-    inits
+    firsts.sort();
+    (inits, firsts)
 }
 
 async fn measure(scenario: &Scenario) -> Measure {
-    let inits = cold_inits(scenario).await;
+    let (inits, firsts) = cold_inits(scenario).await;
     let mut errors = 0;
     let mut emulator = Emulator::start().await;
     let child = spawn(scenario, &emulator);
@@ -141,6 +146,7 @@ async fn measure(scenario: &Scenario) -> Measure {
     Measure {
         name: scenario.name.to_owned(),
         init_ms_median: ms(inits[inits.len() / 2]),
+        first_invoke_ms: ms(firsts[firsts.len() / 2]),
         warm_p50_ms: pct(50),
         warm_p99_ms: pct(99),
         peak_rss_mb: peak,
@@ -375,24 +381,36 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
         s.scenario("escalation", "escalation", Box::new(|| br#"{"escalation":"sweep"}"#.to_vec()));
     escalation.env = s.env(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]);
     let review = s.scenario("review", "review", Box::new(|| br#"{"review":"sweep"}"#.to_vec()));
+    let bounce = || include_bytes!("../../events/ses/bounce.json").to_vec();
+    let mail_feedback = s.scenario("mail-feedback", "mail-feedback", Box::new(bounce));
     let mut all = vec![baseline];
     all.extend(http_scenarios(s));
     all.push(console(s));
-    all.extend([dispatch, escalation, review]);
+    all.extend([dispatch, escalation, review, mail_feedback]);
     all
 }
 
 /// Prints the table of measures and writes `target/bench/results.json`.
 fn report(baseline: Measure, results: Vec<Measure>) {
     println!(
-        "{:<18} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>6}",
-        "function", "init ms", "p50 ms", "p99 ms", "peak MB", "1k MB", "10k MB", "binary", "errors"
+        "{:<18} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>6}",
+        "function",
+        "init ms",
+        "1st ms",
+        "p50 ms",
+        "p99 ms",
+        "peak MB",
+        "1k MB",
+        "10k MB",
+        "binary",
+        "errors"
     );
     for m in std::iter::once(&baseline).chain(&results) {
         println!(
-            "{:<18} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>11} {:>6}",
+            "{:<18} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>11} {:>6}",
             m.name,
             m.init_ms_median,
+            m.first_invoke_ms,
             m.warm_p50_ms,
             m.warm_p99_ms,
             m.peak_rss_mb,
