@@ -8,8 +8,10 @@
 //! (`Commands::contact_undeliverable`), counted in `MailBounces`.
 //! A transient bounce is SES's to retry and is only logged.
 //!
-//! An error (the store unreachable) fails the invocation: EventBridge
-//! retries it, then leaves it in the dead-letter queue.
+//! An error (the store unreachable) fails the invocation: the rule invokes
+//! asynchronously, so Lambda retries it twice (within 6 hours), then sends
+//! it to the dead-letter queue; the rule's own retries and queue cover only
+//! failures to reach Lambda.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
