@@ -1,9 +1,11 @@
 //! `lambda-bench`: every function's release binary, and a hello-world
 //! baseline, run under the Runtime API emulator (`emulator.rs`) against the
 //! local stand-ins (DynamoDB Local, moto). Measures the cold init (spawn to
-//! the first poll for work, median of several starts), the first invoke
-//! after each of those starts (connections to the stand-ins made then: what
-//! a cold start's caller waits for beyond init), warm invoke latency
+//! the first poll for work, median of several starts, each after a start
+//! of the baseline, whose median in the same window gives the ratio), the
+//! first invoke after each of those starts (connections to the stand-ins
+//! made then: what a cold start's caller waits for beyond init), warm
+//! invoke latency
 //! (1,000 invokes of a sample event), and resident memory after 1,000 and
 //! 10,000 invokes. Writes `target/bench/results.json` and prints a table.
 //! Run it through `tests/bench/run`, which builds and starts what it needs.
@@ -23,7 +25,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const COLD_STARTS: usize = 10;
+/// Cold starts per function, each after one of the baseline: the machine
+/// is shared (builds beside the bench move init by milliseconds), so the
+/// ratio to the baseline is taken over the same seconds.
+const COLD_STARTS: usize = 20;
 const WARM_INVOKES: usize = 1_000;
 const TOTAL_INVOKES: usize = 10_000;
 const WEBHOOK_SECRET: &str = "bench-webhook-secret";
@@ -40,6 +45,9 @@ struct Scenario {
 struct Measure {
     name: String,
     init_ms_median: f64,
+    /// The baseline's median init over the starts interleaved with these.
+    baseline_init_ms: f64,
+    init_vs_baseline: f64,
     first_invoke_ms: f64,
     warm_p50_ms: f64,
     warm_p99_ms: f64,
@@ -90,35 +98,55 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
-/// Cold starts: spawn to the first poll for work, and the latency of the
-/// one invocation each start then answers; each sorted.
-async fn cold_inits(scenario: &Scenario) -> (Vec<Duration>, Vec<Duration>) {
-    let (mut inits, mut firsts) = (Vec::new(), Vec::new());
-    for _ in 0..COLD_STARTS {
-        let mut emulator = Emulator::start().await;
-        let spawned = Instant::now();
-        let child = spawn(scenario, &emulator);
-        let polled = emulator
-            .first_poll(Duration::from_secs(20))
-            .await
-            .unwrap_or_else(|| panic!("{} never asked for work", scenario.name));
-        inits.push(polled - spawned);
-        let outcome = emulator
-            .invoke((scenario.event)())
-            .await
-            .unwrap_or_else(|| panic!("{} did not answer", scenario.name));
-        let body = String::from_utf8_lossy(&outcome.body);
-        assert!(outcome.ok, "{} failed its first invocation: {body}", scenario.name);
-        firsts.push(outcome.latency);
-        stop(child);
-    }
-    inits.sort();
-    firsts.sort();
-    (inits, firsts)
+/// One cold start: spawn to the first poll for work, and the latency of
+/// the invocation it then answers.
+async fn cold_start(scenario: &Scenario) -> (Duration, Duration) {
+    let mut emulator = Emulator::start().await;
+    let spawned = Instant::now();
+    let child = spawn(scenario, &emulator);
+    let polled = emulator
+        .first_poll(Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|| panic!("{} never asked for work", scenario.name));
+    let outcome = emulator
+        .invoke((scenario.event)())
+        .await
+        .unwrap_or_else(|| panic!("{} did not answer", scenario.name));
+    let body = String::from_utf8_lossy(&outcome.body);
+    assert!(outcome.ok, "{} failed its first invocation: {body}", scenario.name);
+    stop(child);
+    (polled - spawned, outcome.latency)
 }
 
-async fn measure(scenario: &Scenario) -> Measure {
-    let (inits, firsts) = cold_inits(scenario).await;
+/// Medians of a function's cold starts, and of the baseline's, started
+/// alternately.
+struct ColdStarts {
+    init: f64,
+    first_invoke: f64,
+    baseline_init: f64,
+}
+
+async fn cold_starts(scenario: &Scenario, baseline: &Scenario) -> ColdStarts {
+    let (mut inits, mut firsts, mut baselines) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..COLD_STARTS {
+        baselines.push(cold_start(baseline).await.0);
+        let (init, first) = cold_start(scenario).await;
+        inits.push(init);
+        firsts.push(first);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        ms(v[v.len() / 2])
+    };
+    ColdStarts {
+        init: median(inits),
+        first_invoke: median(firsts),
+        baseline_init: median(baselines),
+    }
+}
+
+async fn measure(scenario: &Scenario, baseline: &Scenario) -> Measure {
+    let cold = cold_starts(scenario, baseline).await;
     let mut errors = 0;
     let mut emulator = Emulator::start().await;
     let child = spawn(scenario, &emulator);
@@ -145,8 +173,10 @@ async fn measure(scenario: &Scenario) -> Measure {
     let pct = |p: usize| ms(latencies[(latencies.len() * p / 100).min(latencies.len() - 1)]);
     Measure {
         name: scenario.name.to_owned(),
-        init_ms_median: ms(inits[inits.len() / 2]),
-        first_invoke_ms: ms(firsts[firsts.len() / 2]),
+        init_ms_median: cold.init,
+        baseline_init_ms: cold.baseline_init,
+        init_vs_baseline: (cold.init / cold.baseline_init * 100.0).round() / 100.0,
+        first_invoke_ms: cold.first_invoke,
         warm_p50_ms: pct(50),
         warm_p99_ms: pct(99),
         peak_rss_mb: peak,
@@ -392,33 +422,25 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
 
 /// Prints the table of measures and writes `target/bench/results.json`.
 fn report(baseline: Measure, results: Vec<Measure>) {
-    println!(
-        "{:<18} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>6}",
-        "function",
-        "init ms",
-        "1st ms",
-        "p50 ms",
-        "p99 ms",
-        "peak MB",
-        "1k MB",
-        "10k MB",
-        "binary",
-        "errors"
-    );
+    let columns = [
+        "init ms", "base ms", "x base", "1st ms", "p50 ms", "p99 ms", "peak MB", "1k MB", "10k MB",
+    ];
+    let cells = columns.map(|c| format!("{c:>8}")).join(" ");
+    println!("{:<18} {cells} {:>11} {:>6}", "function", "binary", "errors");
     for m in std::iter::once(&baseline).chain(&results) {
-        println!(
-            "{:<18} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>11} {:>6}",
-            m.name,
+        let values = [
             m.init_ms_median,
+            m.baseline_init_ms,
+            m.init_vs_baseline,
             m.first_invoke_ms,
             m.warm_p50_ms,
             m.warm_p99_ms,
             m.peak_rss_mb,
             m.rss_after_1000_mb,
             m.rss_after_10000_mb,
-            m.binary_bytes,
-            m.errors
-        );
+        ];
+        let cells = values.map(|v| format!("{v:>8.2}")).join(" ");
+        println!("{:<18} {cells} {:>11} {:>6}", m.name, m.binary_bytes, m.errors);
     }
     std::fs::create_dir_all("target/bench").unwrap();
     let report = json!({ "baseline": baseline, "functions": results });
@@ -433,10 +455,11 @@ async fn main() {
         PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
     let (table, bus, task) = seed().await;
     let seeded = Seeded { bin_dir, aws: aws_env(), table, bus, task };
+    let scenarios = scenarios(&seeded);
     let mut results = Vec::new();
-    for scenario in &scenarios(&seeded) {
+    for scenario in &scenarios {
         eprintln!("measuring {} ...", scenario.name);
-        results.push(measure(scenario).await);
+        results.push(measure(scenario, &scenarios[0]).await);
     }
     let baseline = results.remove(0);
     report(baseline, results);
