@@ -8,7 +8,9 @@
 //! invoke latency
 //! (1,000 invokes of a sample event), and resident memory after 1,000 and
 //! 10,000 invokes. Writes `target/bench/results.json` and prints a table.
-//! Run it through `tests/bench/run`, which builds and starts what it needs.
+//! Run it through `tests/bench/run`, which builds and starts what it needs;
+//! `BENCH_BIN_DIR` names another directory of binaries, `BENCH_ONLY` a
+//! comma-separated list of the functions to measure (beside the baseline).
 
 mod emulator;
 
@@ -456,8 +458,15 @@ async fn main() {
     let (table, bus, task) = seed().await;
     let seeded = Seeded { bin_dir, aws: aws_env(), table, bus, task };
     let scenarios = scenarios(&seeded);
+    // `BENCH_ONLY=deal-won,dispatch`: the baseline and those functions only
+    // (to compare two builds of a few functions without measuring all).
+    let only = std::env::var("BENCH_ONLY").ok();
+    let chosen = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|f| f == name));
     let mut results = Vec::new();
-    for scenario in &scenarios {
+    for (i, scenario) in scenarios.iter().enumerate() {
+        if i > 0 && !chosen(scenario.name) {
+            continue;
+        }
         eprintln!("measuring {} ...", scenario.name);
         results.push(measure(scenario, &scenarios[0]).await);
     }
