@@ -224,8 +224,7 @@ mod cloud {
         let store: Arc<dyn Store> = Arc::new(integration_tests::sqlite_store());
         let clock = Arc::new(shared::clock::ManualClock::new(t0()));
         let secrets = Arc::new(shared::secrets::FixedSecrets(vec![Secret::new(CONSOLE_SECRET)]));
-        let state = shared::console::ConsoleState::new(store, secrets, clock, true)
-            .expect("the console's templates");
+        let state = shared::console::ConsoleState::new(store, secrets, clock, true);
         let settings = OidcSettings {
             issuer: ISSUER.into(),
             client_id: "console-client".into(),

@@ -38,7 +38,7 @@ pub fn router(
     let settings = Arc::new(Templates::new(store.clone(), clock.clone()));
     let console_secrets = Arc::new(FixedSecrets(config.console_secrets.clone()));
     let secure_cookies = config.public_url.starts_with("https://");
-    let console = ConsoleState::new(store.clone(), console_secrets, clock.clone(), secure_cookies)?;
+    let console = ConsoleState::new(store.clone(), console_secrets, clock.clone(), secure_cookies);
     let staff = StaffState::new(store, clock);
     let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
     let api = http::app([

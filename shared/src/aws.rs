@@ -5,7 +5,10 @@
 //! built, and trusts the roots AWS endpoints chain to, compiled in, rather
 //! than reading and parsing the system's whole certificate store.
 
-use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
+use aws_config::meta::region::ProvideRegion;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
@@ -27,10 +30,10 @@ pub const AWS_ROOTS_PEM: &str = include_str!("aws_roots.pem");
 /// Loads region, credentials and endpoints (`AWS_ENDPOINT_URL*` included)
 /// from the environment. Makes no network call: credentials resolve lazily.
 ///
-/// Lambda puts the function's credentials in the environment, where the
-/// default chain looks first: when they are there, they are used as such,
-/// and the chain's other providers (profile, web identity with its STS
-/// client, container, instance metadata) are not built at start-up.
+/// Lambda puts the function's credentials and region in the environment,
+/// where the default chains look first: when they are there, they are used
+/// as such, and the chains' other providers (profile, web identity with its
+/// STS client, container, instance metadata) are not built at start-up.
 ///
 /// The HTTP client is rustls with the `ring` provider (one TLS stack, and
 /// no aws-lc start-up entropy cost), trusting [`AWS_ROOTS_PEM`] only.
@@ -50,6 +53,11 @@ pub async fn sdk_config() -> SdkConfig {
     let environment = EnvironmentVariableCredentialsProvider::new();
     if environment.provide_credentials().await.is_ok() {
         loader = loader.credentials_provider(environment);
+    }
+    // Likewise the region: the default chain would build an instance
+    // metadata client that Lambda never needs.
+    if let Some(region) = EnvironmentVariableRegionProvider::new().region().await {
+        loader = loader.region(region);
     }
     loader.load().await
 }

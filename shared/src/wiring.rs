@@ -59,7 +59,7 @@ pub async fn console_app() -> Result<Router, Box<dyn std::error::Error + Send + 
         oidc.client_id = published_client_id(&sdk, &id).await?;
     }
     let provider = HttpIdentityProvider::new(&oidc)?;
-    let state = ConsoleState::new(store, secrets, Arc::new(SystemClock), true)?;
+    let state = ConsoleState::new(store, secrets, Arc::new(SystemClock), true);
     Ok(cloud_router(state, Arc::new(provider), oidc, config.logout))
 }
 

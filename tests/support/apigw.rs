@@ -118,7 +118,7 @@ fn console_router(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> axum::Router 
     use shared::console::{ConsoleState, cloud_router, oidc::HttpIdentityProvider};
     let secrets = vec![Secret::new(local_defaults::CONSOLE_SECRET)];
     let secrets = Arc::new(shared::secrets::FixedSecrets(secrets));
-    let state = ConsoleState::new(store, secrets, clock, true).expect("the console's templates");
+    let state = ConsoleState::new(store, secrets, clock, true);
     let oidc = OidcSettings {
         issuer: "https://login.bluerocktel.fr".into(),
         client_id: "deployments-console".into(),

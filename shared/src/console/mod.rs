@@ -61,8 +61,8 @@ impl ConsoleState {
         secrets: Arc<dyn WebhookSecrets>,
         clock: Arc<dyn Clock>,
         secure_cookies: bool,
-    ) -> Result<Self, view::ViewError> {
-        Ok(Self {
+    ) -> Self {
+        Self {
             queries: Arc::new(Queries::new(store.clone(), store.clone())),
             commands: Arc::new(Commands::new(store.clone(), store.clone(), clock.clone())),
             templates: Arc::new(Templates::new(store.clone(), clock.clone())),
@@ -71,9 +71,9 @@ impl ConsoleState {
             projects: store,
             secrets,
             clock,
-            views: Arc::new(view::Views::new()?),
+            views: Arc::new(view::Views::new()),
             secure_cookies,
-        })
+        }
     }
 }
 

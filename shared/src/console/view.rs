@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use minijinja::value::Serde;
 use minijinja::{Environment, Value};
 use serde::Serialize;
+use std::sync::OnceLock;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -35,18 +36,29 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 pub struct Views {
     env: Environment<'static>,
-    strings: [Value; 2],
+    /// Each language's strings as a template value, made at its first page.
+    strings: [OnceLock<Value>; 2],
 }
 
 impl Views {
-    pub fn new() -> Result<Self, ViewError> {
+    pub(super) fn new() -> Self {
         let mut env = Environment::new();
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
+        // Each template is compiled when first rendered, not at start-up
+        // (compiling all of them took most of the console's cold start).
+        env.set_loader(|name| {
+            Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s).to_owned()))
+        });
+        Self { env, strings: [OnceLock::new(), OnceLock::new()] }
+    }
+
+    /// Compiles every template: what start-up no longer checks.
+    pub fn check(&self) -> Result<(), ViewError> {
+        for (name, _) in TEMPLATES {
+            self.env
+                .get_template(name)
                 .map_err(|source| ViewError { name: (*name).to_owned(), source })?;
         }
-        let strings = [Lang::Fr, Lang::En].map(|lang| Value::from(Serde(i18n::table(lang))));
-        Ok(Self { env, strings })
+        Ok(())
     }
 
     /// Renders `template` in `lang` with `context` (which the strings `t`
@@ -57,7 +69,9 @@ impl Views {
         lang: Lang,
         context: impl Serialize,
     ) -> Result<String, ViewError> {
-        let strings = self.strings[lang as usize].clone();
+        let strings = self.strings[lang as usize]
+            .get_or_init(|| Value::from(Serde(i18n::table(lang))))
+            .clone();
         let context = Value::from(Serde(context));
         let context = minijinja::context! { t => strings, lang => lang.code(), ..context };
         self.env
@@ -88,5 +102,15 @@ impl IntoResponse for Page {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Views;
+
+    #[test]
+    fn every_template_compiles() {
+        Views::new().check().unwrap();
     }
 }

@@ -66,6 +66,11 @@ fn snapshot(mail: &RenderedMail) -> String {
 }
 
 #[test]
+fn every_template_compiles() {
+    MailRenderer::new().unwrap().check().unwrap();
+}
+
+#[test]
 fn order_confirmed_fr() {
     let mail = render(CustomerMail::OrderConfirmed, Language::Fr, None);
     assert!(mail.text.contains("Votre commande a bien été reçue et est en cours de traitement"));

@@ -1,7 +1,7 @@
-//! Deal records: read by a delivery that finds its deal claimed, changed
-//! or cancelled; written as the claim and the completion of intake, the
-//! replacement guarded by the record's version, and the check of that
-//! version, all riding in commits.
+//! Deal records: read first by every delivery (a replay is answered from
+//! the record alone), by a deal change and a cancellation; written as the
+//! claim and the completion of intake, the replacement guarded by the
+//! record's version, and the check of that version, all riding in commits.
 
 use super::projects::{Role, Write};
 use super::{DynamoStore, invalid_request, keyed, read, s};
