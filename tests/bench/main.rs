@@ -31,6 +31,10 @@ use std::time::{Duration, Instant};
 /// is shared (builds beside the bench move init by milliseconds), so the
 /// ratio to the baseline is taken over the same seconds.
 const COLD_STARTS: usize = 20;
+/// Quiet before each cold start: the stand-ins (DynamoDB Local's JVM above
+/// all) keep a core busy for a while after serving a first invoke, which
+/// moved one function's init ratio by 0.3 between two runs of one build.
+const SETTLE: Duration = Duration::from_millis(150);
 const WARM_INVOKES: usize = 1_000;
 const TOTAL_INVOKES: usize = 10_000;
 const WEBHOOK_SECRET: &str = "bench-webhook-secret";
@@ -103,6 +107,7 @@ fn stop(mut child: Child) {
 /// One cold start: spawn to the first poll for work, and the latency of
 /// the invocation it then answers.
 async fn cold_start(scenario: &Scenario) -> (Duration, Duration) {
+    tokio::time::sleep(SETTLE).await;
     let mut emulator = Emulator::start().await;
     let spawned = Instant::now();
     let child = spawn(scenario, &emulator);

@@ -4,7 +4,7 @@
 //! Wiring only (see `shared::wiring::console_app`); the pages live in
 //! `shared::console`.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init_lambda();
     let app = shared::wiring::console_app().await?;

@@ -16,7 +16,7 @@ use shared::secrets::{FixedSecrets, SecretsManagerSecrets};
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init_lambda();
     let config = DispatchConfig::from_env(&process_env())?;

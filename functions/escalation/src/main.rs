@@ -12,7 +12,7 @@ use shared::config::{EscalationConfig, process_env};
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init_lambda();
     let config = EscalationConfig::from_env(&process_env())?;

@@ -15,7 +15,7 @@ use shared::config::{StaffConfig, process_env};
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init_lambda();
     let config = StaffConfig::from_env(&process_env())?;

@@ -2,7 +2,7 @@
 //!
 //! Wiring only (see `shared::wiring`); the routes live in `shared::http::tasks`.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init_lambda();
     let app = shared::wiring::staff_app(shared::http::tasks::router).await?;
