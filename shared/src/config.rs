@@ -59,6 +59,9 @@ pub mod vars {
     /// Read by every function's telemetry, set by Lambda from the
     /// function's `LoggingConfig` (not by the template's environment).
     pub const AWS_LAMBDA_LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
+    /// The log level when `AWS_LAMBDA_LOG_LEVEL` is absent (local runs,
+    /// tests, `cargo lambda watch`): `level` or `target=level,...`.
+    pub const RUST_LOG: &str = "RUST_LOG";
 }
 
 /// What every Lambda function reads besides its own settings (telemetry).

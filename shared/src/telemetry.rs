@@ -30,9 +30,6 @@ use tracing_subscriber::registry::LookupSpan;
 #[cfg(feature = "lambda")]
 pub use invocation::{Invocations, run, run_http};
 
-/// Read when `AWS_LAMBDA_LOG_LEVEL` is absent (local runs, tests).
-const RUST_LOG: &str = "RUST_LOG";
-
 /// What a log line holds besides its fields.
 const RESERVED: [&str; 3] = ["timestamp", "level", "message"];
 
@@ -60,7 +57,7 @@ fn lambda_level_filter(level: &str) -> Option<LevelFilter> {
 
 fn env_filter() -> Targets {
     let lambda = std::env::var(crate::config::vars::AWS_LAMBDA_LOG_LEVEL).ok();
-    filter(lambda.as_deref(), std::env::var(RUST_LOG).ok().as_deref())
+    filter(lambda.as_deref(), std::env::var(crate::config::vars::RUST_LOG).ok().as_deref())
 }
 
 /// JSON lines on stdout, and the metrics recorder when built with `emf`.
