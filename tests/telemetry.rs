@@ -329,6 +329,30 @@ async fn staff_commands_count_their_answers_and_lost_races(bundle: &Bundle) {
 
 /// The escalation sweep counts each level it commits; the review sweep
 /// each change of health it commits, by the new health.
+/// A CRM revision that brings the target closer: each project it puts at
+/// risk or late is counted, as a staff command's or a review's would be.
+async fn crm_changes_count_the_health_they_change(bundle: &Bundle) {
+    let _ = flushed();
+    let mut change: Value = serde_json::from_slice(&sample_deal()).unwrap();
+    change["revision"] = json!(1);
+    change["target_go_live"] = json!("2026-12-28");
+    let reply = bundle.crm(shared::http::routes::DEAL_CHANGED, &change).await;
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    let counted: BTreeMap<String, f64> =
+        flushed().into_iter().filter(|(k, _)| k.starts_with(names::JEOPARDY_CHANGES)).collect();
+    let mut listed = BTreeMap::new();
+    for health in ["at_risk", "late"] {
+        let path = format!("/v1/projects?health={health}");
+        let items = bundle.call("GET", &path, Some(PM), None).await.json()["items"].clone();
+        let n = items.as_array().map_or(0, Vec::len);
+        if n > 0 {
+            listed.insert(format!("JeopardyChanges{{Health={health}}}"), n as f64);
+        }
+    }
+    assert!(listed.contains_key("JeopardyChanges{Health=at_risk}"), "L1: {listed:?}");
+    assert_eq!(counted, listed, "one count per project whose health the change moved");
+}
+
 async fn sweeps_count_escalations_and_health_changes(bundle: &Bundle) {
     let commands =
         Arc::new(Commands::new(bundle.store.clone(), bundle.store.clone(), bundle.clock.clone()));
@@ -402,6 +426,7 @@ async fn use_cases_count_what_they_commit() {
     let bundle = Bundle::with_sample_deal(Arc::new(sqlite_store())).await;
     assert_eq!(count(&flushed(), "DealsReceived{Outcome=created}"), 1.0);
     staff_commands_count_their_answers_and_lost_races(&bundle).await;
+    crm_changes_count_the_health_they_change(&bundle).await;
     sweeps_count_escalations_and_health_changes(&bundle).await;
     the_dispatcher_counts_entries_by_channel_and_outcome(&bundle).await;
 }

@@ -160,12 +160,27 @@ pub fn escalation() {
     ::metrics::counter!(ESCALATIONS).increment(1);
 }
 
-/// A committed change of a project's health to `health` (one of
-/// [`HEALTHS`]); a project leaving the clock (no health) is not counted.
-pub fn jeopardy_change(health: crate::domain::forecast::Health) {
-    let name = health.as_str();
-    if HEALTHS.contains(&name) {
-        ::metrics::counter!(JEOPARDY_CHANGES, HEALTH => name).increment(1);
+/// The changes of health a change announces (its `ProjectJeopardyChanged`
+/// events), as named in [`HEALTHS`]; a project leaving the clock (no
+/// health) is not one. Taken before the commit, counted after it by
+/// [`jeopardy_changes`], whichever use case wrote it.
+pub fn announced_healths(change: &crate::domain::project::Change) -> Vec<&'static str> {
+    use crate::domain::events::detail_type::PROJECT_JEOPARDY_CHANGED;
+    use crate::domain::outbox::OutboxMessage;
+    let health = |entry: &crate::domain::outbox::OutboxEntry| match &entry.message {
+        OutboxMessage::Event { detail_type, detail } if detail_type == PROJECT_JEOPARDY_CHANGED => {
+            let health = detail.get("health")?.as_str()?;
+            HEALTHS.into_iter().find(|h| *h == health)
+        }
+        _ => None,
+    };
+    change.outbox.iter().filter_map(health).collect()
+}
+
+/// Changes of health committed (from [`announced_healths`]).
+pub fn jeopardy_changes(healths: &[&'static str]) {
+    for health in healths {
+        ::metrics::counter!(JEOPARDY_CHANGES, HEALTH => *health).increment(1);
     }
 }
 
@@ -263,12 +278,11 @@ mod tests {
             deal_received(DealOutcome::RejectedSignature);
             deal_received(DealOutcome::RejectedSignature);
             outbox_entry(Channel::Mail, OutboxOutcome::Dead);
-            jeopardy_change(Health::Late);
-            jeopardy_change(Health::None);
+            jeopardy_changes(&["late"]);
         });
         assert_eq!(tally.count(DEALS_RECEIVED, &[(OUTCOME, "rejected_signature")]), 2);
         assert_eq!(tally.count(OUTBOX_ENTRIES, &[(CHANNEL, "mail"), (OUTCOME, "dead")]), 1);
         assert_eq!(tally.count(JEOPARDY_CHANGES, &[(HEALTH, "late")]), 1);
-        assert_eq!(tally.all().len(), 3, "no health, no count: {:?}", tally.all());
+        assert_eq!(tally.all().len(), 3, "{:?}", tally.all());
     }
 }

@@ -132,19 +132,17 @@ impl Commands {
             false => None,
         };
         let expected = project.version;
-        let health = project.forecast.health;
         let now = self.clock.now();
         let (change, out) = apply(&mut project, account.as_ref(), now)?;
         let Some(mut change) = change else { return Ok(Some((project, out))) };
         // Every change re-projects the project, in the same commit.
         project.reassess(&mut change, now);
+        let announced = metrics::announced_healths(&change);
         let write =
             ProjectWrite { guard: Guard::Version(expected), project: project.clone(), change };
         match self.projects.commit(Commit { project: Some(write), deal: None }).await {
             Ok(()) => {
-                if project.forecast.health != health {
-                    metrics::jeopardy_change(project.forecast.health);
-                }
+                metrics::jeopardy_changes(&announced);
                 Ok(Some((project, out)))
             }
             Err(

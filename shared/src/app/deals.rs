@@ -73,9 +73,14 @@ impl DealPorts {
         Ok(Templates(planned))
     }
 
-    /// Commits, retrying shortly on contention with another transaction.
+    /// Commits, retrying shortly on contention with another transaction;
+    /// counts the changes of health it announces once written.
     pub(crate) async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
         let contention = |e: &CommitError| matches!(e, CommitError::Contention);
-        RetryPolicy::CONTENTION.run(|| self.projects.commit(commit.clone()), contention).await
+        let announced =
+            commit.project.as_ref().map(|w| crate::metrics::announced_healths(&w.change));
+        RetryPolicy::CONTENTION.run(|| self.projects.commit(commit.clone()), contention).await?;
+        crate::metrics::jeopardy_changes(&announced.unwrap_or_default());
+        Ok(())
     }
 }
