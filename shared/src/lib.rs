@@ -20,6 +20,8 @@
 //! - [`http`]: the edge: request and response bodies with their OpenAPI
 //!   schemas, extractors, problem documents, and the axum routers. The same
 //!   router serves a Lambda (through `lambda_http`) and the local runner.
+//! - [`embedded`]: the templates compiled into the binary (mail, console
+//!   pages), each compiled by minijinja at its first render.
 //! - [`mail`]: customer mail templates (`templates/mail/`), rendered per
 //!   language and composed as multipart messages.
 //! - [`retry`]: the one retry policy (jittered, bounded by attempts and time).
@@ -76,6 +78,7 @@ pub mod config;
 pub mod console;
 pub mod delivery;
 pub mod domain;
+pub mod embedded;
 pub mod http;
 pub mod mail;
 pub mod metrics;

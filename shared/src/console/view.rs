@@ -43,22 +43,15 @@ pub struct Views {
 impl Views {
     pub(super) fn new() -> Self {
         let mut env = Environment::new();
-        // Each template is compiled when first rendered, not at start-up
-        // (compiling all of them took most of the console's cold start).
-        env.set_loader(|name| {
-            Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| (*s).to_owned()))
-        });
+        // Compiling all of them at start-up took most of the console's cold start.
+        crate::embedded::load_lazily(&mut env, TEMPLATES);
         Self { env, strings: [OnceLock::new(), OnceLock::new()] }
     }
 
     /// Compiles every template: what start-up no longer checks.
     pub fn check(&self) -> Result<(), ViewError> {
-        for (name, _) in TEMPLATES {
-            self.env
-                .get_template(name)
-                .map_err(|source| ViewError { name: (*name).to_owned(), source })?;
-        }
-        Ok(())
+        crate::embedded::compile_all(&self.env, TEMPLATES)
+            .map_err(|(name, source)| ViewError { name: name.to_owned(), source })
     }
 
     /// Renders `template` in `lang` with `context` (which the strings `t`
