@@ -339,14 +339,14 @@ fn gateway_unauthorized(response: &mut Response) {
 
 /// The shape of a path parameter: anything else is answered `404`.
 fn path_rule(name: &str) -> Option<Schema> {
-    let string = ObjectBuilder::new().schema_type(Type::String);
+    use super::body::rules;
+    let string = || ObjectBuilder::new().schema_type(Type::String);
     let schema = match name {
-        "project_id" => string.format(Some(SchemaFormat::Custom("uuid".into()))),
-        "task_id" => string.pattern(Some("^T-[0-9-]{9,}$")),
-        "milestone_key" | "service_type" => string
-            .min_length(Some(1))
-            .max_length(Some(crate::domain::validation::MAX_ID))
-            .pattern(Some(super::body::rules::MACHINE_KEY)),
+        "project_id" => string().format(Some(SchemaFormat::Custom("uuid".into()))).build(),
+        "task_id" => string().pattern(Some("^T-[0-9-]{9,}$")).build(),
+        "milestone_key" | "service_type" => {
+            rules::string(rules::MACHINE_KEY, crate::domain::validation::MAX_ID)
+        }
         _ => return None,
     };
     Some(schema.into())

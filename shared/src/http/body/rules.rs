@@ -11,12 +11,19 @@ pub const TEXT: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*\
 /// [`is_identifier`](crate::domain::validation::is_identifier), up to 64.
 pub const IDENTIFIER: &str = "^[A-Za-z0-9][A-Za-z0-9._:/-]*$";
 
+/// An e-mail address without anchors: [`EMAIL`], and inside [`ASSIGNEE`].
+macro_rules! email_address {
+    () => {
+        "[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x7e]+\
+        @[\\x21\\x23-\\x2b\\x2d\\x2f-\\x3a\\x3d\\x3f\\x41-\\x7e]+\
+        (\\.[\\x21\\x23-\\x2b\\x2d\\x2f-\\x3a\\x3d\\x3f\\x41-\\x7e]+)+"
+    };
+}
+
 /// [`is_email`](crate::domain::validation::is_email), up to 254: one `@`, a
 /// local part, a dotted domain, printable ASCII but `"` `,` `;` `<` `>`. The
 /// check counts bytes, JSON Schema characters: ASCII keeps the two equal.
-pub const EMAIL: &str = "^[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x7e]+\
-    @[\\x21\\x23-\\x2b\\x2d\\x2f-\\x3a\\x3d\\x3f\\x41-\\x7e]+\
-    (\\.[\\x21\\x23-\\x2b\\x2d\\x2f-\\x3a\\x3d\\x3f\\x41-\\x7e]+)+$";
+pub const EMAIL: &str = concat!("^", email_address!(), "$");
 
 /// [`is_machine_key`](crate::domain::validation::is_machine_key), up to 64.
 pub const MACHINE_KEY: &str = "^[a-z][a-z0-9_]*$";
@@ -27,9 +34,7 @@ pub const PHONE: &str = "^\\+?[ .()-]*([0-9][ .()-]*){4,20}$";
 
 /// `assignee` of `GET /v1/tasks`: `me`, `any` or an e-mail address,
 /// surrounding white space ignored.
-pub const ASSIGNEE: &str = "^\\s*(me|any|[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3d\\x3f\\x41-\\x7e]+\
-    @[\\x21\\x23-\\x2b\\x2d\\x2f-\\x3a\\x3d\\x3f\\x41-\\x7e]+\
-    (\\.[\\x21\\x23-\\x2b\\x2d\\x2f-\\x3a\\x3d\\x3f\\x41-\\x7e]+)+)\\s*$";
+pub const ASSIGNEE: &str = concat!("^\\s*(me|any|", email_address!(), ")\\s*$");
 
 /// String schemas of the rules, each a component of its own under its name.
 macro_rules! string_rule {
@@ -39,12 +44,7 @@ macro_rules! string_rule {
 
         impl utoipa::PartialSchema for $name {
             fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some($max))
-                    .pattern(Some($pattern))
-                    .into()
+                string($pattern, $max).into()
             }
         }
 
@@ -53,7 +53,17 @@ macro_rules! string_rule {
 }
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
+
+/// A string of 1 to `max` characters matching `pattern`: every rule's shape.
+pub fn string(pattern: &str, max: usize) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+        .build()
+}
 
 string_rule!(
     /// A name: not blank, at most 200 characters.
@@ -92,18 +102,10 @@ use crate::domain::validation::{MAX_EMAIL, MAX_ID, MAX_NAME, MAX_TEXT};
 
 /// A service line's details: at most 30 entries, keys and values checked as text.
 pub fn details() -> Schema {
-    let text = |max: usize| {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .min_length(Some(1))
-            .max_length(Some(max))
-            .pattern(Some(TEXT))
-            .build()
-    };
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .max_properties(Some(crate::domain::activation::MAX_DETAILS))
-        .property_names(Some(text(64)))
-        .additional_properties(Some(Schema::Object(text(MAX_TEXT))))
+        .property_names(Some(string(TEXT, 64)))
+        .additional_properties(Some(Schema::Object(string(TEXT, MAX_TEXT))))
         .into()
 }
