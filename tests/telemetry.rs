@@ -15,6 +15,7 @@ mod emulator;
 
 use async_trait::async_trait;
 use emulator::Emulator;
+use integration_tests::apigw::signed_deal_event;
 use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, project};
 use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, sqlite_store};
 use serde_json::{Value, json};
@@ -23,7 +24,6 @@ use shared::config::Secret;
 use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
 use shared::domain::outbox::OutboxMessage;
 use shared::domain::{Project, ProjectId};
-use shared::http::signature;
 use shared::mail::MailRenderer;
 use shared::metrics::{self as names, NAMESPACE, STACK_DIMENSION};
 use shared::ports::{Commit, CommitError, EventPublisher, Projects};
@@ -53,40 +53,11 @@ fn binary() -> PathBuf {
     exe.parent().and_then(|deps| deps.parent()).expect("the target dir").join("deal-won")
 }
 
-/// An API Gateway HTTP API event posting `deal` to the CRM route, signed with `secret`.
-fn deal_event(deal: &str, secret: &str) -> Vec<u8> {
-    let mut event: Value =
-        serde_json::from_str(include_str!("../events/apigw/list-tasks.json")).unwrap();
-    let path = "/v1/crm/deals/won";
-    let t = chrono::Utc::now().timestamp();
-    let signed = signature::sign(&Secret::new(secret), t, deal.as_bytes());
-    event["routeKey"] = json!(format!("POST {path}"));
-    event["rawPath"] = json!(path);
-    event["rawQueryString"] = json!("");
-    event.as_object_mut().unwrap().remove("queryStringParameters");
-    event["requestContext"]["http"]["method"] = json!("POST");
-    event["requestContext"]["http"]["path"] = json!(path);
-    event["requestContext"].as_object_mut().unwrap().remove("authorizer");
-    event["headers"] = json!({ "x-signature": signed, "content-type": "application/json" });
-    event["body"] = json!(deal);
-    serde_json::to_vec(&event).unwrap()
-}
-
 /// `deal-won` under the emulator, on `table`, as Lambda starts it.
 fn spawn(emulator: &Emulator, table: &str) -> Child {
     let mut command = Command::new(binary());
-    for k in [
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-    ] {
-        let v =
-            std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run through tests/run"));
-        command.env(k, v);
-    }
     command
+        .envs(integration_tests::stand_in_env())
         .env_remove("RUST_LOG")
         .env("AWS_LAMBDA_RUNTIME_API", emulator.addr.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", "deal-won")
@@ -184,7 +155,7 @@ async fn deal_won_logs_json_lines_per_invocation_and_counts_outcomes_in_emf() {
     let deal = String::from_utf8(sample_deal()).unwrap();
     let mut statuses = Vec::new();
     for secret in [SECRET, SECRET, "not-the-secret"] {
-        let outcome = emulator.invoke(deal_event(&deal, secret)).await.expect("an answer");
+        let outcome = emulator.invoke(signed_deal_event(&deal, secret)).await.expect("an answer");
         assert!(outcome.ok, "{}", String::from_utf8_lossy(&outcome.body));
         let answer: Value = serde_json::from_slice(&outcome.body).expect("a JSON answer");
         statuses.push(answer["statusCode"].as_u64().expect("an HTTP answer"));

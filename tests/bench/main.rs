@@ -15,12 +15,12 @@
 mod emulator;
 
 use emulator::Emulator;
+use integration_tests::apigw::{api_event, signed_deal_event};
 use integration_tests::fixtures::{MANAGER, TECH, project};
-use integration_tests::{dynamo_store, sample_deal};
-use serde_json::{Value, json};
+use integration_tests::{dynamo_store, sample_deal, stand_in_env};
+use serde_json::json;
 use shared::clock::SystemClock;
 use shared::config::Secret;
-use shared::http::signature;
 use shared::store::Store;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -194,39 +194,6 @@ async fn measure(scenario: &Scenario, baseline: &Scenario) -> Measure {
     }
 }
 
-/// An API Gateway HTTP API (v2) event, as Lambda hands it to the staff and CRM functions.
-fn apigw(
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-    claims: Option<(&str, &str)>,
-    headers: Value,
-) -> Vec<u8> {
-    let mut event: Value =
-        serde_json::from_str(include_str!("../../events/apigw/list-tasks.json")).unwrap();
-    event["routeKey"] = json!(format!("{method} {path}"));
-    event["rawPath"] = json!(path);
-    event["rawQueryString"] = json!("");
-    event.as_object_mut().unwrap().remove("queryStringParameters");
-    event["requestContext"]["http"]["method"] = json!(method);
-    event["requestContext"]["http"]["path"] = json!(path);
-    event["headers"] = headers;
-    match claims {
-        Some((sub, roles)) => {
-            event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!(sub);
-            event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(roles);
-        }
-        None => {
-            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
-        }
-    }
-    if let Some(body) = body {
-        event["body"] = json!(body);
-        event["headers"]["content-type"] = json!("application/json");
-    }
-    serde_json::to_vec(&event).unwrap()
-}
-
 /// The data the scenarios act on, and the cloud stand-ins the dispatcher needs.
 async fn seed() -> (String, String, String) {
     let dynamo = dynamo_store().await;
@@ -272,21 +239,6 @@ async fn seed() -> (String, String, String) {
     (table, bus, task.to_string())
 }
 
-/// The local stand-ins' endpoints and credentials, which every function gets.
-fn aws_env() -> Vec<(&'static str, String)> {
-    let names = [
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-    ];
-    let value = |k: &str| {
-        std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run tests/bench/run"))
-    };
-    names.into_iter().map(|k| (k, value(k))).collect()
-}
-
 /// What the scenarios act on, as `seed` made it.
 struct Seeded {
     bin_dir: PathBuf,
@@ -321,12 +273,7 @@ fn deal_won(s: &Seeded) -> Scenario {
     let mut scenario = s.scenario(
         "deal-won",
         "deal-won",
-        Box::new(move || {
-            let t = chrono::Utc::now().timestamp();
-            let signed = signature::sign(&Secret::new(WEBHOOK_SECRET), t, deal.as_bytes());
-            let headers = json!({ "x-signature": signed });
-            apigw("POST", "/v1/crm/deals/won", Some(&deal), None, headers)
-        }),
+        Box::new(move || signed_deal_event(&deal, WEBHOOK_SECRET)),
     );
     scenario.env = s.env(&[("CRM_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
     scenario
@@ -353,27 +300,27 @@ fn http_scenarios(s: &Seeded) -> Vec<Scenario> {
         s.scenario(
             "projects",
             "projects",
-            Box::new(move || apigw("GET", "/v1/tasks", None, technician, json!({}))),
+            Box::new(move || api_event("GET", "/v1/tasks", None, technician, json!({}))),
         ),
         s.scenario(
             "milestones",
             "milestones",
-            Box::new(move || apigw("POST", &complete, None, manager, json!({}))),
+            Box::new(move || api_event("POST", &complete, None, manager, json!({}))),
         ),
         s.scenario(
             "tasks",
             "tasks",
-            Box::new(move || apigw("PATCH", &patch, Some(start), technician, json!({}))),
+            Box::new(move || api_event("PATCH", &patch, Some(start), technician, json!({}))),
         ),
         s.scenario(
             "activation",
             "activation",
-            Box::new(move || apigw("POST", &activate, Some(&go_live), manager, json!({}))),
+            Box::new(move || api_event("POST", &activate, Some(&go_live), manager, json!({}))),
         ),
         s.scenario(
             "templates",
             "templates",
-            Box::new(move || apigw("GET", template, None, manager, json!({}))),
+            Box::new(move || api_event("GET", template, None, manager, json!({}))),
         ),
     ]
 }
@@ -387,7 +334,7 @@ fn console(s: &Seeded) -> Scenario {
     let mut scenario = s.scenario(
         "console",
         "console",
-        Box::new(move || apigw("GET", &path, None, None, json!({}))),
+        Box::new(move || api_event("GET", &path, None, None, json!({}))),
     );
     scenario.env = s.env(&[
         ("CONSOLE_SECRET", SECRET),
@@ -461,7 +408,7 @@ async fn main() {
     let bin_dir =
         PathBuf::from(std::env::var("BENCH_BIN_DIR").unwrap_or_else(|_| "target/release".into()));
     let (table, bus, task) = seed().await;
-    let seeded = Seeded { bin_dir, aws: aws_env(), table, bus, task };
+    let seeded = Seeded { bin_dir, aws: stand_in_env(), table, bus, task };
     let scenarios = scenarios(&seeded);
     // `BENCH_ONLY=deal-won,dispatch`: the baseline and those functions only
     // (to compare two builds of a few functions without measuring all).

@@ -139,3 +139,46 @@ pub async fn invoke(event: &Value, store: Arc<dyn Store>, clock: Arc<dyn Clock>)
     let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
     send(&function_router(route.function, store, clock), request).await
 }
+
+/// An API Gateway HTTP API (v2) event as Lambda hands it to a staff or CRM
+/// function: `method` and `path`, `claims` (`sub`, `roles`) from the JWT
+/// authorizer or none, `headers`, and a JSON `body` if given.
+pub fn api_event(
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    claims: Option<(&str, &str)>,
+    headers: Value,
+) -> Vec<u8> {
+    let mut event: Value =
+        serde_json::from_str(include_str!("../../events/apigw/list-tasks.json")).unwrap();
+    event["routeKey"] = json!(format!("{method} {path}"));
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!("");
+    event.as_object_mut().unwrap().remove("queryStringParameters");
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["headers"] = headers;
+    match claims {
+        Some((sub, roles)) => {
+            event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!(sub);
+            event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(roles);
+        }
+        None => {
+            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    if let Some(body) = body {
+        event["body"] = json!(body);
+        event["headers"]["content-type"] = json!("application/json");
+    }
+    serde_json::to_vec(&event).unwrap()
+}
+
+/// `deal` posted to the CRM's deal-won route, signed now with `secret`.
+pub fn signed_deal_event(deal: &str, secret: &str) -> Vec<u8> {
+    let t = chrono::Utc::now().timestamp();
+    let signed = shared::http::signature::sign(&Secret::new(secret), t, deal.as_bytes());
+    let headers = json!({ "x-signature": signed });
+    api_event("POST", shared::http::routes::DEAL_WON, Some(deal), None, headers)
+}

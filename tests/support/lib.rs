@@ -25,6 +25,24 @@ use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::sqlite::SqliteStore;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// The local stand-ins' endpoints and credentials, as `tests/run` and
+/// `tests/bench/run` export them: what a function binary started by a test
+/// or the benchmark is given.
+pub fn stand_in_env() -> Vec<(&'static str, String)> {
+    let names = [
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ];
+    let value = |k: &str| {
+        std::env::var(k)
+            .unwrap_or_else(|_| panic!("{k} is not set: run through tests/run or tests/bench/run"))
+    };
+    names.into_iter().map(|k| (k, value(k))).collect()
+}
+
 /// The secret the test routers accept.
 pub const SECRET: &str = "test-webhook-secret";
 
