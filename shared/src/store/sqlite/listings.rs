@@ -9,7 +9,7 @@ use crate::store::keys::owner_key;
 use crate::store::records;
 use crate::store::{corrupt, decode_cursor, encode_cursor};
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::types::Value;
 
 #[async_trait]
 impl Listings for SqliteStore {
@@ -25,22 +25,10 @@ impl Listings for SqliteStore {
                 page.cursor.as_deref().map(decode_cursor).transpose()?;
             let (after_created, after_id) =
                 after.unwrap_or_else(|| ("\u{10ffff}".into(), String::new()));
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT created_at, id, header FROM projects
-                     WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR account_id = ?2)
-                       AND (?6 IS NULL OR health = ?6) AND (?7 IS NULL OR owner = ?7)
-                       AND (created_at, id) < (?3, ?4)
-                     ORDER BY created_at DESC, id DESC LIMIT ?5",
-                )
-                .map_err(unavailable)?;
-            // A health is that of a project in progress: it names the status.
-            let health = filter.health.map(|h| h.as_str());
-            let status = filter.status.filter(|_| health.is_none()).map(|s| s.as_str());
-            let owner = filter.owner.as_deref().map(owner_key);
-            let limit = sql_limit(page.limit);
-            let (account, after) = (filter.account_id, (after_created, after_id));
-            let args = params![status, account, after.0, after.1, limit, health, owner];
+            let (filters, mut args) = project_filters(filter).into_parts();
+            args.extend([after_created.into(), after_id.into(), sql_limit(page.limit).into()]);
+            let mut stmt = conn.prepare_cached(&projects_sql(&filters)).map_err(unavailable)?;
+            let args = rusqlite::params_from_iter(args);
             let rows = stmt
                 .query_map(args, |row| {
                     Ok((
@@ -73,22 +61,13 @@ impl Listings for SqliteStore {
             let after: Option<(String, String, String)> =
                 page.cursor.as_deref().map(decode_cursor).transpose()?;
             let (due, project, task) = after.unwrap_or_default();
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT due_date, project_id, id, body FROM tasks
-                     WHERE (?1 IS NULL OR assignee = ?1) AND (?2 IS NULL OR status = ?2)
-                       AND (due_date, project_id, id) > (?3, ?4, ?5)
-                     ORDER BY due_date, project_id, id LIMIT ?6",
-                )
-                .map_err(unavailable)?;
-            let args = params![
-                assignee,
-                status.map(|s| s.as_str()),
-                due,
-                project,
-                task,
-                sql_limit(page.limit)
-            ];
+            let (filters, mut args) = Filters::default()
+                .with("assignee = ?", assignee)
+                .with("status = ?", status.map(|s| s.as_str().to_owned()))
+                .into_parts();
+            args.extend([due.into(), project.into(), task.into(), sql_limit(page.limit).into()]);
+            let mut stmt = conn.prepare_cached(&tasks_sql(&filters)).map_err(unavailable)?;
+            let args = rusqlite::params_from_iter(args);
             let rows = stmt
                 .query_map(args, |row| {
                     Ok((
@@ -109,6 +88,57 @@ impl Listings for SqliteStore {
         })
         .await
     }
+}
+
+/// The terms of the filters a listing asks for, and their values. Only
+/// those are written: an `(? IS NULL OR column = ?)` term would keep SQLite
+/// from the index that leads with the column, and it would scan the table.
+#[derive(Default)]
+struct Filters {
+    terms: String,
+    args: Vec<Value>,
+}
+
+impl Filters {
+    fn with(mut self, term: &str, value: Option<String>) -> Self {
+        if let Some(value) = value {
+            self.terms.push_str(term);
+            self.terms.push_str(" AND ");
+            self.args.push(value.into());
+        }
+        self
+    }
+
+    fn into_parts(self) -> (String, Vec<Value>) {
+        (self.terms, self.args)
+    }
+}
+
+fn projects_sql(filters: &str) -> String {
+    format!(
+        "SELECT created_at, id, header FROM projects WHERE {filters} (created_at, id) < (?, ?)
+         ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+}
+
+fn tasks_sql(filters: &str) -> String {
+    format!(
+        "SELECT due_date, project_id, id, body FROM tasks
+         WHERE {filters} (due_date, project_id, id) > (?, ?, ?)
+         ORDER BY due_date, project_id, id LIMIT ?"
+    )
+}
+
+fn project_filters(filter: ProjectFilter) -> Filters {
+    // A health is that of a project in progress: it names the status.
+    let health = filter.health.map(|h| h.as_str().to_owned());
+    let status = filter.status.filter(|_| health.is_none()).map(|s| s.as_str().to_owned());
+    Filters::default()
+        .with("status = ?", status)
+        .with("account_id = ?", filter.account_id)
+        // The literal term lets SQLite use the partial index (health <> 'none').
+        .with("health = ? AND health <> 'none'", health)
+        .with("owner = ?", filter.owner.as_deref().map(owner_key))
 }
 
 /// Rows fetched with one extra (see [`sql_limit`]) become a page whose
@@ -133,4 +163,61 @@ fn paged<R, K: serde::Serialize, T>(
 /// One row more than the page, to know whether another page follows.
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ProjectStatus;
+    use crate::domain::forecast::Health;
+
+    /// What SQLite would do for a query: one line per step of its plan.
+    async fn plan(sql: String, mut args: Vec<Value>) -> String {
+        let placeholders = sql.matches('?').count();
+        args.resize(placeholders, Value::Text(String::new()));
+        let store = SqliteStore::in_memory().expect("a store");
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let plan = store.run(move |conn| {
+            let mut stmt = conn.prepare(&explain).map_err(unavailable)?;
+            let args = rusqlite::params_from_iter(args);
+            let steps = stmt.query_map(args, |row| row.get::<_, String>(3)).map_err(unavailable)?;
+            steps.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        });
+        plan.await.expect("a plan").join("; ")
+    }
+
+    #[tokio::test]
+    async fn each_project_filter_reads_its_index_not_the_table() {
+        let health = ProjectFilter { health: Some(Health::Late), ..Default::default() };
+        let status = ProjectFilter { status: Some(ProjectStatus::OnHold), ..Default::default() };
+        let owner = ProjectFilter { owner: Some("a@b.fr".into()), ..Default::default() };
+        let account = ProjectFilter { account_id: Some("ACC-1".into()), ..Default::default() };
+        let cases = [
+            (health, "projects_by_health"),
+            (status, "projects_by_status"),
+            (owner, "projects_by_owner"),
+            (account, "projects_by_account"),
+        ];
+        for (filter, index) in cases {
+            let (filters, args) = project_filters(filter).into_parts();
+            let plan = plan(projects_sql(&filters), args).await;
+            assert!(plan.contains(&format!("USING INDEX {index}")), "{index}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "sorted in memory: {plan}");
+        }
+    }
+
+    #[tokio::test]
+    async fn each_task_filter_reads_its_index_not_the_table() {
+        let cases = [
+            (Some("tech@b.fr".to_owned()), None, "tasks_by_assignee"),
+            (None, Some("blocked".to_owned()), "tasks_by_status"),
+        ];
+        for (assignee, status, index) in cases {
+            let filters = Filters::default().with("assignee = ?", assignee);
+            let (filters, args) = filters.with("status = ?", status).into_parts();
+            let plan = plan(tasks_sql(&filters), args).await;
+            assert!(plan.contains(&format!("USING INDEX {index}")), "{index}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "sorted in memory: {plan}");
+        }
+    }
 }
