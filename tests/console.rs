@@ -6,10 +6,12 @@
 use axum::body::Body;
 use axum::http::Request;
 use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, console_session, project, t0};
-use integration_tests::{CONSOLE_SECRET, Reply, send};
+use integration_tests::{CONSOLE_SECRET, Reply, edited_deal, send};
 use serde_json::json;
 use shared::config::Secret;
 use shared::domain::ProjectId;
+use shared::domain::outbox::{OutboxMessage, OutboxRecord};
+use shared::ports::{Claim, Lease};
 use shared::store::Store;
 use std::sync::Arc;
 
@@ -66,6 +68,64 @@ impl Fixture {
 
 fn text(reply: &Reply) -> String {
     String::from_utf8_lossy(&reply.body).into_owned()
+}
+
+/// HTML as read: tags dropped, entities decoded, spaces collapsed.
+fn readable(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out.replace("&#x27;", "'").replace("&quot;", "\"").replace("&lt;", "<");
+    let out = out.replace("&gt;", ">").replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of the page's `role="alert"` message, if any.
+fn alert(page: &str) -> Option<String> {
+    let start = page.find("role=\"alert\">")?;
+    let end = page[start..].find("</div>")? + start;
+    Some(readable(&page[start + "role=\"alert\">".len()..end]))
+}
+
+/// The readable row of the project page's deliveries table holding `label`.
+fn delivery_row(page: &str, label: &str) -> String {
+    let section = page.split("id=\"h-deliveries\"").nth(1).unwrap_or_default();
+    let section = section.split("</table>").next().unwrap_or_default();
+    let row = section.split("<tr>").map(readable).find(|row| row.contains(label));
+    row.unwrap_or_else(|| panic!("no delivery row `{label}` in {}", readable(section)))
+}
+
+/// The outbox entry of `project` that `pick` finds.
+async fn entry(
+    store: &Arc<dyn Store>,
+    project: &ProjectId,
+    pick: impl Fn(&OutboxMessage) -> bool,
+) -> shared::domain::OutboxId {
+    let records: Vec<OutboxRecord> = store.project_outbox(project).await.expect("the outbox");
+    let found = records.iter().find(|r| pick(&r.entry.message));
+    found.map(|r| r.entry.id.clone()).expect("the entry in the outbox")
+}
+
+/// Claims outbox entry `id` for delivery, as the dispatcher does.
+async fn claim(store: &Arc<dyn Store>, id: &shared::domain::OutboxId) -> Lease {
+    match store.claim_outbox(id, t0(), chrono::Duration::minutes(5)).await {
+        Ok(Claim::Claimed(claimed)) => claimed.lease,
+        _ => panic!("{id} could not be claimed"),
+    }
+}
+
+fn is_event(name: &'static str) -> impl Fn(&OutboxMessage) -> bool {
+    move |m| matches!(m, OutboxMessage::Event { detail_type, .. } if detail_type == name)
 }
 
 mod cases {
@@ -153,6 +213,123 @@ mod cases {
         assert!(text(&health).contains("badge health-on_track"), "{}", text(&health));
     }
 
+    pub async fn an_english_customer_gets_the_english_page_with_the_planned_installation(
+        f: Fixture,
+    ) {
+        let deal = edited_deal(|d| {
+            d["deal_id"] = json!("D-2026-0077");
+            d["account"] = json!({ "id": "ACC-2077", "name": "Lyon Bakery Ltd", "language": "en" });
+        });
+        assert_eq!(f.receive(deal).await.status, 201);
+        let english = ProjectId::for_deal_line("D-2026-0077", "L1");
+        for key in ["order_confirmed", "equipment_ordered", "delivery_confirmed"] {
+            let body =
+                (key == "delivery_confirmed").then(|| json!({ "installation_date": "2026-12-10" }));
+            let done = f.complete(&english, key, PM, body).await;
+            assert!(done.status.is_success(), "{key}: {}", text(&done));
+        }
+        let reply = f.get(&f.status_path(&english, 30), None).await;
+        assert_eq!(reply.status, 200, "{}", text(&reply));
+        let page = text(&reply);
+        assert!(page.contains("<html lang=\"en\">"), "{page}");
+        let read = readable(&page);
+        for shown in [
+            "Your installation's progress",
+            "Steps reached",
+            "Order confirmed 2026-11-20",
+            "Delivery confirmed 2026-11-20",
+            "Installation done to come",
+            "Installation planned on 2026-12-10",
+            "Go-live expected on",
+            "Your project manager sophie.durand@bluerocktel.fr",
+        ] {
+            assert!(read.contains(shown), "`{shown}` missing: {read}");
+        }
+        for french in ["Commande confirmée", "Installation prévue", "à venir", "Suivi de votre"]
+        {
+            assert!(!read.contains(french), "`{french}` on an English page: {read}");
+        }
+    }
+
+    pub async fn completing_a_milestone_out_of_order_is_a_readable_alert(f: Fixture) {
+        let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
+        let path = format!("/console/projects/{}/milestones/installation_done/complete", f.project);
+        let refused = f.post(&path, &cookie, &format!("csrf={csrf}")).await;
+        assert_eq!(refused.status, 409);
+        let page = text(&refused);
+        assert_eq!(
+            alert(&page).as_deref(),
+            Some(concat!(
+                "Ce jalon ne peut pas encore être terminé : ",
+                "terminez d'abord Équipement commandé"
+            )),
+            "{page}"
+        );
+        assert!(page.contains("<h1>Boulangerie Martin SARL"), "shown on the project page");
+        assert_eq!(refused.headers["hx-replace-url"], format!("/console/projects/{}", f.project));
+    }
+
+    pub async fn every_command_on_a_held_project_is_a_readable_alert(f: Fixture) {
+        let l2 = project("L2");
+        let task =
+            json!({ "title": "Port the numbers", "assignee": TECH, "due_date": "2026-12-01" });
+        let task = f.add_task(&l2, "order_confirmed", task).await;
+        let hold = json!({ "reason": "Customer moving", "category": "customer" });
+        let held = f.call("POST", &format!("/v1/projects/{l2}/hold"), Some(PM), Some(hold)).await;
+        assert!(held.status.is_success(), "{}", text(&held));
+        let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
+        let base = format!("/console/projects/{l2}");
+        let change = format!("tasks/{task}");
+        let commands = [
+            ("milestones/order_confirmed/complete", String::new()),
+            ("milestones/order_confirmed/tasks", format!("title=Survey&assignee={TECH}")),
+            ("activate", "go_live_date=2026-11-20&line_id=L2".to_owned()),
+            (change.as_str(), "status=in_progress".to_owned()),
+        ];
+        for (action, form) in commands {
+            let form = format!("csrf={csrf}&{form}&due_date=2026-12-01");
+            let refused = f.post(&format!("{base}/{action}"), &cookie, &form).await;
+            let page = text(&refused);
+            assert_eq!(refused.status, 409, "{action}: {page}");
+            let shown = alert(&page);
+            assert_eq!(shown.as_deref(), Some("Impossible : le projet est en pause."), "{action}");
+            assert!(page.contains("Customer moving") && !page.contains("Frozen"), "{action}");
+        }
+    }
+
+    pub async fn the_project_page_shows_each_delivery_state_and_why_one_failed(f: Fixture) {
+        let store = &f.store;
+        let mail = |m: &OutboxMessage| matches!(m, OutboxMessage::Mail { .. });
+        let sent = entry(store, &f.project, mail).await;
+        let lease = claim(store, &sent).await;
+        assert!(store.mark_sent(&sent, lease, t0()).await.expect("marked sent"));
+        let failed = entry(store, &f.project, is_event("TaskBlocked")).await;
+        let lease = claim(store, &failed).await;
+        let reason = "rejected by the bus: detail too large";
+        assert!(store.mark_failed(&failed, lease, t0(), reason).await.expect("given up"));
+        let retried = entry(store, &f.project, is_event("MilestoneCompleted")).await;
+        let lease = claim(store, &retried).await;
+        assert!(store.release_outbox(&retried, lease, "bus timeout").await.expect("released"));
+        let (cookie, _) = console_session(MANAGER, &["manager"], false);
+        let reply = f.get(&format!("/console/projects/{}", f.project), Some(&cookie)).await;
+        assert_eq!(reply.status, 200);
+        let page = text(&reply);
+        let row = delivery_row(&page, "Mail : order_confirmed");
+        assert!(row.contains("claire@boulangerie-martin.fr Envoyé 2026-11-20 10:05"), "{row}");
+        let row = delivery_row(&page, "Événement : TaskBlocked");
+        assert!(row.ends_with(&format!("— Échec 2026-11-20 10:05 {reason}")), "{row}");
+        let row = delivery_row(&page, "Événement : MilestoneCompleted");
+        assert!(row.ends_with("— En attente (1 tentatives) bus timeout"), "{row}");
+        let row = delivery_row(&page, "Événement : DeploymentProjectCreated");
+        assert!(row.ends_with("— En attente"), "never tried yet: {row}");
+    }
+
+    pub async fn the_local_runner_sends_its_root_to_the_console(f: Fixture) {
+        let reply = f.get("/", None).await;
+        assert!(reply.status.is_redirection(), "{}", reply.status);
+        assert_eq!(reply.headers["location"], "/console/");
+    }
+
     pub async fn signing_out_ends_the_session_cookie(f: Fixture) {
         let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
         let reply = f.post("/console/sign-out", &cookie, &format!("csrf={csrf}")).await;
@@ -170,6 +347,11 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     a_form_without_its_csrf_token_changes_nothing,
     signing_out_ends_the_session_cookie,
     the_portfolio_filters_by_status_health_and_owner,
+    an_english_customer_gets_the_english_page_with_the_planned_installation,
+    completing_a_milestone_out_of_order_is_a_readable_alert,
+    every_command_on_a_held_project_is_a_readable_alert,
+    the_project_page_shows_each_delivery_state_and_why_one_failed,
+    the_local_runner_sends_its_root_to_the_console,
 );
 
 /// The console as the Lambda serves it, with an identity provider that
