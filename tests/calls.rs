@@ -3,13 +3,18 @@
 //! transaction, intake a read of the deal's record, one Query per service
 //! type (its recent go-lives) and one transaction per project, a replayed
 //! deal the read of its record alone, a CRM revision two reads per project
-//! and one transaction per project it changes, and never a Scan.
+//! and one transaction per project it changes, the analytics of a window one
+//! Query per month, and never a Scan.
 
 use axum::http::StatusCode;
+use chrono::NaiveDate;
 use integration_tests::dynamo_store_counted;
 use integration_tests::fixtures::{Bundle, Member, PM, ROOT, TECH, project};
 use serde_json::{Value, json};
 use shared::aws::CallCounter;
+use shared::domain::facts::GoLiveFacts;
+use shared::domain::project::{Change, Project};
+use shared::domain::template::Template;
 use shared::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -59,6 +64,7 @@ async fn each_use_case_makes_the_expected_round_trips() {
     reads_are_queries(&c).await;
     sweeps_read_only_what_is_due(&c).await;
     order_changes_read_each_project_around_the_claim(&c).await;
+    analytics_read_one_query_per_month(&c).await;
 }
 
 /// Intake: the deal's record (none yet), one read of the templates, one
@@ -185,4 +191,64 @@ async fn order_changes_read_each_project_around_the_claim(c: &Counted) {
     let cancelled = calls(&[("GetItem", 1), ("Query", 3), ("TransactWriteItems", 3)]);
     assert_eq!(send(DEAL_CANCELLED, &cancel).await, cancelled);
     assert_eq!(send(DEAL_CANCELLED, &cancel).await, calls(&[("GetItem", 1), ("Query", 3)]));
+}
+
+/// Analytics of a window of N months: N Queries (each month's go-lives fit
+/// one page), whatever the service types, the go-lives or the empty months,
+/// and no other request.
+async fn analytics_read_one_query_per_month(c: &Counted) {
+    let store: Arc<dyn Store> = c.store.clone();
+    let types = ["fibre_ftto", "sip_trunk"];
+    let lives = (1..=12).flat_map(|month| {
+        types.into_iter().flat_map(move |t| (0..3).map(move |n| went_live(month, t, n)))
+    });
+    integration_tests::create_all(&store, lives, 8).await;
+    for (from, to, filter, months, go_lives) in [
+        ("2027-01", "2027-01", "", 1, 6),
+        ("2027-03", "2027-05", "", 3, 18),
+        ("2027-01", "2027-12", "&service_type=sip_trunk", 12, 36),
+        ("2027-07", "2028-06", "", 12, 36),
+        ("2028-01", "2028-06", "", 6, 0),
+    ] {
+        let path = format!("/v1/analytics/deployments?from={from}&to={to}{filter}");
+        c.counter.reset();
+        let reply = c.bundle.call("GET", &path, Some(PM), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        let found: u64 = reply.json()["service_types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(found, go_lives, "{path}");
+        assert_eq!(c.counts(), calls(&[("Query", months)]), "{path}");
+    }
+}
+
+/// Project `n` of `service_type`, live on day `10 + n` of `month` of 2027
+/// (at the pace of its template): written with its go-live facts.
+fn went_live(month: u32, service_type: &str, n: u32) -> (Project, Change) {
+    let mut deal = integration_tests::sample_deal_won();
+    deal.deal_id = format!("D-FACTS-{month:02}-{service_type}-{n}");
+    let line = deal.services.iter().find(|s| s.service_type == service_type).unwrap().clone();
+    let template = Template::default_for(service_type);
+    let (project, mut change) =
+        Project::open(&deal, &line, &template, integration_tests::fixtures::t0());
+    let go_live_date = NaiveDate::from_ymd_opt(2027, month, 10 + n).unwrap();
+    change.facts = Some(GoLiveFacts {
+        project_id: project.id.clone(),
+        service_type: service_type.to_owned(),
+        won_at: deal.won_at,
+        go_live_date,
+        target_go_live: deal.target_go_live,
+        lead_time_days: (go_live_date - deal.won_at.date_naive()).num_days(),
+        milestones: template
+            .milestones
+            .iter()
+            .map(|m| (m.key.clone(), i64::from(m.expected_days) * 86_400))
+            .collect(),
+        blocked_seconds: BTreeMap::new(),
+        held_seconds: 0,
+    });
+    (project, change)
 }
