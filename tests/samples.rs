@@ -554,9 +554,7 @@ mod schedules {
         assert_eq!(published(&sink), [created]);
     }
 
-    /// The `escalation` function takes any JSON (`LambdaEvent<Value>`) and
-    /// sweeps; its handler lives in its `main.rs`, so the sweep is called
-    /// here as that handler calls it.
+    /// The `escalation` function's handler, given the schedule's payload.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_escalation_sweep_escalates_the_overdue_blocked_task() {
         let b = world().await;
@@ -566,31 +564,41 @@ mod schedules {
         let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
         let path = format!("/v1/projects/{}/tasks/{id}", project("L1"));
         assert_eq!(b.call("PATCH", &path, Some(TECH1), Some(block)).await.status, 200);
-        let _payload: Value = scheduler_payload("escalation-sweep");
+        let request: escalation::SweepRequest =
+            serde_json::from_value(scheduler_payload("escalation-sweep")).expect("a request");
         b.clock.set("2026-11-22T00:15:00Z".parse().expect("a time"));
         let contact = local_defaults::ESCALATION_EMAIL;
         let escalator = integration_tests::escalator(b.store.clone(), b.clock.clone(), contact);
-        let report = serde_json::to_value(escalator.sweep().await.expect("a sweep")).expect("JSON");
+        let report = escalation::handle(&escalator, request).await.expect("a sweep");
+        let report = serde_json::to_value(report).expect("JSON");
         assert_eq!(report["escalated"], json!([[project("L1").as_str(), id, 1]]));
+        let view = b.call("GET", &format!("/v1/projects/{}", project("L1")), Some(PM), None).await;
+        let tasks = view.json()["tasks"].clone();
+        let task = tasks.as_array().into_iter().flatten().find(|t| t["id"] == id.as_str());
+        assert_eq!(task.map(|t| t["escalation_level"].clone()), Some(json!(1)), "{tasks}");
     }
 
-    /// The `review` function sweeps unless asked for the backfill; its
-    /// handler lives in its `main.rs`, so the sweep is called here as that
-    /// handler calls it for this payload.
+    /// The `review` function's handler, given the daily schedule's payload:
+    /// a sweep (not the backfill), which announces each change of health.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_review_sweep_announces_the_projects_whose_health_changed() {
         let b = world().await;
-        let payload = scheduler_payload("review-sweep");
-        assert_ne!(payload["review"], "backfill", "the daily schedule sweeps");
+        let request: review::ReviewRequest =
+            serde_json::from_value(scheduler_payload("review-sweep")).expect("a request");
+        assert_eq!(request.review, review::ReviewKind::Sweep, "the daily schedule sweeps");
         b.clock.set("2026-12-15T00:05:00Z".parse().expect("a time"));
         let clock = b.clock.clone();
         let commands =
             Arc::new(shared::app::Commands::new(b.store.clone(), b.store.clone(), clock.clone()));
         let reviewer =
             shared::app::Reviewer::new(b.store.clone(), b.store.clone(), commands, clock);
-        let report = serde_json::to_value(reviewer.sweep().await.expect("a sweep")).expect("JSON");
+        let report = review::handle(&reviewer, request).await.expect("a sweep");
+        let report = serde_json::to_value(report).expect("JSON");
         assert_eq!(report["failed"], 0);
         let changed = report["changed"].as_array().cloned().unwrap_or_default();
-        assert!(changed.iter().any(|c| c[0] == project("L1").as_str()), "{report}");
+        let l1 = changed.iter().find(|c| c[0] == project("L1").as_str());
+        let health = l1.map(|c| c[1].clone()).unwrap_or_else(|| panic!("L1: {report}"));
+        let view = b.call("GET", &format!("/v1/projects/{}", project("L1")), Some(PM), None).await;
+        assert_eq!(view.json()["forecast"]["health"], health, "the change is stored");
     }
 }

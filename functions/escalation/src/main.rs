@@ -1,9 +1,10 @@
 //! Lambda `escalation`: run by a schedule (every 15 minutes), escalates the
-//! blocked tasks whose escalation is due (`shared::app::escalation`).
+//! blocked tasks whose escalation is due (see `src/lib.rs`).
 //!
 //! Wiring only: settings, the store and the escalator are built once per
 //! execution environment, outside the handler.
 
+use escalation::SweepRequest;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use shared::app::{Commands, Escalator};
@@ -22,8 +23,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
     let escalator = Escalator::new(store, commands, clock, config.escalation_email);
     let escalator = &escalator;
-    shared::telemetry::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        let report = escalator.sweep().await?;
+    shared::telemetry::run(service_fn(move |event: LambdaEvent<SweepRequest>| async move {
+        let report = escalation::handle(escalator, event.payload).await?;
         Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
     }))
     .await

@@ -1,13 +1,12 @@
 //! Lambda `review`: run by a schedule (daily), re-projects the projects
-//! whose forecast is due for review (`shared::app::review`), announcing
-//! each change of health. Invoked once with `{"review": "backfill"}` after
-//! the upgrade that brought forecasting, it assesses the projects stored
-//! before it.
+//! whose forecast is due for review; invoked once by hand, backfills the
+//! forecasts of older projects (see `src/lib.rs`).
 //!
 //! Wiring only: settings, the store and the reviewer are built once per
 //! execution environment, outside the handler.
 
 use lambda_runtime::{LambdaEvent, service_fn};
+use review::ReviewRequest;
 use serde_json::Value;
 use shared::app::{Commands, Reviewer};
 use shared::clock::SystemClock;
@@ -25,11 +24,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
     let reviewer = Reviewer::new(store.clone(), store, commands, clock);
     let reviewer = &reviewer;
-    shared::telemetry::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let report = match event.payload["review"].as_str() {
-            Some("backfill") => reviewer.backfill().await?,
-            _ => reviewer.sweep().await?,
-        };
+    shared::telemetry::run(service_fn(move |event: LambdaEvent<ReviewRequest>| async move {
+        let report = review::handle(reviewer, event.payload).await?;
         Ok::<Value, lambda_runtime::Error>(serde_json::to_value(report)?)
     }))
     .await
