@@ -4,7 +4,8 @@
 //!   DynamoDB Local: every line of its output is JSON; log lines carry the
 //!   invocation's `requestId` and `coldStart` at the top level; the metric
 //!   lines are embedded metric format CloudWatch accepts, counting
-//!   `DealsReceived` by outcome, once per invocation.
+//!   `DealsReceived` by outcome, once per invocation, under exactly the
+//!   dimensions (`Stack`, `Outcome`) the template's alarms filter on.
 //! - The use cases on the embedded store, under the same recorder in this
 //!   process: staff commands, contention retries, escalations, jeopardy
 //!   changes and outbox entries count what they commit.
@@ -28,7 +29,7 @@ use shared::mail::MailRenderer;
 use shared::metrics::{self as names, NAMESPACE, STACK_DIMENSION};
 use shared::ports::{Commit, CommitError, EventPublisher, Projects};
 use shared::store::Store;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -180,6 +181,7 @@ async fn deal_won_logs_json_lines_per_invocation_and_counts_outcomes_in_emf() {
     assert!(first.iter().any(|l| l["deal_id"] == "D-2026-0042"), "deal_id on top: {first:?}");
     assert!(of("bench-000000000003").iter().any(|l| l["level"] == "WARN"), "{text:#?}");
 
+    assert_deal_lines_carry_the_alarmed_dimensions(&metrics);
     let mut counted = Vec::new();
     for line in &metrics {
         for (name, value) in emf_metrics(line) {
@@ -195,6 +197,96 @@ async fn deal_won_logs_json_lines_per_invocation_and_counts_outcomes_in_emf() {
         (json!("bench-000000000003"), json!("rejected_signature"), 1.0),
     ];
     assert_eq!(counted, expected, "one count per invocation, flushed after it: {text:#?}");
+}
+
+/// The dimensions (name, value) of each alarm of `infra/template.yaml` on
+/// `metric`, alone or in its metric math, the stack's name written
+/// `AWS::StackName` (its `!Ref`).
+fn alarmed_dimensions(metric: &str) -> Vec<BTreeMap<String, String>> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+    let text = std::fs::read_to_string(path).expect("the template");
+    let template = YamlLoader::load_from_str(&text).expect("YAML").remove(0);
+    let text_of = |y: &Yaml| y.as_str().unwrap_or_default().to_owned();
+    let dimensions = |m: &Yaml| -> BTreeMap<String, String> {
+        let each = m["Dimensions"].as_vec().into_iter().flatten();
+        each.map(|d| (text_of(&d["Name"]), text_of(&d["Value"]))).collect()
+    };
+    let mut found = Vec::new();
+    for resource in template["Resources"].as_hash().expect("Resources").values() {
+        if text_of(&resource["Type"]) != "AWS::CloudWatch::Alarm" {
+            continue;
+        }
+        let p = &resource["Properties"];
+        let math = p["Metrics"].as_vec().into_iter().flatten();
+        let watched = std::iter::once(p).chain(math.map(|q| &q["MetricStat"]["Metric"]));
+        for m in watched.filter(|m| text_of(&m["MetricName"]) == metric) {
+            assert_eq!(text_of(&m["Namespace"]), NAMESPACE, "an alarm on {metric}");
+            found.push(dimensions(m));
+        }
+    }
+    found
+}
+
+/// The dimensions `shared::metrics` records `metric` with, besides the
+/// stack's.
+fn declared_dimensions(metric: &str) -> &'static [&'static str] {
+    match metric {
+        names::DEALS_RECEIVED | names::COMMANDS => &[names::OUTCOME],
+        names::OUTBOX_ENTRIES => &[names::CHANNEL, names::OUTCOME],
+        names::JEOPARDY_CHANGES => &[names::HEALTH],
+        names::MAIL_BOUNCES => &[names::FEEDBACK],
+        _ => &[],
+    }
+}
+
+/// The one dimension set of an EMF line, checked to hold no name twice.
+fn dimension_set(line: &Value) -> BTreeSet<&str> {
+    let directives = line["_aws"]["CloudWatchMetrics"].as_array().expect("directives");
+    let sets: Vec<Vec<&str>> = directives
+        .iter()
+        .flat_map(|d| d["Dimensions"].as_array().into_iter().flatten())
+        .map(|set| set.as_array().into_iter().flatten().filter_map(Value::as_str).collect())
+        .collect();
+    let [set] = sets.as_slice() else { panic!("one dimension set: {line}") };
+    let names: BTreeSet<&str> = set.iter().copied().collect();
+    assert_eq!(names.len(), set.len(), "no dimension twice: {line}");
+    names
+}
+
+/// Each of deal-won's metric lines has exactly the dimension set its
+/// metrics are declared with, the stack's and theirs, nothing else:
+/// CloudWatch files a metric under its exact set, and the template's
+/// alarms on `DealsReceived` filter on `Stack` and `Outcome`; the refused
+/// request's line is the one the rejected-signature alarm watches.
+fn assert_deal_lines_carry_the_alarmed_dimensions(metrics: &[&Value]) {
+    let alarms = alarmed_dimensions(names::DEALS_RECEIVED);
+    assert!(!alarms.is_empty(), "an alarm watches {}", names::DEALS_RECEIVED);
+    let deals: BTreeSet<&str> = [STACK_DIMENSION, names::OUTCOME].into();
+    for alarm in &alarms {
+        assert_eq!(alarm.keys().map(String::as_str).collect::<BTreeSet<_>>(), deals);
+    }
+    let mut seen = Vec::new();
+    for line in metrics {
+        let set = dimension_set(line);
+        for (name, _) in emf_metrics(line) {
+            let mut declared: BTreeSet<&str> = declared_dimensions(&name).iter().copied().collect();
+            declared.insert(STACK_DIMENSION);
+            assert_eq!(set, declared, "{name}'s dimensions: {line}");
+        }
+        if line.get(names::DEALS_RECEIVED).is_some() {
+            let value = |d: &str| line[d].as_str().unwrap_or_default().to_owned();
+            let stack = if value(STACK_DIMENSION) == STACK { "AWS::StackName" } else { "" };
+            seen.push(BTreeMap::from([
+                (STACK_DIMENSION.to_owned(), stack.to_owned()),
+                (names::OUTCOME.to_owned(), value(names::OUTCOME)),
+            ]));
+        }
+    }
+    assert_eq!(seen.len(), 3, "one DealsReceived line per invocation: {metrics:?}");
+    for alarm in &alarms {
+        assert!(seen.contains(alarm), "a line the alarm on {alarm:?} sees: {seen:?}");
+    }
 }
 
 /// The recorder a Lambda installs (`shared::telemetry::init_lambda`), in
