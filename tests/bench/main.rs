@@ -5,9 +5,9 @@
 //! of the baseline, whose median in the same window gives the ratio), the
 //! first invoke after each of those starts (connections to the stand-ins
 //! made then: what a cold start's caller waits for beyond init), warm
-//! invoke latency
-//! (1,000 invokes of a sample event), and resident memory after 1,000 and
-//! 10,000 invokes. Writes `target/bench/results.json` and prints a table.
+//! invoke latency (1,000 invokes of a sample event), and
+//! resident memory after 1,000 and 10,000 invokes. Writes
+//! `target/bench/results.json` and prints a table.
 //! Run it through `tests/bench/run`, which builds and starts what it needs;
 //! `BENCH_BIN_DIR` names another directory of binaries, `BENCH_ONLY` a
 //! comma-separated list of the functions to measure (beside the baseline).
@@ -361,10 +361,12 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
         ("PUBLIC_URL", "https://deploiements.bench.bluerocktel.test"),
         ("CONSOLE_SECRET", "bench-console-secret"),
     ]);
-    let mut escalation =
-        s.scenario("escalation", "escalation", Box::new(|| br#"{"escalation":"sweep"}"#.to_vec()));
+    // The schedules' payloads, as the template sends them (tests/samples.rs).
+    let sweep = || include_bytes!("../../events/scheduler/escalation-sweep.json").to_vec();
+    let mut escalation = s.scenario("escalation", "escalation", Box::new(sweep));
     escalation.env = s.env(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]);
-    let review = s.scenario("review", "review", Box::new(|| br#"{"review":"sweep"}"#.to_vec()));
+    let daily = || include_bytes!("../../events/scheduler/review-sweep.json").to_vec();
+    let review = s.scenario("review", "review", Box::new(daily));
     let bounce = || include_bytes!("../../events/ses/bounce.json").to_vec();
     let mail_feedback = s.scenario("mail-feedback", "mail-feedback", Box::new(bounce));
     let mut all = vec![baseline];

@@ -1,6 +1,8 @@
-//! Lambda `activation`: go-live, POST /v1/projects/{project_id}/activate.
+//! Lambda `activation`: a project's changes of status,
+//! `POST /v1/projects/{project_id}/activate` (go-live), `/hold`, `/resume`
+//! and `/cancel`.
 //!
-//! Wiring only (see `shared::wiring`); the route lives in `shared::http::activation`.
+//! Wiring only (see `shared::wiring`); the routes live in `shared::http::activation`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {

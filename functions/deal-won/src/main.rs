@@ -1,4 +1,6 @@
-//! Lambda `deal-won`: the CRM webhook `POST /v1/crm/deals/won`.
+//! Lambda `deal-won`: the CRM webhooks `POST /v1/crm/deals/won`,
+//! `/v1/crm/deals/changed` and `/v1/crm/deals/cancelled` (the routes of
+//! `shared::http::crm`).
 //!
 //! Wiring only: settings, SDK clients and the router are built once per
 //! execution environment, outside the handler.
