@@ -5,7 +5,9 @@
 
 use axum::body::Body;
 use axum::http::Request;
-use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, console_session, project, t0};
+use integration_tests::fixtures::{
+    Bundle, MANAGER, PM, TECH, TECH1, console_session, console_session_at, project, t0,
+};
 use integration_tests::{CONSOLE_SECRET, Reply, edited_deal, send};
 use serde_json::json;
 use shared::config::Secret;
@@ -330,6 +332,31 @@ mod cases {
         assert_eq!(reply.headers["location"], "/console/");
     }
 
+    pub async fn the_task_lists_say_when_more_tasks_follow_than_they_show(f: Fixture) {
+        const MORE: &str = "autres tâches suivent";
+        let l2 = project("L2");
+        for n in 0..101 {
+            let task = json!({ "title": format!("Câble {n}"), "assignee": TECH,
+                               "due_date": "2026-11-23" });
+            f.add_task(&l2, "order_confirmed", task).await;
+        }
+        let rows = |page: &str| page.matches("<tr>").count();
+        // A technician's own: 1 blocked (L1) and the first 100 of 101 to do.
+        let (tech, _) = console_session(TECH, &["technician"], false);
+        let mine = text(&f.get("/console/my-tasks", Some(&tech)).await);
+        assert_eq!((rows(&mine), mine.matches(MORE).count()), (1 + 101, 1), "{mine}");
+        // The team's on the 20th: none overdue yet, so nothing more to say.
+        let (manager, _) = console_session(MANAGER, &["manager"], false);
+        let team = text(&f.get("/console/attention", Some(&manager)).await);
+        assert!(!team.contains(MORE) && team.contains("Aucune tâche."), "{team}");
+        // On the 25th all 101 are overdue: 100 listed, and the page says so.
+        let later = "2026-11-25T09:00:00Z".parse().expect("a time");
+        f.clock.set(later);
+        let (manager, _) = console_session_at(MANAGER, &["manager"], later, false);
+        let team = text(&f.get("/console/attention", Some(&manager)).await);
+        assert_eq!((rows(&team), team.matches(MORE).count()), (2 + 1 + 100, 1), "{team}");
+    }
+
     pub async fn signing_out_ends_the_session_cookie(f: Fixture) {
         let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
         let reply = f.post("/console/sign-out", &cookie, &format!("csrf={csrf}")).await;
@@ -352,6 +379,7 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     every_command_on_a_held_project_is_a_readable_alert,
     the_project_page_shows_each_delivery_state_and_why_one_failed,
     the_local_runner_sends_its_root_to_the_console,
+    the_task_lists_say_when_more_tasks_follow_than_they_show,
 );
 
 /// The console as the Lambda serves it, with an identity provider that

@@ -146,13 +146,23 @@ macro_rules! on_bundle {
 /// A console session of `sub` with `roles`, valid at the bundle's time
 /// ([`t0`]) or expired: the `Cookie` header and the session's CSRF token.
 pub fn console_session(sub: &str, roles: &[&str], expired: bool) -> (String, String) {
+    console_session_at(sub, roles, t0(), expired)
+}
+
+/// [`console_session`] opened at `at` (for a bundle whose clock has moved).
+pub fn console_session_at(
+    sub: &str,
+    roles: &[&str],
+    at: DateTime<Utc>,
+    expired: bool,
+) -> (String, String) {
     use shared::console::session::{SESSION_COOKIE, Session};
     let secrets = [shared::config::Secret::new(crate::CONSOLE_SECRET)];
     let roles = roles.iter().filter_map(|r| shared::domain::staff::Role::parse(r)).collect();
     let staff = shared::domain::staff::Staff::new(sub, roles);
-    let mut session = Session::new(&staff, t0().timestamp()).expect("random bytes");
+    let mut session = Session::new(&staff, at.timestamp()).expect("random bytes");
     if expired {
-        session.expires = t0().timestamp() - 1;
+        session.expires = at.timestamp() - 1;
     }
     (format!("{SESSION_COOKIE}={}", session.encode(&secrets)), session.csrf(&secrets))
 }

@@ -170,6 +170,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("equipment", "Équipement", "Equipment"),
     ("tasks", "Tâches", "Tasks"),
     ("no_tasks", "Aucune tâche.", "No task."),
+    (
+        "more_tasks",
+        "D'autres tâches suivent : seules les 100 premières de chaque statut sont listées ici.",
+        "More tasks follow: only the first 100 of each status are listed here.",
+    ),
     ("title", "Intitulé", "Title"),
     ("assignee", "Assignée à", "Assignee"),
     ("due_date", "Échéance", "Due date"),

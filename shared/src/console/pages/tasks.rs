@@ -31,16 +31,13 @@ async fn my_tasks(State(state): State<ConsoleState>, member: Member) -> Response
     let result = async {
         allow(&member, Action::ListTasks)?;
         // Open tasks by status: done ones would crowd them out of a page.
-        let mut mine = Vec::new();
+        let mut mine = Listed::default();
         for status in [TaskStatus::Blocked, TaskStatus::InProgress, TaskStatus::Todo] {
-            let request = PageRequest { cursor: None, limit: LIMIT };
-            let found = state.queries.tasks(Assignee::Me, Some(status), &member.staff, request);
-            mine.extend(found.await.map_err(unavailable)?.items);
+            mine.extend(tasks(&state, &member, Assignee::Me, status).await?);
         }
-        mine.sort_by_key(|t| t.task.due_date);
+        mine.tasks.sort_by_key(|t| t.task.due_date);
         let now = state.clock.now();
-        let open: Vec<Value> = mine.iter().map(|t| row(t, now)).collect();
-        let groups = json!([{ "title_key": null, "empty_key": "no_my_tasks", "tasks": open }]);
+        let groups = json!([mine.group(None, "no_my_tasks", now)]);
         let context =
             json!({ "title_key": "my_tasks_title", "groups": groups, "attention": false });
         Ok(page(&state, &member, ("tasks.html", "my_tasks"), StatusCode::OK, context))
@@ -56,17 +53,20 @@ async fn attention(State(state): State<ConsoleState>, member: Member) -> Respons
             return Err(PageError::Forbidden);
         }
         let now = state.clock.now();
-        let blocked = team(&state, &member, TaskStatus::Blocked).await?;
-        let mut overdue = team(&state, &member, TaskStatus::Todo).await?;
-        overdue.extend(team(&state, &member, TaskStatus::InProgress).await?);
-        // Listed soonest due first: the overdue ones lead each list.
-        overdue.retain(|t| t.task.due_date < now.date_naive());
-        overdue.sort_by_key(|t| t.task.due_date);
+        let blocked = tasks(&state, &member, Assignee::Anyone, TaskStatus::Blocked).await?;
+        let mut overdue = Listed::default();
+        for status in [TaskStatus::Todo, TaskStatus::InProgress] {
+            // Listed soonest due first: the overdue ones lead each list, and
+            // more are overdue only if the last one listed is.
+            let mut found = tasks(&state, &member, Assignee::Anyone, status).await?;
+            found.more &= found.tasks.last().is_some_and(|t| t.task.due_date < now.date_naive());
+            overdue.extend(found);
+        }
+        overdue.tasks.retain(|t| t.task.due_date < now.date_naive());
+        overdue.tasks.sort_by_key(|t| t.task.due_date);
         let groups = json!([
-            { "title_key": "blocked_tasks", "empty_key": "no_tasks",
-              "tasks": blocked.iter().map(|t| row(t, now)).collect::<Vec<_>>() },
-            { "title_key": "overdue_tasks", "empty_key": "no_tasks",
-              "tasks": overdue.iter().map(|t| row(t, now)).collect::<Vec<_>>() },
+            blocked.group(Some("blocked_tasks"), "no_tasks", now),
+            overdue.group(Some("overdue_tasks"), "no_tasks", now),
         ]);
         let context =
             json!({ "title_key": "attention_title", "groups": groups, "attention": true });
@@ -76,15 +76,36 @@ async fn attention(State(state): State<ConsoleState>, member: Member) -> Respons
     respond(&state, &member, result)
 }
 
-/// The team's tasks of one status.
-async fn team(
+/// Tasks listed on a page, and whether the listings had more than it shows.
+#[derive(Default)]
+struct Listed {
+    tasks: Vec<AssignedTask>,
+    more: bool,
+}
+
+impl Listed {
+    fn extend(&mut self, other: Listed) {
+        self.tasks.extend(other.tasks);
+        self.more |= other.more;
+    }
+
+    fn group(&self, title_key: Option<&str>, empty_key: &str, now: DateTime<Utc>) -> Value {
+        let rows: Vec<Value> = self.tasks.iter().map(|t| row(t, now)).collect();
+        json!({ "title_key": title_key, "empty_key": empty_key, "tasks": rows, "more": self.more })
+    }
+}
+
+/// The first page of the tasks of one status (`who`'s, or the team's).
+async fn tasks(
     state: &ConsoleState,
     member: &Member,
+    who: Assignee,
     status: TaskStatus,
-) -> Result<Vec<AssignedTask>, PageError> {
+) -> Result<Listed, PageError> {
     let request = PageRequest { cursor: None, limit: LIMIT };
-    let found = state.queries.tasks(Assignee::Anyone, Some(status), &member.staff, request).await;
-    Ok(found.map_err(unavailable)?.items)
+    let found = state.queries.tasks(who, Some(status), &member.staff, request).await;
+    let page = found.map_err(unavailable)?;
+    Ok(Listed { tasks: page.items, more: page.next_cursor.is_some() })
 }
 
 fn row(t: &AssignedTask, now: DateTime<Utc>) -> Value {
