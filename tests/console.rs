@@ -357,6 +357,18 @@ mod cases {
         assert_eq!((rows(&team), team.matches(MORE).count()), (2 + 1 + 100, 1), "{team}");
     }
 
+    pub async fn the_history_names_each_action_in_words(f: Fixture) {
+        let (cookie, _) = console_session(MANAGER, &["manager"], false);
+        let page = text(&f.get(&format!("/console/projects/{}", f.project), Some(&cookie)).await);
+        let (_, history) = page.split_once("id=\"h-history\"").expect("a history section");
+        for words in ["Projet créé", "Tâche ajoutée", "Tâche modifiée", "Jalon terminé"] {
+            assert!(history.contains(words), "{words}: {history}");
+        }
+        for key in ["project.created", "task.added", "task.updated", "milestone.completed"] {
+            assert!(!history.contains(key), "{key}: {history}");
+        }
+    }
+
     pub async fn signing_out_ends_the_session_cookie(f: Fixture) {
         let (cookie, csrf) = console_session(MANAGER, &["manager"], false);
         let reply = f.post("/console/sign-out", &cookie, &format!("csrf={csrf}")).await;
@@ -380,6 +392,7 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     the_project_page_shows_each_delivery_state_and_why_one_failed,
     the_local_runner_sends_its_root_to_the_console,
     the_task_lists_say_when_more_tasks_follow_than_they_show,
+    the_history_names_each_action_in_words,
 );
 
 /// The console as the Lambda serves it, with an identity provider that

@@ -97,7 +97,7 @@ async fn render(
         "deliveries": deliveries.map(|d| d.iter().map(delivery).collect::<Vec<_>>()),
         "history": view.history.iter().rev().map(|h| json!({
             "at": h.at.format("%Y-%m-%d %H:%M").to_string(), "actor": h.actor,
-            "action": h.action, "subject": h.subject,
+            "action": crate::console::i18n::word(member.lang, &h.action), "subject": h.subject,
         })).collect::<Vec<_>>(),
     });
     Ok(page(state, member, ("project.html", "projects"), status, context))
