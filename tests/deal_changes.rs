@@ -316,6 +316,15 @@ fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
     expected.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
 }
 
+/// What revision one does to each line: (line, status, outcome).
+fn revision_one_outcomes() -> Vec<(String, String, String)> {
+    [("L1", "in_progress", "updated"), ("L2", "cancelled", "cancelled")]
+        .into_iter()
+        .chain([("L4", "in_progress", "created")])
+        .map(|(l, s, o)| (l.into(), s.into(), o.into()))
+        .collect()
+}
+
 /// Revision one, stopped after `commits` of its project writes, then
 /// delivered again: the whole revision, once, answered as if never stopped.
 async fn revision_finished_after(f: &Fixture, commits: usize, stopped: [Option<u64>; 4]) {
@@ -324,14 +333,7 @@ async fn revision_finished_after(f: &Fixture, commits: usize, stopped: [Option<u
     assert_eq!(f.footprint().await.versions, stopped, "the projects where it stopped");
     let reply = f.change(&revision_one()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
-    let expected = [
-        ("L1", "in_progress", "updated"),
-        ("L2", "cancelled", "cancelled"),
-        ("L4", "in_progress", "created"),
-    ];
-    let expected: Vec<_> =
-        expected.iter().map(|(l, s, o)| ((*l).into(), (*s).into(), (*o).into())).collect();
-    assert_eq!(outcomes(&reply), expected);
+    assert_eq!(outcomes(&reply), revision_one_outcomes());
     // L2's health ends with it (`none`): a jeopardy change of its own.
     let effects = [
         ("DeploymentProjectCancelled", "L2"),
@@ -407,14 +409,7 @@ mod cases {
             (reply.json()["deal_id"].as_str(), reply.json()["revision"].as_u64()),
             (Some(DEAL), Some(1))
         );
-        let expected = [
-            ("L1", "in_progress", "updated"),
-            ("L2", "cancelled", "cancelled"),
-            ("L4", "in_progress", "created"),
-        ];
-        let expected: Vec<_> =
-            expected.iter().map(|(l, s, o)| ((*l).into(), (*s).into(), (*o).into())).collect();
-        assert_eq!(outcomes(&reply), expected);
+        assert_eq!(outcomes(&reply), revision_one_outcomes());
         assert_eq!(reply.json()["projects"][2]["id"], project("L4").as_str());
 
         let updated = f.events().await;
