@@ -282,13 +282,12 @@ async fn the_analytics_show_the_go_live(page: &Page) {
     let won: chrono::NaiveDate = "2026-11-20".parse().expect("a date");
     let days = (Utc::now().date_naive() - won).num_days().to_string();
     assert_eq!(lead.get(1).and_then(Value::as_str), Some(days.as_str()), "p50 lead time");
-    let keys = ["order_confirmed", "equipment_ordered", "delivery_confirmed"].into_iter().chain([
-        "installation_done",
-        "customer_acceptance",
-        "go_live",
-    ]);
+    // Named as the template names them, in the member's language.
+    let names = ["Commande confirmée", "Équipement commandé", "Livraison confirmée"]
+        .into_iter()
+        .chain(["Installation terminée", "Acceptation client", "Mise en service"]);
     let labels: Vec<Value> = texts(&charts[1]).into_iter().step_by(2).collect();
-    assert_eq!(labels, keys.map(|k| json!(k)).collect::<Vec<_>>(), "{fibre}");
+    assert_eq!(labels, names.map(|k| json!(k)).collect::<Vec<_>>(), "{fibre}");
     assert_eq!(charts[1]["bars"], 6, "a bar per milestone: {fibre}");
     let run = page.client().execute_async(CSV, vec![json!("Télécharger en CSV")]).await;
     let csv = run.unwrap_or_else(|e| panic!("the CSV fetch did not run: {e}"));

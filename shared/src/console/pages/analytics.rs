@@ -4,10 +4,12 @@
 
 use super::{PageError, allow, page, respond, unavailable};
 use crate::console::ConsoleState;
-use crate::console::i18n::word;
+use crate::console::i18n::{Lang, word};
 use crate::console::session::Member;
 use crate::domain::analytics::{ServiceStats, Window};
+use crate::domain::milestone::MilestoneKey;
 use crate::domain::staff::Action;
+use crate::domain::template::Template;
 use crate::domain::validation::is_machine_key;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -76,11 +78,15 @@ async fn analytics(
 ) -> Response {
     let result = async {
         let Asked { from, to, service_type, report } = q.report(&state, &member).await?;
+        let mut services: Vec<Value> = Vec::new();
+        for stats in &report.service_types {
+            let template = state.templates.current(&stats.service_type).await;
+            services.push(charts(stats, &template.map_err(unavailable)?, &member));
+        }
+        // Built after the awaits: the serializer is not `Send`.
         let mut csv = form_urlencoded::Serializer::new(String::new());
         csv.append_pair("from", &from).append_pair("to", &to);
         service_type.map(|s| csv.append_pair("service_type", s));
-        let services: Vec<Value> =
-            report.service_types.iter().map(|s| charts(s, &member)).collect();
         let context = json!({
             "from": from, "to": to, "service_type": service_type, "services": services,
             "csv_href": format!("/console/analytics.csv?{}", csv.finish()),
@@ -113,7 +119,9 @@ async fn csv(
     respond(&state, &member, result)
 }
 
-fn charts(s: &ServiceStats, member: &Member) -> Value {
+/// The charts of one service type, its milestones named as its current
+/// template names them (a key the template no longer has stays a key).
+fn charts(s: &ServiceStats, template: &Template, member: &Member) -> Value {
     let lang = member.lang;
     let lead = [
         ("p50", s.lead_time_days.p50),
@@ -122,7 +130,7 @@ fn charts(s: &ServiceStats, member: &Member) -> Value {
     ]
     .map(|(k, v)| (k.to_owned(), v));
     let milestones: Vec<(String, f64)> =
-        s.milestones.iter().map(|m| (m.key.to_string(), m.p50_days)).collect();
+        s.milestones.iter().map(|m| (milestone_name(template, &m.key, lang), m.p50_days)).collect();
     let blocked: Vec<(String, f64)> = s
         .blocked_days
         .iter()
@@ -135,6 +143,14 @@ fn charts(s: &ServiceStats, member: &Member) -> Value {
         "milestone_chart": bars(&milestones, &word(lang, "time_per_milestone")),
         "blocked_chart": bars(&blocked, &word(lang, "blocked_by_category")),
     })
+}
+
+fn milestone_name(template: &Template, key: &MilestoneKey, lang: Lang) -> String {
+    template
+        .milestones
+        .iter()
+        .find(|m| &m.key == key)
+        .map_or_else(|| key.to_string(), |m| lang.pick(&m.name.fr, &m.name.en).to_owned())
 }
 
 fn round1(x: f64) -> f64 {
