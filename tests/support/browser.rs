@@ -1,6 +1,6 @@
 //! Tests in a real browser: headless Chromium driven over WebDriver.
 //!
-//! ```ignore
+//! ```text
 //! let browser = Browser::shared().await;
 //! let page = browser.page();
 //! page.visit(&format!("{base}/console/"), "console-home").await;
