@@ -64,6 +64,19 @@ mod cases {
         assert_eq!(call(&f, "GET", PATH, Some("admin"), None).await.json(), saved);
 
         the_next_deal_gets_it_and_earlier_projects_keep_theirs(&f).await;
+        several_are_read_at_once_in_the_order_asked(&f).await;
+    }
+
+    /// Each asked service type, in its order: the saved one or the default.
+    async fn several_are_read_at_once_in_the_order_asked(f: &Bundle) {
+        let templates = shared::app::Templates::new(f.store.clone(), f.clock.clone());
+        let asked = ["fibre_ftto", "sip_trunk", "fibre_ftto"].map(String::from);
+        let current = templates.current_of(&asked).await.expect("the templates read");
+        let found: Vec<_> = current
+            .iter()
+            .map(|t| (t.service_type.as_str(), t.version, t.milestones.len()))
+            .collect();
+        assert_eq!(found, [("fibre_ftto", 0, 6), ("sip_trunk", 1, 4), ("fibre_ftto", 0, 6)]);
     }
 
     /// A deal with a sip_trunk line now gets that template.

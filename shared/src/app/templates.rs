@@ -35,8 +35,22 @@ impl Templates {
     /// The current template of `service_type`: the stored one, or the
     /// built-in default (version 0) if none was ever saved.
     pub async fn current(&self, service_type: &str) -> Result<Template, TemplatesError> {
-        let stored = self.store.current_templates(&[service_type.to_owned()]).await?;
-        Ok(stored.into_iter().next().unwrap_or_else(|| Template::default_for(service_type)))
+        let current = self.current_of(&[service_type.to_owned()]).await?;
+        Ok(current.into_iter().next().unwrap_or_else(|| Template::default_for(service_type)))
+    }
+
+    /// [`current`](Self::current) of each of `service_types`, in their
+    /// order, in one read of the store.
+    pub async fn current_of(
+        &self,
+        service_types: &[String],
+    ) -> Result<Vec<Template>, TemplatesError> {
+        let stored = self.store.current_templates(service_types).await?;
+        let current = |service_type: &String| {
+            let found = stored.iter().find(|t| &t.service_type == service_type);
+            found.cloned().unwrap_or_else(|| Template::default_for(service_type))
+        };
+        Ok(service_types.iter().map(current).collect())
     }
 
     /// Saves `input` as the next version of `service_type`'s template.

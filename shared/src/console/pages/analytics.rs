@@ -78,11 +78,12 @@ async fn analytics(
 ) -> Response {
     let result = async {
         let Asked { from, to, service_type, report } = q.report(&state, &member).await?;
-        let mut services: Vec<Value> = Vec::new();
-        for stats in &report.service_types {
-            let template = state.templates.current(&stats.service_type).await;
-            services.push(charts(stats, &template.map_err(unavailable)?, &member));
-        }
+        let types: Vec<String> =
+            report.service_types.iter().map(|s| s.service_type.clone()).collect();
+        let templates = state.templates.current_of(&types).await.map_err(unavailable)?;
+        let services: Vec<Value> = (report.service_types.iter().zip(&templates))
+            .map(|(stats, template)| charts(stats, template, &member))
+            .collect();
         // Built after the awaits: the serializer is not `Send`.
         let mut csv = form_urlencoded::Serializer::new(String::new());
         csv.append_pair("from", &from).append_pair("to", &to);
