@@ -53,16 +53,17 @@ async fn attention(State(state): State<ConsoleState>, member: Member) -> Respons
             return Err(PageError::Forbidden);
         }
         let now = state.clock.now();
+        let is_overdue = |t: &AssignedTask| t.task.due_date < now.date_naive();
         let blocked = tasks(&state, &member, Assignee::Anyone, TaskStatus::Blocked).await?;
         let mut overdue = Listed::default();
         for status in [TaskStatus::Todo, TaskStatus::InProgress] {
             // Listed soonest due first: the overdue ones lead each list, and
             // more are overdue only if the last one listed is.
             let mut found = tasks(&state, &member, Assignee::Anyone, status).await?;
-            found.more &= found.tasks.last().is_some_and(|t| t.task.due_date < now.date_naive());
+            found.more &= found.tasks.last().is_some_and(is_overdue);
             overdue.extend(found);
         }
-        overdue.tasks.retain(|t| t.task.due_date < now.date_naive());
+        overdue.tasks.retain(is_overdue);
         overdue.tasks.sort_by_key(|t| t.task.due_date);
         let groups = json!([
             blocked.group(Some("blocked_tasks"), "no_tasks", now),

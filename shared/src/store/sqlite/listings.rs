@@ -3,7 +3,7 @@
 
 use super::{SqliteStore, parse, unavailable};
 use crate::domain::project::ProjectOverview;
-use crate::domain::task::AssignedTask;
+use crate::domain::task::{AssignedTask, TaskStatus};
 use crate::ports::{Listings, Page, PageRequest, ProjectFilter, StoreError, TaskFilter};
 use crate::store::keys::owner_key;
 use crate::store::records;
@@ -61,10 +61,7 @@ impl Listings for SqliteStore {
             let after: Option<(String, String, String)> =
                 page.cursor.as_deref().map(decode_cursor).transpose()?;
             let (due, project, task) = after.unwrap_or_default();
-            let (filters, mut args) = Filters::default()
-                .with("assignee = ?", assignee)
-                .with("status = ?", status.map(|s| s.as_str().to_owned()))
-                .into_parts();
+            let (filters, mut args) = task_filters(assignee, status).into_parts();
             args.extend([due.into(), project.into(), task.into(), sql_limit(page.limit).into()]);
             let mut stmt = conn.prepare_cached(&tasks_sql(&filters)).map_err(unavailable)?;
             let args = rusqlite::params_from_iter(args);
@@ -127,6 +124,12 @@ fn tasks_sql(filters: &str) -> String {
          WHERE {filters} (due_date, project_id, id) > (?, ?, ?)
          ORDER BY due_date, project_id, id LIMIT ?"
     )
+}
+
+fn task_filters(assignee: Option<String>, status: Option<TaskStatus>) -> Filters {
+    Filters::default()
+        .with("assignee = ?", assignee)
+        .with("status = ?", status.map(|s| s.as_str().to_owned()))
 }
 
 fn project_filters(filter: ProjectFilter) -> Filters {
@@ -210,11 +213,10 @@ mod tests {
     async fn each_task_filter_reads_its_index_not_the_table() {
         let cases = [
             (Some("tech@b.fr".to_owned()), None, "tasks_by_assignee"),
-            (None, Some("blocked".to_owned()), "tasks_by_status"),
+            (None, Some(TaskStatus::Blocked), "tasks_by_status"),
         ];
         for (assignee, status, index) in cases {
-            let filters = Filters::default().with("assignee = ?", assignee);
-            let (filters, args) = filters.with("status = ?", status).into_parts();
+            let (filters, args) = task_filters(assignee, status).into_parts();
             let plan = plan(tasks_sql(&filters), args).await;
             assert!(plan.contains(&format!("USING INDEX {index}")), "{index}: {plan}");
             assert!(!plan.contains("TEMP B-TREE"), "sorted in memory: {plan}");
