@@ -3,17 +3,17 @@
 //! commit, the account activated once, the project final afterwards. Every
 //! event emitted here is checked against its schema in `events/schemas/`.
 
+use app::ports::Store;
 use axum::http::StatusCode;
+use domain::ProjectId;
+use domain::account::AccountStatus;
+use domain::outbox::OutboxMessage;
 use integration_tests::Reply;
 use integration_tests::contracts::assert_valid;
 use integration_tests::fixtures::{
     BEFORE_GO_LIVE, Bundle, MANAGER, PM, TECH, TECH1, live_at, project,
 };
 use serde_json::{Value, json};
-use shared::domain::ProjectId;
-use shared::domain::account::AccountStatus;
-use shared::domain::outbox::OutboxMessage;
-use shared::store::Store;
 use std::sync::Arc;
 
 /// The sample deal received, the clock at [`live_at`].

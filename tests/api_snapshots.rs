@@ -5,17 +5,17 @@
 //!
 //! A renamed field anywhere between the domain and the wire fails here.
 
+use app::ports::Clock;
+use app::ports::Store;
+use config::Secret;
+use delivery::files::{FileEventPublisher, FileMailer};
+use delivery::mail::MailRenderer;
+use delivery::{DispatchSettings, Dispatcher, StatusLinks};
 use integration_tests::CONSOLE_SECRET;
 use integration_tests::fixtures::Bundle;
 use integration_tests::scenario::walk;
 use integration_tests::snapshots::{indent_json, reply_text};
 use integration_tests::{dynamo_store, sqlite_store};
-use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
-use shared::config::Secret;
-use shared::delivery::files::{FileEventPublisher, FileMailer};
-use shared::mail::MailRenderer;
-use shared::ports::Clock;
-use shared::store::Store;
 use std::sync::Arc;
 
 /// `"next_cursor":"…"` stands for whatever the store encodes.

@@ -2,13 +2,13 @@
 //! technician owning a task of the project, another technician, a manager,
 //! an admin, nobody, and an expired token. On both stores.
 
+use app::ports::Store;
+use domain::ProjectId;
 use integration_tests::fixtures::{
     ADMIN, Bundle, MANAGER, OTHER_TECH, TECH as OWNER_TECH, expired_token, project,
 };
 use integration_tests::{send, staff_request, token};
 use serde_json::{Value, json};
-use shared::domain::ProjectId;
-use shared::store::Store;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug)]
@@ -72,8 +72,8 @@ mod cases {
             json!({ "title": "Matrix", "assignee": OWNER_TECH, "due_date": "2026-12-01" });
         let activation =
             json!({ "go_live_date": "2026-11-20", "technical_summary": [{ "line_id": "L1" }] });
-        let default = shared::domain::template::Template::default_for("sip_trunk");
-        let template = json!(shared::http::body::Template::from(&default))["milestones"].clone();
+        let default = domain::template::Template::default_for("sip_trunk");
+        let template = json!(api::body::Template::from(&default))["milestones"].clone();
         let settings = "/v1/settings/deployment-templates/sip_trunk".to_owned();
         let milestone =
             |action: &str| format!("/v1/projects/{p}/milestones/order_confirmed/{action}");

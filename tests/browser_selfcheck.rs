@@ -30,7 +30,7 @@ fn page(title: &str, head: &str, body: &str) -> Html<String> {
     ))
 }
 
-const HTMX_JS: &str = include_str!("../shared/static/htmx-2.0.8.min.js");
+const HTMX_JS: &str = include_str!("../shared/web-console/static/htmx-2.0.8.min.js");
 
 const PIXEL: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,

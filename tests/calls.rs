@@ -6,16 +6,16 @@
 //! and one transaction per project it changes, the analytics of a window one
 //! Query per month, and never a Scan.
 
+use app::ports::Store;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
+use cloud::aws::CallCounter;
+use domain::go_live_facts::GoLiveFacts;
+use domain::project::{Change, Project};
+use domain::template::Template;
 use integration_tests::dynamo_store_counted;
 use integration_tests::fixtures::{Bundle, Member, PM, ROOT, TECH, project};
 use serde_json::{Value, json};
-use shared::aws::CallCounter;
-use shared::domain::facts::GoLiveFacts;
-use shared::domain::project::{Change, Project};
-use shared::domain::template::Template;
-use shared::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -140,16 +140,16 @@ async fn sweeps_read_only_what_is_due(c: &Counted) {
     // Delivery: per entry, a conditional claim and a conditional settlement.
     let pending: Vec<_> =
         store.pending_outbox(100).await.unwrap().into_iter().map(|e| e.id).collect();
-    let dispatcher = shared::app::Dispatcher::new(
+    let dispatcher = delivery::Dispatcher::new(
         store,
-        Arc::new(shared::delivery::memory::MemoryMailer::default()),
-        Arc::new(shared::delivery::memory::MemoryPublisher::default()),
+        Arc::new(delivery::memory::MemoryMailer::default()),
+        Arc::new(delivery::memory::MemoryPublisher::default()),
         c.clock.clone(),
-        shared::mail::MailRenderer::new().unwrap(),
-        shared::app::DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>"),
-        shared::app::StatusLinks::fixed(
+        delivery::mail::MailRenderer::new().unwrap(),
+        delivery::DispatchSettings::new("BlueRockTEL <deploiements@bluerocktel.fr>"),
+        delivery::StatusLinks::fixed(
             "https://deploiements.example",
-            vec![shared::config::Secret::new(integration_tests::CONSOLE_SECRET)],
+            vec![config::Secret::new(integration_tests::CONSOLE_SECRET)],
         ),
     );
     c.counter.reset();
@@ -164,7 +164,7 @@ async fn sweeps_read_only_what_is_due(c: &Counted) {
 /// changes, and the answer; a replay reads the record only. A cancellation
 /// marks the record, reads each project once and cancels those still running.
 async fn order_changes_read_each_project_around_the_claim(c: &Counted) {
-    use shared::http::routes::{DEAL_CANCELLED, DEAL_CHANGED};
+    use api::routes::{DEAL_CANCELLED, DEAL_CHANGED};
     let parse = |text: &str| -> Value { serde_json::from_str(text).expect("a sample") };
     let change = parse(include_str!("../events/crm/deal-changed.json"));
     let cancel = parse(include_str!("../events/crm/deal-cancelled.json"));

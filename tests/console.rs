@@ -3,18 +3,18 @@
 //! (signed links, nothing internal, a plain 404 for any bad token).
 //! The same pages in a real browser: `tests/console_browser.rs`.
 
+use app::ports::Store;
+use app::ports::{Claim, Lease};
 use axum::body::Body;
 use axum::http::Request;
+use config::Secret;
+use domain::ProjectId;
+use domain::outbox::{OutboxMessage, OutboxRecord};
 use integration_tests::fixtures::{
     Bundle, MANAGER, PM, TECH, TECH1, console_session, console_session_at, project, t0,
 };
 use integration_tests::{CONSOLE_SECRET, Reply, edited_deal, send};
 use serde_json::json;
-use shared::config::Secret;
-use shared::domain::ProjectId;
-use shared::domain::outbox::{OutboxMessage, OutboxRecord};
-use shared::ports::{Claim, Lease};
-use shared::store::Store;
 use std::sync::Arc;
 
 /// The sample deal with an internal trail on L1: a blocked task of a
@@ -64,7 +64,7 @@ impl Fixture {
     fn status_path(&self, project: &ProjectId, days: i64) -> String {
         let secrets = [Secret::new(CONSOLE_SECRET)];
         let expires = t0() + chrono::Duration::days(days);
-        format!("/console/status/{}", shared::status_link::token(&secrets, project, expires))
+        format!("/console/status/{}", app::status_link::token(&secrets, project, expires))
     }
 }
 
@@ -112,14 +112,14 @@ async fn entry(
     store: &Arc<dyn Store>,
     project: &ProjectId,
     pick: impl Fn(&OutboxMessage) -> bool,
-) -> shared::domain::OutboxId {
+) -> domain::OutboxId {
     let records: Vec<OutboxRecord> = store.project_outbox(project).await.expect("the outbox");
     let found = records.iter().find(|r| pick(&r.entry.message));
     found.map(|r| r.entry.id.clone()).expect("the entry in the outbox")
 }
 
 /// Claims outbox entry `id` for delivery, as the dispatcher does.
-async fn claim(store: &Arc<dyn Store>, id: &shared::domain::OutboxId) -> Lease {
+async fn claim(store: &Arc<dyn Store>, id: &domain::OutboxId) -> Lease {
     match store.claim_outbox(id, t0(), chrono::Duration::minutes(5)).await {
         Ok(Claim::Claimed(claimed)) => claimed.lease,
         _ => panic!("{id} could not be claimed"),
@@ -400,9 +400,9 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
 mod cloud {
     use super::*;
     use base64::Engine;
-    use shared::config::OidcSettings;
-    use shared::console::oidc::{Discovery, IdentityProvider, OidcError, TokenResponse};
+    use config::OidcSettings;
     use std::sync::Mutex;
+    use web_console::oidc::{Discovery, IdentityProvider, OidcError, TokenResponse};
 
     const ISSUER: &str = "https://idp.example";
 
@@ -430,7 +430,7 @@ mod cloud {
             _redirect_uri: &str,
         ) -> Result<TokenResponse, OidcError> {
             let (nonce, challenge) = self.seen.lock().expect("not poisoned").clone();
-            let pkce = shared::console::oidc::code_challenge(verifier) == challenge;
+            let pkce = web_console::oidc::code_challenge(verifier) == challenge;
             assert!(code == "the-code" && pkce, "PKCE verifier does not match the challenge");
             let claims = json!({
                 "iss": ISSUER, "aud": "console-client", "exp": t0().timestamp() + 600,
@@ -445,9 +445,9 @@ mod cloud {
 
     fn app(idp: Arc<FakeIdp>) -> axum::Router {
         let store: Arc<dyn Store> = Arc::new(integration_tests::sqlite_store());
-        let clock = Arc::new(shared::clock::ManualClock::new(t0()));
-        let secrets = Arc::new(shared::secrets::FixedSecrets(vec![Secret::new(CONSOLE_SECRET)]));
-        let state = shared::console::ConsoleState::new(store, secrets, clock, true);
+        let clock = Arc::new(app::clock::ManualClock::new(t0()));
+        let secrets = Arc::new(app::secrets::FixedSecrets(vec![Secret::new(CONSOLE_SECRET)]));
+        let state = web_console::ConsoleState::new(store, secrets, clock, true);
         let settings = OidcSettings {
             issuer: ISSUER.into(),
             client_id: "console-client".into(),
@@ -455,7 +455,7 @@ mod cloud {
             roles_claim: "cognito:groups".into(),
         };
         let logout = Some("https://idp.example/logout".to_owned());
-        shared::console::cloud_router(state, idp, settings, logout)
+        web_console::cloud_router(state, idp, settings, logout)
     }
 
     fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
@@ -492,7 +492,7 @@ mod cloud {
         for method in ["GET", "POST"] {
             let request = Request::builder()
                 .method(method)
-                .uri(shared::console::sign_in::DEV_SIGN_IN)
+                .uri(web_console::sign_in::DEV_SIGN_IN)
                 .body(Body::empty())
                 .expect("a request");
             assert_eq!(send(&app, request).await.status, 404, "{method}");

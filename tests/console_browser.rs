@@ -5,15 +5,15 @@
 //! visited is screenshotted to `target/console/`, checked by axe-core and
 //! for requests to other origins.
 
+use app::clock::{ManualClock, SystemClock};
+use app::ports::Clock;
 use chrono::{Days, NaiveTime, Utc};
+use config::{LocalConfig, Secret};
+use domain::ProjectId;
 use integration_tests::browser::{Browser, Page};
 use integration_tests::fixtures::{OTHER_TECH, TECH, project};
 use integration_tests::{SECRET, deal_request, sample_deal, send, staff_request, token};
 use serde_json::{Value, json};
-use shared::clock::{ManualClock, SystemClock};
-use shared::config::{LocalConfig, Secret};
-use shared::domain::ProjectId;
-use shared::ports::Clock;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ const TASK_TITLE: &str = "Relevé du local technique";
 struct Site {
     base: String,
     app: axum::Router,
-    store: Arc<dyn shared::store::Store>,
+    store: Arc<dyn app::ports::Store>,
     dir: PathBuf,
     stop: tokio::sync::watch::Sender<bool>,
 }
@@ -49,9 +49,8 @@ impl Site {
         ));
         std::fs::create_dir_all(&dir).expect("a data directory");
         let config = config(&dir, &base);
-        let store: Arc<dyn shared::store::Store> = Arc::new(
-            shared::store::sqlite::SqliteStore::open(&config.database_path()).expect("a database"),
-        );
+        let store: Arc<dyn app::ports::Store> =
+            Arc::new(store_sqlite::SqliteStore::open(&config.database_path()).expect("a database"));
         let app = deployments_local::router(store.clone(), clock.clone(), &config).expect("app");
         let dispatcher = deployments_local::dispatcher(store.clone(), clock.clone(), &config);
         let dispatcher = dispatcher.expect("dispatcher");
@@ -129,8 +128,8 @@ fn config(dir: &std::path::Path, base: &str) -> LocalConfig {
         data_dir: dir.to_owned(),
         webhook_secrets: vec![Secret::new(SECRET)],
         jwt_secret: Secret::new(integration_tests::JWT_SECRET),
-        mail_from: shared::config::local_defaults::MAIL_FROM.to_owned(),
-        escalation_email: shared::config::local_defaults::ESCALATION_EMAIL.to_owned(),
+        mail_from: config::local_defaults::MAIL_FROM.to_owned(),
+        escalation_email: config::local_defaults::ESCALATION_EMAIL.to_owned(),
         console_secrets: vec![Secret::new(integration_tests::CONSOLE_SECRET)],
         public_url: base.to_owned(),
     }

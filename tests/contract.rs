@@ -1,25 +1,26 @@
 //! The store contract: the same cases run against every store adapter (all
 //! the storage ports), DynamoDB (on DynamoDB Local) and the embedded SQLite store.
 
-use integration_tests::fixtures::t0;
-use shared::domain::MilestoneKey;
-use shared::domain::amendment::{ChangedProject, DealChange, DealChanged, LineOutcome};
-use shared::domain::facts::GoLiveFacts;
-use shared::domain::forecast::Health;
-use shared::domain::intake::{self, DealCancellation, DealRecord, IntakeState, RevisionStep};
-use shared::domain::lifecycle::{Category, HoldRequest};
-use shared::domain::outbox::{Delivery, OutboxEntry};
-use shared::domain::project::ProjectStatus;
-use shared::domain::project::{Change, CompleteMilestone, Project};
-use shared::domain::task::TaskStatus;
-use shared::domain::template::Template;
-use shared::domain::work::{NewTask, TaskPatch};
-use shared::domain::{DealWon, OutboxId};
-use shared::ports::{
+use app::ports::Store;
+use app::ports::{
     Claim, Commit, CommitError, DealWrite, Guard, PageRequest, ProjectFilter, ProjectWrite,
     StoreError, TaskFilter,
 };
-use shared::store::Store;
+use domain::MilestoneKey;
+use domain::deal_changes::{ChangedProject, DealChange, DealChanged, LineOutcome};
+use domain::forecast::Health;
+use domain::go_live_facts::GoLiveFacts;
+use domain::hold_and_cancel::{Category, HoldRequest};
+use domain::intake::{self, DealCancellation, DealRecord, IntakeState, RevisionStep};
+use domain::milestone_changes::CompleteMilestone;
+use domain::outbox::{Delivery, OutboxEntry};
+use domain::project::ProjectStatus;
+use domain::project::{Change, Project};
+use domain::task::TaskStatus;
+use domain::task_changes::{NewTask, TaskPatch};
+use domain::template::Template;
+use domain::{DealWon, OutboxId};
+use integration_tests::fixtures::t0;
 use std::sync::Arc;
 
 fn deal() -> DealWon {
@@ -636,7 +637,7 @@ mod cases {
         store: Arc<dyn Store>,
     ) {
         let fact = |i: i64, service: &str, date: &str| GoLiveFacts {
-            project_id: shared::domain::ProjectId::from_raw(format!("p-{i}")),
+            project_id: domain::ProjectId::from_raw(format!("p-{i}")),
             service_type: service.into(),
             won_at: t0(),
             go_live_date: date.parse().unwrap(),
@@ -656,7 +657,7 @@ mod cases {
         for (i, f) in facts.iter().enumerate() {
             let (project, mut change) = other_project(i as i64);
             let mut project = project;
-            project.id = shared::domain::ProjectId::from_raw(format!("{}-{i}", project.id));
+            project.id = domain::ProjectId::from_raw(format!("{}-{i}", project.id));
             change.outbox.clear();
             change.facts = Some(f.clone());
             store.commit(create((project, change))).await.unwrap();
@@ -696,7 +697,7 @@ mod cases {
         settle_three(store.as_ref(), &entries, sent_at, failed_at).await;
 
         let listed = store.project_outbox(&project.id).await.unwrap();
-        let ids = |records: &[shared::domain::outbox::OutboxRecord]| {
+        let ids = |records: &[domain::outbox::OutboxRecord]| {
             records.iter().map(|r| r.entry.id.clone()).collect::<Vec<_>>()
         };
         assert_eq!(ids(&listed), entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
@@ -715,7 +716,7 @@ mod cases {
         let theirs = store.project_outbox(&other_entries[0].project_id).await.unwrap();
         assert_eq!(ids(&theirs), other_entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>());
         assert!(theirs.iter().all(|r| r.delivery == untouched));
-        let unknown = shared::domain::ProjectId::from_raw("no-such-project");
+        let unknown = domain::ProjectId::from_raw("no-such-project");
         assert!(store.project_outbox(&unknown).await.unwrap().is_empty());
     }
 

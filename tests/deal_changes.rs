@@ -4,8 +4,12 @@
 //! as problem documents that write nothing. Every event emitted here is
 //! checked against its schema in `events/schemas/`.
 
+use api::routes::{DEAL_CANCELLED, DEAL_CHANGED};
+use app::ports::Store;
 use axum::http::StatusCode;
 use chrono::Duration;
+use domain::outbox::{MailTemplate, OutboxMessage};
+use domain::{OutboxId, ProjectId, Template};
 use integration_tests::contracts::assert_valid;
 use integration_tests::fixtures::{
     BEFORE_GO_LIVE, Bundle, Member, PM, ROOT, TECH, TECH1, live_at, project, t0,
@@ -13,10 +17,6 @@ use integration_tests::fixtures::{
 use integration_tests::sink::LocalSink;
 use integration_tests::{Reply, SECRET, crm_request, sample_deal, send};
 use serde_json::{Value, json};
-use shared::domain::outbox::{MailTemplate, OutboxMessage};
-use shared::domain::{OutboxId, ProjectId, Template};
-use shared::http::routes::{DEAL_CANCELLED, DEAL_CHANGED};
-use shared::store::Store;
 use std::sync::Arc;
 
 const NEW_EMAIL: &str = "it@boulangerie-martin.fr";
@@ -88,7 +88,7 @@ impl Fixture {
     }
 
     fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
-        shared::ports::Clock::now(self.clock.as_ref())
+        app::ports::Clock::now(self.clock.as_ref())
     }
 
     async fn staff(&self, method: &str, path: &str, who: Member, body: Option<Value>) -> Reply {
@@ -171,10 +171,10 @@ impl Fixture {
 /// Deal `deal_id` (the sample's lines) claimed with its first project only,
 /// as a delivery that stopped half-way leaves it.
 async fn interrupted_intake(store: &Arc<dyn Store>, deal_id: &str) {
-    use shared::ports::{Commit, DealWrite, Guard, ProjectWrite};
+    use app::ports::{Commit, DealWrite, Guard, ProjectWrite};
     let mut deal = integration_tests::sample_deal_won();
     deal.deal_id = deal_id.into();
-    let plan = shared::domain::intake::plan(&deal, shared::domain::Template::default_for, t0());
+    let plan = domain::intake::plan(&deal, domain::Template::default_for, t0());
     let (project, change) = plan.projects.into_iter().next().expect("a first project");
     let write = ProjectWrite { guard: Guard::Create, project, change };
     let claim = DealWrite::Claim(Box::new(plan.record));
@@ -236,10 +236,10 @@ async fn deliver(f: &Fixture, sink: &LocalSink) -> Vec<String> {
 /// `commits` project writes, then stopped (a crash, a timeout): what
 /// `app::deal_changes` writes, in its order, up to there.
 async fn interrupted_revision(f: &Fixture, body: &Value, commits: usize) {
-    use shared::domain::amendment::{DealChange, Step};
-    use shared::domain::intake::RevisionStep;
-    use shared::ports::{Commit, DealWrite, Guard, ProjectWrite};
-    let wire: shared::http::body::DealChange =
+    use app::ports::{Commit, DealWrite, Guard, ProjectWrite};
+    use domain::deal_changes::{DealChange, Step};
+    use domain::intake::RevisionStep;
+    let wire: api::body::DealChange =
         serde_json::from_value(body.clone()).expect("the revision parses");
     let change = DealChange::from(wire);
     let now = f.clock_now();
@@ -276,9 +276,9 @@ async fn interrupted_revision(f: &Fixture, body: &Value, commits: usize) {
 /// marked the deal's record and cancelled its first `commits` projects,
 /// then stopped: what `app::deal_changes` writes, in its order, up to there.
 async fn interrupted_cancellation(f: &Fixture, reason: &str, commits: usize) {
-    use shared::domain::intake::DealCancellation;
-    use shared::domain::project::CRM_ACTOR;
-    use shared::ports::{Commit, DealWrite, Guard, ProjectWrite};
+    use app::ports::{Commit, DealWrite, Guard, ProjectWrite};
+    use domain::intake::DealCancellation;
+    use domain::project::CRM_ACTOR;
     let now = f.clock_now();
     let record = f.store.deal_record(DEAL).await.expect("reads").expect("the deal's record");
     let cancellation =
@@ -346,7 +346,7 @@ async fn revision_finished_after(f: &Fixture, commits: usize, stopped: [Option<u
     assert_eq!(footprint.versions, [Some(2), Some(2), None, Some(1)], "one write per project");
     assert_eq!(f.read("L1").await["history"].as_array().map(Vec::len), Some(2));
     let record = f.store.deal_record(DEAL).await.unwrap().unwrap().revision.unwrap();
-    assert_eq!(record.state, shared::domain::intake::IntakeState::Complete);
+    assert_eq!(record.state, domain::intake::IntakeState::Complete);
     let again = f.change(&revision_one()).await;
     assert_eq!((again.status, again.json()), (StatusCode::OK, reply.json()));
     assert_eq!(f.footprint().await, footprint, "once finished, a repeat writes nothing");
@@ -577,7 +577,7 @@ mod cases {
         ];
         assert_eq!(outcomes(&reply), expected);
         let record = f.store.deal_record(other).await.unwrap().unwrap();
-        assert_eq!(record.state, shared::domain::intake::IntakeState::Complete);
+        assert_eq!(record.state, domain::intake::IntakeState::Complete);
         assert!(f.store.load(&l2).await.unwrap().is_some());
     }
 

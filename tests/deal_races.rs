@@ -2,21 +2,21 @@
 //! DynamoDB Local and on the embedded store: a store wrapper runs another
 //! delivery at the exact moment one is between two steps.
 
-use integration_tests::fixtures::t0;
-use integration_tests::sample_deal_won;
-use shared::app::{DealChanges, DealPorts, Intake, IntakeOutcome};
-use shared::clock::ManualClock;
-use shared::domain::amendment::{DealCancel, DealChange, LineOutcome, Step};
-use shared::domain::facts::GoLiveFacts;
-use shared::domain::history::HistoryEntry;
-use shared::domain::intake::{DealRecord, RevisionStep};
-use shared::domain::project::{Project, ProjectStatus};
-use shared::domain::{DealWon, ProjectId, Template};
-use shared::ports::{
+use app::clock::ManualClock;
+use app::ports::Store;
+use app::ports::{
     Clock, Commit, CommitError, DealRecords, DealWrite, GoLives, Guard, ProjectWrite, Projects,
     StoreError, TemplateStore,
 };
-use shared::store::Store;
+use app::{DealChanges, DealPorts, Intake, IntakeOutcome};
+use domain::deal_changes::{DealCancel, DealChange, LineOutcome, Step};
+use domain::go_live_facts::GoLiveFacts;
+use domain::history::HistoryEntry;
+use domain::intake::{DealRecord, RevisionStep};
+use domain::project::{Project, ProjectStatus};
+use domain::{DealWon, ProjectId, Template};
+use integration_tests::fixtures::t0;
+use integration_tests::sample_deal_won;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};

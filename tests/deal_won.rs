@@ -1,15 +1,15 @@
 //! `POST /v1/crm/deals/won` end to end through the router the Lambda serves,
 //! on DynamoDB Local and on the embedded store.
 
+use app::clock::ManualClock;
+use app::ports::Clock;
+use app::ports::Store;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use domain::events::detail_type;
+use domain::intake::IntakeState;
 use integration_tests::fixtures::{project, t0};
 use integration_tests::{SECRET, crm_app, deal_request, edited_deal, sample_deal, send};
-use shared::clock::ManualClock;
-use shared::domain::events::detail_type;
-use shared::domain::intake::IntakeState;
-use shared::ports::Clock;
-use shared::store::Store;
 use std::sync::Arc;
 
 const PROBLEM: &str = "application/problem+json";
@@ -217,9 +217,9 @@ mod cases {
     }
 
     pub async fn an_interrupted_delivery_is_finished_by_the_next(f: Fixture) {
-        use shared::domain::intake;
-        use shared::domain::template::Template;
-        use shared::ports::{Commit, DealWrite, Guard, ProjectWrite};
+        use app::ports::{Commit, DealWrite, Guard, ProjectWrite};
+        use domain::intake;
+        use domain::template::Template;
         // A delivery that stopped after its first transaction: claim + L1 only.
         let deal = integration_tests::sample_deal_won();
         let mut plan = intake::plan(&deal, Template::default_for, t0());

@@ -2,11 +2,11 @@
 //! workspace manifest (`[workspace.metadata.lambda.env]`, which `local/watch`
 //! also exports) builds the settings of each one, as its `main` does.
 
-use serde_json::Value;
-use shared::config::{
+use config::{
     ConsoleConfig, DealWonConfig, DispatchConfig, Env, EscalationConfig, MailFeedbackConfig,
     StaffConfig,
 };
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The watch environment, as cargo reads the manifest.
@@ -39,7 +39,7 @@ fn every_function_reads_its_settings_from_the_watch_environment() {
     .filter_map(|(function, error)| error.map(|e| format!("{function}: {e}")))
     .collect();
     assert!(failures.is_empty(), "missing from [workspace.metadata.lambda.env]: {failures:?}");
-    for name in shared::config::TELEMETRY_VARS {
+    for name in config::TELEMETRY_VARS {
         assert!(vars.contains_key(*name), "{name} missing from the watch environment");
     }
 }

@@ -2,22 +2,22 @@
 //! read off the table's stream (on DynamoDB Local), through the `dispatch`
 //! function's handler.
 
+use app::clock::ManualClock;
+use app::ports::Store;
+use app::ports::{Clock, DeliveryError, EventPublisher, Mailer, OutgoingEvent, OutgoingMail};
+use app::status_link;
 use axum::http::StatusCode;
 use chrono::Duration;
+use config::Secret;
+use delivery::mail::MailRenderer;
+use delivery::{DispatchSettings, Dispatcher, StatusLinks};
+use delivery_aws::eventbridge::EventBridgePublisher;
+use delivery_aws::ses::SesMailer;
+use domain::ProjectId;
 use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, project, t0};
 use integration_tests::moto::{EventSink, MailSink, SentMail, outbox_stream_batch};
 use integration_tests::{CONSOLE_SECRET, deal_request, dynamo_store, send};
 use serde_json::{Value, json};
-use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
-use shared::clock::ManualClock;
-use shared::config::Secret;
-use shared::delivery::eventbridge::EventBridgePublisher;
-use shared::delivery::ses::SesMailer;
-use shared::domain::ProjectId;
-use shared::mail::MailRenderer;
-use shared::ports::{Clock, DeliveryError, EventPublisher, Mailer, OutgoingEvent, OutgoingMail};
-use shared::status_link;
-use shared::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -75,7 +75,7 @@ impl World {
             assert_eq!(reply.status, StatusCode::OK, "{key}");
         }
         let batch = outbox_stream_batch(&client, &table).await;
-        let sdk = shared::aws::sdk_config().await;
+        let sdk = cloud::aws::sdk_config().await;
         let (mails, events) = (MailSink::new(&sdk).await, EventSink::new(&sdk).await);
         Self { bundle, dynamo: (client, table), batch, mails, events, sdk }
     }
@@ -305,7 +305,7 @@ async fn customer_mails_link_to_their_status_page_and_internal_mails_do_not() {
 /// going out without their link; events are not held up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn customer_mails_wait_for_the_console_secret_rather_than_go_without_their_link() {
-    use shared::secrets::SecretsManagerSecrets;
+    use cloud::secrets_manager::SecretsManagerSecrets;
     let world = World::new().await;
     let name = integration_tests::unique_name("console-secret");
     let links = StatusLinks::new(
@@ -461,9 +461,9 @@ impl EventPublisher for Flaky<dyn EventPublisher> {
 /// (moto here) and picks up a rotation without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
-    use shared::ports::WebhookSecrets;
-    use shared::secrets::SecretsManagerSecrets;
-    let sdk = shared::aws::sdk_config().await;
+    use app::ports::WebhookSecrets;
+    use cloud::secrets_manager::SecretsManagerSecrets;
+    let sdk = cloud::aws::sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
     let name = integration_tests::unique_name("crm-webhook");
     client
@@ -478,8 +478,8 @@ async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
     );
     let store: Arc<dyn Store> = Arc::new(integration_tests::sqlite_store());
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
-    let state = shared::http::crm::CrmState::new(store, secrets.clone(), clock);
-    let app = shared::http::app([shared::http::crm::router(state)]);
+    let state = api::crm::CrmState::new(store, secrets.clone(), clock);
+    let app = api::app([api::crm::router(state)]);
     let deal = |id: &str| integration_tests::edited_deal(|d| d["deal_id"] = id.into());
 
     assert_eq!(

@@ -1,16 +1,16 @@
 //! The escalation sweep, with a clock the tests move, on DynamoDB Local and
 //! on the embedded store; and its cost on a table of 10,000 tasks.
 
+use app::Escalator;
+use app::clock::ManualClock;
+use app::ports::Store;
 use axum::http::StatusCode;
 use chrono::Duration;
+use domain::outbox::{MailTemplate, OutboxMessage};
+use domain::{ProjectId, TaskId};
 use integration_tests::contracts::assert_valid;
 use integration_tests::fixtures::{Bundle, MANAGER as OWNER, PM, TECH, TECH1, project, t0};
 use serde_json::json;
-use shared::app::Escalator;
-use shared::clock::ManualClock;
-use shared::domain::outbox::{MailTemplate, OutboxMessage};
-use shared::domain::{ProjectId, TaskId};
-use shared::store::Store;
 use std::sync::Arc;
 
 const CONTACT: &str = "escalade@bluerocktel.fr";
@@ -183,12 +183,12 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
 /// The sweep's cost grows with the tasks due, not with the table.
 mod at_scale {
     use super::*;
+    use domain::DealWon;
+    use domain::intake;
+    use domain::project::{Change, Project};
+    use domain::task_changes::{NewTask, TaskPatch};
+    use domain::template::Template;
     use integration_tests::dynamo_store_counted;
-    use shared::domain::DealWon;
-    use shared::domain::intake;
-    use shared::domain::project::{Change, Project};
-    use shared::domain::template::Template;
-    use shared::domain::work::{NewTask, TaskPatch};
 
     const PROJECTS: usize = 125;
     const TASKS_PER_PROJECT: usize = 80;
@@ -216,7 +216,7 @@ mod at_scale {
             change.tasks.extend(added.tasks);
             if i < blocked {
                 let patch = TaskPatch {
-                    status: Some(shared::domain::TaskStatus::Blocked),
+                    status: Some(domain::TaskStatus::Blocked),
                     blocked_reason: Some("Carrier delay".into()),
                     ..TaskPatch::default()
                 };

@@ -4,12 +4,12 @@
 //! schemas mean what they say, the generated ones are up to date, and the
 //! events the code publishes match them.
 
+use domain::events::{SOURCE, detail_type};
 use integration_tests::contracts::{sample, schemas_dir, validate};
 use integration_tests::envelopes::{
     assert_valid_event, check_generated, registry_path, validate_event,
 };
 use serde_json::{Value, json};
-use shared::domain::events::{SOURCE, detail_type};
 use std::collections::BTreeSet;
 
 #[test]
@@ -167,7 +167,7 @@ async fn every_event_the_local_sink_writes_matches_its_envelope() {
     bundle.clock.set(integration_tests::fixtures::t0());
     let other = edited_deal(|d| d["deal_id"] = json!("D-2026-0043"));
     assert_eq!(bundle.receive(other).await.status, 201);
-    let l1 = shared::domain::ProjectId::for_deal_line("D-2026-0043", "L1");
+    let l1 = domain::ProjectId::for_deal_line("D-2026-0043", "L1");
     let task = json!({ "title": "Survey the site", "assignee": TECH, "due_date": "2026-11-21" });
     let task = bundle.add_task(&l1, "order_confirmed", task).await;
     let block = json!({ "status": "blocked", "blocked_reason": "No access to the building" });
@@ -177,12 +177,12 @@ async fn every_event_the_local_sink_writes_matches_its_envelope() {
     let escalator = integration_tests::escalator(bundle.store.clone(), bundle.clock.clone(), TECH);
     assert_eq!(escalator.sweep().await.expect("a sweep").escalated.len(), 1);
     bundle.clock.set("2027-01-10T00:05:00Z".parse().expect("a time"));
-    let commands = Arc::new(shared::app::Commands::new(
+    let commands = Arc::new(app::Commands::new(
         bundle.store.clone(),
         bundle.store.clone(),
         bundle.clock.clone(),
     ));
-    let reviewer = shared::app::Reviewer::new(
+    let reviewer = app::Reviewer::new(
         bundle.store.clone(),
         bundle.store.clone(),
         commands,

@@ -1,12 +1,12 @@
 //! The sample events of `events/` parse, and the API Gateway one goes through
 //! the function's router exactly as `lambda_http` hands it over.
 
+use app::clock::ManualClock;
 use axum::http::{Method, StatusCode};
+use config::local_defaults;
+use domain::DealWon;
 use integration_tests::fixtures::t0;
 use integration_tests::{crm_app_with_secret, sample_deal, send, sqlite_store};
-use shared::clock::ManualClock;
-use shared::config::local_defaults;
-use shared::domain::DealWon;
 use std::sync::Arc;
 
 const APIGW_DEAL_WON: &str = include_str!("../events/apigw/deal-won.json");
@@ -22,8 +22,8 @@ fn the_crm_sample_is_a_valid_deal() {
 
 #[test]
 fn the_crm_change_and_cancellation_samples_are_valid() {
-    use shared::domain::amendment::{DealCancel, DealChange};
-    use shared::http::body;
+    use api::body;
+    use domain::deal_changes::{DealCancel, DealChange};
     let change: body::DealChange =
         serde_json::from_str(include_str!("../events/crm/deal-changed.json")).expect("parses");
     let change = DealChange::from(change);
@@ -40,8 +40,8 @@ fn the_api_gateway_event_wraps_the_crm_sample() {
     let request =
         lambda_http::request::from_str(APIGW_DEAL_WON).expect("an API Gateway HTTP API v2 event");
     assert_eq!(request.method(), Method::POST);
-    assert_eq!(request.uri().path(), shared::http::routes::DEAL_WON);
-    assert!(request.headers().contains_key(shared::http::signature::HEADER));
+    assert_eq!(request.uri().path(), api::routes::DEAL_WON);
+    assert!(request.headers().contains_key(api::signature::HEADER));
     assert_eq!(
         request.body().as_ref(),
         sample_deal().as_slice(),
@@ -67,10 +67,10 @@ async fn the_api_gateway_event_creates_the_projects_through_the_function_router(
 /// A staff request as API Gateway hands it over, through a staff function's
 /// router with the claims authenticator the functions use.
 async fn list_tasks_as_lambda(event: &str) -> integration_tests::Reply {
-    use shared::http::{auth::ApiGatewayClaims, projects, staff::StaffState};
-    let store: Arc<dyn shared::store::Store> = Arc::new(sqlite_store());
+    use api::{auth::ApiGatewayClaims, projects, staff::StaffState};
+    let store: Arc<dyn app::ports::Store> = Arc::new(sqlite_store());
     let state = StaffState::new(store, Arc::new(ManualClock::new(t0())));
-    let app = shared::http::app([projects::router(state, Arc::new(ApiGatewayClaims::default()))]);
+    let app = api::app([projects::router(state, Arc::new(ApiGatewayClaims::default()))]);
     let (parts, body) =
         lambda_http::request::from_str(event).expect("an API Gateway event").into_parts();
     send(&app, axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()))).await

@@ -2,22 +2,22 @@
 //! real routes and the review sweep, on DynamoDB Local and on the embedded
 //! store; and the review's cost on a table of 10,000 projects.
 
+use app::ports::Clock;
+use app::ports::Store;
+use app::ports::{Commit, Guard, ProjectWrite};
+use app::{Commands, Reviewer};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::ProjectId;
+use domain::forecast::Forecast;
+use domain::outbox::{MailTemplate, OutboxMessage};
+use domain::project::Change;
 use integration_tests::contracts::assert_valid;
 use integration_tests::edited_deal;
 use integration_tests::fixtures::{
     BEFORE_GO_LIVE, Bundle, MANAGER as OWNER, PM, ROOT, project, t0,
 };
 use serde_json::{Value, json};
-use shared::app::{Commands, Reviewer};
-use shared::domain::ProjectId;
-use shared::domain::forecast::Forecast;
-use shared::domain::outbox::{MailTemplate, OutboxMessage};
-use shared::domain::project::Change;
-use shared::ports::Clock;
-use shared::ports::{Commit, Guard, ProjectWrite};
-use shared::store::Store;
 use std::sync::Arc;
 
 struct Fixture {
@@ -96,7 +96,7 @@ fn at(day: &str) -> DateTime<Utc> {
 }
 
 /// Runs `reviewers`' sweeps at once, each on its own task.
-async fn sweep_at_once(reviewers: Vec<Reviewer>) -> Vec<shared::app::ReviewReport> {
+async fn sweep_at_once(reviewers: Vec<Reviewer>) -> Vec<app::ReviewReport> {
     let sweeps: Vec<_> = reviewers
         .into_iter()
         .map(|r| tokio::spawn(async move { r.sweep().await.unwrap() }))
@@ -212,7 +212,7 @@ mod cases {
         let mut change: Value = serde_json::from_slice(&integration_tests::sample_deal()).unwrap();
         change["revision"] = json!(1);
         change["target_go_live"] = json!("2026-12-28");
-        let reply = f.crm(shared::http::routes::DEAL_CHANGED, &change).await;
+        let reply = f.crm(api::routes::DEAL_CHANGED, &change).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
         // 2026-12-26 projected: 2 days of slack, under the 5 of the template.
         let forecast = f.forecast(&l1).await;
@@ -307,8 +307,8 @@ integration_tests::suite_per_store!(|store| fixture(store).await;
 /// Durations learned from go-lives, and the analytics of those go-lives.
 mod history {
     use super::*;
+    use domain::MilestoneKey;
     use integration_tests::{dynamo_store, sqlite_store};
-    use shared::domain::MilestoneKey;
 
     /// Days each milestone of go-live `i` takes, in template order.
     fn plan(i: i64) -> [i64; 6] {
@@ -623,9 +623,9 @@ mod history {
 
 mod at_scale {
     use super::*;
+    use domain::project::Project;
+    use domain::template::Template;
     use integration_tests::dynamo_store_counted;
-    use shared::domain::project::Project;
-    use shared::domain::template::Template;
     use std::collections::BTreeMap;
 
     const PROJECTS: usize = 10_000;
@@ -662,7 +662,7 @@ mod at_scale {
         assert_eq!(counter.counts(), one_query, "one request");
 
         counter.reset();
-        let clock = Arc::new(shared::clock::ManualClock::new(now));
+        let clock = Arc::new(app::clock::ManualClock::new(now));
         let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
         let report =
             Reviewer::new(store.clone(), store.clone(), commands, clock).sweep().await.unwrap();

@@ -1,7 +1,7 @@
 //! No drift between `infra/template.yaml` and the code: functions, routes,
 //! environment variables, the table's keys, indexes, TTL and stream filter;
 //! and what operating the stack needs: log groups, levels and tracing, the
-//! dashboard's and alarms' metrics (`shared::metrics`), alarms that notify
+//! dashboard's and alarms' metrics (`app::metrics`), alarms that notify
 //! when they fire and when they clear, the edge's protection, the mail
 //! feedback loop and the event archive.
 //!
@@ -9,16 +9,16 @@
 //! `checks_fail_on_a_template_that_drifted` can show each one failing on a
 //! damaged copy. `INFRA_TEMPLATE` points every check at another template.
 
-use integration_tests::{send, sqlite_store};
-use serde_json::Value;
-use shared::config::{
+use api::routes::{self, SERVED, Served};
+use app::metrics as m;
+use config::{
     ConsoleConfig, DealWonConfig, DispatchConfig, EscalationConfig, MailFeedbackConfig,
     StaffConfig, TELEMETRY_VARS, vars,
 };
-use shared::http::routes::{self, SERVED, Served};
-use shared::metrics as m;
-use shared::store::keys;
+use integration_tests::{send, sqlite_store};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use store::keys;
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn template_text() -> String {
@@ -155,7 +155,7 @@ fn the_console_secret_is_generated_in_the_shape_its_readers_expect() {
 #[test]
 fn the_template_routes_are_exactly_the_routes_the_code_serves() {
     let mut expected: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
-    for s in SERVED.iter().chain(shared::http::CONSOLE_ROUTES) {
+    for s in SERVED.iter().chain(api::CONSOLE_ROUTES) {
         expected
             .entry(s.function.to_owned())
             .or_default()
@@ -222,18 +222,17 @@ fn the_table_has_the_keys_indexes_ttl_and_stream_filter_of_the_code() {
 
 /// Each function's router, as its `main` wires it (claims from API Gateway).
 fn function_routers() -> Vec<(&'static str, axum::Router)> {
-    use shared::app::Templates;
-    use shared::clock::SystemClock;
-    use shared::http::{activation, app, crm, milestones, projects, staff::StaffState, tasks};
-    use shared::secrets::FixedSecrets;
-    use shared::store::Store;
+    use api::{activation, app, crm, milestones, projects, staff::StaffState, tasks};
+    use app::Templates;
+    use app::clock::SystemClock;
+    use app::ports::Store;
+    use app::secrets::FixedSecrets;
     use std::sync::Arc;
 
     let store: Arc<dyn Store> = Arc::new(sqlite_store());
     let clock = Arc::new(SystemClock);
     let staff = StaffState::new(store.clone(), clock.clone());
-    let auth: shared::http::auth::Authenticator =
-        Arc::new(shared::http::auth::ApiGatewayClaims::default());
+    let auth: api::auth::Authenticator = Arc::new(api::auth::ApiGatewayClaims::default());
     let crm = crm::CrmState::new(store.clone(), Arc::new(FixedSecrets(vec![])), clock.clone());
     let settings = Arc::new(Templates::new(store, clock));
     vec![
@@ -242,7 +241,7 @@ fn function_routers() -> Vec<(&'static str, axum::Router)> {
         ("milestones", app([milestones::router(staff.clone(), auth.clone())])),
         ("tasks", app([tasks::router(staff.clone(), auth.clone())])),
         ("activation", app([activation::router(staff, auth.clone())])),
-        ("templates", app([shared::http::templates::router(settings, auth)])),
+        ("templates", app([api::templates::router(settings, auth)])),
     ]
 }
 
@@ -270,7 +269,7 @@ async fn each_function_router_serves_exactly_its_routes() {
             let status = send(router, request).await.status;
             if owner == function {
                 // Every route asks for credentials, but the public OpenAPI document.
-                let expected = if *path == shared::http::routes::OPENAPI {
+                let expected = if *path == api::routes::OPENAPI {
                     StatusCode::OK
                 } else {
                     StatusCode::UNAUTHORIZED
@@ -364,7 +363,7 @@ struct MetricUse {
 }
 
 /// Every business metric with every value of its own dimensions (the
-/// `Stack` dimension aside), from `shared::metrics`.
+/// `Stack` dimension aside), from `app::metrics`.
 fn business_metrics() -> BTreeSet<(String, BTreeMap<String, String>)> {
     let one = |dims: &[(&str, &str)]| {
         dims.iter().map(|(d, v)| ((*d).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>()
@@ -398,7 +397,7 @@ fn business_metric_problem(used: &MetricUse, stack: &str) -> Option<String> {
         return Some(format!("{} lacks the {} dimension {stack}", used.name, m::STACK_DIMENSION));
     }
     let known = business_metrics().contains(&(used.name.clone(), dims.clone()));
-    (!known).then(|| format!("{} {dims:?} is not a metric of shared::metrics", used.name))
+    (!known).then(|| format!("{} {dims:?} is not a metric of app::metrics", used.name))
 }
 
 fn metric_of(metric: &Yaml) -> MetricUse {

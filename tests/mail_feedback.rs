@@ -3,18 +3,19 @@
 //! read shows it, the owner gets mail, `MailBounces` is emitted; a deal
 //! change with another address clears it. On DynamoDB Local and SQLite.
 
+use app::Commands;
+use app::ports::Store;
+use app::ports::{Clock, OutgoingMail};
 use axum::body::Body;
 use axum::http::Request;
+use config::Secret;
+use delivery::mail::MailRenderer;
+use delivery::memory::{MemoryMailer, MemoryPublisher};
+use delivery::{DispatchSettings, Dispatcher, StatusLinks};
 use integration_tests::fixtures::{Bundle, MANAGER, PM, console_session, project};
 use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, send, sqlite_store};
 use mail_feedback::{Handled, SesEvent};
 use serde_json::{Value, json};
-use shared::app::{Commands, DispatchSettings, Dispatcher, StatusLinks};
-use shared::config::Secret;
-use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
-use shared::mail::MailRenderer;
-use shared::ports::{Clock, OutgoingMail};
-use shared::store::Store;
 use std::sync::{Arc, OnceLock};
 
 const CONTACT: &str = "claire@boulangerie-martin.fr";
@@ -24,7 +25,7 @@ fn collector() -> &'static metrics_cloudwatch_embedded::Collector {
     static COLLECTOR: OnceLock<&'static metrics_cloudwatch_embedded::Collector> = OnceLock::new();
     COLLECTOR.get_or_init(|| {
         metrics_cloudwatch_embedded::Builder::new()
-            .cloudwatch_namespace(shared::metrics::NAMESPACE)
+            .cloudwatch_namespace(app::metrics::NAMESPACE)
             .init()
             .expect("the only recorder of this test binary")
     })
@@ -38,11 +39,11 @@ fn bounces_flushed() -> Vec<(String, f64)> {
     for line in String::from_utf8(out).expect("utf-8").lines() {
         let doc: Value = serde_json::from_str(line).expect("each EMF line is JSON");
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(directive["Namespace"], shared::metrics::NAMESPACE);
+        assert_eq!(directive["Namespace"], app::metrics::NAMESPACE);
         let named = directive["Metrics"].as_array().expect("metrics");
-        if named.iter().any(|m| m["Name"] == shared::metrics::MAIL_BOUNCES) {
-            let value = doc[shared::metrics::MAIL_BOUNCES].as_f64().expect("a value");
-            let feedback = doc[shared::metrics::FEEDBACK].as_str().expect("the dimension");
+        if named.iter().any(|m| m["Name"] == app::metrics::MAIL_BOUNCES) {
+            let value = doc[app::metrics::MAIL_BOUNCES].as_f64().expect("a value");
+            let feedback = doc[app::metrics::FEEDBACK].as_str().expect("the dimension");
             counts.push((feedback.to_owned(), value));
         }
     }

@@ -3,22 +3,22 @@
 //! authorization redirect, and a token endpoint that checks the PKCE
 //! verifier against the challenge it was given, as Cognito does.
 
+use app::signing::{Purpose, SigningKeys};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
+use config::{OidcSettings, Secret};
+use domain::staff::{Role, Staff};
 use serde_json::{Value, json};
-use shared::config::{OidcSettings, Secret};
-use shared::console::oidc::{
-    Callback, HttpIdentityProvider, IdentityProvider, OidcError, SignInAttempt, authorization_url,
-    code_challenge, finish_sign_in,
-};
-use shared::domain::staff::{Role, Staff};
-use shared::signing::{Purpose, SigningKeys};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use web_console::oidc::{
+    Callback, HttpIdentityProvider, IdentityProvider, OidcError, SignInAttempt, authorization_url,
+    code_challenge, finish_sign_in,
+};
 
 const CLIENT: &str = "console-client";
 const REDIRECT: &str = "https://console.example/console/auth/callback";

@@ -6,19 +6,19 @@
 //! `events/scheduler/` (one per schedule of the template) and the stream
 //! batch of `events/dynamodb/` given to the handler of its function.
 
+use api::routes::Served;
 use axum::http::StatusCode;
+use config::{Secret, local_defaults};
 use integration_tests::apigw::{resign, route_of, routes, sample, samples, time_of};
 use integration_tests::fixtures::{Bundle, PM, TECH, TECH1, live_at, project, t0};
 use integration_tests::{Reply, dynamo_store};
 use serde_json::{Value, json};
-use shared::config::{Secret, local_defaults};
-use shared::http::routes::Served;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The functions whose routes API Gateway's JWT authorizer guards.
 fn is_staff_route(route: &Served) -> bool {
-    !matches!(route.function, "deal-won" | "console") && route.path != shared::http::routes::OPENAPI
+    !matches!(route.function, "deal-won" | "console") && route.path != api::routes::OPENAPI
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn crm_samples_wrap_the_crm_bodies_signed_at_their_time() {
         let event = sample(name);
         assert_eq!(event["body"], body, "{name}");
         let at = time_of(&event).timestamp();
-        let signed = shared::http::signature::sign(&secret, at, body.as_bytes());
+        let signed = api::signature::sign(&secret, at, body.as_bytes());
         assert_eq!(event["headers"]["x-signature"], signed, "{name}");
     }
 }
@@ -110,7 +110,7 @@ fn crm_samples_wrap_the_crm_bodies_signed_at_their_time() {
 #[test]
 fn the_status_page_sample_holds_the_link_of_the_order_mail() {
     let secrets = [Secret::new(local_defaults::CONSOLE_SECRET)];
-    let link = shared::status_link::link("", &secrets, &project("L1"), t0());
+    let link = app::status_link::link("", &secrets, &project("L1"), t0());
     assert_eq!(sample("console-status-page")["rawPath"], link);
 }
 
@@ -259,7 +259,7 @@ mod projects {
         assert_eq!(reply.status, StatusCode::OK);
         let document = reply.json();
         assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-        for route in shared::http::routes::SERVED {
+        for route in api::routes::SERVED {
             assert!(document["paths"].get(route.path).is_some(), "{} documented", route.path);
         }
     }
@@ -589,9 +589,8 @@ mod schedules {
         b.clock.set("2026-12-15T00:05:00Z".parse().expect("a time"));
         let clock = b.clock.clone();
         let commands =
-            Arc::new(shared::app::Commands::new(b.store.clone(), b.store.clone(), clock.clone()));
-        let reviewer =
-            shared::app::Reviewer::new(b.store.clone(), b.store.clone(), commands, clock);
+            Arc::new(app::Commands::new(b.store.clone(), b.store.clone(), clock.clone()));
+        let reviewer = app::Reviewer::new(b.store.clone(), b.store.clone(), commands, clock);
         let report = review::handle(&reviewer, request).await.expect("a sweep");
         let report = serde_json::to_value(report).expect("JSON");
         assert_eq!(report["failed"], 0);

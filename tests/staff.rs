@@ -2,18 +2,18 @@
 //! DynamoDB Local and on the embedded store, through the routers the
 //! functions serve.
 
+use app::ports::Clock;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
+use domain::ProjectId;
+use domain::events::detail_type;
+use domain::outbox::OutboxMessage;
 use integration_tests::fixtures::{
     Bundle, MANAGER, Member, OTHER_TECH, OUTSIDER_TECH, PM, ROOT, TECH, TECH1, expired_token,
     project, t0,
 };
 use integration_tests::{Reply, bundle_app, send, staff_request, token};
 use serde_json::{Value, json};
-use shared::domain::ProjectId;
-use shared::domain::events::detail_type;
-use shared::domain::outbox::OutboxMessage;
-use shared::ports::Clock;
 use std::sync::Arc;
 
 /// The sample deal received; its L1 project is the one the cases work on.
@@ -25,7 +25,7 @@ struct Fixture {
 integration_tests::on_bundle!(Fixture);
 
 impl Fixture {
-    async fn new(store: Arc<dyn shared::store::Store>) -> Self {
+    async fn new(store: Arc<dyn app::ports::Store>) -> Self {
         Self { bundle: Bundle::with_sample_deal(store).await, project: project("L1") }
     }
 
@@ -307,7 +307,7 @@ mod cases {
         assert_eq!(f.version().await, initial + 100);
         assert_eq!(f.store.history(&f.project).await.unwrap().len(), history_before + 100);
         let project = f.store.load(&f.project).await.unwrap().unwrap();
-        assert!(project.tasks.iter().all(|t| t.status == shared::domain::TaskStatus::InProgress));
+        assert!(project.tasks.iter().all(|t| t.status == domain::TaskStatus::InProgress));
     }
 
     /// Who calls (none: no token), with which body, and the status they get.
@@ -385,7 +385,7 @@ mod cases {
     async fn tokens_that_are_expired_forged_or_garbled_are_401(f: &Fixture) {
         let now = Utc::now().timestamp();
         let expired = expired_token(MANAGER, &["manager"]);
-        let guess = shared::config::Secret::new("guess");
+        let guess = config::Secret::new("guess");
         let forged =
             deployments_local::auth::mint(&guess, MANAGER, &["manager"], now, 3600).unwrap();
         for bad in [expired.as_str(), forged.as_str(), "garbage"] {

@@ -4,22 +4,22 @@
 //! the life of a project (`tests/snapshots/`). Data written by an earlier
 //! release must read back, so these change only on purpose.
 
+use app::ports::Clock;
+use app::ports::Store;
 use aws_sdk_dynamodb::types::AttributeValue;
+use config::Secret;
+use delivery::mail::MailRenderer;
+use delivery::memory::{MemoryMailer, MemoryPublisher};
+use delivery::{DispatchSettings, Dispatcher, StatusLinks};
+use domain::OutboxId;
 use integration_tests::CONSOLE_SECRET;
 use integration_tests::fixtures::{Bundle, project};
 use integration_tests::scenario::walk;
 use integration_tests::snapshots::{dynamo_item, sqlite_row, stored_text};
 use integration_tests::{dynamo_store, unique_name};
 use serde_json::Value;
-use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
-use shared::config::Secret;
-use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
-use shared::domain::OutboxId;
-use shared::mail::MailRenderer;
-use shared::ports::Clock;
-use shared::store::Store;
-use shared::store::keys;
 use std::sync::Arc;
+use store::keys;
 
 /// The created event of L1 and the first order-confirmed mail of L1.
 fn outbox_ids() -> (OutboxId, OutboxId) {
@@ -166,7 +166,7 @@ async fn sqlite_rows_keep_their_format() {
     std::fs::create_dir_all(&dir).expect("a directory");
     let path = dir.join("deployments.db");
     let store: Arc<dyn Store> =
-        Arc::new(shared::store::sqlite::SqliteStore::open(&path).expect("a database"));
+        Arc::new(store_sqlite::SqliteStore::open(&path).expect("a database"));
     let bundle = Bundle::new(store.clone());
     let task = walk(&bundle).await.task;
     let conn = rusqlite::Connection::open(&path).expect("the database opens");

@@ -14,21 +14,22 @@
 #[path = "bench/emulator.rs"]
 mod emulator;
 
+use app::metrics::{self as names, NAMESPACE, STACK_DIMENSION};
+use app::ports::Store;
+use app::ports::{Commit, CommitError, EventPublisher, Projects};
+use app::{Commands, Reviewer};
 use async_trait::async_trait;
+use config::Secret;
+use delivery::mail::MailRenderer;
+use delivery::memory::{MemoryMailer, MemoryPublisher};
+use delivery::{DispatchSettings, Dispatcher, StatusLinks};
+use domain::outbox::OutboxMessage;
+use domain::{Project, ProjectId};
 use emulator::Emulator;
 use integration_tests::apigw::signed_deal_event;
 use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, project};
 use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, sqlite_store};
 use serde_json::{Value, json};
-use shared::app::{Commands, DispatchSettings, Dispatcher, Reviewer, StatusLinks};
-use shared::config::Secret;
-use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
-use shared::domain::outbox::OutboxMessage;
-use shared::domain::{Project, ProjectId};
-use shared::mail::MailRenderer;
-use shared::metrics::{self as names, NAMESPACE, STACK_DIMENSION};
-use shared::ports::{Commit, CommitError, EventPublisher, Projects};
-use shared::store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -228,7 +229,7 @@ fn alarmed_dimensions(metric: &str) -> Vec<BTreeMap<String, String>> {
     found
 }
 
-/// The dimensions `shared::metrics` records `metric` with, besides the
+/// The dimensions `app::metrics` records `metric` with, besides the
 /// stack's.
 fn declared_dimensions(metric: &str) -> &'static [&'static str] {
     match metric {
@@ -289,7 +290,7 @@ fn assert_deal_lines_carry_the_alarmed_dimensions(metrics: &[&Value]) {
     }
 }
 
-/// The recorder a Lambda installs (`shared::telemetry::init_lambda`), in
+/// The recorder a Lambda installs (`telemetry::init_lambda`), in
 /// this process, writing to the test's buffer.
 fn collector() -> &'static metrics_cloudwatch_embedded::Collector {
     static COLLECTOR: OnceLock<&'static metrics_cloudwatch_embedded::Collector> = OnceLock::new();
@@ -340,7 +341,7 @@ struct Racing {
 
 #[async_trait]
 impl Projects for Racing {
-    async fn load(&self, id: &ProjectId) -> Result<Option<Project>, shared::ports::StoreError> {
+    async fn load(&self, id: &ProjectId) -> Result<Option<Project>, app::ports::StoreError> {
         self.store.load(id).await
     }
     async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
@@ -353,7 +354,7 @@ impl Projects for Racing {
     async fn history(
         &self,
         id: &ProjectId,
-    ) -> Result<Vec<shared::domain::history::HistoryEntry>, shared::ports::StoreError> {
+    ) -> Result<Vec<domain::history::HistoryEntry>, app::ports::StoreError> {
         self.store.history(id).await
     }
 }
@@ -376,9 +377,8 @@ async fn staff_commands_count_their_answers_and_lost_races(bundle: &Bundle) {
 
     let racing = Arc::new(Racing { store: bundle.store.clone(), lost: AtomicU32::new(2) });
     let commands = Commands::new(racing, bundle.store.clone(), bundle.clock.clone());
-    let manager =
-        shared::domain::staff::Staff::new(MANAGER, vec![shared::domain::staff::Role::Manager]);
-    let new = shared::domain::work::NewTask {
+    let manager = domain::staff::Staff::new(MANAGER, vec![domain::staff::Role::Manager]);
+    let new = domain::task_changes::NewTask {
         title: "Order the router".into(),
         assignee: TECH.into(),
         due_date: "2026-12-01".parse().unwrap(),
@@ -399,7 +399,7 @@ async fn crm_changes_count_the_health_they_change(bundle: &Bundle) {
     let mut change: Value = serde_json::from_slice(&sample_deal()).unwrap();
     change["revision"] = json!(1);
     change["target_go_live"] = json!("2026-12-28");
-    let reply = bundle.crm(shared::http::routes::DEAL_CHANGED, &change).await;
+    let reply = bundle.crm(api::routes::DEAL_CHANGED, &change).await;
     assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
     let counted: BTreeMap<String, f64> =
         flushed().into_iter().filter(|(k, _)| k.starts_with(names::JEOPARDY_CHANGES)).collect();
@@ -470,7 +470,7 @@ async fn the_dispatcher_counts_entries_by_channel_and_outcome(bundle: &Bundle) {
     let mails = pending.len() as f64 - events;
     assert!(events > 0.0 && mails > 0.0, "{pending:?}");
     let _ = flushed();
-    let down = dispatcher(bundle, Arc::new(shared::delivery::memory::UnreachableBus), 20);
+    let down = dispatcher(bundle, Arc::new(delivery::memory::UnreachableBus), 20);
     down.sweep(chrono::Duration::zero(), 1000).await.expect("a sweep");
     let counts = flushed();
     assert_eq!(count(&counts, "OutboxEntries{Channel=mail,Outcome=sent}"), mails, "{counts:?}");

@@ -3,10 +3,10 @@
 //! and projects pinned to the version they were created from.
 
 use axum::http::StatusCode;
+use domain::ProjectId;
 use integration_tests::fixtures::{ADMIN, Bundle};
 use integration_tests::{Reply, edited_deal};
 use serde_json::{Value, json};
-use shared::domain::ProjectId;
 
 const PATH: &str = "/v1/settings/deployment-templates/sip_trunk";
 
@@ -69,7 +69,7 @@ mod cases {
 
     /// Each asked service type, in its order: the saved one or the default.
     async fn several_are_read_at_once_in_the_order_asked(f: &Bundle) {
-        let templates = shared::app::Templates::new(f.store.clone(), f.clock.clone());
+        let templates = app::Templates::new(f.store.clone(), f.clock.clone());
         let asked = ["fibre_ftto", "sip_trunk", "fibre_ftto"].map(String::from);
         let current = templates.current_of(&asked).await.expect("the templates read");
         let found: Vec<_> = current

@@ -2,13 +2,13 @@
 //! `sub` (the member's e-mail) and `roles`, verified here as API Gateway's
 //! JWT authorizer verifies real ones in the cloud.
 
+use api::auth::{AuthError, Authenticate, bearer, staff_from_claims};
 use axum::http::request::Parts;
+use config::Secret;
+use domain::staff::Staff;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use shared::config::Secret;
-use shared::domain::staff::Staff;
-use shared::http::auth::{AuthError, Authenticate, bearer, staff_from_claims};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -71,7 +71,7 @@ pub fn mint(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::domain::staff::Role;
+    use domain::staff::Role;
 
     fn parts(token: &str) -> Parts {
         axum::http::Request::get("/")

@@ -7,23 +7,24 @@
 pub mod auth;
 
 use anyhow::Context;
+use api::auth::Authenticator;
+use api::staff::StaffState;
+use api::{activation, crm, milestones, projects, tasks, templates};
+use app::clock::{ManualClock, SystemClock};
+use app::ports::Clock;
+use app::ports::Store;
+use app::secrets::FixedSecrets;
+use app::{Commands, Escalator, Reviewer, Templates};
 use axum::Router;
 use axum::response::Redirect;
-use shared::app::{Commands, DispatchSettings, Dispatcher, Escalator, Reviewer, Templates};
-use shared::clock::{ManualClock, SystemClock};
-use shared::config::{LocalConfig, local_defaults, vars};
-use shared::console::{self, ConsoleState, SignIn};
-use shared::delivery::files::{FileEventPublisher, FileMailer};
-use shared::http::auth::Authenticator;
-use shared::http::staff::StaffState;
-use shared::http::{self, activation, crm, milestones, projects, tasks, templates};
-use shared::mail::MailRenderer;
-use shared::ports::Clock;
-use shared::secrets::FixedSecrets;
-use shared::store::Store;
-use shared::store::sqlite::SqliteStore;
+use config::{LocalConfig, local_defaults, vars};
+use delivery::files::{FileEventPublisher, FileMailer};
+use delivery::mail::MailRenderer;
+use delivery::{DispatchSettings, Dispatcher};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use store_sqlite::SqliteStore;
+use web_console::{ConsoleState, SignIn};
 
 /// The application of every function, on the given store and clock, with
 /// staff tokens verified against `LOCAL_JWT_SECRET`; and the console, with
@@ -41,7 +42,7 @@ pub fn router(
     let console = ConsoleState::new(store.clone(), console_secrets, clock.clone(), secure_cookies);
     let staff = StaffState::new(store, clock);
     let auth: Authenticator = Arc::new(auth::LocalJwt::new(&config.jwt_secret));
-    let api = http::app([
+    let routes = api::app([
         crm::router(crm),
         projects::router(staff.clone(), auth.clone()),
         milestones::router(staff.clone(), auth.clone()),
@@ -50,8 +51,8 @@ pub fn router(
         templates::router(settings, auth),
     ]);
     // Merged after the API's layers: console pages are HTML, not problems.
-    Ok(api
-        .merge(console::router(console, SignIn::Development))
+    Ok(routes
+        .merge(web_console::router(console, SignIn::Development))
         .route("/", axum::routing::get(|| async { Redirect::to("/console/") })))
 }
 
@@ -72,7 +73,7 @@ pub fn dispatcher(
         clock,
         MailRenderer::new()?,
         DispatchSettings::new(config.mail_from.clone()),
-        shared::app::StatusLinks::fixed(&config.public_url, config.console_secrets.clone()),
+        delivery::StatusLinks::fixed(&config.public_url, config.console_secrets.clone()),
     ))
 }
 
@@ -110,7 +111,7 @@ pub async fn run_sweeps(
 pub async fn escalate_at(
     config: &LocalConfig,
     at: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<shared::app::EscalationReport> {
+) -> anyhow::Result<app::EscalationReport> {
     let store = open_store(config)?;
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at));
     let report = escalator(store.clone(), clock.clone(), config).sweep().await?;
@@ -123,7 +124,7 @@ pub async fn escalate_at(
 pub async fn review_at(
     config: &LocalConfig,
     at: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<shared::app::ReviewReport> {
+) -> anyhow::Result<app::ReviewReport> {
     let store = open_store(config)?;
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(at));
     let report = reviewer(store.clone(), clock.clone()).sweep().await?;

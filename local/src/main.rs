@@ -14,9 +14,9 @@
 //! ```
 
 use anyhow::{Context, bail};
+use api::signature;
 use chrono::{DateTime, Utc};
-use shared::config::{LocalConfig, process_env};
-use shared::http::signature;
+use config::{LocalConfig, process_env};
 
 const USAGE: &str = "usage: deployments-local [serve | sign <json-file> \
     | token <email> <admin|manager|technician>... | escalate --at <RFC3339> \
@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["serve"] => {
-            shared::telemetry::init_local();
+            telemetry::init_local();
             deployments_local::serve(config).await
         }
         ["sign", path] => {

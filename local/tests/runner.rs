@@ -1,9 +1,9 @@
 //! The README's first command, tested as a user runs it: the real
 //! `deployments-local` binary on its defaults, driven over HTTP.
 
+use api::signature;
+use config::{Secret, local_defaults};
 use serde_json::Value;
-use shared::config::{Secret, local_defaults};
-use shared::http::signature;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

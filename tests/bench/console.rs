@@ -4,16 +4,16 @@
 //! router in-process, and the weight of each page with what it loads. Run
 //! by `tests/bench/run`; prints a table and writes `target/bench/console.json`.
 
+use app::clock::ManualClock;
+use app::ports::Clock;
+use app::ports::Store;
 use axum::body::Body;
 use axum::http::Request;
+use domain::ProjectId;
+use domain::project::Project;
+use domain::template::Template;
 use integration_tests::fixtures::{MANAGER, console_session, t0};
 use integration_tests::{bundle_app, create_all, send, staff_request, token};
-use shared::clock::ManualClock;
-use shared::domain::ProjectId;
-use shared::domain::project::Project;
-use shared::domain::template::Template;
-use shared::ports::Clock;
-use shared::store::Store;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -75,7 +75,7 @@ async fn measure(app: &axum::Router, path: &str, cookie: &str) -> (f64, f64, usi
 async fn main() {
     let dir = std::env::temp_dir().join(format!("console-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let sqlite = shared::store::sqlite::SqliteStore::open(&dir.join("bench.db")).expect("opens");
+    let sqlite = store_sqlite::SqliteStore::open(&dir.join("bench.db")).expect("opens");
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(t0()));
     let app = bundle_app(store.clone(), clock);

@@ -4,17 +4,18 @@
 //! per month). Run by `tests/bench/run` with the local stand-ins started;
 //! prints a table and writes `target/bench/forecast.json`.
 
+use app::Analytics;
+use app::ports::Store;
 use chrono::{DateTime, Duration, Utc};
+use domain::analytics::{CATEGORIES, Window, summarize};
+use domain::go_live_facts::GoLiveFacts;
+use domain::hold_and_cancel::Category;
+use domain::milestone_changes::CompleteMilestone;
+use domain::project::{Change, Project};
+use domain::task::Block;
+use domain::template::Template;
+use domain::{MilestoneKey, ProjectId, TaskId, TaskStatus};
 use integration_tests::fixtures::t0;
-use shared::app::Analytics;
-use shared::domain::analytics::{CATEGORIES, Window, summarize};
-use shared::domain::facts::GoLiveFacts;
-use shared::domain::lifecycle::Category;
-use shared::domain::project::{Change, CompleteMilestone, Project};
-use shared::domain::task::Block;
-use shared::domain::template::Template;
-use shared::domain::{MilestoneKey, ProjectId, TaskId, TaskStatus};
-use shared::store::Store;
 use std::sync::Arc;
 use std::time::{Duration as Elapsed, Instant};
 
@@ -44,8 +45,7 @@ fn twenty_milestone_project() -> Project {
     for i in 0..TASKS {
         let due = (t0() + Duration::days(20 + i as i64 % 15)).date_naive();
         let id = TaskId::from_raw(format!("T-{i:03}"));
-        let mut task =
-            shared::domain::Task::new(id, current.clone(), "Task", None, "t@x.fr", due, t0());
+        let mut task = domain::Task::new(id, current.clone(), "Task", None, "t@x.fr", due, t0());
         if i % 6 == 0 {
             let block = Block { reason: Some("Waiting"), category: Some(Category::Carrier) };
             task.transition(TaskStatus::Blocked, block, true, t0()).expect("blockable");

@@ -14,14 +14,14 @@
 
 mod emulator;
 
+use app::clock::SystemClock;
+use app::ports::Store;
+use config::Secret;
 use emulator::Emulator;
 use integration_tests::apigw::{api_event, signed_deal_event};
 use integration_tests::fixtures::{MANAGER, TECH, project};
 use integration_tests::{dynamo_store, sample_deal, stand_in_env};
 use serde_json::json;
-use shared::clock::SystemClock;
-use shared::config::Secret;
-use shared::store::Store;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -201,28 +201,28 @@ async fn seed() -> (String, String, String) {
     let store: Arc<dyn Store> = Arc::new(dynamo);
     let clock = Arc::new(SystemClock);
     let deal = integration_tests::sample_deal_won();
-    let ports = shared::app::DealPorts::new(
+    let ports = app::DealPorts::new(
         store.clone(),
         store.clone(),
         store.clone(),
         store.clone(),
         clock.clone(),
     );
-    shared::app::Intake::new(ports).receive(deal).await.expect("the sample deal is received");
-    let pm = shared::domain::staff::Staff::new(MANAGER, vec![shared::domain::staff::Role::Manager]);
-    let new = shared::domain::work::NewTask {
+    app::Intake::new(ports).receive(deal).await.expect("the sample deal is received");
+    let pm = domain::staff::Staff::new(MANAGER, vec![domain::staff::Role::Manager]);
+    let new = domain::task_changes::NewTask {
         title: "Survey the site".into(),
         assignee: TECH.into(),
         due_date: chrono::Utc::now().date_naive() + chrono::Days::new(7),
         description: None,
     };
     let l1 = project("L1");
-    let task = shared::app::Commands::new(store.clone(), store, clock)
+    let task = app::Commands::new(store.clone(), store, clock)
         .add_task(&l1, "order_confirmed", new, &pm)
         .await
         .expect("a task")
         .id;
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = cloud::aws::sdk_config().await;
     aws_sdk_sesv2::Client::new(&sdk)
         .create_email_identity()
         .email_identity("bench.bluerocktel.test")
@@ -329,7 +329,7 @@ fn http_scenarios(s: &Seeded) -> Vec<Scenario> {
 fn console(s: &Seeded) -> Scenario {
     const SECRET: &str = "bench-console-secret";
     let expires = chrono::Utc::now() + chrono::Duration::days(30);
-    let token = shared::status_link::token(&[Secret::new(SECRET)], &project("L1"), expires);
+    let token = app::status_link::token(&[Secret::new(SECRET)], &project("L1"), expires);
     let path = format!("/console/status/{token}");
     let mut scenario = s.scenario(
         "console",

@@ -5,11 +5,11 @@
 //! expire re-made at the time of the invocation.
 
 use crate::{Reply, send};
+use api::routes::{SERVED, Served};
+use app::ports::Clock;
+use app::ports::Store;
+use config::{OidcSettings, Secret, local_defaults};
 use serde_json::{Value, json};
-use shared::config::{OidcSettings, Secret, local_defaults};
-use shared::http::routes::{SERVED, Served};
-use shared::ports::Clock;
-use shared::store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,7 +36,7 @@ pub fn sample(name: &str) -> Value {
 
 /// Every route of the HTTP API: the functions' and the console's.
 pub fn routes() -> impl Iterator<Item = &'static Served> {
-    SERVED.iter().chain(shared::http::CONSOLE_ROUTES)
+    SERVED.iter().chain(api::CONSOLE_ROUTES)
 }
 
 /// The route an event's `routeKey` names, as the template declares it.
@@ -59,18 +59,18 @@ pub const CONSOLE_MEMBER: (&str, &str) = (crate::fixtures::MANAGER, "manager");
 /// `X-Signature` (300 s of tolerance) and the console's session cookie
 /// (8 hours).
 pub fn resign(event: &Value, now: i64) -> Value {
-    use shared::console::session::{SESSION_COOKIE, Session};
+    use web_console::session::{SESSION_COOKIE, Session};
     let mut event = event.clone();
     if event["headers"].get("x-signature").is_some() {
         let body = event["body"].as_str().unwrap_or_default().as_bytes().to_vec();
         let secret = Secret::new(local_defaults::SECRET);
-        let signature = shared::http::signature::sign(&secret, now, &body);
+        let signature = api::signature::sign(&secret, now, &body);
         event["headers"]["x-signature"] = json!(signature);
     }
     if let Some(Value::Array(cookies)) = event.get_mut("cookies") {
         let (sub, role) = CONSOLE_MEMBER;
-        let roles = shared::domain::staff::Role::parse(role).into_iter().collect();
-        let staff = shared::domain::staff::Staff::new(sub, roles);
+        let roles = domain::staff::Role::parse(role).into_iter().collect();
+        let staff = domain::staff::Staff::new(sub, roles);
         let session = Session::new(&staff, now).expect("random bytes");
         let value = session.encode(&[Secret::new(local_defaults::CONSOLE_SECRET)]);
         for cookie in cookies.iter_mut() {
@@ -90,34 +90,34 @@ pub fn function_router(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
 ) -> axum::Router {
-    use shared::http::{self, auth::ApiGatewayClaims, staff::StaffState};
+    use api::{auth::ApiGatewayClaims, staff::StaffState};
     let claims = Arc::new(ApiGatewayClaims::default());
     let staff = || StaffState::new(store.clone(), clock.clone());
     match function {
         "deal-won" => {
             let secrets = vec![Secret::new(local_defaults::SECRET)];
-            let secrets = Arc::new(shared::secrets::FixedSecrets(secrets));
-            http::app([http::crm::router(http::crm::CrmState::new(store, secrets, clock))])
+            let secrets = Arc::new(app::secrets::FixedSecrets(secrets));
+            api::app([api::crm::router(api::crm::CrmState::new(store, secrets, clock))])
         }
-        "projects" => http::app([http::projects::router(staff(), claims)]),
-        "milestones" => http::app([http::milestones::router(staff(), claims)]),
-        "tasks" => http::app([http::tasks::router(staff(), claims)]),
-        "activation" => http::app([http::activation::router(staff(), claims)]),
+        "projects" => api::app([api::projects::router(staff(), claims)]),
+        "milestones" => api::app([api::milestones::router(staff(), claims)]),
+        "tasks" => api::app([api::tasks::router(staff(), claims)]),
+        "activation" => api::app([api::activation::router(staff(), claims)]),
         "templates" => {
-            let templates = Arc::new(shared::app::Templates::new(store, clock));
-            http::app([http::templates::router(templates, claims)])
+            let templates = Arc::new(app::Templates::new(store, clock));
+            api::app([api::templates::router(templates, claims)])
         }
         "console" => console_router(store, clock),
         other => panic!("no function {other} serves HTTP routes"),
     }
 }
 
-/// The console as `shared::wiring::console_app` builds it: OpenID Connect
+/// The console as `cloud::wiring::console_app` builds it: OpenID Connect
 /// sign-in against an issuer it only reads at the first sign-in.
 fn console_router(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> axum::Router {
-    use shared::console::{ConsoleState, cloud_router, oidc::HttpIdentityProvider};
+    use web_console::{ConsoleState, cloud_router, oidc::HttpIdentityProvider};
     let secrets = vec![Secret::new(local_defaults::CONSOLE_SECRET)];
-    let secrets = Arc::new(shared::secrets::FixedSecrets(secrets));
+    let secrets = Arc::new(app::secrets::FixedSecrets(secrets));
     let state = ConsoleState::new(store, secrets, clock, true);
     let oidc = OidcSettings {
         issuer: "https://login.bluerocktel.fr".into(),
@@ -178,7 +178,7 @@ pub fn api_event(
 /// `deal` posted to the CRM's deal-won route, signed now with `secret`.
 pub fn signed_deal_event(deal: &str, secret: &str) -> Vec<u8> {
     let t = chrono::Utc::now().timestamp();
-    let signed = shared::http::signature::sign(&Secret::new(secret), t, deal.as_bytes());
+    let signed = api::signature::sign(&Secret::new(secret), t, deal.as_bytes());
     let headers = json!({ "x-signature": signed });
-    api_event("POST", shared::http::routes::DEAL_WON, Some(deal), None, headers)
+    api_event("POST", api::routes::DEAL_WON, Some(deal), None, headers)
 }

@@ -26,7 +26,7 @@ pub fn sample(detail_type: &str) -> Value {
 fn validators() -> &'static HashMap<&'static str, jsonschema::Validator> {
     static VALIDATORS: OnceLock<HashMap<&'static str, jsonschema::Validator>> = OnceLock::new();
     VALIDATORS.get_or_init(|| {
-        shared::domain::events::detail_type::ALL
+        domain::events::detail_type::ALL
             .iter()
             .map(|dt| {
                 let validator = jsonschema::draft202012::options()

@@ -86,7 +86,7 @@ pub fn export(detail_type: &str, envelope: &Value, detail: &Value) -> Result<Val
     root.insert("title".into(), json!(detail_type));
     root.insert("definitions".into(), Value::Object(definitions));
     root.insert("x-amazon-events-detail-type".into(), json!(detail_type));
-    root.insert("x-amazon-events-source".into(), json!(shared::domain::events::SOURCE));
+    root.insert("x-amazon-events-source".into(), json!(domain::events::SOURCE));
     Ok(Value::Object(root))
 }
 

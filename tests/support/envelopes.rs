@@ -10,8 +10,8 @@
 //! the files instead.
 
 use crate::contracts::{schema, schemas_dir};
+use domain::events::{SOURCE, detail_type};
 use serde_json::{Value, json};
-use shared::domain::events::{SOURCE, detail_type};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;

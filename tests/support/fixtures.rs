@@ -5,13 +5,13 @@
 use crate::{
     Reply, SECRET, bundle_app, crm_request, deal_request, sample_deal, send, staff_request, token,
 };
+use app::clock::ManualClock;
+use app::ports::Clock;
+use app::ports::Store;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use domain::{MilestoneKey, ProjectId};
 use serde_json::Value;
-use shared::clock::ManualClock;
-use shared::domain::{MilestoneKey, ProjectId};
-use shared::ports::Clock;
-use shared::store::Store;
 use std::sync::Arc;
 
 /// When the sample deal arrives (won five minutes earlier); the signature of
@@ -41,7 +41,7 @@ pub const TECH1: Member = (TECH, "technician");
 
 /// A staff token for `sub` with `roles` that expired an hour ago.
 pub fn expired_token(sub: &str, roles: &[&str]) -> String {
-    let (secret, now) = (shared::config::Secret::new(crate::JWT_SECRET), Utc::now().timestamp());
+    let (secret, now) = (config::Secret::new(crate::JWT_SECRET), Utc::now().timestamp());
     deployments_local::auth::mint(&secret, sub, roles, now - 7200, 3600).expect("a token")
 }
 
@@ -156,10 +156,10 @@ pub fn console_session_at(
     at: DateTime<Utc>,
     expired: bool,
 ) -> (String, String) {
-    use shared::console::session::{SESSION_COOKIE, Session};
-    let secrets = [shared::config::Secret::new(crate::CONSOLE_SECRET)];
-    let roles = roles.iter().filter_map(|r| shared::domain::staff::Role::parse(r)).collect();
-    let staff = shared::domain::staff::Staff::new(sub, roles);
+    use web_console::session::{SESSION_COOKIE, Session};
+    let secrets = [config::Secret::new(crate::CONSOLE_SECRET)];
+    let roles = roles.iter().filter_map(|r| domain::staff::Role::parse(r)).collect();
+    let staff = domain::staff::Staff::new(sub, roles);
     let mut session = Session::new(&staff, at.timestamp()).expect("random bytes");
     if expired {
         session.expires = at.timestamp() - 1;

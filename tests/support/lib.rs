@@ -15,15 +15,15 @@ pub mod scenario;
 pub mod sink;
 pub mod snapshots;
 
+use api::signature;
 use aws_sdk_dynamodb::Client;
 use axum::body::Body;
 use axum::http::Request;
-use shared::aws::CallCounter;
-use shared::config::Secret;
-use shared::http::signature;
-use shared::store::dynamodb::{DynamoStore, create_table};
-use shared::store::sqlite::SqliteStore;
+use cloud::aws::CallCounter;
+use config::Secret;
 use std::sync::atomic::{AtomicU32, Ordering};
+use store_dynamodb::{DynamoStore, create_table};
+use store_sqlite::SqliteStore;
 
 /// The local stand-ins' endpoints and credentials, as `tests/run` and
 /// `tests/bench/run` export them: what a function binary started by a test
@@ -52,8 +52,8 @@ pub fn sample_deal() -> Vec<u8> {
 }
 
 /// The sample deal as the domain knows it, parsed as the API parses it.
-pub fn sample_deal_won() -> shared::domain::DealWon {
-    let body: shared::http::body::DealWon =
+pub fn sample_deal_won() -> domain::DealWon {
+    let body: api::body::DealWon =
         serde_json::from_slice(&sample_deal()).expect("events/crm/deal-won.json parses");
     body.into()
 }
@@ -87,7 +87,7 @@ fn dynamodb_local_endpoint() -> String {
 /// A client for DynamoDB Local whose requests are counted.
 pub async fn dynamodb_client() -> (Client, CallCounter) {
     dynamodb_local_endpoint();
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = cloud::aws::sdk_config().await;
     let counter = CallCounter::default();
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
     (Client::from_conf(config), counter)
@@ -115,7 +115,7 @@ pub fn sqlite_store() -> SqliteStore {
 
 /// A CRM deal-won request for `body`, signed at unix time `t` with `secret`.
 pub fn deal_request(body: Vec<u8>, secret: &str, t: i64) -> Request<Body> {
-    crm_request(shared::http::routes::DEAL_WON, body, secret, t)
+    crm_request(api::routes::DEAL_WON, body, secret, t)
 }
 
 /// A request to CRM webhook `path` for `body`, signed at unix time `t` with `secret`.
@@ -130,44 +130,43 @@ pub fn crm_request(path: &str, body: Vec<u8>, secret: &str, t: i64) -> Request<B
 /// The CRM application exactly as the `deal-won` function wires it, on the
 /// given store and clock, accepting [`SECRET`].
 pub fn crm_app(
-    store: std::sync::Arc<dyn shared::store::Store>,
-    clock: std::sync::Arc<dyn shared::ports::Clock>,
+    store: std::sync::Arc<dyn app::ports::Store>,
+    clock: std::sync::Arc<dyn app::ports::Clock>,
 ) -> axum::Router {
     crm_app_with_secret(store, clock, SECRET)
 }
 
 pub fn crm_app_with_secret(
-    store: std::sync::Arc<dyn shared::store::Store>,
-    clock: std::sync::Arc<dyn shared::ports::Clock>,
+    store: std::sync::Arc<dyn app::ports::Store>,
+    clock: std::sync::Arc<dyn app::ports::Clock>,
     secret: &str,
 ) -> axum::Router {
-    use shared::http::crm;
-    let secrets = std::sync::Arc::new(shared::secrets::FixedSecrets(vec![Secret::new(secret)]));
+    use api::crm;
+    let secrets = std::sync::Arc::new(app::secrets::FixedSecrets(vec![Secret::new(secret)]));
     let state = crm::CrmState::new(store, secrets, clock);
-    shared::http::app([crm::router(state)])
+    api::app([crm::router(state)])
 }
 
 /// The escalation sweep on `store`, escalating level 2 to `contact`.
 pub fn escalator(
-    store: std::sync::Arc<dyn shared::store::Store>,
-    clock: std::sync::Arc<dyn shared::ports::Clock>,
+    store: std::sync::Arc<dyn app::ports::Store>,
+    clock: std::sync::Arc<dyn app::ports::Clock>,
     contact: &str,
-) -> shared::app::Escalator {
+) -> app::Escalator {
     use std::sync::Arc;
-    let commands =
-        Arc::new(shared::app::Commands::new(store.clone(), store.clone(), clock.clone()));
-    shared::app::Escalator::new(store, commands, clock, contact)
+    let commands = Arc::new(app::Commands::new(store.clone(), store.clone(), clock.clone()));
+    app::Escalator::new(store, commands, clock, contact)
 }
 
 /// Commits each new project of `projects` (with its creating change),
 /// `at_once` transactions at a time: how the at-scale tests and benchmarks
 /// fill a table.
 pub async fn create_all(
-    store: &std::sync::Arc<dyn shared::store::Store>,
-    projects: impl IntoIterator<Item = (shared::domain::Project, shared::domain::project::Change)>,
+    store: &std::sync::Arc<dyn app::ports::Store>,
+    projects: impl IntoIterator<Item = (domain::Project, domain::project::Change)>,
     at_once: usize,
 ) {
-    use shared::ports::{Commit, Guard, ProjectWrite};
+    use app::ports::{Commit, Guard, ProjectWrite};
     let mut projects = projects.into_iter().peekable();
     while projects.peek().is_some() {
         let writes: Vec<_> = projects
@@ -238,16 +237,16 @@ pub const JWT_SECRET: &str = "test-jwt-secret";
 /// Every route of the bundle, as the local runner serves it, on the given
 /// store and clock (webhook secret [`SECRET`], token key [`JWT_SECRET`]).
 pub fn bundle_app(
-    store: std::sync::Arc<dyn shared::store::Store>,
-    clock: std::sync::Arc<dyn shared::ports::Clock>,
+    store: std::sync::Arc<dyn app::ports::Store>,
+    clock: std::sync::Arc<dyn app::ports::Clock>,
 ) -> axum::Router {
-    let config = shared::config::LocalConfig {
+    let config = config::LocalConfig {
         port: 0,
         data_dir: std::env::temp_dir(),
         webhook_secrets: vec![Secret::new(SECRET)],
         jwt_secret: Secret::new(JWT_SECRET),
-        mail_from: shared::config::local_defaults::MAIL_FROM.to_owned(),
-        escalation_email: shared::config::local_defaults::ESCALATION_EMAIL.to_owned(),
+        mail_from: config::local_defaults::MAIL_FROM.to_owned(),
+        escalation_email: config::local_defaults::ESCALATION_EMAIL.to_owned(),
         console_secrets: vec![Secret::new(CONSOLE_SECRET)],
         public_url: "http://127.0.0.1".to_owned(),
     };
@@ -305,7 +304,7 @@ macro_rules! suite_per_store {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
-                let $store: ::std::sync::Arc<dyn ::shared::store::Store> =
+                let $store: ::std::sync::Arc<dyn ::app::ports::Store> =
                     ::std::sync::Arc::new($make);
                 cases::$case($fixture).await;
             }

@@ -107,7 +107,7 @@ impl EventSink {
         let sqs = aws_sdk_sqs::Client::new(sdk);
         events.create_event_bus().name(&name).send().await.unwrap_or_else(|_| fail("event bus"));
         let (queue_url, queue_arn) = queue(&sqs, &name).await;
-        let pattern = json!({ "source": [shared::domain::events::SOURCE] }).to_string();
+        let pattern = json!({ "source": [domain::events::SOURCE] }).to_string();
         let rule = events.put_rule().name(&name).event_bus_name(&name).event_pattern(pattern);
         rule.send().await.unwrap_or_else(|_| fail("rule"));
         let target = aws_sdk_eventbridge::types::Target::builder()
@@ -210,7 +210,7 @@ fn image(
 /// The table's stream so far, as the `dispatch` function receives it:
 /// outbox inserts only (the event source mapping's filter), Lambda's shape.
 pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = cloud::aws::sdk_config().await;
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
     let described = dynamo.describe_table().table_name(table).send().await.expect("the table");
     let arn = described.table.and_then(|t| t.latest_stream_arn).expect("a stream");
@@ -244,9 +244,9 @@ pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
 fn outbox_insert(r: &aws_sdk_dynamodbstreams::types::Record, arn: &str) -> Option<Value> {
     let change = r.dynamodb()?;
     let new = change.new_image();
-    let entity = new.and_then(|i| i.get(shared::store::keys::ENTITY)).and_then(|e| e.as_s().ok());
+    let entity = new.and_then(|i| i.get(store::keys::ENTITY)).and_then(|e| e.as_s().ok());
     let name = r.event_name().map(|n| n.as_str().to_owned()).unwrap_or_default();
-    if entity.map(String::as_str) != Some(shared::store::keys::ENTITY_OUTBOX) || name != "INSERT" {
+    if entity.map(String::as_str) != Some(store::keys::ENTITY_OUTBOX) || name != "INSERT" {
         return None;
     }
     Some(json!({

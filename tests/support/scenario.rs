@@ -4,11 +4,11 @@
 
 use crate::fixtures::{Bundle, Member, PM, ROOT, TECH, TECH1, live_at, project, t0};
 use crate::{Reply, SECRET, deal_request, edited_deal, sample_deal, send};
+use api::routes::{DEAL_CANCELLED, DEAL_CHANGED};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
-use shared::http::routes::{DEAL_CANCELLED, DEAL_CHANGED};
 
 /// Named responses, in the order the scenario got them.
 pub struct Walk {

@@ -2,13 +2,13 @@
 //! event per line), in a directory of its own, and a dispatcher delivering
 //! to it: what the events of a test look like once published.
 
-use shared::app::{DispatchSettings, Dispatcher, StatusLinks};
-use shared::config::{Secret, local_defaults};
-use shared::delivery::files::FileEventPublisher;
-use shared::delivery::memory::MemoryMailer;
-use shared::mail::MailRenderer;
-use shared::ports::Clock;
-use shared::store::Store;
+use app::ports::Clock;
+use app::ports::Store;
+use config::{Secret, local_defaults};
+use delivery::files::FileEventPublisher;
+use delivery::mail::MailRenderer;
+use delivery::memory::MemoryMailer;
+use delivery::{DispatchSettings, Dispatcher, StatusLinks};
 use std::path::PathBuf;
 use std::sync::Arc;
 

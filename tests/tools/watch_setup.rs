@@ -11,10 +11,10 @@ fn setting(name: &str) -> Result<String, Box<dyn Error + Send + Sync>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = cloud::aws::sdk_config().await;
     let table = setting("TABLE_NAME")?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    shared::store::dynamodb::create_table(&dynamodb, &table).await?;
+    store_dynamodb::create_table(&dynamodb, &table).await?;
     let bus = setting("EVENT_BUS_NAME")?;
     aws_sdk_eventbridge::Client::new(&sdk).create_event_bus().name(&bus).send().await?;
     let from = setting("MAIL_FROM")?;

@@ -2,11 +2,11 @@
 //! `POST /v1/projects/{project_id}/activate` (go-live), `/hold`, `/resume`
 //! and `/cancel`.
 //!
-//! Wiring only (see `shared::wiring`); the routes live in `shared::http::activation`.
+//! Wiring only (see `cloud::wiring`); the routes live in `api::activation`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init_lambda();
-    let app = shared::wiring::staff_app(shared::http::activation::router).await?;
-    shared::telemetry::run_http(app).await
+    telemetry::init_lambda();
+    let app = cloud::wiring::staff_app(api::activation::router).await?;
+    telemetry::run_http(app).await
 }

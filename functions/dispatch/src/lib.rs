@@ -10,11 +10,11 @@
 
 use aws_lambda_events::event::dynamodb::{Event as StreamEvent, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use delivery::Dispatcher;
+use domain::OutboxId;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::app::Dispatcher;
-use shared::domain::OutboxId;
-use shared::store::keys;
+use store::keys;
 
 /// Entries younger than this are the stream's to deliver.
 pub const SWEEP_MIN_AGE: chrono::Duration = chrono::Duration::minutes(2);
@@ -110,18 +110,18 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::app::{DispatchSettings, StatusLinks};
-    use shared::clock::ManualClock;
-    use shared::config::Secret;
-    use shared::delivery::memory::{MemoryMailer, MemoryPublisher};
-    use shared::domain::DealWon;
-    use shared::domain::intake;
-    use shared::domain::template::Template;
-    use shared::mail::MailRenderer;
-    use shared::ports::{Commit, EventPublisher, Guard, ProjectWrite};
-    use shared::store::Store;
-    use shared::store::sqlite::SqliteStore;
+    use app::clock::ManualClock;
+    use app::ports::Store;
+    use app::ports::{Commit, EventPublisher, Guard, ProjectWrite};
+    use config::Secret;
+    use delivery::mail::MailRenderer;
+    use delivery::memory::{MemoryMailer, MemoryPublisher};
+    use delivery::{DispatchSettings, StatusLinks};
+    use domain::DealWon;
+    use domain::intake;
+    use domain::template::Template;
     use std::sync::Arc;
+    use store_sqlite::SqliteStore;
 
     const BATCH: &str = include_str!("../../../events/dynamodb/outbox-insert.json");
     const SCHEDULE: &str = include_str!("../../../events/scheduler/outbox-sweep.json");
@@ -132,7 +132,7 @@ mod tests {
 
     /// A store holding the L1 project of the sample deal and its created event.
     async fn store() -> Arc<dyn Store> {
-        let body: shared::http::body::DealWon =
+        let body: api::body::DealWon =
             serde_json::from_str(include_str!("../../../events/crm/deal-won.json")).unwrap();
         let deal = DealWon::from(body);
         let mut plan = intake::plan(&deal, Template::default_for, now());
@@ -199,11 +199,7 @@ mod tests {
         let store = store().await;
         let clock = Arc::new(ManualClock::new(now()));
         let response = handle(
-            &dispatcher(
-                store.clone(),
-                Arc::new(shared::delivery::memory::UnreachableBus),
-                clock.clone(),
-            ),
+            &dispatcher(store.clone(), Arc::new(delivery::memory::UnreachableBus), clock.clone()),
             parse(BATCH),
         )
         .await

@@ -3,13 +3,13 @@
 //! A schedule of the template invokes it every 15 minutes with
 //! `{"escalation": "sweep"}` (`events/scheduler/escalation-sweep.json`):
 //! the sweep escalates the blocked tasks whose escalation is due
-//! (`shared::app::escalation`) and answers what it did. Any other payload
+//! (`app::escalation`) and answers what it did. Any other payload
 //! is refused by the runtime (it does not deserialize), so that a mistaken
 //! invocation fails loudly instead of passing for the schedule.
 
+use app::ports::StoreError;
+use app::{EscalationReport, Escalator};
 use serde::Deserialize;
-use shared::app::{EscalationReport, Escalator};
-use shared::ports::StoreError;
 
 /// The schedule's payload.
 #[derive(Debug, Deserialize)]

@@ -3,7 +3,7 @@
 //! SES publishes the bounces and complaints of the stack's configuration
 //! set to EventBridge (`infra/template.yaml`); a rule hands each to this
 //! function. A report names the project through the tag customer mail
-//! carries (`shared::delivery::TAG_PROJECT_ID`); a permanent bounce or a
+//! carries (`delivery::TAG_PROJECT_ID`); a permanent bounce or a
 //! complaint marks the project's technical contact undeliverable
 //! (`Commands::contact_undeliverable`), counted in `MailBounces`.
 //! A transient bounce is SES's to retry and is only logged.
@@ -13,12 +13,12 @@
 //! it to the dead-letter queue; the rule's own retries and queue cover only
 //! failures to reach Lambda.
 
+use app::{CommandError, Commands};
 use chrono::{DateTime, Utc};
+use delivery::TAG_PROJECT_ID;
+use domain::ProjectId;
+use domain::mail_feedback::{Feedback, MailFeedback};
 use serde::Deserialize;
-use shared::app::{CommandError, Commands};
-use shared::delivery::TAG_PROJECT_ID;
-use shared::domain::ProjectId;
-use shared::domain::deliverability::{Feedback, MailFeedback};
 use std::collections::BTreeMap;
 
 /// An SES event as EventBridge delivers it (`detail-type` "Email Bounced"
@@ -133,8 +133,7 @@ pub async fn handle(commands: &Commands, event: SesEvent) -> Result<Handled, Fee
         return Ok(Handled::Ignored("not permanent"));
     };
     let kind = report.feedback.as_str();
-    metrics::counter!(shared::metrics::MAIL_BOUNCES, shared::metrics::FEEDBACK => kind)
-        .increment(1);
+    metrics::counter!(app::metrics::MAIL_BOUNCES, app::metrics::FEEDBACK => kind).increment(1);
     let Some(id) = detail.project_id() else {
         tracing::warn!(feedback = kind, "a report for mail without a project tag");
         return Ok(Handled::Ignored("no project"));

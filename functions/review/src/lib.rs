@@ -2,16 +2,16 @@
 //!
 //! A schedule of the template invokes it daily with `{"review": "sweep"}`
 //! (`events/scheduler/review-sweep.json`): it re-projects the projects
-//! whose forecast is due for review (`shared::app::review`), announcing
+//! whose forecast is due for review (`app::review`), announcing
 //! each change of health. Invoked once by hand with
 //! `{"review": "backfill"}` after the upgrade that brought forecasting, it
 //! assesses the projects stored before it. Any other payload is refused by
 //! the runtime (it does not deserialize): a mistyped backfill fails rather
 //! than running a sweep in its place.
 
+use app::ports::StoreError;
+use app::{ReviewReport, Reviewer};
 use serde::Deserialize;
-use shared::app::{ReviewReport, Reviewer};
-use shared::ports::StoreError;
 
 /// The payload of the schedule, or of the one-off backfill.
 #[derive(Debug, Deserialize)]

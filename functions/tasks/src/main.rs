@@ -1,10 +1,10 @@
 //! Lambda `tasks`: POST .../milestones/{key}/tasks and PATCH .../tasks/{task_id}.
 //!
-//! Wiring only (see `shared::wiring`); the routes live in `shared::http::tasks`.
+//! Wiring only (see `cloud::wiring`); the routes live in `api::tasks`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init_lambda();
-    let app = shared::wiring::staff_app(shared::http::tasks::router).await?;
-    shared::telemetry::run_http(app).await
+    telemetry::init_lambda();
+    let app = cloud::wiring::staff_app(api::tasks::router).await?;
+    telemetry::run_http(app).await
 }
