@@ -25,7 +25,7 @@ impl Drop for Runner {
     }
 }
 
-/// Starts the binary with API.md's defaults, except a free port and a
+/// Starts the binary with the contract's defaults, except a free port and a
 /// private data directory, and waits for its banner.
 fn start(name: &str) -> Runner {
     let data_dir =

@@ -10,7 +10,8 @@
 use super::problem::{Kind, Problem};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use domain::staff::{Action, Role, Staff};
+pub use domain::staff::{Permission, may};
+use domain::staff::{Role, Staff};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use thiserror::Error;
@@ -79,46 +80,6 @@ fn authenticated(parts: &Parts) -> Result<Staff, Problem> {
         tracing::info!(reason = %e, "staff request not authenticated");
         Problem::from(e)
     })
-}
-
-/// A permission of the staff API, named by a marker type of [`may`].
-pub trait Permission {
-    const ACTION: Action;
-}
-
-/// The members allowed to attempt an action, as markers for [`Allowed`].
-pub mod may {
-    use super::{Action, Permission};
-
-    macro_rules! permissions {
-        ($($action:ident),* $(,)?) => {
-            $(
-                #[doc = concat!("May attempt [`Action::", stringify!($action), "`].")]
-                pub struct $action;
-
-                impl Permission for $action {
-                    const ACTION: Action = Action::$action;
-                }
-            )*
-        };
-    }
-
-    permissions!(
-        ListProjects,
-        ViewProject,
-        CompleteMilestone,
-        ReopenMilestone,
-        AddTask,
-        ChangeTask,
-        Activate,
-        HoldProject,
-        ResumeProject,
-        CancelProject,
-        ListTasks,
-        ReadTemplates,
-        WriteTemplates,
-        ViewAnalytics,
-    );
 }
 
 /// The member calling, allowed to attempt `P`'s action: `401` without a

@@ -8,6 +8,7 @@
 //! shape (`422` naming the field).
 
 use super::problem::{Kind, Problem, kind_for};
+use super::strict::Strict;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -17,7 +18,7 @@ use domain::validation::{FieldError, is_machine_key};
 use domain::{ProjectId, TaskId};
 use serde::de::DeserializeOwned;
 
-/// Largest request body accepted by any route (API.md: 256 KiB).
+/// Largest request body accepted by any route (the contract: 256 KiB).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// A required JSON body of type `T`.
@@ -211,13 +212,14 @@ fn parse_query<T: DeserializeOwned>(raw: Option<&str>) -> Result<T, Problem> {
 }
 
 /// Parses a JSON body into `T`: `400` when it is not JSON at all, `422`
-/// naming the field when it is JSON of the wrong shape.
+/// naming the field when it is JSON of the wrong shape or has a member `T`
+/// does not know ([`Strict`]).
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         let at = format!("line {}, column {}", e.line(), e.column());
         Problem::new(Kind::MalformedJson).detail(format!("{at}: {}", json_error_category(&e)))
     })?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(&value)).map_err(|e| {
         let message = e.inner().to_string();
         let mut field = e.path().to_string();
         if field == "." {

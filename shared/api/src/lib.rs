@@ -13,9 +13,6 @@
 //!   [`milestones`], [`tasks`], [`activation`], [`templates`];
 //! - [`openapi`]: the document served at `GET /v1/openapi.json`.
 
-#[macro_use]
-extern crate wire;
-
 pub mod activation;
 pub mod auth;
 pub mod body;
@@ -28,6 +25,7 @@ pub mod problem;
 pub mod projects;
 pub mod signature;
 pub mod staff;
+mod strict;
 pub mod tasks;
 pub mod templates;
 
@@ -59,11 +57,6 @@ pub mod routes {
     pub const TEMPLATE: &str = "/v1/settings/deployment-templates/{service_type}";
     pub const ANALYTICS: &str = "/v1/analytics/deployments";
     pub const OPENAPI: &str = "/v1/openapi.json";
-
-    /// The staff API's path of a project (the `href` of intake answers).
-    pub fn project_href(id: &domain::ProjectId) -> String {
-        PROJECT.replace("{project_id}", id.as_str())
-    }
 
     /// A route and the function (binary) that serves it.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -146,6 +139,12 @@ async fn problems_everywhere(response: axum::response::Response) -> axum::respon
 mod tests {
     use super::*;
     use axum::http::StatusCode;
+
+    #[test]
+    fn the_href_of_intake_answers_is_the_project_route() {
+        let id = domain::ProjectId::for_deal_line("D-1", "L1");
+        assert_eq!(wire::project_href(&id), routes::PROJECT.replace("{project_id}", id.as_str()));
+    }
 
     #[tokio::test]
     async fn framework_errors_become_problem_documents() {

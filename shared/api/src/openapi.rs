@@ -4,7 +4,9 @@
 use super::problem::Problem;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
-use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayItems, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response};
@@ -253,6 +255,66 @@ impl Modify for Edges {
     }
 }
 
+/// Request bodies refuse members they do not know (`crate::strict`), so
+/// every object a request body can hold says `additionalProperties: false`;
+/// the shared formats ([`wire`]) cannot say it themselves, the table's
+/// readers being lenient.
+struct StrictBodies;
+
+impl Modify for StrictBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut pending: Vec<String> = Vec::new();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                if let Some(body) = &operation.request_body {
+                    pending.extend(references(body));
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut strict = std::collections::BTreeSet::new();
+        while let Some(name) = pending.pop() {
+            if let Some(schema) = components.schemas.get(&name)
+                && strict.insert(name)
+            {
+                pending.extend(references(schema));
+            }
+        }
+        let object = SchemaType::from(Type::Object);
+        for name in strict {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(&name)
+                && o.schema_type == object
+                && o.additional_properties.is_none()
+            {
+                o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
+}
+
+/// The component names `part` of the document refers to.
+fn references(part: &impl serde::Serialize) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(name.to_owned());
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&serde_json::to_value(part).unwrap_or_default(), &mut out);
+    out
+}
+
 /// `Page<T>` inlines `T`: its items refer to `T`'s component instead, so that
 /// a generated client has one type for the item and no component is unused.
 fn pages_by_reference(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
@@ -388,7 +450,7 @@ fn path_rule(name: &str) -> Option<Schema> {
         super::body::rules::Assignee,
         super::body::rules::Identifier,
     )),
-    modifiers(&Security, &Servers, &Edges),
+    modifiers(&Security, &Servers, &Edges, &StrictBodies),
     tags(
         (name = "crm", description = "Called by the CRM"),
         (name = "projects", description = "Deployment projects, milestones and go-live"),

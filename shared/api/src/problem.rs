@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::validation as dv;
+use domain::validation;
 use serde::Serialize;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
@@ -191,8 +191,8 @@ impl Problem {
         self
     }
 
-    pub fn errors(mut self, errors: Vec<dv::FieldError>) -> Self {
-        let body = |e: dv::FieldError| FieldError { field: e.field, message: e.message };
+    pub fn errors(mut self, errors: Vec<validation::FieldError>) -> Self {
+        let body = |e: validation::FieldError| FieldError { field: e.field, message: e.message };
         self.errors = errors.into_iter().map(body).collect();
         self
     }
@@ -206,7 +206,7 @@ impl Problem {
     /// A `422` naming one field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::new(Kind::ValidationFailed)
-            .errors(vec![dv::FieldError { field: field.into(), message: message.into() }])
+            .errors(vec![validation::FieldError { field: field.into(), message: message.into() }])
     }
 
     pub fn kind(&self) -> Kind {

@@ -1,4 +1,4 @@
-//! Use cases: the CRM changes a won deal, or cancels it (API.md v1.1).
+//! Use cases: the CRM changes a won deal, or cancels it (contract v1.1, README).
 //!
 //! Exactly once per revision, like intake. A delivery reads the deal's
 //! record; a new revision is claimed by replacing the record at the

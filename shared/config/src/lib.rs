@@ -67,7 +67,7 @@ pub mod vars {
 /// What every Lambda function reads besides its own settings (telemetry).
 pub const TELEMETRY_VARS: &[&str] = &[vars::METRICS_STACK];
 
-/// Local defaults of API.md.
+/// The local defaults of the contract (README, "The contract").
 pub mod local_defaults {
     pub const PORT: u16 = 3000;
     pub const DATA_DIR: &str = ".local";
@@ -75,7 +75,8 @@ pub mod local_defaults {
     pub const MAIL_FROM: &str = "BlueRockTEL Déploiements <deploiements@bluerocktel.fr>";
     pub const ESCALATION_EMAIL: &str = "escalade.deploiements@bluerocktel.fr";
     pub const CONSOLE_SECRET: &str = "local-console-secret";
-    /// Claims naming the member and their roles when not configured (API.md).
+    /// Claims naming the member and their roles when not configured (the
+    /// contract's `sub` and `roles`).
     pub const OIDC_MEMBER_CLAIM: &str = "sub";
     pub const OIDC_ROLES_CLAIM: &str = "roles";
 }
@@ -217,7 +218,7 @@ impl DealWonConfig {
     }
 }
 
-/// The token claims naming a member and their roles: API.md's `sub` and
+/// The token claims naming a member and their roles: the contract's `sub` and
 /// `roles` unless the identity provider names them otherwise (a Cognito
 /// user pool: `email` and `cognito:groups`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -418,7 +419,7 @@ impl ConsoleConfig {
     }
 }
 
-/// Settings of the local runner (`deployments-local`), with API.md's defaults.
+/// Settings of the local runner (`deployments-local`), with the contract's defaults.
 #[derive(Debug)]
 pub struct LocalConfig {
     pub port: u16,

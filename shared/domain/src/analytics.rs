@@ -1,4 +1,4 @@
-//! Deployment analytics (API.md v1.1, "Analytics"): the go-lives of a
+//! Deployment analytics (contract v1.1, "Analytics"): the go-lives of a
 //! window of months, per service type. Percentiles are by nearest rank
 //! ([`percentile`]); durations in days, time on hold left out.
 

@@ -1,4 +1,4 @@
-//! The CRM's "deal won" message (API.md, CRM webhook) and its rules.
+//! The CRM's "deal won" message (the contract's CRM webhook, README) and its rules.
 
 use super::validation::{Errors, FieldError, MAX_ID, MAX_NAME, MAX_TEXT, is_machine_key};
 use chrono::{DateTime, Duration, NaiveDate, Utc};

@@ -1,4 +1,4 @@
-//! Changes of a won deal (API.md v1.1, "deal changed"): the CRM sends the
+//! Changes of a won deal (contract v1.1, "deal changed"): the CRM sends the
 //! deal as it now is, at a revision it increases with every change.
 //!
 //! Each line's project takes the revision on its own: created for a new
@@ -296,7 +296,7 @@ impl Project {
     }
 }
 
-/// The CRM cancelled a won deal (API.md v1.1, "deal cancelled").
+/// The CRM cancelled a won deal (contract v1.1, "deal cancelled").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DealCancel {
     pub deal_id: String,

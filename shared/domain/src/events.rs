@@ -1,4 +1,4 @@
-//! The events we publish (API.md, "Events we emit" and "Events added"):
+//! The events we publish (the contract, README: the events we emit):
 //! names and details.
 //!
 //! Every name lives here once; the IaC, the schemas in `events/schemas/` and
@@ -18,7 +18,7 @@ use serde_json::Value;
 /// The EventBridge `source` of every event of this service.
 pub const SOURCE: &str = "bluerocktel.deployments";
 
-/// EventBridge detail-types, exactly as in API.md.
+/// EventBridge detail-types, exactly as the contract names them (README).
 pub mod detail_type {
     pub const DEPLOYMENT_PROJECT_CREATED: &str = "DeploymentProjectCreated";
     pub const MILESTONE_COMPLETED: &str = "MilestoneCompleted";

@@ -6,7 +6,7 @@ use crate::project::{Change, Project};
 use crate::template::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// The sample deal of API.md (`events/crm/deal-won.json`, which the
+/// The sample deal of the contract (`events/crm/deal-won.json`, which the
 /// HTTP layer's tests parse into this very value).
 pub fn sample() -> DealWon {
     let line =

@@ -1,4 +1,4 @@
-//! Forecast and jeopardy (API.md v1.1): when a project will go live at the
+//! Forecast and jeopardy (contract v1.1, README): when a project will go live at the
 //! pace it is going, and whether that is in time.
 //!
 //! Completed milestones are pinned to their actual dates. The current one

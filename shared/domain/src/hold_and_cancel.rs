@@ -1,4 +1,4 @@
-//! A project's status beyond its milestones (API.md v1.1): on hold and
+//! A project's status beyond its milestones (contract v1.1, README): on hold and
 //! resumed by the deployment team, cancelled by the team or the CRM.
 //!
 //! A hold freezes milestone and task commands and stops the escalation

@@ -1,5 +1,5 @@
 //! Exactly-once intake of won deals, and the record of each deal: its
-//! intake, its latest change (API.md v1.1) and its cancellation.
+//! intake, its latest change (contract v1.1, README) and its cancellation.
 //!
 //! A deal is planned in full before anything is written: the projects, their
 //! outbox entries and the response are all functions of the deal, so every

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 /// The actor recorded for changes made on the CRM's behalf.
 pub const CRM_ACTOR: &str = "crm";
 
-/// Where a project stands (API.md v1.1): `in_progress` and `on_hold` move
+/// Where a project stands (contract v1.1, README): `in_progress` and `on_hold` move
 /// between each other; `cancelled` and `live` are final.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProjectStatus {

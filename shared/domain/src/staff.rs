@@ -1,4 +1,4 @@
-//! Who may do what: the staff roles of API.md and the permission of each action.
+//! Who may do what: the staff roles of the contract (README) and the permission of each action.
 
 use super::project::Project;
 
@@ -36,9 +36,33 @@ pub struct Staff {
     pub roles: Vec<Role>,
 }
 
-/// The actions of the staff API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+/// The actions of the staff API, named once: the enum, and a marker type
+/// per action in [`may`] for what names an action in a type (the API's
+/// `Allowed<may::AddTask>`).
+macro_rules! actions {
+    ($($action:ident),* $(,)?) => {
+        /// The actions of the staff API.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Action {
+            $($action),*
+        }
+
+        /// The members allowed to attempt an action, as marker types.
+        pub mod may {
+            use super::{Action, Permission};
+            $(
+                #[doc = concat!("May attempt [`Action::", stringify!($action), "`].")]
+                pub struct $action;
+
+                impl Permission for $action {
+                    const ACTION: Action = Action::$action;
+                }
+            )*
+        }
+    };
+}
+
+actions!(
     ListProjects,
     ViewProject,
     CompleteMilestone,
@@ -53,10 +77,15 @@ pub enum Action {
     ReadTemplates,
     WriteTemplates,
     ViewAnalytics,
+);
+
+/// An action named by a marker type of [`may`].
+pub trait Permission {
+    const ACTION: Action;
 }
 
 impl Action {
-    /// The roles allowed to attempt the action (API.md, Staff API). A
+    /// The roles allowed to attempt the action (the contract's staff API, README). A
     /// technician's access is further limited to their own tasks and the
     /// projects holding one (see [`Staff::can_see`]).
     pub fn roles(self) -> &'static [Role] {

@@ -40,7 +40,7 @@ pub struct Task {
     pub status: TaskStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_reason: Option<String>,
-    /// Why it is blocked, as a category (optional, as API.md v1.1 has it).
+    /// Why it is blocked, as a category (optional, as the contract v1.1 has it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_category: Option<Category>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,11 +1,11 @@
 //! Deployment analytics as the API shows them (JSON; CSV has the same rows).
 
-use super::values::{Category, MilestoneKey};
 use app::AnalyticsReport;
-use domain::analytics as da;
+use domain::analytics;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+use wire::{Category, MilestoneKey};
 
 /// The go-lives of the months `from` to `to`, per service type.
 #[derive(Serialize, ToSchema)]
@@ -59,8 +59,8 @@ impl From<&AnalyticsReport> for Analytics {
     }
 }
 
-impl From<&da::ServiceStats> for ServiceStats {
-    fn from(s: &da::ServiceStats) -> Self {
+impl From<&analytics::ServiceStats> for ServiceStats {
+    fn from(s: &analytics::ServiceStats) -> Self {
         Self {
             service_type: s.service_type.clone(),
             count: s.count,

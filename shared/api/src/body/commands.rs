@@ -1,18 +1,16 @@
-//! The bodies of the staff commands.
+//! The bodies of the staff commands: request shapes only (a command's
+//! input is not what the API or the table gives back). Unknown members
+//! are refused by the extractor (`crate::extract`).
 
-use super::values::{Category, ServiceSummary, TaskStatus};
-use super::{back, rules};
 use chrono::NaiveDate;
-use domain::activation as da;
-use domain::hold_and_cancel as dl;
 use domain::milestone_changes::CompleteMilestone;
-use domain::task_changes as dw;
 use domain::validation::{Errors, FieldError, MAX_TEXT};
+use domain::{activation, hold_and_cancel, task_changes};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use wire::{Category, ServiceSummary, TaskStatus, back, rules};
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct NewTask {
     #[schema(value_type = rules::Name)]
     title: String,
@@ -24,7 +22,7 @@ pub struct NewTask {
     description: Option<String>,
 }
 
-impl From<NewTask> for dw::NewTask {
+impl From<NewTask> for task_changes::NewTask {
     fn from(t: NewTask) -> Self {
         Self {
             title: t.title,
@@ -37,7 +35,6 @@ impl From<NewTask> for dw::NewTask {
 
 /// A partial change of a task; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct TaskPatch {
     #[serde(default)]
     status: Option<TaskStatus>,
@@ -55,7 +52,7 @@ pub struct TaskPatch {
     due_date: Option<NaiveDate>,
 }
 
-impl From<TaskPatch> for dw::TaskPatch {
+impl From<TaskPatch> for task_changes::TaskPatch {
     fn from(p: TaskPatch) -> Self {
         Self {
             status: p.status.map(Into::into),
@@ -70,20 +67,18 @@ impl From<TaskPatch> for dw::TaskPatch {
 /// Go-live: the day billing starts, and the technical configuration of
 /// every service line of the project as installed.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Activation {
     go_live_date: NaiveDate,
     technical_summary: Vec<ServiceSummary>,
 }
 
-impl From<Activation> for da::Activation {
+impl From<Activation> for activation::Activation {
     fn from(a: Activation) -> Self {
         Self { go_live_date: a.go_live_date, technical_summary: back(a.technical_summary) }
     }
 }
 
 #[derive(Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CompleteBody {
     #[schema(value_type = Option<rules::Paragraph>)]
     note: Option<String>,
@@ -102,7 +97,6 @@ impl CompleteBody {
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ReopenBody {
     /// Required.
     #[schema(value_type = rules::Paragraph, required)]
@@ -130,7 +124,6 @@ fn required(field: &str) -> FieldError {
 
 /// Puts a project on hold.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct HoldBody {
     #[schema(value_type = rules::Paragraph, required)]
     reason: Option<String>,
@@ -143,20 +136,23 @@ pub struct HoldBody {
 
 impl HoldBody {
     /// The hold, its reason and category required.
-    pub fn into_request(self) -> Result<dl::HoldRequest, Vec<FieldError>> {
+    pub fn into_request(self) -> Result<hold_and_cancel::HoldRequest, Vec<FieldError>> {
         let reason = required_reason(self.reason);
         let Some(category) = self.category else {
             let mut errors = reason.err().unwrap_or_default();
             errors.push(required("category"));
             return Err(errors);
         };
-        Ok(dl::HoldRequest { reason: reason?, category: category.into(), until: self.until })
+        Ok(hold_and_cancel::HoldRequest {
+            reason: reason?,
+            category: category.into(),
+            until: self.until,
+        })
     }
 }
 
 /// Cancels a project.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CancelBody {
     #[schema(value_type = rules::Paragraph, required)]
     reason: Option<String>,

@@ -1,16 +1,15 @@
 //! The CRM's deals (won, changed, cancelled), and the answers they get.
+//! The deals are request shapes; the answer to a won deal is the one the
+//! table keeps ([`wire::DealAccepted`]); the answers to a change and a
+//! cancellation are made anew from the deal's record, which keeps less.
 
-use super::values::{Contact, Language, LineOutcome, ProjectId, ProjectStatus, ServiceLine};
-use super::{back, rules};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::deal as d;
-use domain::deal_changes as da;
-use domain::intake as di;
+use domain::{deal, deal_changes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use wire::{ChangedProject, Contact, Language, ProjectId, ProjectStatus, ServiceLine, back, rules};
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DealWon {
     #[schema(value_type = rules::Identifier)]
     deal_id: String,
@@ -26,7 +25,6 @@ pub struct DealWon {
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Account {
     #[schema(value_type = rules::Identifier)]
     id: String,
@@ -37,12 +35,12 @@ pub struct Account {
     language: Language,
 }
 
-impl From<DealWon> for d::DealWon {
+impl From<DealWon> for deal::DealWon {
     fn from(deal: DealWon) -> Self {
         Self {
             deal_id: deal.deal_id,
             won_at: deal.won_at,
-            account: d::Account {
+            account: deal::Account {
                 id: deal.account.id,
                 name: deal.account.name,
                 language: deal.account.language.into(),
@@ -55,49 +53,8 @@ impl From<DealWon> for d::DealWon {
     }
 }
 
-/// The response body of `POST /v1/crm/deals/won`.
-#[derive(Serialize, ToSchema)]
-pub struct DealAccepted {
-    deal_id: String,
-    projects: Vec<ProjectSummary>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProjectSummary {
-    id: ProjectId,
-    line_id: String,
-    service_type: String,
-    service_name: String,
-    subscription_id: String,
-    status: ProjectStatus,
-    template_version: u32,
-    /// The project in the staff API.
-    href: String,
-}
-
-impl From<&di::DealAccepted> for DealAccepted {
-    fn from(a: &di::DealAccepted) -> Self {
-        let projects = a
-            .projects
-            .iter()
-            .map(|p| ProjectSummary {
-                id: (&p.id).into(),
-                line_id: p.line_id.clone(),
-                service_type: p.service_type.clone(),
-                service_name: p.service_name.clone(),
-                subscription_id: p.subscription_id.clone(),
-                status: p.status.into(),
-                template_version: p.template_version,
-                href: crate::routes::project_href(&p.id),
-            })
-            .collect();
-        Self { deal_id: a.deal_id.clone(), projects }
-    }
-}
-
 /// The deal as it now is, at a revision: `POST /v1/crm/deals/changed`.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DealChange {
     /// Increased by the CRM with every change; the won deal is revision 0.
     #[schema(minimum = 1)]
@@ -114,7 +71,7 @@ pub struct DealChange {
     services: Vec<ServiceLine>,
 }
 
-impl From<DealChange> for da::DealChange {
+impl From<DealChange> for deal_changes::DealChange {
     fn from(c: DealChange) -> Self {
         let deal = DealWon {
             deal_id: c.deal_id,
@@ -137,34 +94,14 @@ pub struct DealChanged {
     projects: Vec<ChangedProject>,
 }
 
-/// A project of the deal and what the revision did to it.
-#[derive(Serialize, ToSchema)]
-pub struct ChangedProject {
-    id: ProjectId,
-    line_id: String,
-    status: ProjectStatus,
-    outcome: LineOutcome,
-}
-
-impl From<&da::DealChanged> for DealChanged {
-    fn from(c: &da::DealChanged) -> Self {
-        let project = |p: &da::ChangedProject| ChangedProject {
-            id: (&p.id).into(),
-            line_id: p.line_id.clone(),
-            status: p.status.into(),
-            outcome: p.outcome.into(),
-        };
-        Self {
-            deal_id: c.deal_id.clone(),
-            revision: c.revision,
-            projects: c.projects.iter().map(project).collect(),
-        }
+impl From<&deal_changes::DealChanged> for DealChanged {
+    fn from(c: &deal_changes::DealChanged) -> Self {
+        Self { deal_id: c.deal_id.clone(), revision: c.revision, projects: wire::each(&c.projects) }
     }
 }
 
 /// `POST /v1/crm/deals/cancelled`.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct DealCancel {
     #[schema(value_type = rules::Identifier)]
     deal_id: String,
@@ -174,7 +111,7 @@ pub struct DealCancel {
     reason: String,
 }
 
-impl From<DealCancel> for da::DealCancel {
+impl From<DealCancel> for deal_changes::DealCancel {
     fn from(c: DealCancel) -> Self {
         Self { deal_id: c.deal_id, cancelled_at: c.cancelled_at, reason: c.reason }
     }
@@ -197,9 +134,9 @@ pub struct DealProject {
     status: ProjectStatus,
 }
 
-impl From<&da::DealCancelled> for DealCancelled {
-    fn from(c: &da::DealCancelled) -> Self {
-        let project = |p: &da::DealProject| DealProject {
+impl From<&deal_changes::DealCancelled> for DealCancelled {
+    fn from(c: &deal_changes::DealCancelled) -> Self {
+        let project = |p: &deal_changes::DealProject| DealProject {
             id: (&p.id).into(),
             line_id: p.line_id.clone(),
             status: p.status.into(),

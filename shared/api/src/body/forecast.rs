@@ -1,17 +1,13 @@
-//! A project's forecast as the API shows it (API.md v1.1, "Forecast and jeopardy").
+//! A project's forecast as the API shows it: against the project's target,
+//! with its slack (the table keeps the forecast alone, with its next review,
+//! and the basis on the project). Its health, basis and reasons are the
+//! shared formats of [`wire::forecast`].
 
-use super::values::{Category, MilestoneKey, TaskId};
 use chrono::NaiveDate;
-use domain::forecast as df;
+use domain::forecast;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-mirror_enum! {
-    /// `none` for projects on hold, cancelled or live.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Health mirrors df::Health { None, OnTrack, AtRisk, Late }
-}
+use wire::{Basis, Health, Reason};
 
 /// The healths a listing filters by: those of projects in progress.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
@@ -22,61 +18,12 @@ pub enum HealthFilter {
     Late,
 }
 
-impl From<HealthFilter> for df::Health {
+impl From<HealthFilter> for forecast::Health {
     fn from(h: HealthFilter) -> Self {
         match h {
             HealthFilter::OnTrack => Self::OnTrack,
             HealthFilter::AtRisk => Self::AtRisk,
             HealthFilter::Late => Self::Late,
-        }
-    }
-}
-
-mirror_enum! {
-    /// `template`: the milestones' expected durations as the template has
-    /// them; `history`: learned from the go-lives of the same service type.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Basis mirrors df::Basis { Template, History }
-}
-
-/// Why a project is where it is.
-#[derive(Serialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Reason {
-    /// The current milestone overran its expected end.
-    MilestoneLate {
-        milestone: MilestoneKey,
-        expected_by: NaiveDate,
-    },
-    /// A task of the current milestone is blocked (`other` without a category).
-    TaskBlocked {
-        task_id: TaskId,
-        category: Category,
-    },
-    /// A task of the current milestone is past its due date.
-    TaskOverdue {
-        task_id: TaskId,
-        due_date: NaiveDate,
-    },
-    OnHold {
-        category: Category,
-    },
-}
-
-impl From<&df::Reason> for Reason {
-    fn from(r: &df::Reason) -> Self {
-        match r {
-            df::Reason::MilestoneLate { milestone, expected_by } => {
-                Self::MilestoneLate { milestone: milestone.into(), expected_by: *expected_by }
-            }
-            df::Reason::TaskBlocked { task_id, category } => {
-                Self::TaskBlocked { task_id: task_id.into(), category: (*category).into() }
-            }
-            df::Reason::TaskOverdue { task_id, due_date } => {
-                Self::TaskOverdue { task_id: task_id.into(), due_date: *due_date }
-            }
-            df::Reason::OnHold { category } => Self::OnHold { category: (*category).into() },
         }
     }
 }
@@ -95,15 +42,15 @@ pub struct Forecast {
 }
 
 impl Forecast {
-    pub fn new(forecast: &df::Forecast, target_go_live: NaiveDate, basis: df::Basis) -> Self {
-        let projected = forecast.projected_go_live;
+    pub fn new(f: &forecast::Forecast, target_go_live: NaiveDate, basis: forecast::Basis) -> Self {
+        let projected = f.projected_go_live;
         Self {
             projected_go_live: projected,
             target_go_live,
             slack_days: projected.map(|p| (target_go_live - p).num_days()),
-            health: forecast.health.into(),
+            health: f.health.into(),
             basis: basis.into(),
-            reasons: forecast.reasons.iter().map(Into::into).collect(),
+            reasons: f.reasons.iter().map(Into::into).collect(),
         }
     }
 }

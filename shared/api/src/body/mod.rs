@@ -1,36 +1,34 @@
 //! The bodies of the API: what requests carry and responses return, with
-//! their OpenAPI schemas. Each is a type of its own, converted to or from
-//! the domain, so the public shapes change only here (and
-//! `tests/api_snapshots.rs` holds them still), never through a renamed
-//! domain field.
+//! their OpenAPI schemas. Where the table keeps a value in the same format,
+//! the body is that shared format ([`wire`], re-exported here); the types
+//! of this module are the API's own (request shapes, and views that show
+//! more or less than the table keeps). `tests/api_snapshots.rs` holds the
+//! public shapes still.
 
 mod analytics;
 mod commands;
 mod deal;
 mod forecast;
 mod project;
-pub mod rules;
 mod template;
-mod values;
 
 pub use analytics::{Analytics, MilestoneStats, Percentiles, ServiceStats};
 pub use commands::{
     Activation, CancelBody, CompleteBody, HoldBody, NewTask, ReopenBody, TaskPatch,
 };
-pub use deal::{
-    Account, ChangedProject, DealAccepted, DealCancel, DealCancelled, DealChange, DealChanged,
-    DealProject, DealWon, ProjectSummary,
-};
-pub use forecast::{Basis, Forecast, Health, HealthFilter, Reason};
+pub use deal::{Account, DealCancel, DealCancelled, DealChange, DealChanged, DealProject, DealWon};
+pub use forecast::{Forecast, HealthFilter};
 pub use project::{
-    AssignedTask, Cancellation, HistoryEntry, Hold, Milestone, Progress, Project, ProjectOverview,
+    AssignedTask, Milestone, OpenTask, Progress, Project, ProjectContact, ProjectOverview,
     ProjectView, Task,
 };
-pub use template::{MilestoneTemplate, TaskTemplate, Template, TemplateInput};
-pub use values::{
-    AccountInfo, Category, Contact, CustomerMail, Installation, Language, LineOutcome,
-    MilestoneKey, MilestoneStatus, Names, OpenTask, ProjectId, ProjectStatus, ServiceLine,
-    ServiceSummary, Site, TaskId, TaskStatus, TemplateRef,
+pub use template::TemplateInput;
+pub use wire::{
+    AccountInfo, Basis, Cancellation, Category, ChangedProject, Contact, CustomerMail,
+    DealAccepted, Health, HistoryEntry, Hold, Installation, Language, LineOutcome, MilestoneKey,
+    MilestoneStatus, MilestoneTemplate, Names, ProjectId, ProjectStatus, ProjectSummary, Reason,
+    ServiceLine, ServiceSummary, Site, TaskId, TaskStatus, TaskTemplate, Template, TemplateRef,
+    Undeliverable, rules,
 };
 
 use serde::Serialize;
@@ -50,16 +48,6 @@ impl<T> Page<T> {
     where
         T: for<'a> From<&'a D>,
     {
-        Self { items: each(&page.items), next_cursor: page.next_cursor }
+        Self { items: wire::each(&page.items), next_cursor: page.next_cursor }
     }
-}
-
-/// Maps each element of a slice into a body.
-fn each<'a, D: 'a, B: From<&'a D>>(items: &'a [D]) -> Vec<B> {
-    items.iter().map(B::from).collect()
-}
-
-/// Maps each body into the domain.
-fn back<B, D: From<B>>(items: Vec<B>) -> Vec<D> {
-    items.into_iter().map(D::from).collect()
 }

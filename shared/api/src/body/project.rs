@@ -1,21 +1,24 @@
 //! A project as the staff API shows it: whole, with its history, or as a
 //! listing shows it; its milestones and tasks.
+//!
+//! Types of the API's own, because the table keeps more or other: the
+//! project shows its forecast against its target, its contact with the
+//! mail feedback and the deal's revision number (the table keeps the basis,
+//! the at-risk threshold, the applied revision and the progress apart);
+//! milestones and tasks leave out what only the forecast and the escalation
+//! read (time on hold, paused escalations, blocked time by category). Their
+//! values (lines, holds, history...) are the shared formats of [`wire`].
 
-use super::each;
 use super::forecast::Forecast;
-use super::values::{
-    AccountInfo, Category, Contact, CustomerMail, MilestoneKey, MilestoneStatus, Names, ProjectId,
-    ProjectStatus, ServiceLine, ServiceSummary, TaskId, TaskStatus, TemplateRef,
-};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::history as dh;
-use domain::hold_and_cancel as dl;
-use domain::milestone as dm;
-use domain::project as dp;
-use domain::task as dt;
+use domain::{history, milestone, project, task};
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
+use wire::{
+    AccountInfo, Cancellation, Category, Contact, CustomerMail, HistoryEntry, Hold, MilestoneKey,
+    MilestoneStatus, Names, ProjectId, ProjectStatus, ServiceLine, ServiceSummary, TaskId,
+    TaskStatus, TemplateRef, Undeliverable, each,
+};
 
 #[derive(Serialize, ToSchema)]
 pub struct Project {
@@ -58,40 +61,6 @@ pub struct Project {
     tasks: Vec<Task>,
 }
 
-/// Why and since when a project is on hold.
-#[derive(Serialize, ToSchema)]
-pub struct Hold {
-    reason: String,
-    category: Category,
-    /// When the team expects to resume.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    until: Option<NaiveDate>,
-    since: DateTime<Utc>,
-    /// Who put it on hold.
-    by: String,
-}
-
-impl From<&dl::Hold> for Hold {
-    fn from(h: &dl::Hold) -> Self {
-        Self {
-            reason: h.reason.clone(),
-            category: h.category.into(),
-            until: h.until,
-            since: h.since,
-            by: h.by.clone(),
-        }
-    }
-}
-
-/// Why, when and by whom a project was cancelled (`by` is `crm` when the
-/// deal changed or was cancelled in the CRM).
-#[derive(Serialize, ToSchema)]
-pub struct Cancellation {
-    reason: String,
-    at: DateTime<Utc>,
-    by: String,
-}
-
 /// The technical contact of a project, and whether mail reaches them.
 #[derive(Serialize, ToSchema)]
 pub struct ProjectContact {
@@ -109,45 +78,16 @@ pub struct ProjectContact {
 }
 
 impl ProjectContact {
-    fn of(p: &dp::Project) -> Self {
-        let undeliverable = p.contact_undeliverable.as_ref().map(|u| Undeliverable {
-            email: u.email.clone(),
-            feedback: u.feedback.into(),
-            detail: u.detail.clone(),
-            since: u.since,
-        });
+    fn of(p: &project::Project) -> Self {
+        let undeliverable = p.contact_undeliverable.as_ref().map(Into::into);
         let c = &p.technical_contact;
         let (name, email, phone) = (c.name.clone(), c.email.clone(), c.phone.clone());
         Self { name, email, phone, undeliverable }
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Undeliverable {
-    /// The address the reports were about.
-    email: String,
-    feedback: Feedback,
-    /// The receiving server's diagnostic, or the complaint's type.
-    detail: String,
-    since: DateTime<Utc>,
-}
-
-mirror_enum! {
-    /// `bounce`: the address does not accept mail; `complaint`: the
-    /// recipient reported it as spam.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Feedback mirrors domain::mail_feedback::Feedback { Bounce, Complaint }
-}
-
-impl From<&dl::Cancellation> for Cancellation {
-    fn from(c: &dl::Cancellation) -> Self {
-        Self { reason: c.reason.clone(), at: c.at, by: c.by.clone() }
-    }
-}
-
-impl From<&dp::Project> for Project {
-    fn from(p: &dp::Project) -> Self {
+impl From<&project::Project> for Project {
+    fn from(p: &project::Project) -> Self {
         Self {
             id: (&p.id).into(),
             deal_id: p.deal_id.clone(),
@@ -186,7 +126,7 @@ pub struct ProjectView {
 }
 
 impl ProjectView {
-    pub fn new(project: &dp::Project, history: &[dh::HistoryEntry]) -> Self {
+    pub fn new(project: &project::Project, history: &[history::HistoryEntry]) -> Self {
         Self { project: project.into(), history: each(history) }
     }
 }
@@ -229,8 +169,8 @@ pub struct Progress {
     next_milestone: Option<MilestoneKey>,
 }
 
-impl From<&dp::ProjectOverview> for ProjectOverview {
-    fn from(p: &dp::ProjectOverview) -> Self {
+impl From<&project::ProjectOverview> for ProjectOverview {
+    fn from(p: &project::ProjectOverview) -> Self {
         Self {
             id: (&p.id).into(),
             deal_id: p.deal_id.clone(),
@@ -280,8 +220,8 @@ pub struct Milestone {
     note: Option<String>,
 }
 
-impl From<&dm::Milestone> for Milestone {
-    fn from(m: &dm::Milestone) -> Self {
+impl From<&milestone::Milestone> for Milestone {
+    fn from(m: &milestone::Milestone) -> Self {
         Self {
             key: (&m.key).into(),
             position: m.position,
@@ -328,8 +268,8 @@ pub struct Task {
     updated_at: DateTime<Utc>,
 }
 
-impl From<&dt::Task> for Task {
-    fn from(t: &dt::Task) -> Self {
+impl From<&task::Task> for Task {
+    fn from(t: &task::Task) -> Self {
         Self {
             id: (&t.id).into(),
             milestone_key: (&t.milestone_key).into(),
@@ -358,42 +298,22 @@ pub struct AssignedTask {
     task: Task,
 }
 
-impl From<&dt::AssignedTask> for AssignedTask {
-    fn from(a: &dt::AssignedTask) -> Self {
+impl From<&task::AssignedTask> for AssignedTask {
+    fn from(a: &task::AssignedTask) -> Self {
         Self { project_id: (&a.project_id).into(), task: (&a.task).into() }
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct HistoryEntry {
-    /// The project version this change produced.
-    version: u64,
-    /// Rank within that change.
-    seq: u16,
-    at: DateTime<Utc>,
-    /// `sub` of the staff member, or `crm` / `system`.
-    actor: String,
-    /// What happened, e.g. `project.created`, `milestone.completed`, `task.updated`.
-    action: String,
-    /// What it happened to: the project, a milestone key, a task id.
-    subject: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    before: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    after: Option<Value>,
+/// A task that keeps its milestone from completing (in `open-tasks` problems).
+#[derive(Serialize)]
+pub struct OpenTask {
+    id: TaskId,
+    title: String,
+    status: TaskStatus,
 }
 
-impl From<&dh::HistoryEntry> for HistoryEntry {
-    fn from(h: &dh::HistoryEntry) -> Self {
-        Self {
-            version: h.version,
-            seq: h.seq,
-            at: h.at,
-            actor: h.actor.clone(),
-            action: h.action.clone(),
-            subject: h.subject.clone(),
-            before: h.before.clone(),
-            after: h.after.clone(),
-        }
+impl From<&domain::milestone_changes::OpenTask> for OpenTask {
+    fn from(t: &domain::milestone_changes::OpenTask) -> Self {
+        Self { id: (&t.id).into(), title: t.title.clone(), status: t.status.into() }
     }
 }

@@ -1,13 +1,13 @@
 //! The customer account as this module keeps it.
 
 use chrono::{DateTime, Utc};
-use domain::account as d;
+use domain::account;
 use serde::{Deserialize, Serialize};
 
 mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    pub enum AccountStatus mirrors d::AccountStatus { Onboarding, Active }
+    pub enum AccountStatus mirrors account::AccountStatus { Onboarding, Active }
 }
 
 impl AccountStatus {
@@ -29,8 +29,8 @@ pub struct Account {
     activated_by: Option<String>,
 }
 
-impl From<&d::AccountRecord> for Account {
-    fn from(a: &d::AccountRecord) -> Self {
+impl From<&account::AccountRecord> for Account {
+    fn from(a: &account::AccountRecord) -> Self {
         Self {
             id: a.id.clone(),
             name: a.name.clone(),
@@ -68,7 +68,7 @@ impl Account {
     }
 }
 
-impl From<Account> for d::AccountRecord {
+impl From<Account> for account::AccountRecord {
     fn from(a: Account) -> Self {
         Self {
             id: a.id,

@@ -1,73 +1,18 @@
-//! A project's stored forecast, and the facts of a go-live.
+//! A project's stored forecast, and the facts of a go-live: formats of the
+//! table's own (the API shows a forecast against the project's target, and
+//! no facts). Health and reasons are the shared formats ([`wire`]).
 
-use super::values::Category;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::forecast as df;
-use domain::go_live_facts as dfa;
 use domain::milestone::MilestoneKey;
-use domain::{ProjectId, TaskId};
+use domain::{ProjectId, forecast, go_live_facts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-mirror_enum! {
-    #[derive(Clone, Copy, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Health mirrors df::Health { None, OnTrack, AtRisk, Late }
-}
-
-mirror_enum! {
-    #[derive(Clone, Copy, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Basis mirrors df::Basis { Template, History }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Reason {
-    MilestoneLate { milestone: String, expected_by: NaiveDate },
-    TaskBlocked { task_id: String, category: Category },
-    TaskOverdue { task_id: String, due_date: NaiveDate },
-    OnHold { category: Category },
-}
-
-impl From<&df::Reason> for Reason {
-    fn from(r: &df::Reason) -> Self {
-        match r {
-            df::Reason::MilestoneLate { milestone, expected_by } => {
-                Self::MilestoneLate { milestone: milestone.to_string(), expected_by: *expected_by }
-            }
-            df::Reason::TaskBlocked { task_id, category } => {
-                Self::TaskBlocked { task_id: task_id.to_string(), category: (*category).into() }
-            }
-            df::Reason::TaskOverdue { task_id, due_date } => {
-                Self::TaskOverdue { task_id: task_id.to_string(), due_date: *due_date }
-            }
-            df::Reason::OnHold { category } => Self::OnHold { category: (*category).into() },
-        }
-    }
-}
-
-impl From<Reason> for df::Reason {
-    fn from(r: Reason) -> Self {
-        match r {
-            Reason::MilestoneLate { milestone, expected_by } => {
-                Self::MilestoneLate { milestone: MilestoneKey::from_raw(milestone), expected_by }
-            }
-            Reason::TaskBlocked { task_id, category } => {
-                Self::TaskBlocked { task_id: TaskId::from_raw(task_id), category: category.into() }
-            }
-            Reason::TaskOverdue { task_id, due_date } => {
-                Self::TaskOverdue { task_id: TaskId::from_raw(task_id), due_date }
-            }
-            Reason::OnHold { category } => Self::OnHold { category: category.into() },
-        }
-    }
-}
+use wire::{Category, Health, Reason};
 
 /// Absent from projects stored before forecasting: they read unassessed,
 /// and their next change assesses them.
 #[derive(Serialize, Deserialize)]
-pub(super) struct Forecast {
+pub struct Forecast {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     projected_go_live: Option<NaiveDate>,
     health: Health,
@@ -77,8 +22,8 @@ pub(super) struct Forecast {
     review_at: Option<DateTime<Utc>>,
 }
 
-impl From<&df::Forecast> for Forecast {
-    fn from(f: &df::Forecast) -> Self {
+impl From<&forecast::Forecast> for Forecast {
+    fn from(f: &forecast::Forecast) -> Self {
         Self {
             projected_go_live: f.projected_go_live,
             health: f.health.into(),
@@ -88,7 +33,7 @@ impl From<&df::Forecast> for Forecast {
     }
 }
 
-impl From<Forecast> for df::Forecast {
+impl From<Forecast> for forecast::Forecast {
     fn from(f: Forecast) -> Self {
         Self {
             projected_go_live: f.projected_go_live,
@@ -123,8 +68,8 @@ struct MilestoneSeconds {
     seconds: i64,
 }
 
-impl From<&dfa::GoLiveFacts> for GoLiveFacts {
-    fn from(f: &dfa::GoLiveFacts) -> Self {
+impl From<&go_live_facts::GoLiveFacts> for GoLiveFacts {
+    fn from(f: &go_live_facts::GoLiveFacts) -> Self {
         Self {
             project_id: f.project_id.to_string(),
             service_type: f.service_type.clone(),
@@ -143,7 +88,7 @@ impl From<&dfa::GoLiveFacts> for GoLiveFacts {
     }
 }
 
-impl From<GoLiveFacts> for dfa::GoLiveFacts {
+impl From<GoLiveFacts> for go_live_facts::GoLiveFacts {
     fn from(f: GoLiveFacts) -> Self {
         Self {
             project_id: ProjectId::from_raw(f.project_id),

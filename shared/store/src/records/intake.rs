@@ -1,16 +1,17 @@
 //! The record of a won deal: its intake, latest revision and cancellation.
+//! The table's own format, which keeps the answers it replays in the
+//! shared formats ([`wire::DealAccepted`], [`wire::ChangedProject`]).
 
-use super::values::{LineOutcome, ProjectStatus, is_zero};
+use super::values::is_zero;
 use chrono::{DateTime, Utc};
-use domain::ProjectId;
-use domain::deal_changes as dam;
-use domain::intake as d;
+use domain::{deal_changes, intake};
 use serde::{Deserialize, Serialize};
+use wire::{ChangedProject, DealAccepted};
 
 mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    enum IntakeState mirrors d::IntakeState { Pending, Complete }
+    enum IntakeState mirrors intake::IntakeState { Pending, Complete }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -18,7 +19,8 @@ pub struct Intake {
     deal_id: String,
     fingerprint: String,
     state: IntakeState,
-    response: Accepted,
+    /// The projects the deal became, as the first delivery was answered.
+    response: DealAccepted,
     received_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "is_zero")]
     version: u64,
@@ -47,14 +49,6 @@ struct Changed {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ChangedProject {
-    id: String,
-    line_id: String,
-    status: ProjectStatus,
-    outcome: LineOutcome,
-}
-
-#[derive(Serialize, Deserialize)]
 struct Cancellation {
     cancelled_at: DateTime<Utc>,
     reason: String,
@@ -62,41 +56,26 @@ struct Cancellation {
 }
 
 impl Revision {
-    fn of(r: &d::RevisionRecord) -> Self {
-        let project = |p: &dam::ChangedProject| ChangedProject {
-            id: p.id.to_string(),
-            line_id: p.line_id.clone(),
-            status: p.status.into(),
-            outcome: p.outcome.into(),
-        };
+    fn of(r: &intake::RevisionRecord) -> Self {
         Self {
             number: r.number,
             fingerprint: r.fingerprint.clone(),
             state: r.state.into(),
-            result: r
-                .result
-                .as_ref()
-                .map(|c| Changed { projects: c.projects.iter().map(project).collect() }),
+            result: r.result.as_ref().map(|c| Changed { projects: wire::each(&c.projects) }),
             received_at: r.received_at,
         }
     }
 
-    fn into_domain(self, deal_id: &str) -> d::RevisionRecord {
+    fn into_domain(self, deal_id: &str) -> intake::RevisionRecord {
         let number = self.number;
-        let project = |p: ChangedProject| dam::ChangedProject {
-            id: ProjectId::from_raw(p.id),
-            line_id: p.line_id,
-            status: p.status.into(),
-            outcome: p.outcome.into(),
-        };
-        d::RevisionRecord {
+        intake::RevisionRecord {
             number,
             fingerprint: self.fingerprint,
             state: self.state.into(),
-            result: self.result.map(|c| dam::DealChanged {
+            result: self.result.map(|c| deal_changes::DealChanged {
                 deal_id: deal_id.to_owned(),
                 revision: number,
-                projects: c.projects.into_iter().map(project).collect(),
+                projects: wire::back(c.projects),
             }),
             received_at: self.received_at,
         }
@@ -108,51 +87,13 @@ impl Intake {
     pub const COMPLETE: &str = "complete";
 }
 
-/// The projects the deal became, as the first delivery was answered.
-#[derive(Serialize, Deserialize)]
-struct Accepted {
-    deal_id: String,
-    projects: Vec<Summary>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Summary {
-    id: String,
-    line_id: String,
-    service_type: String,
-    service_name: String,
-    subscription_id: String,
-    status: ProjectStatus,
-    template_version: u32,
-    /// The project's path in the staff API. Read by no one since the HTTP
-    /// layer makes it; still written because the previous release requires
-    /// it, so that a rollback replays deals received since.
-    #[serde(default, skip_deserializing)]
-    href: String,
-}
-
-impl From<&d::DealRecord> for Intake {
-    fn from(r: &d::DealRecord) -> Self {
-        let projects = r
-            .response
-            .projects
-            .iter()
-            .map(|p| Summary {
-                id: p.id.to_string(),
-                line_id: p.line_id.clone(),
-                service_type: p.service_type.clone(),
-                service_name: p.service_name.clone(),
-                subscription_id: p.subscription_id.clone(),
-                status: p.status.into(),
-                template_version: p.template_version,
-                href: format!("/v1/projects/{}", p.id),
-            })
-            .collect();
+impl From<&intake::DealRecord> for Intake {
+    fn from(r: &intake::DealRecord) -> Self {
         Self {
             deal_id: r.deal_id.clone(),
             fingerprint: r.fingerprint.clone(),
             state: r.state.into(),
-            response: Accepted { deal_id: r.response.deal_id.clone(), projects },
+            response: (&r.response).into(),
             received_at: r.received_at,
             version: r.version,
             lines: r.lines.clone(),
@@ -166,33 +107,19 @@ impl From<&d::DealRecord> for Intake {
     }
 }
 
-impl From<Intake> for d::DealRecord {
+impl From<Intake> for intake::DealRecord {
     fn from(r: Intake) -> Self {
-        let projects = r
-            .response
-            .projects
-            .into_iter()
-            .map(|p| d::ProjectSummary {
-                id: ProjectId::from_raw(p.id),
-                line_id: p.line_id,
-                service_type: p.service_type,
-                service_name: p.service_name,
-                subscription_id: p.subscription_id,
-                status: p.status.into(),
-                template_version: p.template_version,
-            })
-            .collect();
         let revision = r.revision.map(|rev| rev.into_domain(&r.deal_id));
         Self {
             deal_id: r.deal_id,
             fingerprint: r.fingerprint,
             state: r.state.into(),
-            response: d::DealAccepted { deal_id: r.response.deal_id, projects },
+            response: r.response.into(),
             received_at: r.received_at,
             version: r.version,
             lines: r.lines,
             revision,
-            cancellation: r.cancellation.map(|c| d::DealCancellation {
+            cancellation: r.cancellation.map(|c| intake::DealCancellation {
                 cancelled_at: c.cancelled_at,
                 reason: c.reason,
                 received_at: c.received_at,
@@ -213,7 +140,7 @@ mod tests {
             deal_id: "D".into(),
             fingerprint: "f".into(),
             state: IntakeState::Pending,
-            response: Accepted { deal_id: "D".into(), projects: Vec::new() },
+            response: DealAccepted { deal_id: "D".into(), projects: Vec::new() },
             received_at: chrono::DateTime::UNIX_EPOCH,
             version: 0,
             lines: Vec::new(),

@@ -1,19 +1,19 @@
 //! Outbox entries: what to deliver, as committed with their change.
 
-use super::values::Language;
 use crate::corrupt;
 use crate::keys::{DELIVERY_CLAIMED, DELIVERY_FAILED, DELIVERY_PENDING, DELIVERY_SENT};
 use app::ports::StoreError;
 use chrono::{DateTime, Utc};
-use domain::outbox as d;
+use domain::outbox;
 use domain::{OutboxId, ProjectId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use wire::Language;
 
 mirror_enum! {
     #[derive(Clone, Copy, Serialize, Deserialize)]
     #[serde(rename_all = "snake_case")]
-    enum MailTemplate mirrors d::MailTemplate {
+    enum MailTemplate mirrors outbox::MailTemplate {
         OrderConfirmed, DeliveryConfirmed, GoLive, TaskEscalated, ProjectJeopardy,
         ContactUndeliverable
     }
@@ -35,13 +35,13 @@ enum Message {
     Mail { template: MailTemplate, to: String, language: Language, context: Value },
 }
 
-impl From<&d::OutboxEntry> for OutboxEntry {
-    fn from(e: &d::OutboxEntry) -> Self {
+impl From<&outbox::OutboxEntry> for OutboxEntry {
+    fn from(e: &outbox::OutboxEntry) -> Self {
         let message = match &e.message {
-            d::OutboxMessage::Event { detail_type, detail } => {
+            outbox::OutboxMessage::Event { detail_type, detail } => {
                 Message::Event { detail_type: detail_type.clone(), detail: detail.clone() }
             }
-            d::OutboxMessage::Mail { template, to, language, context } => Message::Mail {
+            outbox::OutboxMessage::Mail { template, to, language, context } => Message::Mail {
                 template: (*template).into(),
                 to: to.clone(),
                 language: (*language).into(),
@@ -57,13 +57,13 @@ impl From<&d::OutboxEntry> for OutboxEntry {
     }
 }
 
-impl From<OutboxEntry> for d::OutboxEntry {
+impl From<OutboxEntry> for outbox::OutboxEntry {
     fn from(e: OutboxEntry) -> Self {
         let message = match e.message {
             Message::Event { detail_type, detail } => {
-                d::OutboxMessage::Event { detail_type, detail }
+                outbox::OutboxMessage::Event { detail_type, detail }
             }
-            Message::Mail { template, to, language, context } => d::OutboxMessage::Mail {
+            Message::Mail { template, to, language, context } => outbox::OutboxMessage::Mail {
                 template: template.into(),
                 to,
                 language: language.into(),
@@ -92,18 +92,19 @@ pub struct DeliveryState {
 
 impl DeliveryState {
     /// The state as the domain sees it; `key` names the item in errors.
-    pub fn read(self, key: &str) -> Result<d::Delivery, StoreError> {
+    pub fn read(self, key: &str) -> Result<outbox::Delivery, StoreError> {
         let at = |at: Option<String>| -> Result<DateTime<Utc>, StoreError> {
             let at = at.ok_or_else(|| corrupt(key, "a settled entry without its time"))?;
             let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(key, e))?;
             Ok(at.with_timezone(&Utc))
         };
         match self.state.as_str() {
-            DELIVERY_PENDING | DELIVERY_CLAIMED => {
-                Ok(d::Delivery::Pending { attempts: self.attempts, last_error: self.last_error })
-            }
-            DELIVERY_SENT => Ok(d::Delivery::Sent { at: at(self.at)? }),
-            DELIVERY_FAILED => Ok(d::Delivery::Failed {
+            DELIVERY_PENDING | DELIVERY_CLAIMED => Ok(outbox::Delivery::Pending {
+                attempts: self.attempts,
+                last_error: self.last_error,
+            }),
+            DELIVERY_SENT => Ok(outbox::Delivery::Sent { at: at(self.at)? }),
+            DELIVERY_FAILED => Ok(outbox::Delivery::Failed {
                 at: at(self.at)?,
                 reason: self.last_error.unwrap_or_default(),
             }),
@@ -127,14 +128,15 @@ mod tests {
 
     #[test]
     fn claimed_entries_read_as_pending_and_settled_ones_with_their_time() {
-        let pending = d::Delivery::Pending { attempts: 2, last_error: Some("throttled".into()) };
+        let pending =
+            outbox::Delivery::Pending { attempts: 2, last_error: Some("throttled".into()) };
         assert_eq!(state(DELIVERY_CLAIMED, None).read("k").unwrap(), pending);
         let at = "2026-11-20T10:00:00.5+00:00";
         let sent = state(DELIVERY_SENT, Some(at)).read("k").unwrap();
-        assert_eq!(sent, d::Delivery::Sent { at: at.parse().unwrap() });
+        assert_eq!(sent, outbox::Delivery::Sent { at: at.parse().unwrap() });
         assert!(matches!(
             state(DELIVERY_FAILED, Some(at)).read("k").unwrap(),
-            d::Delivery::Failed { reason, .. } if reason == "throttled"
+            outbox::Delivery::Failed { reason, .. } if reason == "throttled"
         ));
     }
 

@@ -1,23 +1,25 @@
 //! A project's items: its header, its milestones and tasks, its history.
+//!
+//! The header, milestones and tasks are the table's own formats: they keep
+//! what the API shows differently or not at all (the forecast's basis and
+//! threshold, the applied revision, the progress for listings, time on
+//! hold, paused escalations, blocked time by category). Their values are
+//! the shared formats of [`wire`]; the history entry is one of them.
 
-use super::forecast::{Basis, Forecast};
-use super::values::{
-    AccountInfo, Category, Contact, CustomerMail, LineOutcome, Names, ProjectStatus, ServiceLine,
-    ServiceSummary, TemplateRef, back, each, is_zero,
-};
+use super::forecast::Forecast;
+use super::values::is_zero;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::deal_changes as dam;
-use domain::forecast as df;
-use domain::history as dh;
-use domain::hold_and_cancel as dl;
-use domain::mail_feedback as dd;
-use domain::milestone::{self as dm, MilestoneKey};
-use domain::project as dp;
-use domain::task as dt;
-use domain::{ProjectId, TaskId};
+use domain::milestone::MilestoneKey;
+use domain::{ProjectId, TaskId, deal_changes, forecast, milestone, project, task};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeMap;
+use wire::{
+    AccountInfo, Basis, Cancellation, Category, Contact, CustomerMail, Hold, LineOutcome,
+    MilestoneStatus, Names, ProjectStatus, ServiceLine, ServiceSummary, TaskStatus, TemplateRef,
+    Undeliverable, back, each,
+};
+
+pub use wire::HistoryEntry;
 
 /// Projects stored before forecasting followed their template.
 fn basis() -> Basis {
@@ -25,7 +27,7 @@ fn basis() -> Basis {
 }
 
 fn at_risk_days() -> u16 {
-    df::DEFAULT_AT_RISK_DAYS
+    forecast::DEFAULT_AT_RISK_DAYS
 }
 
 /// A project's own item: everything but its milestones and tasks (items of
@@ -72,98 +74,18 @@ pub struct ProjectHeader {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Hold {
-    reason: String,
-    category: Category,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    until: Option<NaiveDate>,
-    since: DateTime<Utc>,
-    by: String,
-}
-
-impl From<&dl::Hold> for Hold {
-    fn from(h: &dl::Hold) -> Self {
-        Self {
-            reason: h.reason.clone(),
-            category: h.category.into(),
-            until: h.until,
-            since: h.since,
-            by: h.by.clone(),
-        }
-    }
-}
-
-impl From<Hold> for dl::Hold {
-    fn from(h: Hold) -> Self {
-        Self {
-            reason: h.reason,
-            category: h.category.into(),
-            until: h.until,
-            since: h.since,
-            by: h.by,
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct Cancellation {
-    reason: String,
-    at: DateTime<Utc>,
-    by: String,
-}
-
-impl From<&dl::Cancellation> for Cancellation {
-    fn from(c: &dl::Cancellation) -> Self {
-        Self { reason: c.reason.clone(), at: c.at, by: c.by.clone() }
-    }
-}
-
-impl From<Cancellation> for dl::Cancellation {
-    fn from(c: Cancellation) -> Self {
-        Self { reason: c.reason, at: c.at, by: c.by }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct Undeliverable {
-    email: String,
-    feedback: Feedback,
-    detail: String,
-    since: DateTime<Utc>,
-}
-
-mirror_enum! {
-    #[derive(Clone, Copy, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Feedback mirrors dd::Feedback { Bounce, Complaint }
-}
-
-impl From<&dd::Undeliverable> for Undeliverable {
-    fn from(u: &dd::Undeliverable) -> Self {
-        let (email, detail) = (u.email.clone(), u.detail.clone());
-        Self { email, feedback: u.feedback.into(), detail, since: u.since }
-    }
-}
-
-impl From<Undeliverable> for dd::Undeliverable {
-    fn from(u: Undeliverable) -> Self {
-        Self { email: u.email, feedback: u.feedback.into(), detail: u.detail, since: u.since }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
 struct AppliedRevision {
     revision: u32,
     outcome: LineOutcome,
 }
 
-impl From<dam::AppliedRevision> for AppliedRevision {
-    fn from(a: dam::AppliedRevision) -> Self {
+impl From<deal_changes::AppliedRevision> for AppliedRevision {
+    fn from(a: deal_changes::AppliedRevision) -> Self {
         Self { revision: a.revision, outcome: a.outcome.into() }
     }
 }
 
-impl From<AppliedRevision> for dam::AppliedRevision {
+impl From<AppliedRevision> for deal_changes::AppliedRevision {
     fn from(a: AppliedRevision) -> Self {
         Self { revision: a.revision, outcome: a.outcome.into() }
     }
@@ -177,8 +99,8 @@ struct Progress {
     next_milestone: Option<String>,
 }
 
-impl From<&dp::Project> for ProjectHeader {
-    fn from(p: &dp::Project) -> Self {
+impl From<&project::Project> for ProjectHeader {
+    fn from(p: &project::Project) -> Self {
         let progress = p.progress();
         Self {
             id: p.id.to_string(),
@@ -217,8 +139,8 @@ impl From<&dp::Project> for ProjectHeader {
 
 impl ProjectHeader {
     /// The whole project, with its milestones (in position order) and tasks.
-    pub fn into_project(self, milestones: Vec<Milestone>, tasks: Vec<Task>) -> dp::Project {
-        dp::Project {
+    pub fn into_project(self, milestones: Vec<Milestone>, tasks: Vec<Task>) -> project::Project {
+        project::Project {
             id: ProjectId::from_raw(self.id),
             deal_id: self.deal_id,
             line_id: self.line_id,
@@ -240,7 +162,7 @@ impl ProjectHeader {
             contact_undeliverable: self.contact_undeliverable.map(Into::into),
             basis: self.basis.into(),
             at_risk_days: self.at_risk_days,
-            forecast: self.forecast.map_or_else(df::Forecast::unassessed, Into::into),
+            forecast: self.forecast.map_or_else(forecast::Forecast::unassessed, Into::into),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -250,7 +172,7 @@ impl ProjectHeader {
     }
 }
 
-impl From<ProjectHeader> for dp::ProjectOverview {
+impl From<ProjectHeader> for project::ProjectOverview {
     fn from(h: ProjectHeader) -> Self {
         Self {
             id: ProjectId::from_raw(h.id),
@@ -269,23 +191,17 @@ impl From<ProjectHeader> for dp::ProjectOverview {
             cancellation: h.cancellation.map(Into::into),
             deal_revision: h.deal_change.map_or(0, |c| c.revision),
             basis: h.basis.into(),
-            forecast: h.forecast.map_or_else(df::Forecast::unassessed, Into::into),
+            forecast: h.forecast.map_or_else(forecast::Forecast::unassessed, Into::into),
             created_at: h.created_at,
             updated_at: h.updated_at,
             version: h.version,
-            progress: dp::Progress {
+            progress: project::Progress {
                 completed: h.progress.completed,
                 total: h.progress.total,
                 next_milestone: h.progress.next_milestone.map(MilestoneKey::from_raw),
             },
         }
     }
-}
-
-mirror_enum! {
-    #[derive(Clone, Copy, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum MilestoneStatus mirrors dm::MilestoneStatus { Pending, Completed }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -309,8 +225,8 @@ pub struct Milestone {
     note: Option<String>,
 }
 
-impl From<&dm::Milestone> for Milestone {
-    fn from(m: &dm::Milestone) -> Self {
+impl From<&milestone::Milestone> for Milestone {
+    fn from(m: &milestone::Milestone) -> Self {
         Self {
             key: m.key.to_string(),
             position: m.position,
@@ -327,7 +243,7 @@ impl From<&dm::Milestone> for Milestone {
     }
 }
 
-impl From<Milestone> for dm::Milestone {
+impl From<Milestone> for milestone::Milestone {
     fn from(m: Milestone) -> Self {
         Self {
             key: MilestoneKey::from_raw(m.key),
@@ -343,12 +259,6 @@ impl From<Milestone> for dm::Milestone {
             note: m.note,
         }
     }
-}
-
-mirror_enum! {
-    #[derive(Clone, Copy, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum TaskStatus mirrors dt::TaskStatus { Todo, InProgress, Done, Blocked }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -383,8 +293,8 @@ pub struct Task {
     updated_at: DateTime<Utc>,
 }
 
-impl From<&dt::Task> for Task {
-    fn from(t: &dt::Task) -> Self {
+impl From<&task::Task> for Task {
+    fn from(t: &task::Task) -> Self {
         Self {
             id: t.id.to_string(),
             milestone_key: t.milestone_key.to_string(),
@@ -412,7 +322,7 @@ impl From<&dt::Task> for Task {
     }
 }
 
-impl From<Task> for dt::Task {
+impl From<Task> for task::Task {
     fn from(t: Task) -> Self {
         Self {
             id: TaskId::from_raw(t.id),
@@ -455,52 +365,8 @@ impl AssignedTask {
     }
 }
 
-impl From<AssignedTask> for dt::AssignedTask {
+impl From<AssignedTask> for task::AssignedTask {
     fn from(a: AssignedTask) -> Self {
         Self { project_id: ProjectId::from_raw(a.project_id), task: a.task.into() }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-pub struct HistoryEntry {
-    version: u64,
-    seq: u16,
-    at: DateTime<Utc>,
-    actor: String,
-    action: String,
-    subject: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    before: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    after: Option<Value>,
-}
-
-impl From<&dh::HistoryEntry> for HistoryEntry {
-    fn from(h: &dh::HistoryEntry) -> Self {
-        Self {
-            version: h.version,
-            seq: h.seq,
-            at: h.at,
-            actor: h.actor.clone(),
-            action: h.action.clone(),
-            subject: h.subject.clone(),
-            before: h.before.clone(),
-            after: h.after.clone(),
-        }
-    }
-}
-
-impl From<HistoryEntry> for dh::HistoryEntry {
-    fn from(h: HistoryEntry) -> Self {
-        Self {
-            version: h.version,
-            seq: h.seq,
-            at: h.at,
-            actor: h.actor,
-            action: h.action,
-            subject: h.subject,
-            before: h.before,
-            after: h.after,
-        }
     }
 }

@@ -1,6 +1,7 @@
-//! The field rules of `domain::validation` as OpenAPI patterns, so
-//! that the document promises exactly what the handlers accept: a client
-//! generated from it never sends what is then refused with a `422`.
+//! The field rules of `domain::validation` as OpenAPI patterns (feature
+//! `openapi`), so that the document promises exactly what the handlers
+//! accept: a client generated from it never sends what is then refused
+//! with a `422`.
 
 /// [`Errors::text`](domain::validation::Errors::text): not blank
 /// (one character that is neither white space nor a control character), no
