@@ -1,8 +1,11 @@
-//! `lambda-bench`: every function's release binary, and a hello-world
-//! baseline, run under the Runtime API emulator (`emulator.rs`) against the
+//! `lambda-bench`: every function's release binary, and two hello-world
+//! baselines, run under the Runtime API emulator (`emulator.rs`) against the
 //! local stand-ins (DynamoDB Local, moto). Measures the cold init (spawn to
 //! the first poll for work, median of several starts, each after a start
-//! of the baseline, whose median in the same window gives the ratio), the
+//! of each baseline, whose medians in the same window give the ratios:
+//! `bench-hello` on a current-thread runtime as every function, the floor;
+//! `bench-hello-mt` on `#[tokio::main]`'s multi-thread one, the baseline
+//! before issue 23), the
 //! first invoke after each of those starts (connections to the stand-ins
 //! made then: what a cold start's caller waits for beyond init), warm
 //! invoke latency (1,000 invokes of a sample event), and
@@ -54,6 +57,9 @@ struct Measure {
     /// The baseline's median init over the starts interleaved with these.
     baseline_init_ms: f64,
     init_vs_baseline: f64,
+    /// The multi-thread baseline's, likewise.
+    baseline_mt_init_ms: f64,
+    init_vs_baseline_mt: f64,
     first_invoke_ms: f64,
     warm_p50_ms: f64,
     warm_p99_ms: f64,
@@ -125,18 +131,27 @@ async fn cold_start(scenario: &Scenario) -> (Duration, Duration) {
     (polled - spawned, outcome.latency)
 }
 
-/// Medians of a function's cold starts, and of the baseline's, started
-/// alternately.
+/// Medians of a function's cold starts, and of the baselines', started
+/// in turn.
 struct ColdStarts {
     init: f64,
     first_invoke: f64,
     baseline_init: f64,
+    baseline_mt_init: f64,
 }
 
-async fn cold_starts(scenario: &Scenario, baseline: &Scenario) -> ColdStarts {
-    let (mut inits, mut firsts, mut baselines) = (Vec::new(), Vec::new(), Vec::new());
+/// The two baselines: current-thread (the floor), multi-thread (before).
+struct Baselines<'a> {
+    current_thread: &'a Scenario,
+    multi_thread: &'a Scenario,
+}
+
+async fn cold_starts(scenario: &Scenario, baselines: &Baselines<'_>) -> ColdStarts {
+    let (mut inits, mut firsts) = (Vec::new(), Vec::new());
+    let (mut current, mut multi) = (Vec::new(), Vec::new());
     for _ in 0..COLD_STARTS {
-        baselines.push(cold_start(baseline).await.0);
+        current.push(cold_start(baselines.current_thread).await.0);
+        multi.push(cold_start(baselines.multi_thread).await.0);
         let (init, first) = cold_start(scenario).await;
         inits.push(init);
         firsts.push(first);
@@ -148,12 +163,13 @@ async fn cold_starts(scenario: &Scenario, baseline: &Scenario) -> ColdStarts {
     ColdStarts {
         init: median(inits),
         first_invoke: median(firsts),
-        baseline_init: median(baselines),
+        baseline_init: median(current),
+        baseline_mt_init: median(multi),
     }
 }
 
-async fn measure(scenario: &Scenario, baseline: &Scenario) -> Measure {
-    let cold = cold_starts(scenario, baseline).await;
+async fn measure(scenario: &Scenario, baselines: &Baselines<'_>) -> Measure {
+    let cold = cold_starts(scenario, baselines).await;
     let mut errors = 0;
     let mut emulator = Emulator::start().await;
     let child = spawn(scenario, &emulator);
@@ -182,7 +198,9 @@ async fn measure(scenario: &Scenario, baseline: &Scenario) -> Measure {
         name: scenario.name.to_owned(),
         init_ms_median: cold.init,
         baseline_init_ms: cold.baseline_init,
-        init_vs_baseline: (cold.init / cold.baseline_init * 100.0).round() / 100.0,
+        init_vs_baseline: ratio(cold.init, cold.baseline_init),
+        baseline_mt_init_ms: cold.baseline_mt_init,
+        init_vs_baseline_mt: ratio(cold.init, cold.baseline_mt_init),
         first_invoke_ms: cold.first_invoke,
         warm_p50_ms: pct(50),
         warm_p99_ms: pct(99),
@@ -192,6 +210,11 @@ async fn measure(scenario: &Scenario, baseline: &Scenario) -> Measure {
         binary_bytes: std::fs::metadata(&scenario.binary).map(|m| m.len()).unwrap_or(0),
         errors,
     }
+}
+
+/// `a / b`, to two decimals.
+fn ratio(a: f64, b: f64) -> f64 {
+    (a / b * 100.0).round() / 100.0
 }
 
 /// The data the scenarios act on, and the cloud stand-ins the dispatcher needs.
@@ -344,15 +367,16 @@ fn console(s: &Seeded) -> Scenario {
     scenario
 }
 
-/// The baseline, then the functions behind API Gateway, then the ones
+/// The baselines, then the functions behind API Gateway, then the ones
 /// invoked by the stream and the schedules.
 fn scenarios(s: &Seeded) -> Vec<Scenario> {
-    let mut baseline = s.scenario(
-        "baseline (hello)",
-        "bench-hello",
-        Box::new(|| br#"{"hello":"world"}"#.to_vec()),
-    );
-    baseline.env = s.aws.clone();
+    let hello = |name, binary| {
+        let mut baseline = s.scenario(name, binary, Box::new(|| br#"{"hello":"world"}"#.to_vec()));
+        baseline.env = s.aws.clone();
+        baseline
+    };
+    let baseline = hello("baseline (hello)", "bench-hello");
+    let baseline_mt = hello("hello, multi-thread", "bench-hello-mt");
     let batch = || include_bytes!("../../events/dynamodb/outbox-insert.json").to_vec();
     let mut dispatch = s.scenario("dispatch", "dispatch", Box::new(batch));
     dispatch.env = s.env(&[
@@ -369,7 +393,7 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
     let review = s.scenario("review", "review", Box::new(daily));
     let bounce = || include_bytes!("../../events/ses/bounce.json").to_vec();
     let mail_feedback = s.scenario("mail-feedback", "mail-feedback", Box::new(bounce));
-    let mut all = vec![baseline];
+    let mut all = vec![baseline, baseline_mt];
     all.extend(http_scenarios(s));
     all.push(console(s));
     all.extend([dispatch, escalation, review, mail_feedback]);
@@ -379,7 +403,8 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
 /// Prints the table of measures and writes `target/bench/results.json`.
 fn report(baseline: Measure, results: Vec<Measure>) {
     let columns = [
-        "init ms", "base ms", "x base", "1st ms", "p50 ms", "p99 ms", "peak MB", "1k MB", "10k MB",
+        "init ms", "base ms", "x base", "mt ms", "x mt", "1st ms", "p50 ms", "p99 ms", "peak MB",
+        "1k MB", "10k MB",
     ];
     let cells = columns.map(|c| format!("{c:>8}")).join(" ");
     println!("{:<18} {cells} {:>11} {:>6}", "function", "binary", "errors");
@@ -388,6 +413,8 @@ fn report(baseline: Measure, results: Vec<Measure>) {
             m.init_ms_median,
             m.baseline_init_ms,
             m.init_vs_baseline,
+            m.baseline_mt_init_ms,
+            m.init_vs_baseline_mt,
             m.first_invoke_ms,
             m.warm_p50_ms,
             m.warm_p99_ms,
@@ -416,13 +443,14 @@ async fn main() {
     // (to compare two builds of a few functions without measuring all).
     let only = std::env::var("BENCH_ONLY").ok();
     let chosen = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|f| f == name));
+    let baselines = Baselines { current_thread: &scenarios[0], multi_thread: &scenarios[1] };
     let mut results = Vec::new();
     for (i, scenario) in scenarios.iter().enumerate() {
-        if i > 0 && !chosen(scenario.name) {
+        if i > 1 && !chosen(scenario.name) {
             continue;
         }
         eprintln!("measuring {} ...", scenario.name);
-        results.push(measure(scenario, &scenarios[0]).await);
+        results.push(measure(scenario, &baselines).await);
     }
     let baseline = results.remove(0);
     report(baseline, results);

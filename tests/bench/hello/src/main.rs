@@ -1,12 +1,8 @@
-//! The benchmark's baseline: the smallest useful Rust Lambda, echoing its event.
+//! The benchmark's baseline: the smallest useful Rust Lambda, echoing its
+//! event, on the runtime every function uses (a current-thread tokio: one
+//! event at a time per execution environment, no worker threads to start).
 
-use lambda_runtime::{LambdaEvent, service_fn};
-use serde_json::{Value, json};
-
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        Ok::<Value, lambda_runtime::Error>(json!({ "hello": event.payload }))
-    }))
-    .await
+    bench_hello::serve().await
 }
