@@ -2,11 +2,12 @@
 //! `POST /v1/projects/{project_id}/activate` (go-live), `/hold`, `/resume`
 //! and `/cancel`.
 //!
-//! Wiring only (see `cloud::wiring`); the routes live in `api::activation`.
+//! Wiring only (`cloud::wiring::staff_table`, `api::staff::lambda_app`); the
+//! routes live in `api::activation`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init_lambda();
-    let app = cloud::wiring::staff_app(api::activation::router).await?;
-    telemetry::run_http(app).await
+    let (store, claims) = cloud::wiring::staff_table().await?;
+    telemetry::run_http(api::staff::lambda_app(store, claims, api::activation::router)).await
 }

@@ -3,7 +3,7 @@
 //! SES publishes the bounces and complaints of the stack's configuration
 //! set to EventBridge (`infra/template.yaml`); a rule hands each to this
 //! function. A report names the project through the tag customer mail
-//! carries (`delivery::TAG_PROJECT_ID`); a permanent bounce or a
+//! carries (`app::ports::TAG_PROJECT_ID`); a permanent bounce or a
 //! complaint marks the project's technical contact undeliverable
 //! (`Commands::contact_undeliverable`), counted in `MailBounces`.
 //! A transient bounce is SES's to retry and is only logged.
@@ -13,9 +13,9 @@
 //! it to the dead-letter queue; the rule's own retries and queue cover only
 //! failures to reach Lambda.
 
+use app::ports::TAG_PROJECT_ID;
 use app::{CommandError, Commands};
 use chrono::{DateTime, Utc};
-use delivery::TAG_PROJECT_ID;
 use domain::ProjectId;
 use domain::mail_feedback::{Feedback, MailFeedback};
 use serde::Deserialize;

@@ -1,10 +1,11 @@
 //! Lambda `projects`: GET /v1/projects, GET /v1/projects/{id}, GET /v1/tasks.
 //!
-//! Wiring only (see `cloud::wiring`); the routes live in `api::projects`.
+//! Wiring only (`cloud::wiring::staff_table`, `api::staff::lambda_app`); the
+//! routes live in `api::projects`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init_lambda();
-    let app = cloud::wiring::staff_app(api::projects::router).await?;
-    telemetry::run_http(app).await
+    let (store, claims) = cloud::wiring::staff_table().await?;
+    telemetry::run_http(api::staff::lambda_app(store, claims, api::projects::router)).await
 }

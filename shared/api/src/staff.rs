@@ -1,7 +1,7 @@
-//! What the staff routers share: their state, the authenticator layer, and
-//! the paging of listings.
+//! What the staff routers share: their state, the authenticator layer, the
+//! paging of listings; and a staff function's application in Lambda.
 
-use super::auth::Authenticator;
+use super::auth::{ApiGatewayClaims, Authenticator};
 use super::problem::Problem;
 use app::ports::Store;
 use app::ports::{Clock, PageRequest};
@@ -30,6 +30,24 @@ impl StaffState {
             analytics: Arc::new(Analytics::new(store)),
         }
     }
+}
+
+/// A staff function's application in Lambda: `router` on `store`, its
+/// members named by the claims API Gateway's JWT authorizer passes on.
+pub fn lambda_app(
+    store: Arc<dyn Store>,
+    claims: config::ClaimNames,
+    router: fn(StaffState, Authenticator) -> axum::Router,
+) -> axum::Router {
+    let state = StaffState::new(store, Arc::new(app::clock::SystemClock));
+    crate::app([router(state, Arc::new(ApiGatewayClaims { names: claims }))])
+}
+
+/// The `templates` function's application in Lambda, as [`lambda_app`].
+pub fn lambda_templates_app(store: Arc<dyn Store>, claims: config::ClaimNames) -> axum::Router {
+    let templates = app::Templates::new(store, Arc::new(app::clock::SystemClock));
+    let claims = Arc::new(ApiGatewayClaims { names: claims });
+    crate::app([crate::templates::router(Arc::new(templates), claims)])
 }
 
 /// The layer that lets the staff extractors authenticate.

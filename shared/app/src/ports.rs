@@ -208,6 +208,12 @@ pub struct OutgoingEvent {
     pub time: DateTime<Utc>,
 }
 
+/// Message tags a mailer gives each customer mail, which SES returns in its
+/// bounce and complaint reports (`mail.tags`): which outbox entry, which
+/// project (ids are UUIDs, within the tag alphabet).
+pub const TAG_OUTBOX_ID: &str = "outbox_id";
+pub const TAG_PROJECT_ID: &str = "project_id";
+
 /// Sends customer mail (SES v2 in the cloud, `.eml` files locally).
 #[async_trait]
 pub trait Mailer: Send + Sync {

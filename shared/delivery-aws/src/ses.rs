@@ -1,13 +1,13 @@
 //! Customer mail through Amazon SES v2 (`SendEmail`, raw MIME content).
 
 use app::ports::{DeliveryError, Mailer, OutgoingMail};
+use app::ports::{TAG_OUTBOX_ID, TAG_PROJECT_ID};
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
-use delivery::{TAG_OUTBOX_ID, TAG_PROJECT_ID};
 
 pub struct SesMailer {
     client: Client,

@@ -31,9 +31,3 @@ pub fn eventbridge_envelope(event: &OutgoingEvent, account: &str, region: &str) 
         "detail": event.detail,
     })
 }
-
-/// Message tags customer mail carries through SES, which returns them in
-/// its bounce and complaint reports (`mail.tags`): which outbox entry, which
-/// project (ids are UUIDs, within the tag alphabet).
-pub const TAG_OUTBOX_ID: &str = "outbox_id";
-pub const TAG_PROJECT_ID: &str = "project_id";
