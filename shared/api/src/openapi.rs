@@ -9,124 +9,62 @@ use utoipa::openapi::schema::{
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
+/// The problems a route may answer, each `(status, description)`: all are
+/// `application/problem+json` documents of the `Problem` schema.
+type Problems = &'static [(u16, &'static str)];
+
 /// Problems of reading a request, or of the service itself: any route.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum RequestProblems {
-    #[response(
-        status = 400,
-        description = "The body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    MalformedJson(Problem),
-    #[response(
-        status = 413,
-        description = "Body over 256 KiB",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "The body is not application/json",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    #[response(
-        status = 422,
-        description = "Invalid fields, each named",
-        content_type = "application/problem+json"
-    )]
-    Invalid(Problem),
-    #[response(
-        status = 500,
-        description = "Unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-    #[response(
-        status = 503,
-        description = "Temporarily unavailable; retry",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-}
+const REQUEST_PROBLEMS: Problems = &[
+    (400, "The body is not JSON"),
+    (413, "Body over 256 KiB"),
+    (415, "The body is not application/json"),
+    (422, "Invalid fields, each named"),
+    (500, "Unexpected error"),
+    (503, "Temporarily unavailable; retry"),
+];
 
 /// Who may call a staff route, and what they see.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum StaffAccess {
-    #[response(
-        status = 401,
-        description = "No valid bearer token",
-        content_type = "application/problem+json"
-    )]
-    Unauthenticated(Problem),
-    #[response(
-        status = 403,
-        description = "The member's roles do not allow this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such resource (or not visible to this member)",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-}
+const STAFF_ACCESS: Problems = &[
+    (401, "No valid bearer token"),
+    (403, "The member's roles do not allow this"),
+    (404, "No such resource (or not visible to this member)"),
+];
 
 /// The CRM's signature.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum CrmSignature {
-    #[response(
-        status = 401,
-        description = "The X-Signature header is missing, malformed, stale (over 300 s) \
-            or does not match",
-        content_type = "application/problem+json"
-    )]
-    InvalidSignature(Problem),
-}
+const CRM_SIGNATURE: Problems = &[(
+    401,
+    "The X-Signature header is missing, malformed, stale (over 300 s) or does not match",
+)];
 
 /// The one rule of deliveries of a won deal.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum DealWonRefusals {
-    #[response(
-        status = 409,
-        description = "Same deal_id, different content",
-        content_type = "application/problem+json"
-    )]
-    DealConflict(Problem),
-}
+const DEAL_WON_REFUSALS: Problems = &[(409, "Same deal_id, different content")];
 
 /// Why a change or cancellation of a deal is refused.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-enum DealChangeRefusals {
-    #[response(
-        status = 404,
-        description = "The deal was never received",
-        content_type = "application/problem+json"
-    )]
-    UnknownDeal(Problem),
-    #[response(
-        status = 409,
-        description = "A later revision was applied already (`stale-revision`), this revision \
-            came with other content (`deal-conflict`), or the deal is cancelled \
-            (`deal-cancelled`)",
-        content_type = "application/problem+json"
-    )]
-    Refused(Problem),
-}
+const DEAL_CHANGE_REFUSALS: Problems = &[
+    (404, "The deal was never received"),
+    (
+        409,
+        "A later revision was applied already (`stale-revision`), this revision came with \
+         other content (`deal-conflict`), or the deal is cancelled (`deal-cancelled`)",
+    ),
+];
 
 type Responses = std::collections::BTreeMap<String, RefOr<Response>>;
 
-fn merged(parts: impl IntoIterator<Item = Responses>) -> Responses {
-    parts.into_iter().flatten().collect()
+/// The responses of `sets` of problems.
+fn problems(sets: &[Problems]) -> Responses {
+    let problem = |description: &str| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem")));
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(super::problem::CONTENT_TYPE, content.build());
+        RefOr::T(response.build())
+    };
+    let all = sets.iter().flat_map(|set| set.iter());
+    all.map(|(status, description)| (status.to_string(), problem(description))).collect()
 }
 
 /// Problems any authenticated staff route may answer.
@@ -134,7 +72,7 @@ pub struct StaffProblems;
 
 impl IntoResponses for StaffProblems {
     fn responses() -> Responses {
-        merged([StaffAccess::responses(), RequestProblems::responses()])
+        problems(&[STAFF_ACCESS, REQUEST_PROBLEMS])
     }
 }
 
@@ -143,11 +81,7 @@ pub struct CrmProblems;
 
 impl IntoResponses for CrmProblems {
     fn responses() -> Responses {
-        merged([
-            CrmSignature::responses(),
-            DealWonRefusals::responses(),
-            RequestProblems::responses(),
-        ])
+        problems(&[CRM_SIGNATURE, DEAL_WON_REFUSALS, REQUEST_PROBLEMS])
     }
 }
 
@@ -156,24 +90,17 @@ pub struct CrmChangeProblems;
 
 impl IntoResponses for CrmChangeProblems {
     fn responses() -> Responses {
-        merged([
-            CrmSignature::responses(),
-            DealChangeRefusals::responses(),
-            RequestProblems::responses(),
-        ])
+        problems(&[CRM_SIGNATURE, DEAL_CHANGE_REFUSALS, REQUEST_PROBLEMS])
     }
 }
 
 /// Rule violations of commands.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum Conflicts {
-    #[response(
-        status = 409,
-        description = "The command does not fit the project's state (see `type`)",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
+pub struct Conflicts;
+
+impl IntoResponses for Conflicts {
+    fn responses() -> Responses {
+        problems(&[&[(409, "The command does not fit the project's state (see `type`)")]])
+    }
 }
 
 struct Security;
