@@ -4,14 +4,18 @@
 //! merges all routers and serves them with `axum::serve`. Both go through
 //! the same extractors, limits and problem documents.
 //!
-//! - [`body`]: the request and response bodies and their OpenAPI schemas;
+//! - [`body`]: the request and response bodies and their OpenAPI schemas
+//!   (the formats shared with the table are the `wire` crate's);
 //! - [`extract`]: typed paths, JSON bodies and queries, rejected as problems;
+//!   request bodies read strictly (`strict`: an unknown member is a `422`);
 //! - [`auth`]: who is calling ([`auth::Allowed`] checks their role first);
 //! - [`errors`]: every use-case error as a problem document; [`problem`]:
 //!   the documents and their stable `type`s;
 //! - one module of handlers per function: [`crm`], [`projects`],
 //!   [`milestones`], [`tasks`], [`activation`], [`templates`];
-//! - [`openapi`]: the document served at `GET /v1/openapi.json`.
+//! - [`openapi`]: the document served at `GET /v1/openapi.json`;
+//! - [`routes`]: every route path and the function that serves it;
+//!   [`staff::lambda_app`]: a staff function's application in Lambda.
 
 pub mod activation;
 pub mod auth;

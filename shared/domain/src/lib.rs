@@ -2,6 +2,27 @@
 //!
 //! Nothing here performs I/O or knows about AWS, HTTP or SQL; time arrives as
 //! arguments. Every rule of the product is tested in this module tree.
+//!
+//! The aggregate is [`project::Project`]; each behaviour that changes it
+//! lives in a file named as the use case that calls it (`app`'s):
+//!
+//! | use case | domain |
+//! |---|---|
+//! | a won deal (`app::intake`) | [`deal`], [`intake`], [`project`] (`Project::open`) |
+//! | the CRM changes or cancels it (`app::deal_changes`) | [`deal_changes`] |
+//! | complete, reopen a milestone (`app::commands`) | [`milestone_changes`] |
+//! | add, change a task (`app::commands`) | [`task_changes`] ([`task`]: a task's own rules) |
+//! | go-live (`app::commands`) | [`activation`] |
+//! | hold, resume, cancel (`app::commands`) | [`hold_and_cancel`] |
+//! | the escalation sweep (`app::escalation`) | [`escalation`] |
+//! | the forecast, on every change and in reviews (`app::review`) | [`forecast`] |
+//! | mail bounces and complaints (function `mail-feedback`) | [`mail_feedback`] |
+//! | templates (`app::templates`) | [`template`] |
+//! | analytics (`app::analytics`) | [`analytics`], [`go_live_facts`] |
+//!
+//! Beside them: what a change produces ([`events`], [`outbox`],
+//! [`history`], [`account`]), who may do what ([`staff`]), identifiers
+//! ([`ids`]) and field rules ([`validation`]).
 
 pub mod account;
 pub mod activation;
