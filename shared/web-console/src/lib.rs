@@ -1,17 +1,26 @@
-//! The deployment team's web console, served at `/console/`: server-rendered
-//! pages (minijinja, like the mail), plain links and forms that htmx, when
-//! JavaScript runs, turns into in-place swaps (`hx-boost`). Every page works
-//! without JavaScript.
+//! The deployment team's web console, served under `/console/`:
+//! server-rendered pages, plain links and forms that htmx, when JavaScript
+//! runs, turns into in-place swaps (`hx-boost`). Every page works without
+//! JavaScript.
 //!
+//! The layout of the crate:
+//!
+//! - [`routes`]: every console path, once: the patterns the routers
+//!   register and the functions that build links to them (handlers and
+//!   templates call them);
 //! - [`session`]: the signed session cookie, the member it names, CSRF
 //!   tokens on every form;
 //! - [`sign_in`]: OpenID Connect ([`oidc`]) in the cloud; a development
 //!   sign-in in the local runner only ([`SignIn::Development`]);
-//! - [`view`]: the page templates (`templates/console/`) and their strings
-//!   in French and English ([`i18n`]); [`assets`]: htmx and the style sheet,
-//!   embedded in the binary;
-//! - [`pages`]: one module per screen, calling the use cases in-process with
-//!   the API's authorization rules ([`domain::staff::Action`]);
+//! - [`view`]: how pages are made: each page a struct deriving askama's
+//!   `Template` from a file of `templates/` (compiled in, so a misspelled
+//!   field does not build), the layout's [`view::Frame`], the escaper;
+//!   [`i18n`]: the words, typed, in French and English;
+//! - [`pages`]: one module per screen with its view, calling the use cases
+//!   in-process with the API's authorization rules
+//!   ([`domain::staff::Action`]); a refusal is the API's problem for it
+//!   (`api::errors`), its status and its kind worded for the member;
+//! - [`assets`]: htmx and the style sheet, embedded in the binary;
 //! - [`status`]: the customer's read-only status page, behind a signed link.
 
 pub mod assets;
@@ -19,6 +28,7 @@ pub mod i18n;
 pub mod oidc;
 mod oidc_routes;
 pub mod pages;
+pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod status;
@@ -33,9 +43,6 @@ use axum::response::Response;
 use config::OidcSettings;
 use std::sync::Arc;
 
-/// Where the console lives.
-pub const BASE: &str = "/console";
-
 /// Everything the console's handlers share, built once.
 #[derive(Clone)]
 pub struct ConsoleState {
@@ -47,7 +54,6 @@ pub struct ConsoleState {
     pub(crate) projects: Arc<dyn app::ports::Projects>,
     pub(crate) secrets: Arc<dyn WebhookSecrets>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) views: Arc<view::Views>,
     /// `Secure` cookies: always in the cloud; off for the local runner's
     /// plain-HTTP loopback address.
     pub(crate) secure_cookies: bool,
@@ -71,7 +77,6 @@ impl ConsoleState {
             projects: store,
             secrets,
             clock,
-            views: Arc::new(view::Views::new()),
             secure_cookies,
         }
     }
