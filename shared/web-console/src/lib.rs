@@ -34,7 +34,7 @@ pub mod sign_in;
 pub mod status;
 pub mod view;
 
-use app::ports::Store;
+use app::ports::{Accounts, GoLives, Listings, Projects, Store, TemplateStore};
 use app::ports::{Clock, ProjectOutbox, WebhookSecrets};
 use app::{Analytics, Commands, Queries, Templates};
 use axum::Router;
@@ -51,12 +51,23 @@ pub struct ConsoleState {
     pub(crate) templates: Arc<Templates>,
     pub(crate) analytics: Arc<Analytics>,
     pub(crate) outbox: Arc<dyn ProjectOutbox>,
-    pub(crate) projects: Arc<dyn app::ports::Projects>,
+    pub(crate) projects: Arc<dyn Projects>,
     pub(crate) secrets: Arc<dyn WebhookSecrets>,
     pub(crate) clock: Arc<dyn Clock>,
     /// `Secure` cookies: always in the cloud; off for the local runner's
     /// plain-HTTP loopback address.
     pub(crate) secure_cookies: bool,
+}
+
+/// The ports of the store the console's use cases take: those of
+/// [`Store`] but the intake's, the dispatcher's and the sweeps'.
+struct Ports {
+    projects: Arc<dyn Projects>,
+    accounts: Arc<dyn Accounts>,
+    templates: Arc<dyn TemplateStore>,
+    outbox: Arc<dyn ProjectOutbox>,
+    listings: Arc<dyn Listings>,
+    go_lives: Arc<dyn GoLives>,
 }
 
 impl ConsoleState {
@@ -68,13 +79,55 @@ impl ConsoleState {
         clock: Arc<dyn Clock>,
         secure_cookies: bool,
     ) -> Self {
-        Self {
-            queries: Arc::new(Queries::new(store.clone(), store.clone())),
-            commands: Arc::new(Commands::new(store.clone(), store.clone(), clock.clone())),
-            templates: Arc::new(Templates::new(store.clone(), clock.clone())),
-            analytics: Arc::new(Analytics::new(store.clone())),
+        let ports = Ports {
+            projects: store.clone(),
+            accounts: store.clone(),
+            templates: store.clone(),
             outbox: store.clone(),
-            projects: store,
+            listings: store.clone(),
+            go_lives: store,
+        };
+        Self::of(ports, secrets, clock, secure_cookies)
+    }
+
+    /// [`ConsoleState::new`] on a store of a type known here (the
+    /// `console` function's): made into the ports the console uses only,
+    /// never into a whole [`Store`], so the store's other operations (deal
+    /// intake, dispatch, sweeps) are not linked into its binary.
+    pub fn on<S>(
+        store: Arc<S>,
+        secrets: Arc<dyn WebhookSecrets>,
+        clock: Arc<dyn Clock>,
+        secure_cookies: bool,
+    ) -> Self
+    where
+        S: Projects + Accounts + TemplateStore + ProjectOutbox + Listings + GoLives + 'static,
+    {
+        let ports = Ports {
+            projects: store.clone(),
+            accounts: store.clone(),
+            templates: store.clone(),
+            outbox: store.clone(),
+            listings: store.clone(),
+            go_lives: store,
+        };
+        Self::of(ports, secrets, clock, secure_cookies)
+    }
+
+    fn of(
+        ports: Ports,
+        secrets: Arc<dyn WebhookSecrets>,
+        clock: Arc<dyn Clock>,
+        secure_cookies: bool,
+    ) -> Self {
+        let Ports { projects, accounts, templates, outbox, listings, go_lives } = ports;
+        Self {
+            queries: Arc::new(Queries::new(projects.clone(), listings)),
+            commands: Arc::new(Commands::new(projects.clone(), accounts, clock.clone())),
+            templates: Arc::new(Templates::new(templates, clock.clone())),
+            analytics: Arc::new(Analytics::new(go_lives)),
+            outbox,
+            projects,
             secrets,
             clock,
             secure_cookies,

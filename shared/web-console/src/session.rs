@@ -17,7 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use config::Secret;
-use domain::staff::Staff;
+use domain::staff::{Role, Staff};
 use serde::{Deserialize, Serialize};
 
 pub const SESSION_COOKIE: &str = "brt_session";
@@ -130,6 +130,13 @@ pub struct Member {
     pub lang: Lang,
     /// The request's path and query (where the language switch comes back to).
     pub here: String,
+}
+
+impl Member {
+    /// Managers and admins: the team's pages and views are theirs.
+    pub fn oversees(&self) -> bool {
+        self.has(Role::Manager) || self.has(Role::Admin)
+    }
 }
 
 impl std::ops::Deref for Member {

@@ -9,7 +9,6 @@ use crate::session::Member;
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::staff::Role;
 use std::fmt;
 
 /// The escaper of every `.html` template (`askama.toml`): the five
@@ -78,10 +77,9 @@ pub struct Frame<'a> {
 impl<'a> Frame<'a> {
     /// The frame of a signed-in member's page.
     pub fn of(member: &'a Member, section: Section) -> Self {
-        let oversees = member.has(Role::Manager) || member.has(Role::Admin);
         Self {
             lang: member.lang,
-            me: Some(Me { sub: &member.sub, csrf: &member.csrf, oversees }),
+            me: Some(Me { sub: &member.sub, csrf: &member.csrf, oversees: member.oversees() }),
             here_q: form_urlencoded::byte_serialize(member.here.as_bytes()).collect(),
             section,
             notice: None,
@@ -140,10 +138,6 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn ok(html: String) -> Self {
-        Self { status: StatusCode::OK, html }
-    }
-
     /// `view` rendered with `status`; on failure, logged and `None`.
     pub fn render(status: StatusCode, view: &impl Template) -> Option<Self> {
         match view.render() {

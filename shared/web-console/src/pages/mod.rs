@@ -23,7 +23,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::staff::{Action, Role};
+use domain::staff::Action;
 
 pub fn router() -> Router<ConsoleState> {
     Router::new()
@@ -65,11 +65,6 @@ impl PageError {
 /// The member may attempt `action` (the API's rule), or a `403` page.
 pub fn allow(member: &Member, action: Action) -> Result<(), PageError> {
     member.may(action).then_some(()).ok_or(PageError::Forbidden)
-}
-
-/// Managers and admins: the team's pages and views.
-pub fn oversees(member: &Member) -> bool {
-    member.has(Role::Manager) || member.has(Role::Admin)
 }
 
 /// `view`, a page of `member`'s, with `status`; the `503` page if it

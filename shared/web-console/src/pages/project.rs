@@ -5,7 +5,7 @@
 //! applies the command and comes back here (or shows the refusal here).
 
 use super::refusal::{self, Refused};
-use super::{PageError, allow, error_page, oversees, page, respond, unavailable};
+use super::{PageError, allow, error_page, page, respond, unavailable};
 use crate::ConsoleState;
 use crate::i18n::Strings;
 use crate::routes::{self, pattern};
@@ -202,7 +202,7 @@ async fn render(
         Err(e) => return Err(unavailable(e)),
     };
     // The customer's mail and the events are the team's view, not a technician's.
-    let deliveries = match oversees(member) {
+    let deliveries = match member.oversees() {
         true => Some(state.outbox.project_outbox(id).await.map_err(unavailable)?),
         false => None,
     };

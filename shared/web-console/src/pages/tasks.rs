@@ -2,7 +2,7 @@
 //! admins, the blocked and overdue tasks of the whole team with their age,
 //! escalation level and category.
 
-use super::{PageError, allow, oversees, page, respond, unavailable};
+use super::{PageError, allow, page, respond, unavailable};
 use crate::ConsoleState;
 use crate::i18n::Strings;
 use crate::routes;
@@ -79,7 +79,7 @@ async fn my_tasks(State(state): State<ConsoleState>, member: Member) -> Response
 async fn attention(State(state): State<ConsoleState>, member: Member) -> Response {
     let result = async {
         allow(&member, Action::ListTasks)?;
-        if !oversees(&member) {
+        if !member.oversees() {
             return Err(PageError::Forbidden);
         }
         let now = state.clock.now();
