@@ -30,6 +30,6 @@ async fn console_app() -> Result<axum::Router, Error> {
         oidc.client_id = cloud::secrets_manager::published_client_id(&sdk, &id).await?;
     }
     let provider = HttpIdentityProvider::new(&oidc)?;
-    let state = ConsoleState::new(store, secrets, Arc::new(SystemClock), true);
+    let state = ConsoleState::on(store, secrets, Arc::new(SystemClock), true);
     Ok(cloud_router(state, Arc::new(provider), oidc, config.logout))
 }

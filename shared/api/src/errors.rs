@@ -16,6 +16,7 @@ use domain::project::ProjectStatus;
 use domain::task::TransitionError;
 use domain::task_changes::TaskError;
 use domain::template::TemplateError;
+use domain::validation;
 
 /// `503` when retrying may help; the cause goes to the log only.
 pub fn store_failure(error: &dyn std::error::Error) -> Problem {
@@ -100,7 +101,7 @@ impl From<MilestoneError> for Problem {
             MilestoneError::NotReopenable { last_completed } => Problem::new(Kind::NotReopenable)
                 .detail(detail)
                 .with("last_completed_milestone", last_completed.as_ref().map(key)),
-            MilestoneError::ReasonRequired => Problem::invalid("reason", "must not be blank"),
+            MilestoneError::ReasonRequired => Problem::invalid("reason", validation::BLANK),
         }
     }
 }

@@ -212,6 +212,36 @@ impl Problem {
     pub fn kind(&self) -> Kind {
         self.kind
     }
+
+    /// The status it is answered with (its kind's).
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// Its explanation, when it has one.
+    pub fn detail_text(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The invalid fields of a `422`, in the order the input has them.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// An extension member, as the body serializes it.
+    pub fn extension(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extensions.get(name)
+    }
+}
+
+impl FieldError {
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 /// The problem kind standing for a bare error status (one that a framework
@@ -265,5 +295,20 @@ mod tests {
         let response = p.into_response();
         assert_eq!(response.status(), StatusCode::CONFLICT);
         assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
+    }
+
+    #[test]
+    fn what_a_problem_says_can_be_read_back_as_its_body_says_it() {
+        let errors = vec![dv::FieldError { field: "title".into(), message: "too long".into() }];
+        let p = Problem::new(Kind::TemplateVersionConflict)
+            .detail("now at 4")
+            .errors(errors)
+            .with("current_version", 4);
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!((p.status(), p.detail_text()), (StatusCode::CONFLICT, Some("now at 4")));
+        assert_eq!(p.extension("current_version"), Some(&json["current_version"]));
+        let [e] = p.field_errors() else { panic!("one field") };
+        assert_eq!((e.field(), e.message()), ("title", "too long"));
+        assert_eq!(p.extension("nothing"), None);
     }
 }

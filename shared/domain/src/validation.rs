@@ -24,6 +24,9 @@ pub const MAX_ID: usize = 64;
 /// Longest e-mail address (RFC 5321 path limit).
 pub const MAX_EMAIL: usize = 254;
 
+/// What a required text that is blank is told.
+pub const BLANK: &str = "must not be blank";
+
 impl Errors {
     pub fn new() -> Self {
         Self::default()
@@ -36,7 +39,7 @@ impl Errors {
     /// Required free text: not blank, at most `max` characters, no control characters.
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         if value.trim().is_empty() {
-            self.add(field, "must not be blank");
+            self.add(field, BLANK);
         } else if value.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
         } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {

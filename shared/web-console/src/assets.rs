@@ -2,6 +2,7 @@
 //! pinned, BSD-0 licensed; no CDN) and the style sheet. Their paths carry
 //! the version, so browsers may keep them.
 
+use crate::routes;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -12,13 +13,13 @@ use axum::routing::get;
 const HTMX: &str = include_str!("../static/htmx-2.0.8.min.js");
 const CSS: &str = include_str!("../static/console.css");
 
-pub const HTMX_PATH: &str = "/console/assets/htmx-2.0.8.min.js";
-pub const CSS_PATH: &str = "/console/assets/console.css";
-
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route(HTMX_PATH, get(|| async { asset("text/javascript; charset=utf-8", HTMX, true) }))
-        .route(CSS_PATH, get(|| async { asset("text/css; charset=utf-8", CSS, false) }))
+        .route(
+            routes::htmx(),
+            get(|| async { asset("text/javascript; charset=utf-8", HTMX, true) }),
+        )
+        .route(routes::css(), get(|| async { asset("text/css; charset=utf-8", CSS, false) }))
 }
 
 fn asset(content_type: &'static str, body: &'static str, immutable: bool) -> impl IntoResponse {

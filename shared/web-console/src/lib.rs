@@ -1,17 +1,26 @@
-//! The deployment team's web console, served at `/console/`: server-rendered
-//! pages (minijinja, like the mail), plain links and forms that htmx, when
-//! JavaScript runs, turns into in-place swaps (`hx-boost`). Every page works
-//! without JavaScript.
+//! The deployment team's web console, served under `/console/`:
+//! server-rendered pages, plain links and forms that htmx, when JavaScript
+//! runs, turns into in-place swaps (`hx-boost`). Every page works without
+//! JavaScript.
 //!
+//! The layout of the crate:
+//!
+//! - [`routes`]: every console path, once: the patterns the routers
+//!   register and the functions that build links to them (handlers and
+//!   templates call them);
 //! - [`session`]: the signed session cookie, the member it names, CSRF
 //!   tokens on every form;
 //! - [`sign_in`]: OpenID Connect ([`oidc`]) in the cloud; a development
 //!   sign-in in the local runner only ([`SignIn::Development`]);
-//! - [`view`]: the page templates (`templates/console/`) and their strings
-//!   in French and English ([`i18n`]); [`assets`]: htmx and the style sheet,
-//!   embedded in the binary;
-//! - [`pages`]: one module per screen, calling the use cases in-process with
-//!   the API's authorization rules ([`domain::staff::Action`]);
+//! - [`view`]: how pages are made: each page a struct deriving askama's
+//!   `Template` from a file of `templates/` (compiled in, so a misspelled
+//!   field does not build), the layout's [`view::Frame`], the escaper;
+//!   [`i18n`]: the words, typed, in French and English;
+//! - [`pages`]: one module per screen with its view, calling the use cases
+//!   in-process with the API's authorization rules
+//!   ([`domain::staff::Action`]); a refusal is the API's problem for it
+//!   (`api::errors`), its status and its kind worded for the member;
+//! - [`assets`]: htmx and the style sheet, embedded in the binary;
 //! - [`status`]: the customer's read-only status page, behind a signed link.
 
 pub mod assets;
@@ -19,12 +28,13 @@ pub mod i18n;
 pub mod oidc;
 mod oidc_routes;
 pub mod pages;
+pub mod routes;
 pub mod session;
 pub mod sign_in;
 pub mod status;
 pub mod view;
 
-use app::ports::Store;
+use app::ports::{Accounts, GoLives, Listings, Projects, Store, TemplateStore};
 use app::ports::{Clock, ProjectOutbox, WebhookSecrets};
 use app::{Analytics, Commands, Queries, Templates};
 use axum::Router;
@@ -32,9 +42,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use config::OidcSettings;
 use std::sync::Arc;
-
-/// Where the console lives.
-pub const BASE: &str = "/console";
 
 /// Everything the console's handlers share, built once.
 #[derive(Clone)]
@@ -44,13 +51,23 @@ pub struct ConsoleState {
     pub(crate) templates: Arc<Templates>,
     pub(crate) analytics: Arc<Analytics>,
     pub(crate) outbox: Arc<dyn ProjectOutbox>,
-    pub(crate) projects: Arc<dyn app::ports::Projects>,
+    pub(crate) projects: Arc<dyn Projects>,
     pub(crate) secrets: Arc<dyn WebhookSecrets>,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) views: Arc<view::Views>,
     /// `Secure` cookies: always in the cloud; off for the local runner's
     /// plain-HTTP loopback address.
     pub(crate) secure_cookies: bool,
+}
+
+/// The ports of the store the console's use cases take: those of
+/// [`Store`] but the intake's, the dispatcher's and the sweeps'.
+struct Ports {
+    projects: Arc<dyn Projects>,
+    accounts: Arc<dyn Accounts>,
+    templates: Arc<dyn TemplateStore>,
+    outbox: Arc<dyn ProjectOutbox>,
+    listings: Arc<dyn Listings>,
+    go_lives: Arc<dyn GoLives>,
 }
 
 impl ConsoleState {
@@ -62,16 +79,57 @@ impl ConsoleState {
         clock: Arc<dyn Clock>,
         secure_cookies: bool,
     ) -> Self {
-        Self {
-            queries: Arc::new(Queries::new(store.clone(), store.clone())),
-            commands: Arc::new(Commands::new(store.clone(), store.clone(), clock.clone())),
-            templates: Arc::new(Templates::new(store.clone(), clock.clone())),
-            analytics: Arc::new(Analytics::new(store.clone())),
+        let ports = Ports {
+            projects: store.clone(),
+            accounts: store.clone(),
+            templates: store.clone(),
             outbox: store.clone(),
-            projects: store,
+            listings: store.clone(),
+            go_lives: store,
+        };
+        Self::of(ports, secrets, clock, secure_cookies)
+    }
+
+    /// [`ConsoleState::new`] on a store of a type known here (the
+    /// `console` function's): made into the ports the console uses only,
+    /// never into a whole [`Store`], so the store's other operations (deal
+    /// intake, dispatch, sweeps) are not linked into its binary.
+    pub fn on<S>(
+        store: Arc<S>,
+        secrets: Arc<dyn WebhookSecrets>,
+        clock: Arc<dyn Clock>,
+        secure_cookies: bool,
+    ) -> Self
+    where
+        S: Projects + Accounts + TemplateStore + ProjectOutbox + Listings + GoLives + 'static,
+    {
+        let ports = Ports {
+            projects: store.clone(),
+            accounts: store.clone(),
+            templates: store.clone(),
+            outbox: store.clone(),
+            listings: store.clone(),
+            go_lives: store,
+        };
+        Self::of(ports, secrets, clock, secure_cookies)
+    }
+
+    fn of(
+        ports: Ports,
+        secrets: Arc<dyn WebhookSecrets>,
+        clock: Arc<dyn Clock>,
+        secure_cookies: bool,
+    ) -> Self {
+        let Ports { projects, accounts, templates, outbox, listings, go_lives } = ports;
+        Self {
+            queries: Arc::new(Queries::new(projects.clone(), listings)),
+            commands: Arc::new(Commands::new(projects.clone(), accounts, clock.clone())),
+            templates: Arc::new(Templates::new(templates, clock.clone())),
+            analytics: Arc::new(Analytics::new(go_lives)),
+            outbox,
+            projects,
             secrets,
             clock,
-            views: Arc::new(view::Views::new()),
             secure_cookies,
         }
     }

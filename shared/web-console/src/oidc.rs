@@ -19,6 +19,7 @@
 //! only, outside tests. Nothing secret (code, verifier, tokens) is logged or
 //! put in an error.
 
+use crate::routes::is_console_path;
 use api::auth::{split_claim_list, staff_from_claims};
 use app::signing::SigningKeys;
 use async_trait::async_trait;
@@ -107,7 +108,7 @@ pub struct SignInAttempt {
     pub nonce: String,
     /// The PKCE code verifier; the identity provider sees its challenge.
     pub verifier: String,
-    /// A console page ([`is_console_path`]).
+    /// A console page ([`crate::routes::is_console_path`]).
     pub return_to: String,
     #[serde(with = "chrono::serde::ts_seconds")]
     pub expires_at: DateTime<Utc>,
@@ -173,20 +174,6 @@ impl SignInAttempt {
 /// The PKCE S256 challenge of a verifier (RFC 7636, 4.2).
 pub fn code_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// Whether `path` is a console page to go back to after signing in: a
-/// local path under `/console/`, no other site, no way out of the console.
-pub fn is_console_path(path: &str) -> bool {
-    let local = path.split(['?', '#']).next().unwrap_or_default();
-    (local == "/console" || local.starts_with("/console/"))
-        && path.len() <= 1024
-        && !local.contains("//")
-        && !path.contains('\\')
-        && !path.chars().any(|c| c.is_control() || c.is_whitespace())
-        && !local.split('/').any(|segment| {
-            segment == "." || segment == ".." || segment.to_ascii_lowercase().contains("%2e")
-        })
 }
 
 fn random_token() -> Result<String, OidcError> {
@@ -607,6 +594,7 @@ fn roles<'a>(claims: &'a Map<String, Value>, name: &str) -> Vec<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes;
     use app::signing::Purpose;
     use config::Secret;
     use domain::staff::Role;
@@ -676,8 +664,8 @@ mod tests {
 
     #[test]
     fn attempts_are_random_and_their_verifiers_are_valid_pkce_verifiers() {
-        let a = SignInAttempt::new("/console/", now()).unwrap();
-        let b = SignInAttempt::new("/console/", now()).unwrap();
+        let a = SignInAttempt::new(routes::home(), now()).unwrap();
+        let b = SignInAttempt::new(routes::home(), now()).unwrap();
         assert_ne!((&a.state, &a.nonce, &a.verifier), (&b.state, &b.nonce, &b.verifier));
         assert_ne!(a.state, a.nonce);
         // RFC 7636, 4.1: 43 to 128 unreserved characters.
@@ -690,7 +678,8 @@ mod tests {
     #[test]
     fn an_attempt_survives_its_cookie_until_it_expires() {
         let keys = keys("s", Purpose::SignIn);
-        let attempt = SignInAttempt::new("/console/projects?status=live", now()).unwrap();
+        let attempt =
+            SignInAttempt::new(&format!("{}?status=live", routes::projects()), now()).unwrap();
         let cookie = attempt.to_cookie(&keys);
         assert!(cookie.len() < MAX_COOKIE);
         assert!(cookie.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
@@ -703,10 +692,10 @@ mod tests {
     #[test]
     fn a_tampered_or_foreign_cookie_is_refused() {
         let signing = keys("s", Purpose::SignIn);
-        let mut attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let mut attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         let cookie = attempt.to_cookie(&signing);
         let (body, signature) = cookie.split_once('.').unwrap();
-        attempt.return_to = "/console/templates".into();
+        attempt.return_to = routes::templates().into();
         let other_body = attempt.to_cookie(&signing).split_once('.').unwrap().0.to_owned();
         let refused = [
             format!("{other_body}.{signature}"),
@@ -727,41 +716,24 @@ mod tests {
     #[test]
     fn a_signed_cookie_leading_outside_the_console_is_still_refused() {
         let keys = keys("s", Purpose::SignIn);
-        let mut attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let mut attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         attempt.return_to = "https://evil.example/".into();
         assert_eq!(SignInAttempt::from_cookie(&attempt.to_cookie(&keys), &keys, now()), None);
     }
 
     #[test]
     fn a_sign_in_returns_to_console_pages_only() {
-        for good in ["/console", "/console/", "/console/projects/P-1?tab=tasks#t-2"] {
-            assert!(is_console_path(good), "{good}");
-            assert!(SignInAttempt::new(good, now()).is_ok(), "{good}");
+        for good in routes::console_paths() {
+            assert!(SignInAttempt::new(&good, now()).is_ok(), "{good}");
         }
-        let bad = [
-            "",
-            "https://evil.example/console/",
-            "//evil.example/console/",
-            "/console//evil.example",
-            "/console\\@evil.example",
-            "/console/\t/evil.example",
-            "/console/../v1/projects",
-            "/console/%2E%2e/v1/projects",
-            "/consolex",
-            "/v1/projects",
-            "javascript:alert(1)",
-            "console/",
-        ];
-        for bad in bad {
-            assert!(!is_console_path(bad), "{bad}");
-            assert!(matches!(SignInAttempt::new(bad, now()), Err(OidcError::ReturnTo)), "{bad}");
+        for bad in routes::not_console_paths() {
+            assert!(matches!(SignInAttempt::new(&bad, now()), Err(OidcError::ReturnTo)), "{bad}");
         }
-        assert!(is_console_path("/console/projects?next=https://x.example/"));
     }
 
     #[test]
     fn the_state_is_compared_whole() {
-        let attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         assert!(attempt.matches_state(&attempt.state.clone()));
         assert!(!attempt.matches_state(&attempt.state[1..]));
         assert!(!attempt.matches_state(""));
@@ -770,7 +742,7 @@ mod tests {
 
     #[test]
     fn the_authorization_url_asks_for_a_code_with_an_s256_challenge() {
-        let attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         let redirect = "https://console.example/console/auth/callback?x=1&y=é";
         let url = authorization_url(&discovery(None), &settings(), redirect, &attempt);
         let (endpoint, query) = url.split_once('?').unwrap();
@@ -797,7 +769,7 @@ mod tests {
 
     #[test]
     fn an_authorization_endpoint_with_a_query_keeps_it() {
-        let attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         let mut discovery = discovery(None);
         discovery.authorization_endpoint = "https://idp.example/authorize?tenant=brt".into();
         let url = authorization_url(&discovery, &settings(), "https://c.example/cb", &attempt);
@@ -998,7 +970,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_callback_finishes_the_sign_in_of_its_own_attempt_only() {
-        let mut attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let mut attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         attempt.nonce = NONCE.into();
         let token = || Fixed(Ok(id_token(json!({}))));
         let finish = |cb: Callback, provider: Fixed| {
@@ -1025,7 +997,7 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let attempt = SignInAttempt::new("/console/", now()).unwrap();
+        let attempt = SignInAttempt::new(routes::home(), now()).unwrap();
         let shown = format!("{attempt:?}");
         for secret in [&attempt.state, &attempt.nonce, &attempt.verifier] {
             assert!(!shown.contains(secret.as_str()), "{shown}");

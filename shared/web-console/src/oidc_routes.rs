@@ -3,12 +3,13 @@
 //! verifier) kept in a signed, short-lived cookie; `GET /console/callback`
 //! finishes it ([`oidc::finish_sign_in`]) and starts the session.
 
-use super::i18n::Lang;
+use super::ConsoleState;
+use super::i18n::{Lang, Strings};
 use super::oidc::{self, Callback, IdentityProvider, SignInAttempt};
+use super::routes::{self, safe_next};
 use super::session::{self, cookie_value, lang};
-use super::sign_in::{Next, SIGN_IN, SIGN_OUT, SIGNED_OUT, render, safe_next, set_cookie};
-use super::sign_in::{sign_out, start_session};
-use super::{BASE, ConsoleState};
+use super::sign_in::{Next, set_cookie, sign_out, start_session};
+use super::view::{ErrorPage, Frame, Page};
 use app::signing::{Purpose, SigningKeys};
 use axum::Router;
 use axum::extract::{Query, State};
@@ -17,8 +18,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use config::OidcSettings;
 use std::sync::Arc;
-
-const CALLBACK: &str = "/console/callback";
 
 #[derive(Clone)]
 struct Provider {
@@ -38,7 +37,7 @@ pub fn router(
     let end = move |s: State<ConsoleState>, h: HeaderMap, p: session::Posted| {
         let then = ending.clone();
         async move {
-            let back = redirect_uri(&s.0, &h, SIGNED_OUT);
+            let back = redirect_uri(&s.0, &h, routes::signed_out());
             let idp = match back {
                 Some(back) => then.sign_out_url(&back).await,
                 None => None,
@@ -50,7 +49,10 @@ pub fn router(
     let start = move |s: State<ConsoleState>, h: HeaderMap, q: Query<Next>| start(s, h, q, first);
     let finish =
         move |s: State<ConsoleState>, h: HeaderMap, q: Query<Callback>| finish(s, h, q, provider);
-    Router::new().route(SIGN_IN, get(start)).route(CALLBACK, get(finish)).route(SIGN_OUT, post(end))
+    Router::new()
+        .route(routes::sign_in(), get(start))
+        .route(routes::callback(), get(finish))
+        .route(routes::sign_out(), post(end))
 }
 
 impl Provider {
@@ -91,14 +93,14 @@ async fn start(
     let secrets = session::secrets(&state).await?;
     let now = state.clock.now();
     let (Some(redirect), Ok(attempt)) = (
-        redirect_uri(&state, &headers, CALLBACK),
+        redirect_uri(&state, &headers, routes::callback()),
         SignInAttempt::new(&safe_next(q.next.as_deref()), now),
     ) else {
-        return Err(failed(&state, lang, StatusCode::BAD_REQUEST));
+        return Err(failed(lang, StatusCode::BAD_REQUEST));
     };
     let discovery = provider.provider.discovery().await.map_err(|e| {
         tracing::error!(error = %e, "identity provider unavailable");
-        failed(&state, lang, StatusCode::SERVICE_UNAVAILABLE)
+        failed(lang, StatusCode::SERVICE_UNAVAILABLE)
     })?;
     let keys = SigningKeys::derive(&secrets, Purpose::SignIn);
     let url = oidc::authorization_url(&discovery, &provider.settings, &redirect, &attempt);
@@ -125,9 +127,10 @@ async fn finish(
     let keys = SigningKeys::derive(&secrets, Purpose::SignIn);
     let attempt = cookie_value(&headers, oidc::ATTEMPT_COOKIE)
         .and_then(|value| SignInAttempt::from_cookie(value, &keys, now));
-    let (Some(attempt), Some(redirect)) = (attempt, redirect_uri(&state, &headers, CALLBACK))
+    let (Some(attempt), Some(redirect)) =
+        (attempt, redirect_uri(&state, &headers, routes::callback()))
     else {
-        return Err(failed(&state, lang, StatusCode::BAD_REQUEST));
+        return Err(failed(lang, StatusCode::BAD_REQUEST));
     };
     let settings = &provider.settings;
     let signed_in =
@@ -138,7 +141,7 @@ async fn finish(
         Ok(staff) => start_session(&state, &staff, &attempt.return_to).await.unwrap_or_else(|r| r),
         Err(e) => {
             tracing::info!(error = %e, "console sign-in refused");
-            failed(&state, lang, StatusCode::FORBIDDEN)
+            failed(lang, StatusCode::FORBIDDEN)
         }
     };
     let clear = session::cookie(oidc::ATTEMPT_COOKIE, "", 0, state.secure_cookies);
@@ -147,12 +150,17 @@ async fn finish(
 }
 
 /// A sign-in that did not go through: say so, offer to try again.
-fn failed(state: &ConsoleState, lang: Lang, status: StatusCode) -> Response {
-    let context = serde_json::json!({
-        "code": status.as_u16(), "message_key": "error_sign_in",
-        "here": BASE, "here_q": BASE, "retry": SIGN_IN,
-    });
-    let mut response = render(state, "error.html", lang, context);
-    *response.status_mut() = status;
-    response
+fn failed(lang: Lang, status: StatusCode) -> Response {
+    let t = Strings::of(lang);
+    let view = ErrorPage {
+        t,
+        frame: Frame::outside(lang, routes::BASE),
+        code: status.as_u16(),
+        message: t.error_sign_in,
+        retry: Some(routes::sign_in()),
+    };
+    match Page::render(status, &view) {
+        Some(page) => page.into_response(),
+        None => status.into_response(),
+    }
 }

@@ -7,8 +7,9 @@
 //! of the secret keeps sessions signed under the previous one valid.
 
 use super::ConsoleState;
-use super::i18n::Lang;
-use super::view::Page;
+use super::i18n::{Lang, Strings};
+use super::routes;
+use super::view::{ErrorPage, Frame, Page};
 use app::signing::{Purpose, SigningKeys};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -16,7 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use config::Secret;
-use domain::staff::Staff;
+use domain::staff::{Role, Staff};
 use serde::{Deserialize, Serialize};
 
 pub const SESSION_COOKIE: &str = "brt_session";
@@ -96,7 +97,7 @@ pub fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!(
         "{name}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-        super::BASE
+        routes::BASE
     )
 }
 
@@ -131,6 +132,13 @@ pub struct Member {
     pub here: String,
 }
 
+impl Member {
+    /// Managers and admins: the team's pages and views are theirs.
+    pub fn oversees(&self) -> bool {
+        self.has(Role::Manager) || self.has(Role::Admin)
+    }
+}
+
 impl std::ops::Deref for Member {
     type Target = Staff;
 
@@ -145,7 +153,7 @@ pub struct SignInFirst(String, bool);
 impl IntoResponse for SignInFirst {
     fn into_response(self) -> Response {
         let next: String = form_urlencoded::byte_serialize(self.0.as_bytes()).collect();
-        let to = format!("{}/sign-in?next={next}", super::BASE);
+        let to = format!("{}?next={next}", routes::sign_in());
         // An htmx request would follow a redirect inside its XHR, on to the
         // identity provider, which the CSP and CORS stop: the whole page goes.
         if self.1
@@ -177,11 +185,11 @@ impl FromRequestParts<ConsoleState> for Member {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &ConsoleState) -> Result<Self, Response> {
-        let here = parts.uri.path_and_query().map_or(super::BASE.to_owned(), |p| p.to_string());
+        let here = parts.uri.path_and_query().map_or(routes::BASE.to_owned(), |p| p.to_string());
         // After signing in, a form's action is no page to come back to.
         let back = match parts.method == axum::http::Method::GET {
             true => here.clone(),
-            false => format!("{}/", super::BASE),
+            false => routes::home().to_owned(),
         };
         let htmx = from_htmx(&parts.headers);
         let Some(value) = cookie_value(&parts.headers, SESSION_COOKIE) else {
@@ -247,18 +255,20 @@ impl FromRequest<ConsoleState> for Posted {
         let token = fields.get("csrf");
         if !token.is_some_and(|token| member.csrf_keys.verify(&member.session_id, token)) {
             tracing::info!(member = %member.sub, "console form without a valid CSRF token");
-            return Err(forbidden(state, member.lang));
+            return Err(forbidden(member.lang));
         }
         Ok(Self { member, fields })
     }
 }
 
 /// The page shown when a form's CSRF token does not match.
-fn forbidden(state: &ConsoleState, lang: Lang) -> Response {
-    let context = serde_json::json!({ "code": 403, "message_key": "error_csrf" });
-    match state.views.render("error.html", lang, context) {
-        Ok(html) => Page { status: StatusCode::FORBIDDEN, html }.into_response(),
-        Err(_) => StatusCode::FORBIDDEN.into_response(),
+fn forbidden(lang: Lang) -> Response {
+    let t = Strings::of(lang);
+    let frame = Frame::outside(lang, "");
+    let view = ErrorPage { t, frame, code: 403, message: t.error_csrf, retry: None };
+    match Page::render(StatusCode::FORBIDDEN, &view) {
+        Some(page) => page.into_response(),
+        None => StatusCode::FORBIDDEN.into_response(),
     }
 }
 

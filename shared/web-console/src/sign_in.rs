@@ -4,36 +4,55 @@
 //! Connect (authorization code with PKCE) in the cloud, or the development
 //! form of the local runner, which only [`SignIn::Development`] routes.
 
-use super::i18n::Lang;
+use super::i18n::{Lang, Strings};
+use super::routes::{self, safe_next};
 use super::session::{self, Fields, Session, cookie_value, lang, random_hex};
-use super::view::Page;
-use super::{BASE, ConsoleState, SignIn};
+use super::view::{Frame, Page};
+use super::{ConsoleState, SignIn};
 use app::signing::{Purpose, SigningKeys};
+use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::staff::Staff;
+use domain::staff::{Role, Staff};
 use serde::Deserialize;
 
 /// The development sign-in: absent from the Lambda's router.
-pub const DEV_SIGN_IN: &str = "/console/dev/sign-in";
-pub const SIGN_IN: &str = "/console/sign-in";
-pub const SIGNED_OUT: &str = "/console/signed-out";
-pub const SIGN_OUT: &str = "/console/sign-out";
+pub const DEV_SIGN_IN: &str = routes::dev_sign_in();
 /// The cookie binding the development form's CSRF token to its browser.
 const DEV_COOKIE: &str = "brt_dev_sign_in";
+/// The roles the development form offers, in its order.
+const ROLES: [Role; 3] = [Role::Manager, Role::Technician, Role::Admin];
+
+/// The local runner's sign-in form.
+#[derive(Template)]
+#[template(path = "sign_in_dev.html")]
+struct DevSignIn<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    sign_in_csrf: &'a str,
+    next: &'a str,
+}
+
+/// After signing out.
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+struct SignedOut<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+}
 
 pub fn router(sign_in: SignIn) -> Router<ConsoleState> {
     let common = Router::new()
-        .route(SIGNED_OUT, get(signed_out))
-        .route("/console/lang/{code}", get(switch_language));
+        .route(routes::signed_out(), get(signed_out))
+        .route(routes::pattern::LANGUAGE, get(switch_language));
     match sign_in {
         SignIn::Development => common
-            .route(SIGN_OUT, post(|s: State<ConsoleState>, p| sign_out(s, p, None)))
-            .route(SIGN_IN, get(|Query(q): Query<Next>| async move { dev_redirect(&q) }))
+            .route(routes::sign_out(), post(|s: State<ConsoleState>, p| sign_out(s, p, None)))
+            .route(routes::sign_in(), get(|Query(q): Query<Next>| async move { dev_redirect(&q) }))
             .route(DEV_SIGN_IN, get(dev_form).post(dev_sign_in)),
         SignIn::Oidc { provider, settings, logout } => {
             common.merge(super::oidc_routes::router(provider, settings, logout))
@@ -44,14 +63,6 @@ pub fn router(sign_in: SignIn) -> Router<ConsoleState> {
 #[derive(Deserialize, Default)]
 pub struct Next {
     pub next: Option<String>,
-}
-
-/// Where to go after signing in: a console page, never another site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if super::oidc::is_console_path(n) => n.to_owned(),
-        _ => format!("{BASE}/"),
-    }
 }
 
 fn dev_redirect(q: &Next) -> Response {
@@ -68,11 +79,11 @@ async fn dev_form(
     let nonce = random_hex(16).map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
     let secrets = session::secrets(&state).await?;
     let token = SigningKeys::derive(&secrets, Purpose::SignIn).sign(&nonce);
-    let context = serde_json::json!({
-        "sign_in_csrf": token, "next": safe_next(q.next.as_deref()), "email": "",
-        "here": DEV_SIGN_IN, "here_q": DEV_SIGN_IN,
-    });
-    let mut response = render(&state, "sign_in_dev.html", lang(&headers), context);
+    let lang = lang(&headers);
+    let next = safe_next(q.next.as_deref());
+    let frame = Frame::outside(lang, DEV_SIGN_IN);
+    let view = DevSignIn { t: Strings::of(lang), frame, sign_in_csrf: &token, next: &next };
+    let mut response = render(&view);
     set_cookie(&mut response, &session::cookie(DEV_COOKIE, &nonce, 600, state.secure_cookies));
     Ok(response)
 }
@@ -124,14 +135,15 @@ pub async fn sign_out(
     then: Option<String>,
 ) -> Response {
     tracing::info!(member = %posted.member.sub, "console sign-out");
-    let mut response = Redirect::to(then.as_deref().unwrap_or(SIGNED_OUT)).into_response();
+    let mut response =
+        Redirect::to(then.as_deref().unwrap_or(routes::signed_out())).into_response();
     set_cookie(&mut response, &session::clear_session_cookie(state.secure_cookies));
     response
 }
 
-async fn signed_out(State(state): State<ConsoleState>, headers: HeaderMap) -> Response {
-    let context = serde_json::json!({ "here": SIGNED_OUT, "here_q": SIGNED_OUT });
-    render(&state, "signed_out.html", lang(&headers), context)
+async fn signed_out(headers: HeaderMap) -> Response {
+    let lang = lang(&headers);
+    render(&SignedOut { t: Strings::of(lang), frame: Frame::outside(lang, routes::signed_out()) })
 }
 
 #[derive(Deserialize)]
@@ -162,33 +174,9 @@ pub fn set_cookie(response: &mut Response, cookie: &str) {
 }
 
 /// A page outside a session (no member, no navigation).
-pub fn render(
-    state: &ConsoleState,
-    template: &str,
-    lang: Lang,
-    context: serde_json::Value,
-) -> Response {
-    match state.views.render(template, lang, context) {
-        Ok(html) => Page::ok(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "console page cannot be rendered");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_console_pages_are_places_to_go_back_to() {
-        assert_eq!(safe_next(Some("/console/projects?x=1")), "/console/projects?x=1");
-        for bad in
-            ["https://evil.example/", "//evil.example/console", "/v1/projects", "/console\\@x"]
-        {
-            assert_eq!(safe_next(Some(bad)), "/console/", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/console/");
+pub fn render(view: &impl Template) -> Response {
+    match Page::render(StatusCode::OK, view) {
+        Some(page) => page.into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

@@ -6,39 +6,51 @@
 //! not open a project is the same plain `404`.
 
 use super::ConsoleState;
-use super::i18n::Lang;
+use super::i18n::{Lang, Strings};
+use super::routes;
 use super::view::Page;
 use app::status_link;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::NaiveDate;
 use domain::project::{Project, ProjectStatus};
-use serde::Serialize;
 
 pub fn router() -> Router<ConsoleState> {
-    Router::new().route(&format!("{}/{{token}}", status_link::PATH), get(status_page))
+    Router::new().route(&routes::pattern::status(), get(status_page))
 }
 
-/// What the customer sees, and nothing else.
-#[derive(Debug, Serialize)]
+/// The status page, in the customer's language (no console layout).
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage {
+    t: &'static Strings,
+    lang: Lang,
+    s: StatusView,
+}
+
+/// What the customer sees, and nothing else: copied out of the project
+/// field by field, so that nothing else can reach the template.
+#[derive(Debug)]
 pub struct StatusView {
     pub customer: String,
     pub services: String,
-    pub status: &'static str,
+    pub status: ProjectStatus,
     pub steps: Vec<Step>,
-    pub installation_date: Option<String>,
-    pub projected: Option<String>,
-    pub live_on: Option<String>,
+    pub installation_date: Option<NaiveDate>,
+    pub projected: Option<NaiveDate>,
+    pub live_on: Option<NaiveDate>,
     pub contact: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Step {
     pub name: String,
     pub reached: bool,
-    pub date: Option<String>,
+    pub date: Option<NaiveDate>,
 }
 
 impl StatusView {
@@ -49,7 +61,7 @@ impl StatusView {
             .map(|m| Step {
                 name: lang.pick(&m.name.fr, &m.name.en).to_owned(),
                 reached: m.is_completed(),
-                date: m.completed_at.map(|at| at.date_naive().to_string()),
+                date: m.completed_at.map(|at| at.date_naive()),
             })
             .collect();
         let in_progress = project.status == ProjectStatus::InProgress;
@@ -61,15 +73,11 @@ impl StatusView {
                 .map(|s| s.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            status: project.status.as_str(),
+            status: project.status,
             steps,
-            installation_date: project.installation_date.map(|d| d.to_string()),
-            projected: project
-                .forecast
-                .projected_go_live
-                .filter(|_| in_progress)
-                .map(|d| d.to_string()),
-            live_on: project.go_live_date.map(|d| d.to_string()),
+            installation_date: project.installation_date,
+            projected: project.forecast.projected_go_live.filter(|_| in_progress),
+            live_on: project.go_live_date,
             contact: project.owner.clone(),
         }
     }
@@ -87,13 +95,10 @@ async fn status_page(State(state): State<ConsoleState>, Path(token): Path<String
         }
     };
     let lang = Lang::from(project.account.language);
-    let view = StatusView::of(&project, lang);
-    match state.views.render("status.html", lang, serde_json::json!({ "s": view })) {
-        Ok(html) => Page::ok(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "status page cannot be rendered");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+    let view = StatusPage { t: Strings::of(lang), lang, s: StatusView::of(&project, lang) };
+    match Page::render(StatusCode::OK, &view) {
+        Some(page) => page.into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

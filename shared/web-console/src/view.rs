@@ -1,77 +1,134 @@
-//! The console's page templates, embedded in the binary and rendered with
-//! minijinja (the mail's engine; HTML auto-escaped), and the pages they make.
+//! How pages are made: each page is a struct deriving askama's `Template`
+//! from a file of `templates/` (compiled into the binary, so a field the
+//! template names and the struct lacks does not build). Every page of the
+//! layout (`base.html`) holds its words `t` ([`Strings`]) and a [`Frame`]:
+//! what the layout shows around the content. HTML is escaped by [`Html`].
 
-use super::i18n::{self, Lang};
+use crate::i18n::{Lang, Strings};
+use crate::session::Member;
+use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::value::Serde;
-use minijinja::{Environment, Value};
-use serde::Serialize;
-use std::sync::OnceLock;
-use thiserror::Error;
+use std::fmt;
 
-#[derive(Debug, Error)]
-#[error("console template {name} cannot be rendered")]
-pub struct ViewError {
-    name: String,
-    #[source]
-    source: minijinja::Error,
+/// The escaper of every `.html` template (`askama.toml`): the five
+/// characters HTML gives a meaning, as the entities the console always
+/// wrote (`&#x27;`, `&quot;`…: askama's own are numeric), so what reads the
+/// pages' text reads it as before.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Html;
+
+impl askama::filters::Escaper for Html {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, text: &str) -> fmt::Result {
+        let mut rest = 0;
+        for (i, byte) in text.bytes().enumerate() {
+            let entity = match byte {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#x27;",
+                _ => continue,
+            };
+            dest.write_str(&text[rest..i])?;
+            dest.write_str(entity)?;
+            rest = i + 1;
+        }
+        dest.write_str(&text[rest..])
+    }
 }
 
-/// Every template of the console: (name, source).
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../templates/base.html")),
-    ("macros.html", include_str!("../templates/macros.html")),
-    ("sign_in_dev.html", include_str!("../templates/sign_in_dev.html")),
-    ("signed_out.html", include_str!("../templates/signed_out.html")),
-    ("error.html", include_str!("../templates/error.html")),
-    ("projects.html", include_str!("../templates/projects.html")),
-    ("project.html", include_str!("../templates/project.html")),
-    ("tasks.html", include_str!("../templates/tasks.html")),
-    ("template_list.html", include_str!("../templates/template_list.html")),
-    ("template_edit.html", include_str!("../templates/template_edit.html")),
-    ("analytics.html", include_str!("../templates/analytics.html")),
-    ("status.html", include_str!("../templates/status.html")),
-];
-
-pub struct Views {
-    env: Environment<'static>,
-    /// Each language's strings as a template value, made at its first page.
-    strings: [OnceLock<Value>; 2],
+/// The navigation entry of the page shown (`aria-current`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    None,
+    Projects,
+    MyTasks,
+    Attention,
+    Templates,
+    Analytics,
 }
 
-impl Views {
-    pub(super) fn new() -> Self {
-        let mut env = Environment::new();
-        // Compiling all of them at start-up took most of the console's cold start.
-        delivery::embedded::load_lazily(&mut env, TEMPLATES);
-        Self { env, strings: [OnceLock::new(), OnceLock::new()] }
+/// The member signed in, as the layout shows them.
+pub struct Me<'a> {
+    pub sub: &'a str,
+    pub csrf: &'a str,
+    /// Managers and admins: the team's pages are in their navigation.
+    pub oversees: bool,
+}
+
+/// A refusal, shown at the top of the page of what was refused.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub text: String,
+    pub items: Vec<String>,
+}
+
+/// What the layout shows around every page.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    pub me: Option<Me<'a>>,
+    /// This page's address, query-encoded: where the language switch comes back to.
+    pub here_q: String,
+    pub section: Section,
+    pub notice: Option<Notice>,
+}
+
+impl<'a> Frame<'a> {
+    /// The frame of a signed-in member's page.
+    pub fn of(member: &'a Member, section: Section) -> Self {
+        Self {
+            lang: member.lang,
+            me: Some(Me { sub: &member.sub, csrf: &member.csrf, oversees: member.oversees() }),
+            here_q: form_urlencoded::byte_serialize(member.here.as_bytes()).collect(),
+            section,
+            notice: None,
+        }
     }
 
-    /// Compiles every template: what start-up no longer checks.
-    pub fn check(&self) -> Result<(), ViewError> {
-        delivery::embedded::compile_all(&self.env, TEMPLATES)
-            .map_err(|(name, source)| ViewError { name: name.to_owned(), source })
+    /// The frame of a page outside a session (no navigation), which the
+    /// language switch comes back to as `here_q` says.
+    pub fn outside(lang: Lang, here_q: &str) -> Self {
+        Self { lang, me: None, here_q: here_q.to_owned(), section: Section::None, notice: None }
     }
 
-    /// Renders `template` in `lang` with `context` (which the strings `t`
-    /// and `lang` join).
-    pub fn render(
-        &self,
-        template: &str,
-        lang: Lang,
-        context: impl Serialize,
-    ) -> Result<String, ViewError> {
-        let strings = self.strings[lang as usize]
-            .get_or_init(|| Value::from(Serde(i18n::table(lang))))
-            .clone();
-        let context = Value::from(Serde(context));
-        let context = minijinja::context! { t => strings, lang => lang.code(), ..context };
-        self.env
-            .get_template(template)
-            .and_then(|t| t.render(context))
-            .map_err(|source| ViewError { name: template.to_owned(), source })
+    pub fn with_notice(mut self, notice: Option<Notice>) -> Self {
+        self.notice = notice;
+        self
     }
+
+    /// Whether the page is that of `section`.
+    pub fn at(&self, section: Section) -> bool {
+        self.section == section
+    }
+}
+
+/// Whether `option` is the one `chosen` (a select's `selected` option).
+pub fn chosen<T: PartialEq>(chosen: &Option<T>, option: &T) -> bool {
+    chosen.as_ref() == Some(option)
+}
+
+/// A figure as the console always wrote it: whole numbers keep their `.0`.
+pub struct Decimal(pub f64);
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.fract() == 0.0 && self.0.is_finite() {
+            true => write!(f, "{:.1}", self.0),
+            false => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// An error page (`error.html`): a status, a sentence, maybe a way to retry.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub t: &'static Strings,
+    pub frame: Frame<'a>,
+    pub code: u16,
+    pub message: &'static str,
+    pub retry: Option<&'static str>,
 }
 
 /// A rendered page.
@@ -81,8 +138,15 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn ok(html: String) -> Self {
-        Self { status: StatusCode::OK, html }
+    /// `view` rendered with `status`; on failure, logged and `None`.
+    pub fn render(status: StatusCode, view: &impl Template) -> Option<Self> {
+        match view.render() {
+            Ok(html) => Some(Self { status, html }),
+            Err(e) => {
+                tracing::error!(error = %e, "console page cannot be rendered");
+                None
+            }
+        }
     }
 }
 
@@ -100,10 +164,30 @@ impl IntoResponse for Page {
 
 #[cfg(test)]
 mod tests {
-    use super::Views;
+    use super::*;
+    use askama::filters::Escaper;
 
     #[test]
-    fn every_template_compiles() {
-        Views::new().check().unwrap();
+    fn html_is_escaped_with_the_entities_the_console_always_wrote() {
+        let mut out = String::new();
+        Html.write_escaped_str(&mut out, "d'abord <b>\"x\" & y</b> é/").unwrap();
+        assert_eq!(out, "d&#x27;abord &lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt; é/");
+    }
+
+    #[test]
+    fn figures_keep_one_decimal_when_whole() {
+        let shown = [75.0, 2.5, 0.0, 12.25].map(|x| Decimal(x).to_string());
+        assert_eq!(shown, ["75.0", "2.5", "0.0", "12.25"]);
+    }
+
+    #[test]
+    fn the_error_page_escapes_and_names_the_status() {
+        let t = Strings::of(Lang::Fr);
+        let frame = Frame::outside(Lang::Fr, "");
+        let page = ErrorPage { t, frame, code: 404, message: t.error_404, retry: None };
+        let html = page.render().unwrap();
+        assert!(html.contains("<h1>Erreur 404</h1>"), "{html}");
+        assert!(html.contains("<p>Cette page n&#x27;existe pas"), "{html}");
+        assert!(html.starts_with("<!doctype html>\n<html lang=\"fr\">"), "{html}");
     }
 }

@@ -4,8 +4,11 @@
 
 use super::{PageError, allow, page, respond, unavailable};
 use crate::ConsoleState;
-use crate::i18n::{Lang, word};
+use crate::i18n::{Lang, Strings};
+use crate::routes;
 use crate::session::Member;
+use crate::view::{Decimal, Frame, Section};
+use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -15,15 +18,38 @@ use chrono::Datelike;
 use domain::analytics::{ServiceStats, Window};
 use domain::milestone::MilestoneKey;
 use domain::staff::Action;
-use domain::template::Template;
+use domain::template::Template as Plan;
 use domain::validation::is_machine_key;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 pub fn router() -> Router<ConsoleState> {
     Router::new()
-        .route("/console/analytics", get(analytics))
-        .route("/console/analytics.csv", get(csv))
+        .route(routes::analytics(), get(analytics))
+        .route(routes::analytics_csv(), get(csv))
+}
+
+/// The window asked for, its CSV link, and the charts of each service type.
+#[derive(Template)]
+#[template(path = "analytics.html")]
+struct AnalyticsPage<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    from: &'a str,
+    to: &'a str,
+    service_type: Option<&'a str>,
+    services: Vec<Charts<'a>>,
+    csv_href: String,
+}
+
+/// One service type's figures and charts (SVG, drawn here).
+struct Charts<'a> {
+    stats: &'a ServiceStats,
+    /// Percent, whole.
+    on_time: Decimal,
+    held_days: Decimal,
+    lead_chart: String,
+    milestone_chart: String,
+    blocked_chart: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,21 +107,22 @@ async fn analytics(
         let types: Vec<String> =
             report.service_types.iter().map(|s| s.service_type.clone()).collect();
         let templates = state.templates.current_of(&types).await.map_err(unavailable)?;
-        let services: Vec<Value> = (report.service_types.iter().zip(&templates))
-            .map(|(stats, template)| charts(stats, template, &member))
+        let t = Strings::of(member.lang);
+        let services = (report.service_types.iter().zip(&templates))
+            .map(|(stats, template)| charts(stats, template, t, member.lang))
             .collect();
         // Built after the awaits: the serializer is not `Send`.
         let mut csv = form_urlencoded::Serializer::new(String::new());
         csv.append_pair("from", &from).append_pair("to", &to);
         service_type.map(|s| csv.append_pair("service_type", s));
-        let context = json!({
-            "from": from, "to": to, "service_type": service_type, "services": services,
-            "csv_href": format!("/console/analytics.csv?{}", csv.finish()),
-        });
-        Ok(page(&state, &member, ("analytics.html", "analytics"), StatusCode::OK, context))
+        let csv_href = format!("{}?{}", routes::analytics_csv(), csv.finish());
+        let frame = Frame::of(&member, Section::Analytics);
+        let view =
+            AnalyticsPage { t, frame, from: &from, to: &to, service_type, services, csv_href };
+        Ok(page(&member, StatusCode::OK, &view))
     }
     .await;
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 async fn csv(
@@ -117,13 +144,12 @@ async fn csv(
             .into_response())
     }
     .await;
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 /// The charts of one service type, its milestones named as its current
 /// template names them (a key the template no longer has stays a key).
-fn charts(s: &ServiceStats, template: &Template, member: &Member) -> Value {
-    let lang = member.lang;
+fn charts<'a>(s: &'a ServiceStats, template: &Plan, t: &Strings, lang: Lang) -> Charts<'a> {
     let lead = [
         ("p50", s.lead_time_days.p50),
         ("p85", s.lead_time_days.p85),
@@ -132,21 +158,19 @@ fn charts(s: &ServiceStats, template: &Template, member: &Member) -> Value {
     .map(|(k, v)| (k.to_owned(), v));
     let milestones: Vec<(String, f64)> =
         s.milestones.iter().map(|m| (milestone_name(template, &m.key, lang), m.p50_days)).collect();
-    let blocked: Vec<(String, f64)> = s
-        .blocked_days
-        .iter()
-        .map(|(c, d)| (word(lang, &format!("category_{}", c.as_str())), *d))
-        .collect();
-    json!({
-        "service_type": s.service_type, "count": s.count,
-        "on_time": (s.on_time_rate * 100.0).round(), "held_days": round1(s.held_days),
-        "lead_chart": bars(&lead, &word(lang, "lead_time")),
-        "milestone_chart": bars(&milestones, &word(lang, "time_per_milestone")),
-        "blocked_chart": bars(&blocked, &word(lang, "blocked_by_category")),
-    })
+    let blocked: Vec<(String, f64)> =
+        s.blocked_days.iter().map(|(c, d)| (t.category_name(c).to_owned(), *d)).collect();
+    Charts {
+        stats: s,
+        on_time: Decimal((s.on_time_rate * 100.0).round()),
+        held_days: Decimal(round1(s.held_days)),
+        lead_chart: bars(&lead, t.lead_time),
+        milestone_chart: bars(&milestones, t.time_per_milestone),
+        blocked_chart: bars(&blocked, t.blocked_by_category),
+    }
 }
 
-fn milestone_name(template: &Template, key: &MilestoneKey, lang: Lang) -> String {
+fn milestone_name(template: &Plan, key: &MilestoneKey, lang: Lang) -> String {
     template
         .milestones
         .iter()

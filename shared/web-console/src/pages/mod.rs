@@ -1,9 +1,10 @@
-//! The console's screens, one module each. Every handler takes the member
-//! from the session ([`Member`], or [`Posted`] for a form with its CSRF
-//! token), checks the API's permission for its action, calls the use case
-//! in-process and renders a whole page; htmx swaps it in place when
-//! JavaScript runs. A domain refusal re-renders the page with a readable
-//! message and the API's status code.
+//! The console's screens, one module each, each with its view (a struct
+//! deriving `Template`). Every handler takes the member from the session
+//! ([`Member`], or [`Posted`](crate::session::Posted) for a form with its
+//! CSRF token), checks the API's permission for its action, calls the use
+//! case in-process and renders a whole page; htmx swaps it in place when
+//! JavaScript runs. A refusal re-renders the page with a readable message
+//! and the API's status code ([`refusal`]).
 
 mod analytics;
 mod project;
@@ -13,22 +14,21 @@ mod tasks;
 mod templates;
 
 use super::ConsoleState;
-use super::i18n::Lang;
+use super::i18n::{Lang, Strings};
+use super::routes;
 use super::session::Member;
-use super::view::Page;
+use super::view::{ErrorPage, Frame, Page};
+use askama::Template;
 use axum::Router;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::staff::{Action, Role};
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use domain::staff::Action;
 
 pub fn router() -> Router<ConsoleState> {
     Router::new()
-        .route("/console", get(home))
-        .route("/console/", get(home))
+        .route(routes::BASE, get(home))
+        .route(routes::home(), get(home))
         .merge(projects::router())
         .merge(project::router())
         .merge(tasks::router())
@@ -39,22 +39,8 @@ pub fn router() -> Router<ConsoleState> {
 /// Managers and admins start on the projects; technicians on their tasks.
 async fn home(member: Member) -> Redirect {
     match member.may(Action::ListProjects) {
-        true => Redirect::to("/console/projects"),
-        false => Redirect::to("/console/my-tasks"),
-    }
-}
-
-/// A message shown at the top of a page.
-#[derive(Clone, Debug, Serialize)]
-pub struct Notice {
-    pub kind: &'static str,
-    pub text: String,
-    pub items: Vec<String>,
-}
-
-impl Notice {
-    pub fn error(text: String, items: Vec<String>) -> Self {
-        Self { kind: "error", text, items }
+        true => Redirect::to(routes::projects()),
+        false => Redirect::to(routes::my_tasks()),
     }
 }
 
@@ -81,73 +67,41 @@ pub fn allow(member: &Member, action: Action) -> Result<(), PageError> {
     member.may(action).then_some(()).ok_or(PageError::Forbidden)
 }
 
-/// What every page of a signed-in member shows around its content.
-fn frame(member: &Member, section: &str) -> Map<String, Value> {
-    let here_q: String = form_urlencoded::byte_serialize(member.here.as_bytes()).collect();
-    let oversees = member.has(Role::Manager) || member.has(Role::Admin);
-    let me = json!({ "sub": member.sub, "oversees": oversees });
-    let mut frame = Map::new();
-    frame.insert("me".into(), me);
-    frame.insert("csrf".into(), member.csrf.clone().into());
-    frame.insert("here".into(), member.here.clone().into());
-    frame.insert("here_q".into(), here_q.into());
-    frame.insert("section".into(), section.into());
-    frame
-}
-
-/// Renders `template` for `member` with `context` (an object) and the frame.
-pub fn page(
-    state: &ConsoleState,
-    member: &Member,
-    (template, section): (&str, &str),
-    status: StatusCode,
-    context: Value,
-) -> Response {
-    let mut all = frame(member, section);
-    if let Value::Object(context) = context {
-        all.extend(context);
-    }
-    match state.views.render(template, member.lang, Value::Object(all)) {
-        Ok(html) => Page { status, html }.into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "console page cannot be rendered");
-            error_page(state, Some(member), member.lang, PageError::Unavailable)
-        }
+/// `view`, a page of `member`'s, with `status`; the `503` page if it
+/// cannot be rendered.
+pub fn page(member: &Member, status: StatusCode, view: &impl Template) -> Response {
+    match Page::render(status, view) {
+        Some(page) => page.into_response(),
+        None => error_page(Some(member), member.lang, PageError::Unavailable),
     }
 }
 
 /// The page of a [`PageError`].
-pub fn error_page(
-    state: &ConsoleState,
-    member: Option<&Member>,
-    lang: Lang,
-    error: PageError,
-) -> Response {
+pub fn error_page(member: Option<&Member>, lang: Lang, error: PageError) -> Response {
+    let t = Strings::of(lang);
     let status = error.status();
-    let key = match error {
-        PageError::NotFound => "error_404",
-        PageError::Forbidden => "error_403",
-        PageError::Unavailable => "error_503",
+    let message = match error {
+        PageError::NotFound => t.error_404,
+        PageError::Forbidden => t.error_403,
+        PageError::Unavailable => t.error_503,
     };
-    let mut context = member.map(|m| frame(m, "")).unwrap_or_default();
-    context.insert("code".into(), status.as_u16().into());
-    context.insert("message_key".into(), key.into());
-    match state.views.render("error.html", lang, Value::Object(context)) {
-        Ok(html) => Page { status, html }.into_response(),
-        Err(_) => status.into_response(),
+    let frame = match member {
+        Some(member) => Frame::of(member, crate::view::Section::None),
+        None => Frame::outside(lang, ""),
+    };
+    let view = ErrorPage { t, frame, code: status.as_u16(), message, retry: None };
+    match Page::render(status, &view) {
+        Some(page) => page.into_response(),
+        None => status.into_response(),
     }
 }
 
 /// Turns a page's result into its response.
-pub fn respond(
-    state: &ConsoleState,
-    member: &Member,
-    result: Result<Response, PageError>,
-) -> Response {
-    result.unwrap_or_else(|e| error_page(state, Some(member), member.lang, e))
+pub fn respond(member: &Member, result: Result<Response, PageError>) -> Response {
+    result.unwrap_or_else(|e| error_page(Some(member), member.lang, e))
 }
 
-/// A use case's store failure: logged, and a `503` page without detail.
+/// A query's store failure: logged, and a `503` page without detail.
 pub fn unavailable(e: impl std::fmt::Display) -> PageError {
     tracing::error!(error = %e, "console: store unavailable");
     PageError::Unavailable
@@ -168,6 +122,3 @@ pub fn shown_at(member: &Member, path: String) -> (Member, impl FnOnce(Response)
     };
     (at, mark)
 }
-
-/// The state of the router, for handlers that only render.
-pub type St = State<ConsoleState>;

@@ -5,47 +5,171 @@
 //! applies the command and comes back here (or shows the refusal here).
 
 use super::refusal::{self, Refused};
-use super::{Notice, PageError, allow, error_page, page, respond, unavailable};
+use super::{PageError, allow, error_page, page, respond, unavailable};
 use crate::ConsoleState;
+use crate::i18n::Strings;
+use crate::routes::{self, pattern};
 use crate::session::{Fields, Member, Posted};
+use crate::view::{Frame, Notice, Section};
+use api::problem::Problem;
 use app::QueryError;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::activation::{Activation, ServiceSummary};
 use domain::analytics::CATEGORIES;
+use domain::history::HistoryEntry;
 use domain::hold_and_cancel::{Category, HoldRequest};
 use domain::milestone::{CustomerMail, Milestone};
 use domain::milestone_changes::CompleteMilestone;
-use domain::outbox::OutboxMessage;
-use domain::outbox::{Delivery, OutboxRecord};
+use domain::outbox::{Delivery, OutboxMessage, OutboxRecord};
 use domain::project::{Project, ProjectStatus};
 use domain::staff::{Action, Role};
 use domain::task::{Task, TaskStatus};
 use domain::task_changes::{NewTask, TaskPatch};
 use domain::validation::is_machine_key;
 use domain::{ProjectId, TaskId};
-use serde_json::{Value, json};
 
 pub fn router() -> Router<ConsoleState> {
-    let p = "/console/projects/{project_id}";
     Router::new()
-        .route(p, get(show))
-        .route(&format!("{p}/milestones/{{key}}/complete"), post(complete))
-        .route(&format!("{p}/milestones/{{key}}/reopen"), post(reopen))
-        .route(&format!("{p}/milestones/{{key}}/tasks"), post(add_task))
-        .route(&format!("{p}/tasks/{{task_id}}"), post(change_task))
-        .route(&format!("{p}/activate"), post(activate))
-        .route(&format!("{p}/hold"), post(hold))
-        .route(&format!("{p}/resume"), post(resume))
-        .route(&format!("{p}/cancel"), post(cancel))
+        .route(pattern::PROJECT, get(show))
+        .route(pattern::COMPLETE, post(complete))
+        .route(pattern::REOPEN, post(reopen))
+        .route(pattern::ADD_TASK, post(add_task))
+        .route(pattern::TASK, post(change_task))
+        .route(pattern::ACTIVATE, post(activate))
+        .route(pattern::HOLD, post(hold))
+        .route(pattern::RESUME, post(resume))
+        .route(pattern::CANCEL, post(cancel))
 }
 
 const TASK_STATUSES: [TaskStatus; 4] =
     [TaskStatus::Todo, TaskStatus::InProgress, TaskStatus::Blocked, TaskStatus::Done];
+
+/// The project page.
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    csrf: &'a str,
+    p: &'a Project,
+    milestones: Vec<MilestoneRow<'a>>,
+    may: May,
+    today: NaiveDate,
+    /// The customer's mails and the events: the team's view only.
+    deliveries: Option<Vec<DeliveryRow<'a>>>,
+    /// Newest first.
+    history: Vec<&'a HistoryEntry>,
+}
+
+/// A milestone as the stepper shows it, with what may be done to it now.
+struct MilestoneRow<'a> {
+    m: &'a Milestone,
+    /// Its name in the member's language.
+    name: &'a str,
+    state: Step,
+    /// Delivery confirmed: completing it asks for the installation date.
+    needs_installation_date: bool,
+    /// The last completed milestone, which an admin may reopen.
+    reopenable: bool,
+    may_add_task: bool,
+    tasks: Vec<TaskRow<'a>>,
+}
+
+/// Where a milestone stands in the stepper.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Done,
+    Current,
+    Pending,
+}
+
+impl Step {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Current => "current",
+            Self::Pending => "pending",
+        }
+    }
+
+    fn name(self, t: &Strings) -> &'static str {
+        match self {
+            Self::Done => t.done,
+            Self::Current => t.current,
+            Self::Pending => t.pending,
+        }
+    }
+
+    fn is_current(self) -> bool {
+        self == Self::Current
+    }
+}
+
+struct TaskRow<'a> {
+    k: &'a Task,
+    overdue: bool,
+    may_change: bool,
+    may_reschedule: bool,
+}
+
+/// The actions this member may attempt on this project now.
+struct May {
+    complete: bool,
+    activate: bool,
+    hold: bool,
+    resume: bool,
+    cancel: bool,
+}
+
+/// A customer mail or an event of the project, with its delivery.
+struct DeliveryRow<'a> {
+    created: DateTime<Utc>,
+    mail: bool,
+    /// The mail's template, or the event's detail type.
+    label: &'a str,
+    to: Option<&'a str>,
+    state: Delivered,
+    at: Option<DateTime<Utc>>,
+    reason: Option<&'a str>,
+    attempts: Option<u32>,
+}
+
+impl DeliveryRow<'_> {
+    fn kind_name(&self, t: &Strings) -> &'static str {
+        if self.mail { t.mail } else { t.event }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Delivered {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl Delivered {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn name(self, t: &Strings) -> &'static str {
+        match self {
+            Self::Pending => t.delivery_pending,
+            Self::Sent => t.delivery_sent,
+            Self::Failed => t.delivery_failed,
+        }
+    }
+}
 
 fn project_id(raw: &str) -> Result<ProjectId, PageError> {
     ProjectId::is_well_formed(raw).then(|| ProjectId::from_raw(raw)).ok_or(PageError::NotFound)
@@ -60,7 +184,7 @@ async fn show(
         Ok(id) => render(&state, &member, &id, StatusCode::OK, None).await,
         Err(e) => Err(e),
     };
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 /// The project page, with `notice` on top.
@@ -77,31 +201,26 @@ async fn render(
         Err(QueryError::NotFound | QueryError::Forbidden) => return Err(PageError::NotFound),
         Err(e) => return Err(unavailable(e)),
     };
-    let oversees = member.has(Role::Manager) || member.has(Role::Admin);
     // The customer's mail and the events are the team's view, not a technician's.
-    let deliveries = match oversees {
+    let deliveries = match member.oversees() {
         true => Some(state.outbox.project_outbox(id).await.map_err(unavailable)?),
         false => None,
     };
     let p = &view.project;
     let today = state.clock.now().date_naive();
     let notice = notice.map(|n| named(n, p, member));
-    let context = json!({
-        "notice": notice,
-        "p": header(p),
-        "milestones": milestones(p, member, today),
-        "may": permissions(p, member),
-        "reopenable": reopenable(p, member),
-        "categories": CATEGORIES.map(Category::as_str),
-        "task_statuses": TASK_STATUSES.map(TaskStatus::as_str),
-        "today": today.to_string(),
-        "deliveries": deliveries.map(|d| d.iter().map(delivery).collect::<Vec<_>>()),
-        "history": view.history.iter().rev().map(|h| json!({
-            "at": h.at.format("%Y-%m-%d %H:%M").to_string(), "actor": h.actor,
-            "action": crate::i18n::word(member.lang, &h.action), "subject": h.subject,
-        })).collect::<Vec<_>>(),
-    });
-    Ok(page(state, member, ("project.html", "projects"), status, context))
+    let page_view = ProjectPage {
+        t: Strings::of(member.lang),
+        frame: Frame::of(member, Section::Projects).with_notice(notice),
+        csrf: &member.csrf,
+        p,
+        milestones: milestones(p, member, today),
+        may: permissions(p, member),
+        today,
+        deliveries: deliveries.as_deref().map(|d| d.iter().map(delivery).collect()),
+        history: view.history.iter().rev().collect(),
+    };
+    Ok(page(member, status, &page_view))
 }
 
 /// A refusal naming milestones by key names them as the member reads them.
@@ -114,155 +233,110 @@ fn named(mut notice: Notice, p: &Project, member: &Member) -> Notice {
     notice
 }
 
-fn header(p: &Project) -> Value {
-    json!({
-        "id": p.id.as_str(), "customer": p.account.name, "line_id": p.line_id, "deal_id": p.deal_id,
-        "owner": p.owner, "status": p.status.as_str(), "health": p.forecast.health.as_str(),
-        "target": p.target_go_live.to_string(),
-        "projected": p.forecast.projected_go_live.map(|d| d.to_string()),
-        "slack": p.slack_days(),
-        "basis": match p.basis {
-            domain::forecast::Basis::History => "history",
-            _ => "template",
-        },
-        "installation_date": p.installation_date.map(|d| d.to_string()),
-        "go_live_date": p.go_live_date.map(|d| d.to_string()),
-        "contact": { "name": p.technical_contact.name, "email": p.technical_contact.email,
-                     "phone": p.technical_contact.phone,
-                     "undeliverable": p.contact_undeliverable.as_ref().map(|u| json!({
-                         "feedback": u.feedback.as_str(), "detail": u.detail,
-                         "since": u.since.date_naive().to_string() })) },
-        "services": p.services.iter().map(|s| json!({
-            "line_id": s.line_id, "name": s.name, "service_type": s.service_type,
-            "site": s.site.as_ref().map(|site| format!("{}, {}", site.label, site.address)),
-        })).collect::<Vec<_>>(),
-        "hold": p.hold.as_ref().map(|h| json!({
-            "reason": h.reason, "category": h.category.as_str(),
-            "since": h.since.date_naive().to_string(), "until": h.until.map(|d| d.to_string()),
-        })),
-        "cancellation": p.cancellation.as_ref().map(|c| json!({
-            "reason": c.reason, "at": c.at.date_naive().to_string(),
-        })),
-    })
-}
-
-fn milestones(p: &Project, member: &Member, today: NaiveDate) -> Vec<Value> {
-    let current = p.next_milestone().map(|m| m.key.clone());
+fn milestones<'a>(p: &'a Project, member: &Member, today: NaiveDate) -> Vec<MilestoneRow<'a>> {
+    let current = p.next_milestone().map(|m| &m.key);
     let running = p.status == ProjectStatus::InProgress;
+    // The last completed milestone, while the project runs.
+    let reopenable = (member.may(Action::ReopenMilestone) && running)
+        .then(|| p.milestones.iter().rev().find(|m| m.is_completed()).map(|m| &m.key))
+        .flatten();
     p.milestones
         .iter()
         .map(|m| {
-            let state = match (m.is_completed(), Some(&m.key) == current.as_ref() && running) {
-                (true, _) => "done",
-                (false, true) => "current",
-                (false, false) => "pending",
+            let state = match (m.is_completed(), Some(&m.key) == current && running) {
+                (true, _) => Step::Done,
+                (false, true) => Step::Current,
+                (false, false) => Step::Pending,
             };
-            let tasks: Vec<Value> = p
-                .tasks
-                .iter()
-                .filter(|t| t.milestone_key == m.key)
-                .map(|t| task(t, member, today))
-                .collect();
-            milestone(m, member, state, tasks)
+            let tasks = p.tasks.iter().filter(|t| t.milestone_key == m.key);
+            MilestoneRow {
+                m,
+                name: member.lang.pick(&m.name.fr, &m.name.en),
+                state,
+                needs_installation_date: m.customer_mail == Some(CustomerMail::DeliveryConfirmed),
+                reopenable: reopenable == Some(&m.key),
+                may_add_task: member.may(Action::AddTask) && state != Step::Done && running,
+                tasks: tasks.map(|t| task(t, member, today)).collect(),
+            }
         })
         .collect()
 }
 
-fn milestone(m: &Milestone, member: &Member, state: &str, tasks: Vec<Value>) -> Value {
-    json!({
-        "key": m.key.as_str(), "position": m.position,
-        "name": member.lang.pick(&m.name.fr, &m.name.en),
-        "state": state, "activation": m.activation,
-        "needs_installation_date": m.customer_mail == Some(CustomerMail::DeliveryConfirmed),
-        "completed_at": m.completed_at.map(|at| at.date_naive().to_string()),
-        "completed_by": m.completed_by, "note": m.note, "tasks": tasks,
-    })
+fn task<'a>(k: &'a Task, member: &Member, today: NaiveDate) -> TaskRow<'a> {
+    TaskRow {
+        k,
+        overdue: k.due_date < today && k.status != TaskStatus::Done,
+        may_change: member.may(Action::ChangeTask) && member.may_change_task(&k.assignee, false),
+        may_reschedule: member.may_change_task(&k.assignee, true),
+    }
 }
 
-fn task(t: &Task, member: &Member, today: NaiveDate) -> Value {
-    json!({
-        "id": t.id.as_str(), "title": t.title, "description": t.description,
-        "assignee": t.assignee, "due_date": t.due_date.to_string(),
-        "overdue": t.due_date < today && t.status != TaskStatus::Done,
-        "status": t.status.as_str(), "blocked_reason": t.blocked_reason,
-        "blocked_category": t.blocked_category.map(Category::as_str),
-        "escalation_level": t.escalation_level,
-        "may_change": member.may(Action::ChangeTask) && member.may_change_task(&t.assignee, false),
-        "may_reschedule": member.may_change_task(&t.assignee, true),
-    })
-}
-
-/// The actions this member may attempt on this project now.
-fn permissions(p: &Project, member: &Member) -> Value {
+fn permissions(p: &Project, member: &Member) -> May {
     let running = p.status == ProjectStatus::InProgress;
-    json!({
-        "complete": running && member.may(Action::CompleteMilestone),
-        "activate": running && member.may(Action::Activate),
-        "add_task": member.may(Action::AddTask),
-        "hold": running && member.may(Action::HoldProject),
-        "resume": p.status == ProjectStatus::OnHold && member.may(Action::ResumeProject),
-        "cancel": !p.status.is_final() && member.may(Action::CancelProject),
-    })
+    May {
+        complete: running && member.may(Action::CompleteMilestone),
+        activate: running && member.may(Action::Activate),
+        hold: running && member.may(Action::HoldProject),
+        resume: p.status == ProjectStatus::OnHold && member.may(Action::ResumeProject),
+        cancel: !p.status.is_final() && member.may(Action::CancelProject),
+    }
 }
 
-/// The milestone an admin may reopen: the last completed one, while the
-/// project runs.
-fn reopenable(p: &Project, member: &Member) -> Option<String> {
-    let allowed = member.may(Action::ReopenMilestone) && p.status == ProjectStatus::InProgress;
-    allowed
-        .then(|| p.milestones.iter().rev().find(|m| m.is_completed()).map(|m| m.key.to_string()))?
-}
-
-fn delivery(record: &OutboxRecord) -> Value {
-    let (kind, label, to) = match &record.entry.message {
-        OutboxMessage::Mail { template, to, .. } => {
-            ("mail", template.slug().to_owned(), Some(to.clone()))
-        }
-        OutboxMessage::Event { detail_type, .. } => ("event", detail_type.clone(), None),
+fn delivery(record: &OutboxRecord) -> DeliveryRow<'_> {
+    let (mail, label, to) = match &record.entry.message {
+        OutboxMessage::Mail { template, to, .. } => (true, template.slug(), Some(to.as_str())),
+        OutboxMessage::Event { detail_type, .. } => (false, detail_type.as_str(), None),
     };
     let (state, at, reason, attempts) = match &record.delivery {
         Delivery::Pending { attempts, last_error } => {
-            ("pending", None, last_error.clone(), *attempts)
+            (Delivered::Pending, None, last_error.as_deref(), *attempts)
         }
-        Delivery::Sent { at } => ("sent", Some(*at), None, 0),
-        Delivery::Failed { at, reason } => ("failed", Some(*at), Some(reason.clone()), 0),
+        Delivery::Sent { at } => (Delivered::Sent, Some(*at), None, 0),
+        Delivery::Failed { at, reason } => (Delivered::Failed, Some(*at), Some(reason.as_str()), 0),
     };
-    json!({
-        "created": record.entry.created_at.format("%Y-%m-%d %H:%M").to_string(),
-        "kind": kind, "label": label, "to": to, "state": state, "reason": reason,
-        "at": at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
-        "attempts": (attempts > 0).then_some(attempts),
-    })
+    DeliveryRow {
+        created: record.entry.created_at,
+        mail,
+        label,
+        to,
+        state,
+        at,
+        // An empty reason says nothing: none is shown.
+        reason: reason.filter(|r| !r.is_empty()),
+        attempts: (attempts > 0).then_some(attempts),
+    }
 }
 
 /// Applies a posted command; back to the project on success, or the
-/// project page with the refusal.
-async fn apply<T, E: refusal::Refusal>(
+/// project page with the refusal (the API's status and words for it).
+async fn apply<T, E>(
     state: &ConsoleState,
     posted: &Posted,
     raw_id: &str,
     action: Action,
     command: impl AsyncFnOnce(&ProjectId) -> Result<T, app::CommandError<E>>,
-) -> Response {
+) -> Response
+where
+    Problem: From<app::CommandError<E>>,
+{
     let member = &posted.member;
     let result = async {
         let id = project_id(raw_id)?;
         allow(member, action)?;
         match command(&id).await {
-            Ok(_) => {
-                Ok(Redirect::to(&format!("/console/projects/{}", id.as_str())).into_response())
-            }
-            Err(e) => match refusal::of_command(e, member.lang) {
+            Ok(_) => Ok(Redirect::to(&routes::project(&id)).into_response()),
+            Err(e) => match refusal::refused(Problem::from(e), member.lang) {
                 Refused::Page(e) => Err(e),
+                // A project the member cannot see is the 404 page there.
                 Refused::Message(status, notice) => {
-                    let (at, page) = super::shown_at(member, format!("/console/projects/{id}"));
+                    let (at, page) = super::shown_at(member, routes::project(&id));
                     Ok(page(render(state, &at, &id, status, Some(notice)).await?))
                 }
             },
         }
     }
     .await;
-    result.unwrap_or_else(|e| error_page(state, Some(member), member.lang, e))
+    result.unwrap_or_else(|e| error_page(Some(member), member.lang, e))
 }
 
 fn date(fields: &Fields, name: &str) -> Option<NaiveDate> {
@@ -331,7 +405,7 @@ async fn change_task(
     posted: Posted,
 ) -> Response {
     if !TaskId::is_well_formed(&task) {
-        return error_page(&state, Some(&posted.member), posted.member.lang, PageError::NotFound);
+        return error_page(Some(&posted.member), posted.member.lang, PageError::NotFound);
     }
     let patch = task_patch(&posted.fields, posted.member.has(Role::Manager));
     let staff = posted.member.staff.clone();

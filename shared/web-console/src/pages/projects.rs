@@ -3,8 +3,12 @@
 
 use super::{PageError, allow, page, respond, unavailable};
 use crate::ConsoleState;
+use crate::i18n::Strings;
+use crate::routes;
 use crate::session::Member;
+use crate::view::{Frame, Section};
 use app::ports::{PageRequest, ProjectFilter};
+use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -14,13 +18,36 @@ use domain::forecast::Health;
 use domain::project::{ProjectOverview, ProjectStatus};
 use domain::staff::Action;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// Projects per page.
 const PAGE: usize = 25;
+/// The filters' choices, in the order the form offers them.
+const STATUSES: [ProjectStatus; 4] = [
+    ProjectStatus::InProgress,
+    ProjectStatus::OnHold,
+    ProjectStatus::Cancelled,
+    ProjectStatus::Live,
+];
+const HEALTHS: [Health; 3] = [Health::OnTrack, Health::AtRisk, Health::Late];
 
 pub fn router() -> Router<ConsoleState> {
-    Router::new().route("/console/projects", get(projects))
+    Router::new().route(routes::projects(), get(projects))
+}
+
+/// The portfolio page: the filters as chosen, a page of projects, the
+/// links to the first and the next page.
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ProjectsPage<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    status: Option<ProjectStatus>,
+    health: Option<Health>,
+    mine: bool,
+    projects: &'a [ProjectOverview],
+    paged: bool,
+    first_href: String,
+    next_href: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -32,13 +59,11 @@ struct Filters {
 }
 
 fn parse_status(raw: &str) -> Option<ProjectStatus> {
-    use ProjectStatus::*;
-    [InProgress, OnHold, Cancelled, Live].into_iter().find(|s| s.as_str() == raw)
+    STATUSES.into_iter().find(|s| s.as_str() == raw)
 }
 
 fn parse_health(raw: &str) -> Option<Health> {
-    use Health::*;
-    [OnTrack, AtRisk, Late].into_iter().find(|h| h.as_str() == raw)
+    HEALTHS.into_iter().find(|h| h.as_str() == raw)
 }
 
 async fn projects(
@@ -47,7 +72,7 @@ async fn projects(
     Query(f): Query<Filters>,
 ) -> Response {
     let result = list(&state, &member, f).await;
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 async fn list(state: &ConsoleState, member: &Member, f: Filters) -> Result<Response, PageError> {
@@ -72,34 +97,18 @@ async fn list(state: &ConsoleState, member: &Member, f: Filters) -> Result<Respo
             q.append_pair("owner", "me");
         }
         cursor.map(|c| q.append_pair("cursor", c));
-        format!("/console/projects?{}", q.finish())
+        format!("{}?{}", routes::projects(), q.finish())
     };
-    let context = json!({
-        "filter": {
-            "status": status.map(|s| s.as_str()),
-            "health": health.map(|h| h.as_str()),
-            "mine": mine,
-        },
-        "projects": found.items.iter().map(row).collect::<Vec<_>>(),
-        "paged": paged,
-        "first_href": query(None),
-        "next_href": found.next_cursor.as_deref().map(|c| query(Some(c))),
-    });
-    Ok(page(state, member, ("projects.html", "projects"), StatusCode::OK, context))
-}
-
-fn row(p: &ProjectOverview) -> Value {
-    json!({
-        "id": p.id.as_str(),
-        "customer": p.account.name,
-        "line_id": p.line_id,
-        "services": p.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
-        "owner": p.owner,
-        "status": p.status.as_str(),
-        "health": p.forecast.health.as_str(),
-        "target": p.target_go_live.to_string(),
-        "projected": p.forecast.projected_go_live.map(|d| d.to_string()),
-        "completed": p.progress.completed,
-        "total": p.progress.total,
-    })
+    let view = ProjectsPage {
+        t: Strings::of(member.lang),
+        frame: Frame::of(member, Section::Projects),
+        status,
+        health,
+        mine,
+        projects: &found.items,
+        paged,
+        first_href: query(None),
+        next_href: found.next_cursor.as_deref().map(|c| query(Some(c))),
+    };
+    Ok(page(member, StatusCode::OK, &view))
 }

@@ -1,17 +1,17 @@
-//! Domain refusals as readable messages, in the member's language, with
-//! the status code the API gives the same refusal.
+//! A use case's refusal as the member reads it. The API's mapping decides
+//! what a refusal is (`api::errors`, through the same `From` impls that
+//! make its problem documents): the console answers with that problem's
+//! status, words its kind in the member's language ([`Strings::refusal`])
+//! and lists what the problem names (open tasks, invalid fields…).
 
-use super::{Notice, PageError, unavailable};
-use crate::i18n::{Lang, word};
-use app::{CommandError, TemplatesError};
+use super::PageError;
+use crate::i18n::{Lang, Strings};
+use crate::view::Notice;
+use api::problem::{Kind, Problem};
 use axum::http::StatusCode;
-use domain::activation::ActivationError;
-use domain::hold_and_cancel::LifecycleError;
-use domain::milestone_changes::MilestoneError;
 use domain::project::ProjectStatus;
-use domain::task_changes::TaskError;
-use domain::template::TemplateError;
-use domain::validation::FieldError;
+use domain::validation::BLANK;
+use serde_json::Value;
 
 /// A refused command: shown on its page, or an error page.
 pub enum Refused {
@@ -19,128 +19,137 @@ pub enum Refused {
     Message(StatusCode, Notice),
 }
 
-/// A domain reason, as the member reads it.
-pub trait Refusal {
-    fn message(&self, lang: Lang) -> (StatusCode, Notice);
-}
-
-fn conflict(lang: Lang, key: &str, items: Vec<String>) -> (StatusCode, Notice) {
-    (StatusCode::CONFLICT, Notice::error(word(lang, key), items))
-}
-
-fn invalid(lang: Lang, errors: &[FieldError]) -> (StatusCode, Notice) {
-    let items = errors.iter().map(|e| format!("{} : {}", e.field, e.message)).collect();
-    (StatusCode::UNPROCESSABLE_ENTITY, Notice::error(word(lang, "refused_invalid"), items))
-}
-
-fn frozen(lang: Lang, status: ProjectStatus) -> (StatusCode, Notice) {
-    let text = format!(
-        "{} {}.",
-        word(lang, "refused_frozen"),
-        word(lang, &format!("status_{}", status.as_str())).to_lowercase()
-    );
-    (StatusCode::CONFLICT, Notice::error(text, Vec::new()))
-}
-
-impl Refusal for MilestoneError {
-    fn message(&self, lang: Lang) -> (StatusCode, Notice) {
-        match self {
-            Self::Unknown(_) => {
-                (StatusCode::NOT_FOUND, Notice::error(word(lang, "error_404"), vec![]))
-            }
-            Self::OutOfOrder { required } => {
-                conflict(lang, "refused_order", vec![required.to_string()])
-            }
-            Self::OpenTasks { tasks } => conflict(
-                lang,
-                "refused_open_tasks",
-                tasks.iter().map(|t| t.title.clone()).collect(),
-            ),
-            Self::ActivationOnly => conflict(lang, "refused_activation_only", vec![]),
-            Self::Frozen(status) => frozen(lang, *status),
-            Self::InstallationDateNotApplicable | Self::InstallationDateOutOfRange => {
-                let text = format!("{} {self}", word(lang, "refused_installation_date"));
-                (StatusCode::UNPROCESSABLE_ENTITY, Notice::error(text, vec![]))
-            }
-            Self::NotReopenable { .. } => conflict(lang, "refused_not_reopenable", vec![]),
-            Self::ReasonRequired => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Notice::error(word(lang, "refused_reason"), vec![]),
-            ),
-        }
+/// A use case's failure, as the API's problem for it.
+pub fn refused(problem: Problem, lang: Lang) -> Refused {
+    match problem.kind() {
+        // `api::errors` logged the cause; the page says nothing of it.
+        Kind::ServiceUnavailable | Kind::Internal => Refused::Page(PageError::Unavailable),
+        Kind::Forbidden | Kind::Unauthenticated => Refused::Page(PageError::Forbidden),
+        _ => Refused::Message(problem.status(), notice(&problem, Strings::of(lang))),
     }
 }
 
-impl Refusal for TaskError {
-    fn message(&self, lang: Lang) -> (StatusCode, Notice) {
-        match self {
-            Self::UnknownMilestone(_) | Self::UnknownTask(_) => {
-                (StatusCode::NOT_FOUND, Notice::error(word(lang, "error_404"), vec![]))
-            }
-            Self::MilestoneCompleted(_) => conflict(lang, "refused_milestone_done", vec![]),
-            Self::Frozen(status) => frozen(lang, *status),
-            Self::TooManyTasks => conflict(lang, "refused_too_many", vec![]),
-            Self::TooManyBlocked => conflict(lang, "refused_too_many_blocked", vec![]),
-            Self::Transition(e) => conflict(lang, "refused_transition", vec![e.to_string()]),
-            Self::Invalid(errors) => invalid(lang, errors),
+fn notice(problem: &Problem, t: &Strings) -> Notice {
+    let kind = problem.kind();
+    match kind {
+        Kind::ValidationFailed => invalid(problem, t),
+        Kind::ProjectLive | Kind::ProjectOnHold | Kind::ProjectCancelled => {
+            let status = match kind {
+                Kind::ProjectLive => ProjectStatus::Live,
+                Kind::ProjectOnHold => ProjectStatus::OnHold,
+                _ => ProjectStatus::Cancelled,
+            };
+            let status = t.status_name(&status).to_lowercase();
+            Notice { text: format!("{} {status}.", t.refusal(kind)), items: Vec::new() }
         }
+        _ => Notice { text: t.refusal(kind).to_owned(), items: items(problem) },
     }
 }
 
-impl Refusal for ActivationError {
-    fn message(&self, lang: Lang) -> (StatusCode, Notice) {
-        match self {
-            Self::MilestonesPending { pending } => {
-                conflict(lang, "refused_pending", pending.iter().map(ToString::to_string).collect())
-            }
-            Self::Frozen(status) => frozen(lang, *status),
-            Self::Invalid(errors) => invalid(lang, errors),
+/// Invalid fields as `field : message`; the two the console has its own
+/// words for (an installation date, a blank reason) said so.
+fn invalid(problem: &Problem, t: &Strings) -> Notice {
+    match problem.field_errors() {
+        [e] if e.field() == "installation_date" => Notice {
+            text: format!("{} {}", t.refused_installation_date, e.message()),
+            items: Vec::new(),
+        },
+        [e] if e.field() == "reason" && e.message() == BLANK => {
+            Notice { text: t.refused_reason.to_owned(), items: Vec::new() }
         }
+        errors => Notice {
+            text: t.refusal(Kind::ValidationFailed).to_owned(),
+            items: errors.iter().map(|e| format!("{} : {}", e.field(), e.message())).collect(),
+        },
     }
 }
 
-impl Refusal for LifecycleError {
-    fn message(&self, lang: Lang) -> (StatusCode, Notice) {
-        match self {
-            Self::Frozen(status) => frozen(lang, *status),
-            Self::Invalid(errors) => invalid(lang, errors),
+/// What a refusal lists under its sentence, from the problem's members
+/// (milestone keys, which the project page names).
+fn items(problem: &Problem) -> Vec<String> {
+    let member = |name: &str| problem.extension(name);
+    let texts = |value: Option<&Value>, field: Option<&str>| -> Vec<String> {
+        let each = value.and_then(Value::as_array).into_iter().flatten();
+        each.filter_map(|v| field.map_or(Some(v), |f| v.get(f)))
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    match problem.kind() {
+        Kind::MilestoneOutOfOrder => member("required_milestone")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
+        Kind::OpenTasks => texts(member("open_tasks"), Some("title")),
+        Kind::MilestonesPending => texts(member("pending_milestones"), None),
+        Kind::TemplateVersionConflict => {
+            member("current_version").map(Value::to_string).into_iter().collect()
         }
+        Kind::InvalidTransition => problem.detail_text().map(str::to_owned).into_iter().collect(),
+        _ => Vec::new(),
     }
 }
 
-impl Refusal for TemplateError {
-    fn message(&self, lang: Lang) -> (StatusCode, Notice) {
-        match self {
-            Self::Stale { current } => conflict(lang, "refused_stale", vec![current.to_string()]),
-            Self::Invalid(errors) => invalid(lang, errors),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::CommandError;
+    use domain::milestone::MilestoneKey;
+    use domain::milestone_changes::{MilestoneError, OpenTask};
+    use domain::task::{TaskStatus, TransitionError};
+    use domain::task_changes::TaskError;
+    use domain::template::TemplateError;
+
+    fn shown(problem: Problem) -> (u16, String, Vec<String>) {
+        match refused(problem, Lang::Fr) {
+            Refused::Message(status, n) => (status.as_u16(), n.text, n.items),
+            Refused::Page(e) => panic!("a page: {e:?}"),
         }
     }
-}
 
-/// A command's failure: its refusal as a message, or an error page.
-pub fn of_command<E: Refusal>(e: CommandError<E>, lang: Lang) -> Refused {
-    match e {
-        CommandError::NotFound => Refused::Page(PageError::NotFound),
-        CommandError::Forbidden => Refused::Page(PageError::Forbidden),
-        CommandError::Rejected(e) => {
-            let (status, notice) = e.message(lang);
-            Refused::Message(status, notice)
-        }
-        CommandError::Busy => Refused::Message(
-            StatusCode::CONFLICT,
-            Notice::error(word(lang, "refused_busy"), vec![]),
-        ),
-        CommandError::Store(e) => Refused::Page(unavailable(e)),
+    #[test]
+    fn a_refusal_has_the_apis_status_and_the_words_of_its_kind() {
+        let key = MilestoneKey::from_raw("equipment_ordered");
+        let order = shown(MilestoneError::OutOfOrder { required: key.clone() }.into());
+        assert_eq!(order.0, 409);
+        assert_eq!(order.2, ["equipment_ordered"]);
+        let task = OpenTask {
+            id: domain::TaskId::from_raw("T-1"),
+            title: "Survey".into(),
+            status: TaskStatus::Todo,
+        };
+        let open = shown(MilestoneError::OpenTasks { tasks: vec![task] }.into());
+        assert_eq!(
+            (open.1.as_str(), open.2),
+            ("Des tâches de ce jalon ne sont pas terminées :", vec!["Survey".to_owned()])
+        );
+        let held = shown(TaskError::Frozen(ProjectStatus::OnHold).into());
+        assert_eq!((held.0, held.1.as_str()), (409, "Impossible : le projet est en pause."));
+        let stale =
+            shown(app::TemplatesError::Rejected(TemplateError::Stale { current: 4 }).into());
+        assert_eq!(stale.2, ["4"]);
+        let busy = shown(CommandError::<TaskError>::Busy.into());
+        assert_eq!(busy.1, "Le projet change en ce moment ; réessayez.");
     }
-}
 
-/// A template save's failure.
-pub fn of_templates(e: TemplatesError, lang: Lang) -> Refused {
-    match e {
-        TemplatesError::Rejected(e) => {
-            let (status, notice) = e.message(lang);
-            Refused::Message(status, notice)
-        }
-        TemplatesError::Store(e) => Refused::Page(unavailable(e)),
+    #[test]
+    fn a_task_blocked_without_a_reason_is_a_422_as_in_the_api() {
+        let (status, text, items) =
+            shown(TaskError::Transition(TransitionError::ReasonRequired).into());
+        assert_eq!((status, text.as_str()), (422, "Certains champs sont à corriger :"));
+        assert_eq!(items, ["blocked_reason : a blocked task needs a non-empty blocked_reason"]);
+        let reason = shown(MilestoneError::ReasonRequired.into());
+        assert_eq!((reason.0, reason.1.as_str()), (422, "Un motif est requis."));
+        let date = shown(MilestoneError::InstallationDateOutOfRange.into());
+        assert!(date.1.starts_with("La date d'installation n'est pas acceptée : the installation"));
+    }
+
+    #[test]
+    fn roles_and_unknown_projects_are_pages_not_messages() {
+        let forbidden = refused(CommandError::<TaskError>::Forbidden.into(), Lang::En);
+        assert!(matches!(forbidden, Refused::Page(PageError::Forbidden)));
+        let (status, text, _) = shown(CommandError::<TaskError>::NotFound.into());
+        assert_eq!((status, text.as_str()), (404, Strings::FR.error_404));
     }
 }

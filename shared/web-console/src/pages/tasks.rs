@@ -4,27 +4,57 @@
 
 use super::{PageError, allow, page, respond, unavailable};
 use crate::ConsoleState;
+use crate::i18n::Strings;
+use crate::routes;
 use crate::session::Member;
+use crate::view::{Frame, Section};
 use app::ports::PageRequest;
 use app::queries::Assignee;
+use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::hold_and_cancel::Category;
-use domain::staff::{Action, Role};
+use domain::staff::Action;
 use domain::task::{AssignedTask, TaskStatus};
-use serde_json::{Value, json};
 
 /// Most tasks a list shows (the listings' largest page).
 const LIMIT: usize = 100;
 
 pub fn router() -> Router<ConsoleState> {
     Router::new()
-        .route("/console/my-tasks", get(my_tasks))
-        .route("/console/attention", get(attention))
+        .route(routes::my_tasks(), get(my_tasks))
+        .route(routes::attention(), get(attention))
+}
+
+/// A page of task lists: the member's own, or the team's blocked and
+/// overdue ones (`attention`: with their age, escalation and category).
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TasksPage<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    title: &'static str,
+    groups: Vec<Group<'a>>,
+    attention: bool,
+}
+
+struct Group<'a> {
+    /// `None`: the page's title names the only list.
+    heading: Option<&'static str>,
+    /// What an empty list says.
+    empty: &'static str,
+    rows: Vec<Row<'a>>,
+    /// The listings had more than the page shows.
+    more: bool,
+}
+
+struct Row<'a> {
+    listed: &'a AssignedTask,
+    /// Days blocked, or overdue.
+    age_days: i64,
 }
 
 async fn my_tasks(State(state): State<ConsoleState>, member: Member) -> Response {
@@ -36,20 +66,20 @@ async fn my_tasks(State(state): State<ConsoleState>, member: Member) -> Response
             mine.extend(tasks(&state, &member, Assignee::Me, status).await?);
         }
         mine.tasks.sort_by_key(|t| t.task.due_date);
-        let now = state.clock.now();
-        let groups = json!([mine.group(None, "no_my_tasks", now)]);
-        let context =
-            json!({ "title_key": "my_tasks_title", "groups": groups, "attention": false });
-        Ok(page(&state, &member, ("tasks.html", "my_tasks"), StatusCode::OK, context))
+        let t = Strings::of(member.lang);
+        let groups = vec![mine.group(None, t.no_my_tasks, state.clock.now())];
+        let frame = Frame::of(&member, Section::MyTasks);
+        let view = TasksPage { t, frame, title: t.my_tasks_title, groups, attention: false };
+        Ok(page(&member, StatusCode::OK, &view))
     }
     .await;
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 async fn attention(State(state): State<ConsoleState>, member: Member) -> Response {
     let result = async {
         allow(&member, Action::ListTasks)?;
-        if !(member.has(Role::Manager) || member.has(Role::Admin)) {
+        if !member.oversees() {
             return Err(PageError::Forbidden);
         }
         let now = state.clock.now();
@@ -65,16 +95,17 @@ async fn attention(State(state): State<ConsoleState>, member: Member) -> Respons
         }
         overdue.tasks.retain(is_overdue);
         overdue.tasks.sort_by_key(|t| t.task.due_date);
-        let groups = json!([
-            blocked.group(Some("blocked_tasks"), "no_tasks", now),
-            overdue.group(Some("overdue_tasks"), "no_tasks", now),
-        ]);
-        let context =
-            json!({ "title_key": "attention_title", "groups": groups, "attention": true });
-        Ok(page(&state, &member, ("tasks.html", "attention"), StatusCode::OK, context))
+        let t = Strings::of(member.lang);
+        let groups = vec![
+            blocked.group(Some(t.blocked_tasks), t.no_tasks, now),
+            overdue.group(Some(t.overdue_tasks), t.no_tasks, now),
+        ];
+        let frame = Frame::of(&member, Section::Attention);
+        let view = TasksPage { t, frame, title: t.attention_title, groups, attention: true };
+        Ok(page(&member, StatusCode::OK, &view))
     }
     .await;
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 /// Tasks listed on a page, and whether the listings had more than it shows.
@@ -90,9 +121,14 @@ impl Listed {
         self.more |= other.more;
     }
 
-    fn group(&self, title_key: Option<&str>, empty_key: &str, now: DateTime<Utc>) -> Value {
-        let rows: Vec<Value> = self.tasks.iter().map(|t| row(t, now)).collect();
-        json!({ "title_key": title_key, "empty_key": empty_key, "tasks": rows, "more": self.more })
+    fn group(
+        &self,
+        heading: Option<&'static str>,
+        empty: &'static str,
+        now: DateTime<Utc>,
+    ) -> Group<'_> {
+        let rows = self.tasks.iter().map(|listed| Row { listed, age_days: age(listed, now) });
+        Group { heading, empty, rows: rows.collect(), more: self.more }
     }
 }
 
@@ -109,19 +145,14 @@ async fn tasks(
     Ok(Listed { tasks: page.items, more: page.next_cursor.is_some() })
 }
 
-fn row(t: &AssignedTask, now: DateTime<Utc>) -> Value {
+/// How long a task has been blocked, or else overdue, in days.
+fn age(t: &AssignedTask, now: DateTime<Utc>) -> i64 {
     let task = &t.task;
     let age = match task.blocked_since {
         Some(since) => (now - since).num_days(),
         None => days_between(task.due_date, now.date_naive()),
     };
-    json!({
-        "id": task.id.as_str(), "project_id": t.project_id.as_str(), "title": task.title,
-        "assignee": task.assignee, "due_date": task.due_date.to_string(),
-        "status": task.status.as_str(), "blocked_reason": task.blocked_reason,
-        "blocked_category": task.blocked_category.map(Category::as_str),
-        "escalation_level": task.escalation_level, "age_days": age.max(0),
-    })
+    age.max(0)
 }
 
 fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {

@@ -4,9 +4,14 @@
 //! threshold. Each save is a new version, guarded by the version shown.
 
 use super::refusal::{self, Refused};
-use super::{Notice, PageError, allow, page, respond};
+use super::{PageError, allow, page, respond};
 use crate::ConsoleState;
+use crate::i18n::Strings;
+use crate::routes;
 use crate::session::{Fields, Member, Posted};
+use crate::view::{Frame, Notice, Section};
+use api::problem::Problem;
+use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,10 +19,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::milestone::{CustomerMail, MilestoneKey, Names};
 use domain::staff::Action;
-use domain::template::{MilestoneTemplate, TaskTemplate, Template, TemplateInput};
+use domain::template::{MilestoneTemplate, TaskTemplate, Template as Plan, TemplateInput};
 use domain::validation::is_machine_key;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// Service types offered as shortcuts (the CRM's catalogue of installed services).
 const KNOWN: [&str; 2] = ["fibre_ftto", "sip_trunk"];
@@ -26,26 +30,56 @@ const MAILS: [CustomerMail; 3] =
 
 pub fn router() -> Router<ConsoleState> {
     Router::new()
-        .route("/console/templates", get(list))
-        .route("/console/templates/open", get(open))
-        .route("/console/templates/{service_type}", get(show).post(save))
+        .route(routes::templates(), get(list))
+        .route(routes::open_template(), get(open))
+        .route(routes::pattern::TEMPLATE, get(show).post(save))
 }
 
-fn mail_slug(mail: CustomerMail) -> &'static str {
-    domain::outbox::MailTemplate::from(mail).slug()
+/// The list: a service type to open, and the known ones.
+#[derive(Template)]
+#[template(path = "template_list.html")]
+struct TemplateList<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    known: [&'static str; 2],
 }
 
-async fn list(State(state): State<ConsoleState>, member: Member) -> Response {
+/// A service type's template as a form: one row per milestone, and an
+/// empty one to add a milestone; read only for whoever may not write it.
+#[derive(Template)]
+#[template(path = "template_edit.html")]
+struct TemplateEdit<'a> {
+    t: &'static Strings,
+    frame: Frame<'a>,
+    csrf: &'a str,
+    tpl: &'a Plan,
+    rows: Vec<Row<'a>>,
+    editable: bool,
+}
+
+/// A milestone as the form edits it.
+struct Row<'a> {
+    key: &'a str,
+    name_fr: &'a str,
+    name_en: &'a str,
+    expected_days: u16,
+    customer_mail: Option<CustomerMail>,
+    activation: bool,
+    /// `title | days`, a line each.
+    default_tasks: String,
+}
+
+fn mail_slug(mail: &CustomerMail) -> &'static str {
+    domain::outbox::MailTemplate::from(*mail).slug()
+}
+
+async fn list(member: Member) -> Response {
     let result = allow(&member, Action::ReadTemplates).map(|()| {
-        page(
-            &state,
-            &member,
-            ("template_list.html", "templates"),
-            StatusCode::OK,
-            json!({ "known": KNOWN }),
-        )
+        let t = Strings::of(member.lang);
+        let view = TemplateList { t, frame: Frame::of(&member, Section::Templates), known: KNOWN };
+        page(&member, StatusCode::OK, &view)
     });
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 #[derive(Deserialize)]
@@ -56,8 +90,8 @@ struct Open {
 async fn open(Query(q): Query<Open>) -> Redirect {
     let service_type = q.service_type.trim().to_ascii_lowercase();
     match is_machine_key(&service_type) {
-        true => Redirect::to(&format!("/console/templates/{service_type}")),
-        false => Redirect::to("/console/templates"),
+        true => Redirect::to(&routes::template(&service_type)),
+        false => Redirect::to(routes::templates()),
     }
 }
 
@@ -67,7 +101,7 @@ async fn show(
     Path(service_type): Path<String>,
 ) -> Response {
     let result = render(&state, &member, &service_type, StatusCode::OK, None).await;
-    respond(&state, &member, result)
+    respond(&member, result)
 }
 
 async fn render(
@@ -82,43 +116,44 @@ async fn render(
         return Err(PageError::NotFound);
     }
     let template = state.templates.current(service_type).await.map_err(super::unavailable)?;
-    let context = json!({
-        "notice": notice,
-        "tpl": {
-            "service_type": template.service_type, "version": template.version,
-            "at_risk_days": template.at_risk_days,
-            "history_min_go_lives": template.history_min_go_lives,
-            "updated_at": template.updated_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
-            "updated_by": template.updated_by,
-        },
-        "rows": rows(&template),
-        "mails": MAILS.map(mail_slug),
-        "editable": member.may(Action::WriteTemplates),
-    });
-    Ok(page(state, member, ("template_edit.html", "templates"), status, context))
+    let view = TemplateEdit {
+        t: Strings::of(member.lang),
+        frame: Frame::of(member, Section::Templates).with_notice(notice),
+        csrf: &member.csrf,
+        tpl: &template,
+        rows: rows(&template),
+        editable: member.may(Action::WriteTemplates),
+    };
+    Ok(page(member, status, &view))
 }
 
 /// The milestones as form rows, and one empty row to add a milestone.
-fn rows(template: &Template) -> Vec<Value> {
-    let mut rows: Vec<Value> = template
-        .milestones
-        .iter()
-        .map(|m| {
-            let tasks: Vec<String> = m
-                .default_tasks
-                .iter()
-                .map(|t| format!("{} | {}", t.title, t.due_offset_days))
-                .collect();
-            json!({
-                "key": m.key.as_str(), "name_fr": m.name.fr, "name_en": m.name.en,
-                "expected_days": m.expected_days, "customer_mail": m.customer_mail.map(mail_slug),
-                "activation": m.activation, "default_tasks": tasks.join("\n"),
-            })
-        })
-        .collect();
-    rows.push(json!({ "key": "", "name_fr": "", "name_en": "", "expected_days": 1,
-                      "customer_mail": null, "activation": false, "default_tasks": "" }));
+fn rows(template: &Plan) -> Vec<Row<'_>> {
+    let mut rows: Vec<Row<'_>> = template.milestones.iter().map(row).collect();
+    rows.push(Row {
+        key: "",
+        name_fr: "",
+        name_en: "",
+        expected_days: 1,
+        customer_mail: None,
+        activation: false,
+        default_tasks: String::new(),
+    });
     rows
+}
+
+fn row(m: &MilestoneTemplate) -> Row<'_> {
+    let tasks: Vec<String> =
+        m.default_tasks.iter().map(|t| format!("{} | {}", t.title, t.due_offset_days)).collect();
+    Row {
+        key: m.key.as_str(),
+        name_fr: &m.name.fr,
+        name_en: &m.name.en,
+        expected_days: m.expected_days,
+        customer_mail: m.customer_mail,
+        activation: m.activation,
+        default_tasks: tasks.join("\n"),
+    }
 }
 
 async fn save(
@@ -134,21 +169,18 @@ async fn save(
         }
         let input = input(&posted.fields, &service_type);
         match state.templates.replace(&service_type, input, &member.staff).await {
-            Ok(_) => {
-                Ok(Redirect::to(&format!("/console/templates/{service_type}")).into_response())
-            }
-            Err(e) => match refusal::of_templates(e, member.lang) {
+            Ok(_) => Ok(Redirect::to(&routes::template(&service_type)).into_response()),
+            Err(e) => match refusal::refused(Problem::from(e), member.lang) {
                 Refused::Page(e) => Err(e),
                 Refused::Message(status, notice) => {
-                    let path = format!("/console/templates/{service_type}");
-                    let (at, page) = super::shown_at(member, path);
+                    let (at, page) = super::shown_at(member, routes::template(&service_type));
                     Ok(page(render(&state, &at, &service_type, status, Some(notice)).await?))
                 }
             },
         }
     }
     .await;
-    respond(&state, member, result)
+    respond(member, result)
 }
 
 /// The edit a form makes: one milestone per row with a key.
@@ -167,7 +199,7 @@ fn input(f: &Fields, service_type: &str) -> TemplateInput {
         .map(|(i, key)| MilestoneTemplate {
             key: MilestoneKey::from_raw(key),
             name: Names { fr: at(&names_fr, i), en: at(&names_en, i) },
-            customer_mail: MAILS.into_iter().find(|m| Some(mail_slug(*m)) == mails.get(i).copied()),
+            customer_mail: MAILS.into_iter().find(|m| Some(mail_slug(m)) == mails.get(i).copied()),
             activation: activations.get(i) == Some(&"yes"),
             // Out of range: the domain's validation names the field.
             expected_days: days.get(i).and_then(|d| d.parse().ok()).unwrap_or(u16::MAX),
