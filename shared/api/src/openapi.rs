@@ -34,10 +34,8 @@ const STAFF_ACCESS: Problems = &[
 ];
 
 /// The CRM's signature.
-const CRM_SIGNATURE: Problems = &[(
-    401,
-    "The X-Signature header is missing, malformed, stale (over 300 s) or does not match",
-)];
+const CRM_SIGNATURE: Problems =
+    &[(401, "The X-Signature header is missing, malformed, stale (over 300 s) or does not match")];
 
 /// The one rule of deliveries of a won deal.
 const DEAL_WON_REFUSALS: Problems = &[(409, "Same deal_id, different content")];

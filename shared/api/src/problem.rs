@@ -299,7 +299,8 @@ mod tests {
 
     #[test]
     fn what_a_problem_says_can_be_read_back_as_its_body_says_it() {
-        let errors = vec![validation::FieldError { field: "title".into(), message: "too long".into() }];
+        let errors =
+            vec![validation::FieldError { field: "title".into(), message: "too long".into() }];
         let p = Problem::new(Kind::TemplateVersionConflict)
             .detail("now at 4")
             .errors(errors)

@@ -9,8 +9,11 @@ use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
 };
 use aws_config::meta::region::ProvideRegion;
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_credential_types::provider::ProvideCredentials;
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::rt::sleep::TokioSleep;
+use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
@@ -18,6 +21,9 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::origin::Origin;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Amazon Trust Services' roots (Amazon Root CA 1–4 and the Starfield
@@ -27,39 +33,87 @@ use std::time::Duration;
 /// client) cost a cold start most of its milliseconds.
 pub const AWS_ROOTS_PEM: &str = include_str!("aws_roots.pem");
 
-/// Loads region, credentials and endpoints (`AWS_ENDPOINT_URL*` included)
-/// from the environment. Makes no network call: credentials resolve lazily.
+/// The configuration every client of a function shares, from Lambda's
+/// environment: its credentials (`AWS_ACCESS_KEY_ID`, ...) and region
+/// (`AWS_REGION`), and the endpoints `AWS_ENDPOINT_URL` and
+/// `AWS_ENDPOINT_URL_<SERVICE>` when set (the local stand-ins). Makes no
+/// network call: credentials resolve at the first request.
 ///
-/// Lambda puts the function's credentials and region in the environment,
-/// where the default chains look first: when they are there, they are used
-/// as such, and the chains' other providers (profile, web identity with its
-/// STS client, container, instance metadata) are not built at start-up.
+/// Built by hand rather than by `aws_config`'s loader: Lambda always puts
+/// credentials and region in the environment, and the loader's other
+/// sources (profiles, web identity through STS, SSO, containers, instance
+/// metadata) cost every function's binary their code (a third of a MB,
+/// STS and its XML included) for a case that never arises.
 ///
 /// The HTTP client is rustls with the `ring` provider (one TLS stack, and
 /// no aws-lc start-up entropy cost), trusting [`AWS_ROOTS_PEM`] only.
 pub async fn sdk_config() -> SdkConfig {
+    let credentials = EnvironmentVariableCredentialsProvider::new();
+    let region = EnvironmentVariableRegionProvider::new().region().await;
+    configured(
+        SharedCredentialsProvider::new(credentials),
+        region,
+        Arc::new(|name: &str| std::env::var(name).ok()),
+    )
+}
+
+/// Reads a variable of the environment.
+type Variables = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The shared configuration: `credentials`, `region`, and the endpoints the
+/// `variables` name.
+fn configured(
+    credentials: SharedCredentialsProvider,
+    region: Option<Region>,
+    variables: Variables,
+) -> SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .tls_context(aws_roots())
         .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(5))
+        .build();
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
         .http_client(SharedHttpClient::new(AtFirstRequest(http)))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .build(),
-        );
-    let environment = EnvironmentVariableCredentialsProvider::new();
-    if environment.provide_credentials().await.is_ok() {
-        loader = loader.credentials_provider(environment);
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard())
+        .sleep_impl(TokioSleep::new())
+        .time_source(SystemTimeSource::new())
+        .credentials_provider(credentials);
+    config.set_region(region);
+    config.set_endpoint_url(variables(ENDPOINT_URL));
+    // From the environment, as the loader marks it: were it marked as set in
+    // code, each client would take it over its service's own endpoint.
+    config.insert_origin("endpoint_url", Origin::shared_environment_variable());
+    config.service_config(ServiceVariables(variables)).build()
+}
+
+/// Every service's endpoint (`AWS_ENDPOINT_URL`): the local stand-ins.
+const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+/// A service's own settings from the environment, as the clients ask for
+/// them: `<key>_<SERVICE ID>` (`AWS_ENDPOINT_URL_DYNAMODB`,
+/// `AWS_ENDPOINT_URL_SECRETS_MANAGER`), the SDK's naming.
+struct ServiceVariables(Variables);
+
+impl std::fmt::Debug for ServiceVariables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServiceVariables")
     }
-    // Likewise the region: the default chain would build an instance
-    // metadata client that Lambda never needs.
-    if let Some(region) = EnvironmentVariableRegionProvider::new().region().await {
-        loader = loader.region(region);
+}
+
+impl LoadServiceConfig for ServiceVariables {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        (self.0)(&service_variable(key.env(), key.service_id()))
     }
-    loader.load().await
+}
+
+/// The variable of `service_id`'s own value of `variable`.
+fn service_variable(variable: &str, service_id: &str) -> String {
+    format!("{variable}_{}", service_id.to_uppercase().replace(' ', "_"))
 }
 
 /// A TLS context trusting [`AWS_ROOTS_PEM`], not the system's store.
@@ -138,6 +192,43 @@ mod tests {
     use aws_smithy_http_client::Connector;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A client of the shared configuration goes to its service's own
+    /// endpoint, not to the one of every service (moto serves DynamoDB too:
+    /// a mistake there went unseen).
+    #[tokio::test]
+    async fn a_client_goes_to_its_service_s_own_endpoint_before_the_shared_one() {
+        use aws_credential_types::Credentials;
+        let own = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let shared = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = |l: &tokio::net::TcpListener| format!("http://{}", l.local_addr().unwrap());
+        let (own_url, shared_url) = (url(&own), url(&shared));
+        let variables: Variables = Arc::new(move |name: &str| match name {
+            "AWS_ENDPOINT_URL_DYNAMODB" => Some(own_url.clone()),
+            ENDPOINT_URL => Some(shared_url.clone()),
+            _ => None,
+        });
+        let credentials = Credentials::new("id", "secret", None, None, "test");
+        let region = Some(Region::new("eu-west-3"));
+        let config = configured(SharedCredentialsProvider::new(credentials), region, variables);
+        let client = aws_sdk_dynamodb::Client::new(&config);
+        let call = tokio::spawn(async move { client.list_tables().send().await });
+        let reached = tokio::select! {
+            _ = own.accept() => "DynamoDB's own",
+            _ = shared.accept() => "the shared one",
+        };
+        call.abort();
+        assert_eq!(reached, "DynamoDB's own");
+    }
+
+    #[test]
+    fn a_service_s_own_endpoint_variable_is_named_as_the_sdk_names_it() {
+        assert_eq!(service_variable(ENDPOINT_URL, "DynamoDB"), "AWS_ENDPOINT_URL_DYNAMODB");
+        assert_eq!(
+            service_variable(ENDPOINT_URL, "Secrets Manager"),
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+        );
+    }
 
     #[test]
     fn the_sdk_trusts_amazon_trust_services_roots_only_and_each_of_them_parses() {
