@@ -4,6 +4,7 @@
 //! which `tests/run` sets after starting it; without it they fail with a
 //! message saying so, never skip. Every test gets its own table.
 
+pub mod alone;
 pub mod apigw;
 pub mod browser;
 pub mod contracts;
