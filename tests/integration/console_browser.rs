@@ -42,11 +42,7 @@ impl Site {
     async fn start_on(clock: Arc<dyn Clock>) -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().expect("an address"));
-        let dir = std::env::temp_dir().join(format!(
-            "console-browser-{}-{}",
-            std::process::id(),
-            rand_suffix()
-        ));
+        let dir = std::env::temp_dir().join(integration_tests::unique_name("console-browser"));
         std::fs::create_dir_all(&dir).expect("a data directory");
         let config = config(&dir, &base);
         let store: Arc<dyn app::ports::Store> =
@@ -85,7 +81,8 @@ impl Site {
 
     /// The status-page link of the last customer mail delivered.
     async fn status_link(&self) -> String {
-        for _ in 0..100 {
+        let deadline = std::time::Instant::now() + integration_tests::PATIENCE;
+        while std::time::Instant::now() < deadline {
             let mails = std::fs::read_dir(self.dir.join("mail")).into_iter().flatten();
             for mail in mails.flatten() {
                 let raw = std::fs::read(mail.path()).unwrap_or_default();
@@ -133,10 +130,6 @@ fn config(dir: &std::path::Path, base: &str) -> LocalConfig {
         console_secrets: vec![Secret::new(integration_tests::CONSOLE_SECRET)],
         public_url: base.to_owned(),
     }
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
 /// Signs in through the development sign-in as `email` with the role
@@ -218,8 +211,9 @@ async fn status_badge(page: &Page) -> String {
 /// (the dispatcher runs every 250 ms), and lists the go-live's event.
 async fn the_order_mail_reads_sent(page: &Page, site: &Site, l1: &ProjectId) {
     let url = site.url(&format!("/console/projects/{l1}"));
+    let deadline = std::time::Instant::now() + integration_tests::PATIENCE;
     let mut mail = Vec::new();
-    for _ in 0..40 {
+    while std::time::Instant::now() < deadline {
         page.visit_unchecked(&url).await;
         mail = row(page, "Mail : order_confirmed").await;
         if mail.get(3).is_some_and(|state| state.starts_with("Envoyé")) {

@@ -75,7 +75,7 @@ impl World {
             assert_eq!(reply.status, StatusCode::OK, "{key}");
         }
         let batch = outbox_stream_batch(&client, &table).await;
-        let sdk = cloud::aws::sdk_config().await;
+        let sdk = integration_tests::moto::sdk_config().await;
         let (mails, events) = (MailSink::new(&sdk).await, EventSink::new(&sdk).await);
         Self { bundle, dynamo: (client, table), batch, mails, events, sdk }
     }
@@ -463,7 +463,7 @@ impl EventPublisher for Flaky<dyn EventPublisher> {
 async fn a_rotated_webhook_secret_is_picked_up_by_a_warm_function() {
     use app::ports::WebhookSecrets;
     use cloud::secrets_manager::SecretsManagerSecrets;
-    let sdk = cloud::aws::sdk_config().await;
+    let sdk = integration_tests::moto::sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&sdk);
     let name = integration_tests::unique_name("crm-webhook");
     client

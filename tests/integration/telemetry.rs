@@ -29,7 +29,7 @@ use domain::{Project, ProjectId};
 use emulator::Emulator;
 use integration_tests::apigw::signed_deal_event;
 use integration_tests::fixtures::{Bundle, MANAGER, PM, TECH, TECH1, project};
-use integration_tests::{CONSOLE_SECRET, dynamo_store, sample_deal, sqlite_store};
+use integration_tests::{CONSOLE_SECRET, PATIENCE, dynamo_store, sample_deal, sqlite_store};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
@@ -37,20 +37,22 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const SECRET: &str = "telemetry-webhook-secret";
 const STACK: &str = "deployments-telemetry";
 
 /// The debug binary of `deal-won`, built if it is not up to date (a no-op
-/// after `cargo build --workspace`, as tests/run does first).
+/// after `cargo build --workspace --bins`, as tests/run does first: with
+/// `--workspace`, its dependencies are built with the same features as
+/// the rest of the workspace's, where `-p deal-won` would build them again).
 fn binary() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let built = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "deal-won"])
+        .args(["build", "--quiet", "--workspace", "--bin", "deal-won"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status();
-    assert!(built.is_ok_and(|s| s.success()), "cargo build -p deal-won");
+    assert!(built.is_ok_and(|s| s.success()), "cargo build --workspace --bin deal-won");
     // target/debug/deps/telemetry-… → target/debug
     let exe = std::env::current_exe().expect("the test's path");
     exe.parent().and_then(|deps| deps.parent()).expect("the target dir").join("deal-won")
@@ -96,9 +98,9 @@ fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
 }
 
 /// The lines received until one satisfies `last` (the metrics of the last
-/// invocation: written after its answer), or ten seconds.
+/// invocation: written after its answer), or [`PATIENCE`] without it.
 fn lines_until(rx: &mpsc::Receiver<String>, last: impl Fn(&str) -> bool) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + PATIENCE;
     let mut lines = Vec::new();
     while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         let done = last(&line);
@@ -154,7 +156,7 @@ async fn deal_won_logs_json_lines_per_invocation_and_counts_outcomes_in_emf_on_d
     let mut emulator = Emulator::start().await;
     let mut child = spawn(&emulator, &table);
     let output = lines_of(&mut child);
-    assert!(emulator.first_poll(Duration::from_secs(30)).await.is_some(), "the function polls");
+    assert!(emulator.first_poll(PATIENCE).await.is_some(), "the function polls");
     let deal = String::from_utf8(sample_deal()).unwrap();
     let mut statuses = Vec::new();
     for secret in [SECRET, SECRET, "not-the-secret"] {

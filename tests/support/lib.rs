@@ -3,6 +3,10 @@
 //! Tests that need DynamoDB Local find it through `AWS_ENDPOINT_URL_DYNAMODB`,
 //! which `tests/run` sets after starting it; without it they fail with a
 //! message saying so, never skip. Every test gets its own table.
+//!
+//! The stand-ins run on the same (two, often busy) cores as the tests: the
+//! tests' clients wait for them longer than the functions wait for AWS
+//! ([`sdk_config`]), and no test asserts how fast anything is.
 
 pub mod alone;
 pub mod apigw;
@@ -17,6 +21,8 @@ pub mod sink;
 pub mod snapshots;
 
 use api::signature;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use axum::body::Body;
 use axum::http::Request;
@@ -30,6 +36,7 @@ use store_sqlite::SqliteStore;
 /// `tests/bench/run` export them: what a function binary started by a test
 /// or the benchmark is given.
 pub fn stand_in_env() -> Vec<(&'static str, String)> {
+    needs("DynamoDB Local and moto", "dynamodb_local");
     let names = [
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_DYNAMODB",
@@ -43,6 +50,11 @@ pub fn stand_in_env() -> Vec<(&'static str, String)> {
     };
     names.into_iter().map(|k| (k, value(k))).collect()
 }
+
+/// How long a test waits for what happens in the background (a
+/// dispatcher's next round, a child process's next line) before it fails:
+/// a guard, not a measure, generous for two busy cores.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The secret the test routers accept.
 pub const SECRET: &str = "test-webhook-secret";
@@ -76,7 +88,22 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// `tests/run --quick` starts no stand-in and says so (`TESTS_TIER=quick`);
+/// it skips the tests whose path names one (`dynamodb_local`, `moto`,
+/// `browser`). A test that reaches for `stand_in` there is misnamed: it
+/// fails, saying what to name it.
+pub fn needs(stand_in: &str, name: &str) {
+    if std::env::var("TESTS_TIER").is_ok_and(|tier| tier == "quick") {
+        panic!(
+            "this test needs {stand_in}, which the quick tier (tests/run --quick) does not \
+             start: name it for it, `{name}` in its module's name or its own (as in \
+             `…::{name}::…` or `…_on_{name}`), and the quick tier skips it"
+        );
+    }
+}
+
 fn dynamodb_local_endpoint() -> String {
+    needs("DynamoDB Local", "dynamodb_local");
     std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
         panic!(
             "DynamoDB Local is not running: AWS_ENDPOINT_URL_DYNAMODB is not set. \
@@ -85,20 +112,71 @@ fn dynamodb_local_endpoint() -> String {
     })
 }
 
+/// How long the tests' clients wait for a stand-in (the functions' own
+/// [`cloud::aws::sdk_config`] waits 2 s to connect and 5 s per attempt,
+/// sized for AWS). DynamoDB Local and moto share two cores with the tests
+/// and, on CI or beside other builds, with more: a request has taken over
+/// 5 s there (a table filled four 80-item transactions at a time while the
+/// rest of the suite ran), so an attempt may take a minute, the standard
+/// mode's three attempts an operation's three minutes (with their
+/// back-off). Errors the SDK deems transient are retried as in the
+/// functions; a slow answer is not an error.
+pub const STAND_IN_CONNECT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const STAND_IN_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const STAND_IN_OPERATION: std::time::Duration = std::time::Duration::from_secs(200);
+
+/// The SDK configuration of the tests' clients of the stand-ins: the
+/// functions' (region, credentials and endpoints from the environment),
+/// with the stand-ins' timeouts.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(STAND_IN_CONNECT)
+        .operation_attempt_timeout(STAND_IN_ATTEMPT)
+        .operation_timeout(STAND_IN_OPERATION)
+        .build();
+    let functions = cloud::aws::sdk_config().await.into_builder();
+    functions.timeout_config(timeouts).retry_config(RetryConfig::standard()).build()
+}
+
 /// A client for DynamoDB Local whose requests are counted.
 pub async fn dynamodb_client() -> (Client, CallCounter) {
     dynamodb_local_endpoint();
-    let sdk = cloud::aws::sdk_config().await;
+    let sdk = sdk_config().await;
     let counter = CallCounter::default();
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
     (Client::from_conf(config), counter)
+}
+
+/// Creates `table`, this test's own (its name is [`unique_name`]'s), on
+/// DynamoDB Local, as the IaC declares it. On a busy machine the first
+/// `CreateTable` may time out after DynamoDB Local made the table, and the
+/// SDK's retry then meets it (`ResourceInUseException`): with more than one
+/// attempt counted, that table is this call's own, and it is taken once
+/// ACTIVE. A table of that name found at the first attempt is not.
+pub async fn create_own_table(
+    client: &Client,
+    counter: &CallCounter,
+    table: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use aws_sdk_dynamodb::client::Waiters;
+    let Err(e) = create_table(client, table).await else { return Ok(()) };
+    let in_use = matches!(
+        e.downcast_ref::<aws_sdk_dynamodb::Error>(),
+        Some(aws_sdk_dynamodb::Error::ResourceInUseException(_))
+    );
+    let attempts = counter.counts().get("CreateTable").copied().unwrap_or_default();
+    if !in_use || attempts < 2 {
+        return Err(e);
+    }
+    client.wait_until_table_exists().table_name(table).wait(STAND_IN_OPERATION).await?;
+    Ok(())
 }
 
 /// A store on a fresh table of DynamoDB Local, with its request counter.
 pub async fn dynamo_store_counted() -> (DynamoStore, CallCounter) {
     let (client, counter) = dynamodb_client().await;
     let table = unique_name("deployments");
-    create_table(&client, &table).await.unwrap_or_else(|e| {
+    create_own_table(&client, &counter, &table).await.unwrap_or_else(|e| {
         panic!("cannot create a table on DynamoDB Local at {}: {e:?}", dynamodb_local_endpoint())
     });
     counter.reset();
