@@ -15,7 +15,7 @@ use integration_tests::fixtures::{
     BEFORE_GO_LIVE, Bundle, Member, PM, ROOT, TECH, TECH1, live_at, project, t0,
 };
 use integration_tests::sink::LocalSink;
-use integration_tests::{Reply, SECRET, crm_request, sample_deal, send};
+use integration_tests::{Reply, SECRET, crm_request, sample_deal, send, send_retrying_503};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -456,8 +456,8 @@ mod cases {
         let mut deliveries = tokio::task::JoinSet::new();
         for _ in 0..20 {
             let (app, body) = (f.app.clone(), body.clone());
-            deliveries
-                .spawn(async move { send(&app, crm_request(DEAL_CHANGED, body, SECRET, t)).await });
+            let request = move || crm_request(DEAL_CHANGED, body.clone(), SECRET, t);
+            deliveries.spawn(async move { send_retrying_503(&app, request).await });
         }
         let mut answers = Vec::new();
         while let Some(reply) = deliveries.join_next().await {

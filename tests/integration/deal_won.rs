@@ -9,7 +9,9 @@ use axum::http::{Request, StatusCode};
 use domain::events::detail_type;
 use domain::intake::IntakeState;
 use integration_tests::fixtures::{project, t0};
-use integration_tests::{SECRET, crm_app, deal_request, edited_deal, sample_deal, send};
+use integration_tests::{
+    SECRET, crm_app, deal_request, edited_deal, sample_deal, send, send_retrying_503,
+};
 use std::sync::Arc;
 
 const PROBLEM: &str = "application/problem+json";
@@ -184,7 +186,7 @@ mod cases {
     pub async fn fifty_concurrent_deliveries_create_one_set_of_projects(f: Fixture) {
         let deliveries = (0..50).map(|_| {
             let app = f.app.clone();
-            tokio::spawn(async move { send(&app, signed(sample_deal())).await })
+            tokio::spawn(async move { send_retrying_503(&app, || signed(sample_deal())).await })
         });
         let mut replies = Vec::new();
         for delivery in deliveries.collect::<Vec<_>>() {

@@ -1,15 +1,13 @@
 //! The escalation sweep, with a clock the tests move, on DynamoDB Local and
-//! on the embedded store; and its cost on a table of 10,000 tasks.
+//! on the embedded store (its cost on a table of 10,000 tasks: `at_scale`).
 
 use app::Escalator;
-use app::clock::ManualClock;
 use app::ports::Store;
 use axum::http::StatusCode;
-use chrono::Duration;
 use domain::outbox::{MailTemplate, OutboxMessage};
 use domain::{ProjectId, TaskId};
 use integration_tests::contracts::assert_valid;
-use integration_tests::fixtures::{Bundle, MANAGER as OWNER, PM, TECH, TECH1, project, t0};
+use integration_tests::fixtures::{Bundle, MANAGER as OWNER, PM, TECH, TECH1, project};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -179,86 +177,3 @@ integration_tests::suite_per_store!(|store| Fixture::new(store).await;
     unblocking_stops_the_escalation,
     a_hold_stops_the_clock_and_resuming_counts_only_time_not_on_hold,
 );
-
-/// The sweep's cost grows with the tasks due, not with the table.
-mod at_scale_on_dynamodb_local {
-    use super::*;
-    use domain::DealWon;
-    use domain::intake;
-    use domain::project::{Change, Project};
-    use domain::task_changes::{NewTask, TaskPatch};
-    use domain::template::Template;
-    use integration_tests::dynamo_store_counted;
-
-    const PROJECTS: usize = 125;
-    const TASKS_PER_PROJECT: usize = 80;
-
-    /// A project of its own deal with 80 tasks; `blocked` of them blocked at
-    /// `t0`, due `due_in_days` after it.
-    fn project_with_tasks(n: usize, blocked: usize, due_in_days: i64) -> (Project, Change) {
-        let mut deal: DealWon = integration_tests::sample_deal_won();
-        deal.deal_id = format!("D-SCALE-{n:04}");
-        let mut plan = intake::plan(&deal, Template::default_for, t0());
-        let (mut project, mut change) = plan.projects.remove(0);
-        for i in 0..TASKS_PER_PROJECT {
-            let due = if i < blocked {
-                t0() + Duration::days(due_in_days)
-            } else {
-                t0() + Duration::days(30)
-            };
-            let new = NewTask {
-                title: format!("Task {i}"),
-                assignee: TECH.into(),
-                due_date: due.date_naive(),
-                description: None,
-            };
-            let (id, added) = project.add_task("order_confirmed", new, OWNER, t0()).unwrap();
-            change.tasks.extend(added.tasks);
-            if i < blocked {
-                let patch = TaskPatch {
-                    status: Some(domain::TaskStatus::Blocked),
-                    blocked_reason: Some("Carrier delay".into()),
-                    ..TaskPatch::default()
-                };
-                project.change_task(id.as_str(), patch, TECH, t0()).unwrap();
-            }
-        }
-        project.version = 1;
-        (project, change)
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn a_sweep_over_ten_thousand_tasks_reads_only_the_five_due() {
-        let (dynamo, counter) = dynamo_store_counted().await;
-        let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
-        let store: Arc<dyn Store> = Arc::new(dynamo);
-        let started = std::time::Instant::now();
-        // Project 0 holds the 5 due tasks; projects 1-4 hold 20 blocked ones
-        // not yet due. Four writers at a time: DynamoDB Local runs on the
-        // same two cores.
-        let projects = (0..PROJECTS).map(|n| match n {
-            0 => project_with_tasks(n, 5, 0),
-            1..=4 => project_with_tasks(n, 5, 20),
-            _ => project_with_tasks(n, 0, 0),
-        });
-        integration_tests::create_all(&store, projects, 4).await;
-        eprintln!("{} tasks written in {:?}", PROJECTS * TASKS_PER_PROJECT, started.elapsed());
-
-        // Overdue since midnight for project 0's five; 48 h threshold not
-        // yet reached for the others.
-        let now = t0() + Duration::hours(30);
-        counter.reset();
-        let due = store.due_escalations(now, 200).await.unwrap();
-        assert_eq!(due.tasks.len(), 5);
-        assert_eq!(due.read, 5, "only the due entries are read");
-        assert_eq!(counter.counts().get("Query"), Some(&1));
-        assert_eq!(counter.total(), 1, "one request: {:?}", counter.counts());
-
-        let escalator =
-            integration_tests::escalator(store.clone(), Arc::new(ManualClock::new(now)), CONTACT);
-        let report = escalator.sweep().await.unwrap();
-        assert_eq!((report.escalated.len(), report.read, report.failed), (5, 5, 0));
-        // 10,000 items would slow down every later test sharing DynamoDB Local.
-        client.delete_table().table_name(table).send().await.unwrap();
-    }
-}

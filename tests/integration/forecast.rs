@@ -1,6 +1,6 @@
 //! Forecast and jeopardy, learned durations and analytics, through the
 //! real routes and the review sweep, on DynamoDB Local and on the embedded
-//! store; and the review's cost on a table of 10,000 projects.
+//! store (the review's cost on a table of 10,000 projects: `at_scale`).
 
 use app::ports::Clock;
 use app::ports::Store;
@@ -618,61 +618,5 @@ mod history {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn durations_are_learned_after_twelve_go_lives_on_the_embedded_store() {
         learns_and_reports(Arc::new(sqlite_store())).await;
-    }
-}
-
-mod at_scale_on_dynamodb_local {
-    use super::*;
-    use domain::project::Project;
-    use domain::template::Template;
-    use integration_tests::dynamo_store_counted;
-    use std::collections::BTreeMap;
-
-    const PROJECTS: usize = 10_000;
-    const DUE: usize = 5;
-
-    /// A project of its own deal, created `days_before` `t0`: only its header
-    /// is written (the review reads headers' keys, then loads the due ones).
-    fn project_created(n: usize, days_before: i64) -> (Project, Change) {
-        let mut deal = integration_tests::sample_deal_won();
-        deal.deal_id = format!("D-REVIEW-{n:05}");
-        let line = deal.services[0].clone();
-        let at = t0() - Duration::days(days_before);
-        let (project, _) = Project::open(&deal, &line, &Template::default_for("fibre_ftto"), at);
-        (project, Change::default())
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn a_sweep_over_ten_thousand_projects_reads_only_the_five_due() {
-        let (dynamo, counter) = dynamo_store_counted().await;
-        let (client, table) = (dynamo.client().clone(), dynamo.table().to_owned());
-        let store: Arc<dyn Store> = Arc::new(dynamo);
-        let started = std::time::Instant::now();
-        // The first five were created ten days earlier: their first
-        // milestone overran, they are reviewed daily.
-        let projects = (0..PROJECTS).map(|n| project_created(n, if n < DUE { 10 } else { 0 }));
-        integration_tests::create_all(&store, projects, 16).await;
-        eprintln!("{PROJECTS} projects written in {:?}", started.elapsed());
-
-        let now = t0() + Duration::hours(20);
-        counter.reset();
-        let due = store.due_reviews(now, 200).await.unwrap();
-        assert_eq!((due.projects.len(), due.read), (DUE, DUE), "only the due entries are read");
-        let one_query = BTreeMap::from([("Query".to_owned(), 1)]);
-        assert_eq!(counter.counts(), one_query, "one request");
-
-        counter.reset();
-        let clock = Arc::new(app::clock::ManualClock::new(now));
-        let commands = Arc::new(Commands::new(store.clone(), store.clone(), clock.clone()));
-        let report =
-            Reviewer::new(store.clone(), store.clone(), commands, clock).sweep().await.unwrap();
-        assert_eq!((report.reviewed, report.read, report.failed), (DUE, DUE, 0));
-        // One Query to find them (fewer than a batch: no second look), then
-        // a load and a commit each; nothing else (no Scan, no template read).
-        let due = u32::try_from(DUE).unwrap();
-        let expected =
-            BTreeMap::from([("Query".to_owned(), due + 1), ("TransactWriteItems".to_owned(), due)]);
-        assert_eq!(counter.counts(), expected);
-        client.delete_table().table_name(table).send().await.unwrap();
     }
 }

@@ -21,6 +21,7 @@
 
 mod activation;
 mod api_snapshots;
+mod at_scale;
 mod bola;
 mod browser_selfcheck;
 mod calls;

@@ -12,7 +12,7 @@ use integration_tests::fixtures::{
     Bundle, MANAGER, Member, OTHER_TECH, OUTSIDER_TECH, PM, ROOT, TECH, TECH1, expired_token,
     project, t0,
 };
-use integration_tests::{Reply, bundle_app, send, staff_request, token};
+use integration_tests::{Reply, bundle_app, send, send_retrying_503, staff_request, token};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -290,13 +290,12 @@ mod cases {
             .enumerate()
             .map(|(i, task)| {
                 let app = apps[i % apps.len()].clone();
-                let request = staff_request(
-                    "PATCH",
-                    &f.url(&format!("/tasks/{task}")),
-                    Some(&token(TECH, &["technician"])),
-                    Some(json!({ "status": "in_progress" })),
-                );
-                tokio::spawn(async move { send(&app, request).await })
+                let (path, bearer) =
+                    (f.url(&format!("/tasks/{task}")), token(TECH, &["technician"]));
+                let body = json!({ "status": "in_progress" });
+                let request =
+                    move || staff_request("PATCH", &path, Some(&bearer), Some(body.clone()));
+                tokio::spawn(async move { send_retrying_503(&app, request).await })
             })
             .collect();
         for patch in patches {
