@@ -1,6 +1,6 @@
 //! The API and event contracts, held still: the OpenAPI document, one
 //! response of every route and one problem of every kind, and every event
-//! a project's life publishes, byte for byte (`tests/snapshots/`). Both
+//! a project's life publishes, byte for byte (`tests/integration/snapshots/`). Both
 //! stores must give the same bytes (cursors aside, which are theirs).
 //!
 //! A renamed field anywhere between the domain and the wire fails here.

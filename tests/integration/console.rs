@@ -1,7 +1,7 @@
 //! The console in-process, on both stores: sessions and CSRF, security
 //! headers, refusals shown as messages, and the customer status page
 //! (signed links, nothing internal, a plain 404 for any bad token).
-//! The same pages in a real browser: `tests/console_browser.rs`.
+//! The same pages in a real browser: `tests/integration/console_browser.rs`.
 
 use app::ports::Store;
 use app::ports::{Claim, Lease};

@@ -1,7 +1,7 @@
 //! The stored formats, held still: one item of every kind (project header,
 //! milestone, task, history, outbox entry pending and sent, intake record,
 //! template, account) as DynamoDB stores it and as SQLite stores it, after
-//! the life of a project (`tests/snapshots/`). Data written by an earlier
+//! the life of a project (`tests/integration/snapshots/`). Data written by an earlier
 //! release must read back, so these change only on purpose.
 
 use app::ports::Clock;

@@ -1,7 +1,7 @@
 //! The bodies of the API: what requests carry and responses return, with
 //! their OpenAPI schemas. Each is a type of its own, converted to or from
 //! the domain, so the public shapes change only here (and
-//! `tests/api_snapshots.rs` holds them still), never through a renamed
+//! `tests/integration/api_snapshots.rs` holds them still), never through a renamed
 //! domain field.
 
 mod analytics;
