@@ -9,12 +9,11 @@
 use app::ports::Store;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use cloud::aws::CallCounter;
 use domain::go_live_facts::GoLiveFacts;
 use domain::project::{Change, Project};
 use domain::template::Template;
-use integration_tests::dynamo_store_counted;
 use integration_tests::fixtures::{Bundle, Member, PM, ROOT, TECH, project};
+use integration_tests::{OperationCounter, dynamo_store_counted};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,7 +25,7 @@ fn calls(pairs: &[(&str, u32)]) -> BTreeMap<String, u32> {
 /// The bundle on a counted DynamoDB Local table.
 struct Counted {
     bundle: Bundle,
-    counter: CallCounter,
+    counter: OperationCounter,
 }
 
 integration_tests::on_bundle!(Counted);

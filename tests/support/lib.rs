@@ -24,6 +24,7 @@ use api::signature;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
 use axum::body::Body;
 use axum::http::Request;
 use cloud::aws::CallCounter;
@@ -117,13 +118,21 @@ fn dynamodb_local_endpoint() -> String {
 /// sized for AWS). DynamoDB Local and moto share two cores with the tests
 /// and, on CI or beside other builds, with more: a request has taken over
 /// 5 s there (a table filled four 80-item transactions at a time while the
-/// rest of the suite ran), so an attempt may take a minute, the standard
-/// mode's three attempts an operation's three minutes (with their
-/// back-off). Errors the SDK deems transient are retried as in the
-/// functions; a slow answer is not an error.
+/// rest of the suite ran), so an attempt may take a minute, an operation
+/// five. A slow answer is not an error.
 pub const STAND_IN_CONNECT: std::time::Duration = std::time::Duration::from_secs(10);
 pub const STAND_IN_ATTEMPT: std::time::Duration = std::time::Duration::from_secs(60);
-pub const STAND_IN_OPERATION: std::time::Duration = std::time::Duration::from_secs(200);
+pub const STAND_IN_OPERATION: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Attempts of one DynamoDB Local operation. On busy cores DynamoDB Local
+/// answers some requests `InternalServerError`, "timed out because it [took]
+/// too long waiting for a lock. This request will succeed in actual
+/// DynamoDB API": the SDK retries that (a 5xx) with a back-off of up to
+/// [`STAND_IN_BACKOFF`], from a retry budget of its own, never exhausted
+/// (the SDK's default, 500 tokens for a process, is spent by ~35 retries).
+/// The tests count operations, not attempts ([`OperationCounter`]).
+pub const DYNAMODB_LOCAL_ATTEMPTS: u32 = 10;
+pub const STAND_IN_BACKOFF: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The SDK configuration of the tests' clients of the stand-ins: the
 /// functions' (region, credentials and endpoints from the environment),
@@ -138,45 +147,102 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     functions.timeout_config(timeouts).retry_config(RetryConfig::standard()).build()
 }
 
-/// A client for DynamoDB Local whose requests are counted.
-pub async fn dynamodb_client() -> (Client, CallCounter) {
+/// A client for DynamoDB Local whose operations are counted, retrying
+/// what DynamoDB Local fails under load ([`DYNAMODB_LOCAL_ATTEMPTS`]).
+pub async fn dynamodb_client() -> (Client, OperationCounter) {
+    use aws_sdk_dynamodb::config::retry::{RetryPartition, TokenBucket};
     dynamodb_local_endpoint();
     let sdk = sdk_config().await;
-    let counter = CallCounter::default();
-    let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+    let counter = OperationCounter::default();
+    let retries = RetryConfig::standard()
+        .with_max_attempts(DYNAMODB_LOCAL_ATTEMPTS)
+        .with_max_backoff(STAND_IN_BACKOFF);
+    let budget = RetryPartition::custom("dynamodb-local").token_bucket(TokenBucket::unlimited());
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .retry_config(retries)
+        .retry_partition(budget.build())
+        .interceptor(counter.clone())
+        .build();
     (Client::from_conf(config), counter)
 }
 
 /// Creates `table`, this test's own (its name is [`unique_name`]'s), on
-/// DynamoDB Local, as the IaC declares it. On a busy machine the first
-/// `CreateTable` may time out after DynamoDB Local made the table, and the
-/// SDK's retry then meets it (`ResourceInUseException`): with more than one
-/// attempt counted, that table is this call's own, and it is taken once
-/// ACTIVE. A table of that name found at the first attempt is not.
+/// DynamoDB Local, as the IaC declares it. On a busy machine a `CreateTable`
+/// attempt may fail (time out, or wait too long for a lock) after DynamoDB
+/// Local made the table, and the SDK's retry then meets it
+/// (`ResourceInUseException`): with more than one attempt sent, that table
+/// is this call's own, and it is taken once ACTIVE. A table of that name
+/// found at the first attempt is not.
 pub async fn create_own_table(
     client: &Client,
-    counter: &CallCounter,
     table: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     use aws_sdk_dynamodb::client::Waiters;
-    let Err(e) = create_table(client, table).await else { return Ok(()) };
+    let attempts = CallCounter::default();
+    let config = client.config().to_builder().interceptor(attempts.clone()).build();
+    let client = Client::from_conf(config);
+    let Err(e) = create_table(&client, table).await else { return Ok(()) };
     let in_use = matches!(
         e.downcast_ref::<aws_sdk_dynamodb::Error>(),
         Some(aws_sdk_dynamodb::Error::ResourceInUseException(_))
     );
-    let attempts = counter.counts().get("CreateTable").copied().unwrap_or_default();
-    if !in_use || attempts < 2 {
+    if !in_use || attempts.total() < 2 {
         return Err(e);
     }
     client.wait_until_table_exists().table_name(table).wait(STAND_IN_OPERATION).await?;
     Ok(())
 }
 
-/// A store on a fresh table of DynamoDB Local, with its request counter.
-pub async fn dynamo_store_counted() -> (DynamoStore, CallCounter) {
+/// Counts the operations a client sends, by name (`Query`,
+/// `TransactWriteItems`, …), each once whatever the attempts it took: the
+/// round trips a use case makes by design. (`cloud::aws::CallCounter`, the
+/// benchmark's, counts attempts, retries included; the tests' clients retry
+/// what DynamoDB Local fails on busy cores, which real DynamoDB would not.)
+#[derive(Clone, Debug, Default)]
+pub struct OperationCounter(
+    std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, u32>>>,
+);
+
+impl OperationCounter {
+    /// Operations sent so far, by name.
+    pub fn counts(&self) -> std::collections::BTreeMap<String, u32> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn total(&self) -> u32 {
+        self.counts().values().sum()
+    }
+
+    pub fn reset(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for OperationCounter {
+    fn name(&self) -> &'static str {
+        "OperationCounter"
+    }
+
+    /// Once per operation, before its first attempt.
+    fn modify_before_retry_loop(
+        &self,
+        _context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(operation).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// A store on a fresh table of DynamoDB Local, with its operation counter.
+pub async fn dynamo_store_counted() -> (DynamoStore, OperationCounter) {
     let (client, counter) = dynamodb_client().await;
     let table = unique_name("deployments");
-    create_own_table(&client, &counter, &table).await.unwrap_or_else(|e| {
+    create_own_table(&client, &table).await.unwrap_or_else(|e| {
         panic!("cannot create a table on DynamoDB Local at {}: {e:?}", dynamodb_local_endpoint())
     });
     counter.reset();
