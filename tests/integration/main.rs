@@ -42,6 +42,7 @@ mod mail_feedback;
 mod oidc;
 mod samples;
 mod staff;
+mod stand_ins;
 mod stored_items;
 mod telemetry;
 mod templates;
