@@ -3,7 +3,8 @@
 # DynamoDB Local and moto on free loopback ports, exporting the
 # AWS_ENDPOINT_URL* variables that point the SDK at them. The caller sets
 # ROOT and calls prepare_tools, then start_servers; the servers stop when the
-# caller exits.
+# caller exits (tests/run starts them before it builds: launch_servers, then
+# await_servers).
 #
 # The browser tests get Debian's chromium and chromedriver (apt, as root) and
 # axe-core (npm, into .tools/); prepare_tools exports CHROMEDRIVER, CHROMIUM
@@ -78,13 +79,20 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# How long a stand-in may take to answer after its start before the run
+# fails: a guard, not a measure. DynamoDB Local (a JVM) answers within
+# seconds on a quiet machine, much later on two cores busy compiling; a
+# server that exits fails the wait at once.
+STAND_IN_START_SECONDS=300
+
 wait_for() { # name url pid
-    for _ in $(seq 1 120); do
+    local started=$SECONDS
+    while [ $((SECONDS - started)) -lt "$STAND_IN_START_SECONDS" ]; do
         kill -0 "$3" 2>/dev/null || die "$1 exited during start-up (log: $LOGS/$1.log)"
         curl -s -o /dev/null "$2" && return 0
         sleep 0.5
     done
-    die "$1 did not answer on $2 within 60 s (log: $LOGS/$1.log)"
+    die "$1 did not answer on $2 within $STAND_IN_START_SECONDS s (log: $LOGS/$1.log)"
 }
 
 PIDS=()
@@ -147,7 +155,15 @@ prepare_tools() {
     install_axe_core
 }
 
+# Starts DynamoDB Local and moto and waits until both answer, exporting
+# the AWS_ENDPOINT_URL* variables that point the SDK at them.
 start_servers() {
+    launch_servers
+    await_servers
+}
+
+# Starts them, without waiting: tests/run builds meanwhile.
+launch_servers() {
     LOGS="$ROOT/target/test-servers"
     mkdir -p "$LOGS"
 
@@ -162,7 +178,11 @@ start_servers() {
     log "starting moto on 127.0.0.1:$MOTO_PORT"
     "$TOOLS/venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$LOGS/moto.log" 2>&1 &
     PIDS+=($!)
+}
 
+# Waits until what launch_servers started answers, and exports the
+# variables that point the SDK at it.
+await_servers() {
     wait_for dynamodb-local "http://127.0.0.1:$DDB_PORT/" "${PIDS[0]}"
     wait_for moto "http://127.0.0.1:$MOTO_PORT/moto-api/" "${PIDS[1]}"
 

@@ -48,7 +48,10 @@ fn start(name: &str) -> Runner {
     });
     let mut banner = String::new();
     let mut base = None;
-    while let Ok(line) = lines.recv_timeout(std::time::Duration::from_secs(30)) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while let Ok(line) =
+        lines.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+    {
         banner.push_str(&line);
         banner.push('\n');
         if let Some(url) = line.trim().strip_prefix("listening on") {
@@ -300,9 +303,16 @@ fn read_mails(dir: &std::path::Path) -> Vec<Mail> {
         .collect()
 }
 
-/// Polls `check` until it yields, for up to 10 s.
+/// How long the tests wait for the runner (its banner, its dispatcher's
+/// next round) before they fail: a guard, not a measure. A debug runner
+/// answers in well under a second on a quiet machine; the tests also run
+/// on two cores busy with DynamoDB Local, a browser or another build.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Polls `check` until it yields, for up to [`PATIENCE`].
 async fn wait_for<T>(check: impl Fn() -> Option<T>) -> T {
-    for _ in 0..100 {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while std::time::Instant::now() < deadline {
         if let Some(found) = check() {
             return found;
         }

@@ -385,7 +385,7 @@ fn scenarios(s: &Seeded) -> Vec<Scenario> {
         ("PUBLIC_URL", "https://deploiements.bench.bluerocktel.test"),
         ("CONSOLE_SECRET", "bench-console-secret"),
     ]);
-    // The schedules' payloads, as the template sends them (tests/samples.rs).
+    // The schedules' payloads, as the template sends them (tests/integration/samples.rs).
     let sweep = || include_bytes!("../../events/scheduler/escalation-sweep.json").to_vec();
     let mut escalation = s.scenario("escalation", "escalation", Box::new(sweep));
     escalation.env = s.env(&[("ESCALATION_EMAIL", "escalade@bluerocktel.fr")]);

@@ -9,9 +9,10 @@
 //! assert!(page.text().await.contains("Projets"));
 //! ```
 //!
-//! **One browser per test binary.** The first [`Browser::shared`] of a test
-//! binary starts chromedriver (on a port of 127.0.0.1 it picks itself) and a
-//! Chromium session with JavaScript on; [`Browser::page_without_js`] starts,
+//! **One browser per test binary** (the integration tests are one binary).
+//! The first [`Browser::shared`] of a test binary starts chromedriver (on a
+//! port of 127.0.0.1 it picks itself) and a Chromium session with
+//! JavaScript on; [`Browser::page_without_js`] starts,
 //! at its first use, a second session of the same chromedriver with
 //! JavaScript off (Chrome's content setting, a profile preference, hence a
 //! second Chromium). Both live until the test process ends.
@@ -53,8 +54,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 
-/// How long a page may take to load, or to settle after an action.
-pub const PAGE_LOAD: Duration = Duration::from_secs(10);
+/// How long a page may take to load, or to settle after an action, before
+/// the test fails: a guard, not a measure. A console page loads in well
+/// under a second on a quiet machine; Chromium shares two cores with
+/// DynamoDB Local and the other tests (and on CI or beside other builds,
+/// with more), so the guard is generous.
+pub const PAGE_LOAD: Duration = Duration::from_secs(60);
 /// The window (and so the screenshots' width).
 pub const WINDOW: (u32, u32) = (1280, 900);
 /// The Accept-Language of both sessions (the console's default is French).
@@ -75,6 +80,7 @@ impl Browser {
     /// Waits for this binary's browser (starting it the first time) and
     /// holds it until dropped, on a blank page without cookies.
     pub async fn shared() -> Browser {
+        crate::needs("the browser (Chromium)", "browser");
         let turn = TURN.lock().await;
         let shared = SHARED.get_or_init(Shared::start).await;
         reset(&shared.js).await;

@@ -6,12 +6,20 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 use serde_json::{Value, json};
 
 fn moto_endpoint() -> String {
+    crate::needs("moto", "moto");
     std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
         panic!(
             "moto is not running: AWS_ENDPOINT_URL is not set. \
              Run the tests with `tests/run`, which installs and starts it."
         )
     })
+}
+
+/// The tests' SDK configuration ([`crate::sdk_config`]), for moto: fails
+/// at once, saying so, when moto is not running.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    moto_endpoint();
+    crate::sdk_config().await
 }
 
 /// A verified sender domain of its own, so that tests sharing one moto
@@ -210,7 +218,7 @@ fn image(
 /// The table's stream so far, as the `dispatch` function receives it:
 /// outbox inserts only (the event source mapping's filter), Lambda's shape.
 pub async fn outbox_stream_batch(dynamo: &DynamoClient, table: &str) -> Value {
-    let sdk = cloud::aws::sdk_config().await;
+    let sdk = crate::sdk_config().await;
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
     let described = dynamo.describe_table().table_name(table).send().await.expect("the table");
     let arn = described.table.and_then(|t| t.latest_stream_arn).expect("a stream");

@@ -75,7 +75,7 @@ pub mod routes {
     }
 
     /// Every route of the bundle, by function: the SAM template must
-    /// declare exactly these (tests/infra.rs), and each function's router
+    /// declare exactly these (tests/integration/infra.rs), and each function's router
     /// serves exactly its own.
     pub const SERVED: &[Served] = &[
         served("deal-won", "POST", DEAL_WON),

@@ -1,7 +1,7 @@
 //! Every business metric of the bundle: its CloudWatch name, its dimension
 //! and the values that dimension takes. The one place the code, the
 //! dashboard and the alarms of `infra/template.yaml` read them from (the
-//! drift test in `tests/infra.rs` compares them).
+//! drift test in `tests/integration/infra.rs` compares them).
 //!
 //! The code records through the `metrics` facade; in Lambda the recorder
 //! writes CloudWatch embedded metric format lines to stdout after each

@@ -12,7 +12,7 @@
 //! - secrets: [`WebhookSecrets`].
 //!
 //! Adapters live elsewhere: [`store`] (DynamoDB, embedded SQLite; every
-//! store adapter passes the contract suite of `tests/contract.rs`),
+//! store adapter passes the contract suite of `tests/integration/contract.rs`),
 //! [`delivery`], [`crate::clock`], [`crate::secrets`].
 
 use async_trait::async_trait;

@@ -30,7 +30,7 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A command on one project racing other writers (tests/staff.rs runs
+    /// A command on one project racing other writers (tests/integration/staff.rs runs
     /// 100 at once): delays up to 2.56 s so that they spread out instead of
     /// reloading in lockstep, within the staff functions' timeout
     /// (`infra/template.yaml`, 29 s) so that a client gets an answer.

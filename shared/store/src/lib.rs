@@ -6,7 +6,7 @@
 //! store, one table; loading a project is one Query, every commit one
 //! TransactWriteItems) and `store-sqlite` (the embedded store of the local
 //! runner, with the same semantics). Both pass the same contract suite
-//! (`tests/contract.rs`).
+//! (`tests/integration/contract.rs`).
 
 #[macro_use]
 extern crate wire;

@@ -2,8 +2,8 @@
 //! their OpenAPI schemas. Where the table keeps a value in the same format,
 //! the body is that shared format ([`wire`], re-exported here); the types
 //! of this module are the API's own (request shapes, and views that show
-//! more or less than the table keeps). `tests/api_snapshots.rs` holds the
-//! public shapes still.
+//! more or less than the table keeps). `tests/integration/api_snapshots.rs`
+//! holds the public shapes still.
 
 mod analytics;
 mod commands;

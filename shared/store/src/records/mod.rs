@@ -2,7 +2,7 @@
 //! their own, converted to and from the domain. Both adapters store these
 //! shapes (DynamoDB through serde_dynamo, SQLite as JSON columns), so a
 //! renamed domain field breaks the build here, never the stored data;
-//! `tests/stored_items.rs` holds the stored shapes still.
+//! `tests/integration/stored_items.rs` holds the stored shapes still.
 //!
 //! Readers are lenient (unknown attributes are ignored, absent optional
 //! ones default) so that items written by an earlier or later release read.
